@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { IntegrationId, PollId, ResourceName, TenantId, Timestamp, WorkspaceId } from "./common.js";
+import { defineEvent, defineRequest } from "./define.js";
+
+const PollRef = z.object({
+  pollId: PollId,
+  workspaceId: WorkspaceId,
+  integrationId: IntegrationId,
+  tenantId: TenantId,
+});
+
+/** How a resource was read: a full enumeration (initial delta sync included) or a delta round. */
+export const CollectionMode = z.enum(["full", "delta"]);
+
+/**
+ * complete: every object was read (a full read may then remove what it did not see);
+ * partial: some pages were read, then it failed (never removes anything);
+ * failed: nothing usable; not_collected: the tenant does not license or did not consent to it.
+ */
+export const ResourceOutcome = z.enum(["complete", "partial", "failed", "not_collected"]);
+export type ResourceOutcome = z.infer<typeof ResourceOutcome>;
+
+export const PollOutcome = z.enum(["succeeded", "partial", "failed"]);
+export type PollOutcome = z.infer<typeof PollOutcome>;
+
+/** A Graph object as Graph returned it (property names untouched). */
+export const GraphObject = z
+  .record(z.string(), z.unknown())
+  .refine((o) => typeof o.id === "string" && o.id.length > 0, {
+    message: "every object needs a string id",
+  });
+
+export const PollStart = defineRequest({
+  subject: "poller.poll.start",
+  service: "poller",
+  request: z.object({
+    workspaceId: WorkspaceId,
+    integrationId: IntegrationId,
+    /** Subset of catalog resources; all enabled ones when absent. */
+    resources: z.array(ResourceName).max(200).optional(),
+    /** Ignore saved delta links and read everything (reconcile). */
+    full: z.boolean().optional(),
+    reason: z.enum(["manual", "schedule", "integration_created"]).default("manual"),
+  }),
+  response: z.object({ pollId: PollId, alreadyRunning: z.boolean() }),
+});
+
+export const PollStarted = defineEvent({
+  subject: "poller.poll.started",
+  stream: "TL_COLLECT",
+  schema: PollRef.extend({
+    resources: z.array(ResourceName),
+    reason: z.string(),
+    startedAt: Timestamp,
+  }),
+  token: (p) => p.integrationId,
+  msgId: (p) => `${p.pollId}.started`,
+});
+
+/**
+ * One chunk of one Graph page. Pages are split into chunks so no message exceeds the server's
+ * max_payload; (page, chunk) orders them and makes the message id stable across retries.
+ */
+export const PageCollected = defineEvent({
+  subject: "poller.page.collected",
+  stream: "TL_COLLECT",
+  schema: PollRef.extend({
+    resource: ResourceName,
+    mode: CollectionMode,
+    page: z.number().int().nonnegative(),
+    chunk: z.number().int().nonnegative(),
+    objects: z.array(GraphObject),
+    /** Delta `@removed` entries: "changed" = soft-deleted (restorable), "deleted" = permanent. */
+    removed: z.array(z.object({ id: z.string().min(1), reason: z.enum(["changed", "deleted"]) })),
+    collectedAt: Timestamp,
+  }),
+  token: (p) => p.integrationId,
+  msgId: (p) => `${p.pollId}.${p.resource}.${p.page}.${p.chunk}`,
+});
+
+export const ResourceCollected = defineEvent({
+  subject: "poller.resource.collected",
+  stream: "TL_COLLECT",
+  schema: PollRef.extend({
+    resource: ResourceName,
+    mode: CollectionMode,
+    outcome: ResourceOutcome,
+    /** Human-readable: why not collected / why it failed. */
+    reason: z.string().nullable(),
+    objectCount: z.number().int().nonnegative(),
+    removedCount: z.number().int().nonnegative(),
+    pages: z.number().int().nonnegative(),
+    durationMs: z.number().nonnegative(),
+    collectedAt: Timestamp,
+  }),
+  token: (p) => p.integrationId,
+  msgId: (p) => `${p.pollId}.${p.resource}.done`,
+});
+
+export const ResourceSummary = z.object({
+  resource: ResourceName,
+  mode: CollectionMode,
+  outcome: ResourceOutcome,
+  reason: z.string().nullable(),
+  objectCount: z.number().int().nonnegative(),
+});
+
+export const PollCompleted = defineEvent({
+  subject: "poller.poll.completed",
+  stream: "TL_COLLECT",
+  schema: PollRef.extend({
+    outcome: PollOutcome,
+    error: z.string().nullable(),
+    startedAt: Timestamp,
+    completedAt: Timestamp,
+    resources: z.array(ResourceSummary),
+  }),
+  token: (p) => p.integrationId,
+  msgId: (p) => `${p.pollId}.completed`,
+});

@@ -1,0 +1,51 @@
+import type { z } from "zod";
+
+/**
+ * An event: published durably to a JetStream stream, consumed by durable consumers.
+ * The concrete subject is `subject` plus, when `token` is set, one more token taken from the payload
+ * (for example the integration id) so consumers can filter on it.
+ */
+export interface EventDef<S extends z.ZodType = z.ZodType> {
+  readonly kind: "event";
+  /** `<domain>.<entity>.<past-tense>` */
+  readonly subject: string;
+  readonly schema: S;
+  /** Name of the JetStream stream that captures it (see streams.ts). */
+  readonly stream: string;
+  /** Extra subject token drawn from the payload, e.g. the integration id. */
+  readonly token?: (payload: z.infer<S>) => string;
+  /** Deduplication id (`Nats-Msg-Id`): the same logical event always gets the same id. */
+  readonly msgId: (payload: z.infer<S>) => string;
+}
+
+/** A request answered over core NATS request/reply by one service's queue group. */
+export interface RequestDef<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
+  readonly kind: "request";
+  /** `<domain>.<entity>.<verb>` */
+  readonly subject: string;
+  readonly request: Req;
+  readonly response: Res;
+  /** Service (and queue group) that answers. */
+  readonly service: ServiceName;
+}
+
+export type ServiceName = "auth" | "poller" | "store" | "query" | "rules" | "notifier" | "gateway";
+
+export type EventPayload<E extends EventDef> = z.infer<E["schema"]>;
+export type RequestOf<R extends RequestDef> = z.infer<R["request"]>;
+export type ResponseOf<R extends RequestDef> = z.infer<R["response"]>;
+
+export function defineEvent<S extends z.ZodType>(def: Omit<EventDef<S>, "kind">): EventDef<S> {
+  return { kind: "event", ...def };
+}
+
+export function defineRequest<Req extends z.ZodType, Res extends z.ZodType>(
+  def: Omit<RequestDef<Req, Res>, "kind">,
+): RequestDef<Req, Res> {
+  return { kind: "request", ...def };
+}
+
+/** Full subject of one event instance. */
+export function eventSubject<E extends EventDef>(def: E, payload: EventPayload<E>): string {
+  return def.token ? `${def.subject}.${def.token(payload)}` : def.subject;
+}

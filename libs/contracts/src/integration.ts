@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { IntegrationId, TenantId, Timestamp, WorkspaceId } from "./common.js";
+import { defineEvent, defineRequest } from "./define.js";
+
+export const IntegrationStatus = z.enum(["pending_consent", "active", "broken", "disabled"]);
+export type IntegrationStatus = z.infer<typeof IntegrationStatus>;
+
+/** An integration as every service outside auth sees it: never a secret. */
+export const Integration = z.object({
+  id: IntegrationId,
+  workspaceId: WorkspaceId,
+  name: z.string().min(1).max(200),
+  tenantId: TenantId.nullable(),
+  authMode: z.enum(["app", "delegated"]),
+  clientId: z.string().nullable(),
+  status: IntegrationStatus,
+  /** Why it is broken or pending, in words a user can act on. */
+  statusReason: z.string().nullable(),
+  enabled: z.boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Integration = z.infer<typeof Integration>;
+
+export const IntegrationAuthInput = z.discriminatedUnion("mode", [
+  z.object({
+    mode: z.literal("app"),
+    clientId: z.string().min(1).max(100),
+    clientSecret: z.string().min(1).max(1000),
+  }),
+  z.object({ mode: z.literal("delegated") }),
+]);
+
+export const CreateIntegrationInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  tenantId: TenantId.optional(),
+  auth: IntegrationAuthInput,
+});
+export type CreateIntegrationInput = z.infer<typeof CreateIntegrationInput>;
+
+const Scoped = z.object({ workspaceId: WorkspaceId, id: IntegrationId });
+
+export const IntegrationCreate = defineRequest({
+  subject: "auth.integration.create",
+  service: "auth",
+  request: CreateIntegrationInput.extend({ workspaceId: WorkspaceId }),
+  response: z.object({ integration: Integration, consentUrl: z.string().url().optional() }),
+});
+
+export const IntegrationGet = defineRequest({
+  subject: "auth.integration.get",
+  service: "auth",
+  request: Scoped,
+  response: Integration,
+});
+
+export const IntegrationList = defineRequest({
+  subject: "auth.integration.list",
+  service: "auth",
+  request: z.object({ workspaceId: WorkspaceId }),
+  response: z.object({ integrations: z.array(Integration) }),
+});
+
+export const IntegrationUpdate = defineRequest({
+  subject: "auth.integration.update",
+  service: "auth",
+  request: Scoped.extend({
+    enabled: z.boolean().optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+  }),
+  response: Integration,
+});
+
+export const IntegrationDelete = defineRequest({
+  subject: "auth.integration.delete",
+  service: "auth",
+  request: Scoped,
+  response: z.object({ deleted: z.literal(true) }),
+});
+
+/** Internal: the poller asks for a Graph access token; never exposed over REST. */
+export const TokenGet = defineRequest({
+  subject: "auth.token.get",
+  service: "auth",
+  request: z.object({ integrationId: IntegrationId }),
+  response: z.object({
+    accessToken: z.string().min(1),
+    expiresAt: Timestamp,
+    tenantId: TenantId,
+    graphEndpoint: z.string().url(),
+  }),
+});
+
+/** Completes a delegated / admin consent from the OAuth redirect (GET /oauth/callback). */
+export const ConsentComplete = defineRequest({
+  subject: "auth.consent.complete",
+  service: "auth",
+  request: z.object({
+    state: z.string().min(1).max(200),
+    code: z.string().max(10_000).optional(),
+    error: z.string().max(200).optional(),
+    errorDescription: z.string().max(2000).optional(),
+    adminConsent: z.string().max(10).optional(),
+    tenant: z.string().max(100).optional(),
+  }),
+  response: z.object({ integration: Integration }),
+});
+
+/** Every create, update (status, enable/disable, rename) and delete of an integration. */
+export const IntegrationChanged = defineEvent({
+  subject: "auth.integration.changed",
+  stream: "TL_AUTH",
+  schema: z.object({
+    change: z.enum(["created", "updated", "deleted"]),
+    integration: Integration,
+    at: Timestamp,
+  }),
+  token: (p) => p.integration.id,
+  msgId: (p) => `${p.integration.id}:${p.change}:${p.integration.updatedAt}:${p.integration.status}`,
+});

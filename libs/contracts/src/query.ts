@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { Timestamp, WorkspaceId } from "./common.js";
+import { defineEvent, defineRequest } from "./define.js";
+
+export const ResultFormat = z.enum(["json", "csv", "ndjson", "parquet"]);
+export type ResultFormat = z.infer<typeof ResultFormat>;
+
+export const QueryColumn = z.object({ name: z.string(), type: z.string() });
+
+export const QueryExecute = defineRequest({
+  subject: "query.sql.execute",
+  service: "query",
+  request: z.object({
+    workspaceId: WorkspaceId,
+    sql: z.string().min(1).max(100_000),
+    /** Who ran it (API key id or user), recorded in query history. */
+    actor: z.string().min(1).max(200),
+    maxRows: z.number().int().min(1).max(1_000_000).optional(),
+    timeoutMs: z.number().int().min(100).max(600_000).optional(),
+    format: ResultFormat.default("json"),
+  }),
+  response: z.object({
+    queryId: z.string(),
+    columns: z.array(QueryColumn),
+    /** JSON rows inline when they fit in a message. */
+    rows: z.array(z.record(z.string(), z.unknown())).optional(),
+    /** Otherwise (and for csv/ndjson/parquet) the result is in the object store under this key. */
+    resultRef: z.object({ bucket: z.string(), key: z.string(), contentType: z.string() }).optional(),
+    rowCount: z.number().int().nonnegative(),
+    truncated: z.boolean(),
+    durationMs: z.number().nonnegative(),
+    generationId: z.number().int().nonnegative(),
+  }),
+});
+
+export const TableColumn = z.object({ name: z.string(), type: z.string(), description: z.string() });
+export const TableInfo = z.object({
+  name: z.string(),
+  description: z.string(),
+  columns: z.array(TableColumn),
+});
+
+export const TablesList = defineRequest({
+  subject: "query.tables.list",
+  service: "query",
+  request: z.object({ workspaceId: WorkspaceId }),
+  response: z.object({ tables: z.array(TableInfo) }),
+});
+
+export const QueryExecuted = defineEvent({
+  subject: "query.query.executed",
+  stream: "TL_QUERY",
+  schema: z.object({
+    queryId: z.string().min(1),
+    workspaceId: WorkspaceId,
+    actor: z.string(),
+    sql: z.string(),
+    startedAt: Timestamp,
+    durationMs: z.number().nonnegative(),
+    rowCount: z.number().int().nonnegative(),
+    outcome: z.enum(["ok", "error", "timeout", "rejected"]),
+    error: z.string().nullable(),
+    generationId: z.number().int().nonnegative().nullable(),
+  }),
+  token: (p) => p.workspaceId,
+  msgId: (p) => p.queryId,
+});

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { PollOutcome, ResourceSummary } from "./collection.js";
+import { IntegrationId, PollId, ResourceName, Timestamp, WorkspaceId } from "./common.js";
+import { defineEvent, defineRequest } from "./define.js";
+
+export const GenerationTable = z.object({
+  /** Table name as analysts see it, e.g. azuread_user or azuread_user_changes. */
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  /** Absolute path of the Parquet file (may belong to an earlier generation when unchanged). */
+  file: z.string().min(1),
+  rows: z.number().int().nonnegative(),
+  /** Whether this generation wrote a new file for the table. */
+  changed: z.boolean(),
+});
+
+export const Generation = z.object({
+  workspaceId: WorkspaceId,
+  /** Monotonic per workspace. */
+  generationId: z.number().int().positive(),
+  manifestPath: z.string().min(1),
+  committedAt: Timestamp,
+  /** Polls whose data first became visible in this generation. */
+  pollIds: z.array(PollId),
+  tables: z.array(GenerationTable),
+});
+export type Generation = z.infer<typeof Generation>;
+
+export const GenerationCommitted = defineEvent({
+  subject: "store.generation.committed",
+  stream: "TL_STORE",
+  schema: Generation,
+  token: (p) => p.workspaceId,
+  msgId: (p) => `${p.workspaceId}.${p.generationId}`,
+});
+
+export const GenerationGet = defineRequest({
+  subject: "store.generation.get",
+  service: "store",
+  request: z.object({ workspaceId: WorkspaceId }),
+  response: z.object({ generation: Generation.nullable() }),
+});
+
+export const PollStatus = z.enum(["running", "succeeded", "partial", "failed"]);
+
+/** A poll as recorded by the store: `committedAt` is set once its data is queryable. */
+export const PollRecord = z.object({
+  pollId: PollId,
+  integrationId: IntegrationId,
+  workspaceId: WorkspaceId,
+  status: PollStatus,
+  outcome: PollOutcome.nullable(),
+  reason: z.string().nullable(),
+  error: z.string().nullable(),
+  startedAt: Timestamp,
+  completedAt: Timestamp.nullable(),
+  committedAt: Timestamp.nullable(),
+  generationId: z.number().int().positive().nullable(),
+  resources: z.array(ResourceSummary),
+  /** Change records this poll produced. */
+  changes: z.object({
+    added: z.number().int().nonnegative(),
+    modified: z.number().int().nonnegative(),
+    removed: z.number().int().nonnegative(),
+  }),
+});
+export type PollRecord = z.infer<typeof PollRecord>;
+
+export const PollList = defineRequest({
+  subject: "store.poll.list",
+  service: "store",
+  request: z.object({
+    workspaceId: WorkspaceId,
+    integrationId: IntegrationId.optional(),
+    pollId: z.string().optional(),
+    limit: z.number().int().min(1).max(500).default(20),
+  }),
+  response: z.object({ polls: z.array(PollRecord) }),
+});
+
+/** Object counts per table for one integration (current state). */
+export const TableCounts = defineRequest({
+  subject: "store.counts.get",
+  service: "store",
+  request: z.object({ workspaceId: WorkspaceId, integrationId: IntegrationId }),
+  response: z.object({
+    tables: z.array(z.object({ resource: ResourceName, table: z.string(), rows: z.number() })),
+  }),
+});

@@ -1,0 +1,38 @@
+export interface StreamDef {
+  name: string;
+  description: string;
+  maxAgeSeconds: number;
+  duplicateWindowSeconds: number;
+  maxBytes?: number;
+}
+
+const DAY = 86_400;
+
+/** Every JetStream stream. Subjects are derived from the events that name the stream. */
+export const streams: Record<string, StreamDef> = {
+  TL_AUTH: {
+    name: "TL_AUTH",
+    description: "Integration lifecycle (created, updated, broken, deleted)",
+    maxAgeSeconds: 30 * DAY,
+    duplicateWindowSeconds: 120,
+  },
+  TL_COLLECT: {
+    name: "TL_COLLECT",
+    description: "What the poller read from Graph, in order, until the store commits it",
+    maxAgeSeconds: 7 * DAY,
+    duplicateWindowSeconds: 600,
+    maxBytes: 20 * 1024 ** 3,
+  },
+  TL_STORE: {
+    name: "TL_STORE",
+    description: "Committed warehouse generations",
+    maxAgeSeconds: 7 * DAY,
+    duplicateWindowSeconds: 120,
+  },
+  TL_QUERY: {
+    name: "TL_QUERY",
+    description: "Executed analyst queries (for query history)",
+    maxAgeSeconds: 7 * DAY,
+    duplicateWindowSeconds: 120,
+  },
+};

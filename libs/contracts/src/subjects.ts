@@ -1,0 +1,41 @@
+import { PageCollected, PollCompleted, PollStarted, ResourceCollected } from "./collection.js";
+import type { EventDef, RequestDef } from "./define.js";
+import {
+  ConsentComplete,
+  IntegrationChanged,
+  IntegrationCreate,
+  IntegrationDelete,
+  IntegrationGet,
+  IntegrationList,
+  IntegrationUpdate,
+  TokenGet,
+} from "./integration.js";
+import { QueryExecute, QueryExecuted, TablesList } from "./query.js";
+import { GenerationCommitted, GenerationGet, PollList, TableCounts } from "./store.js";
+
+/** Every event of the system; streams take their subjects from here. */
+export const allEvents: EventDef[] = [
+  IntegrationChanged,
+  PollStarted,
+  PageCollected,
+  ResourceCollected,
+  PollCompleted,
+  GenerationCommitted,
+  QueryExecuted,
+];
+
+/** Every request subject, for documentation and the subject-grammar test. */
+export const allRequests: RequestDef[] = [
+  IntegrationCreate,
+  IntegrationGet,
+  IntegrationList,
+  IntegrationUpdate,
+  IntegrationDelete,
+  TokenGet,
+  ConsentComplete,
+  GenerationGet,
+  PollList,
+  TableCounts,
+  QueryExecute,
+  TablesList,
+];

@@ -1,0 +1,4 @@
+export * from "./catalog.js";
+export * from "./naming.js";
+export * from "./system-columns.js";
+export type * from "./types.js";

@@ -1,0 +1,36 @@
+/** DuckDB types the warehouse uses for Graph properties. Objects and arrays of objects are JSON. */
+export type ColumnType = "VARCHAR" | "BOOLEAN" | "BIGINT" | "DOUBLE" | "TIMESTAMPTZ" | "VARCHAR[]" | "JSON";
+
+export interface ColumnDef {
+  /** snake_case column name. */
+  name: string;
+  /** Graph property it comes from (camelCase), or null for columns the warehouse adds. */
+  property: string | null;
+  type: ColumnType;
+  description: string;
+}
+
+export type Licence = "p1" | "p2" | "intune";
+
+export interface ResourceDef {
+  /** Catalog key, also the `resource` field of collection messages (e.g. "users"). */
+  name: string;
+  /** Warehouse table, `azuread_<snake_case_singular>`. */
+  table: string;
+  description: string;
+  /** Graph path below the version, e.g. "/users". */
+  path: string;
+  version: "v1.0" | "beta";
+  /** Graph has `<path>/delta` for it. */
+  delta: boolean;
+  /** `$top` for list calls (ignored by delta, which pages itself). */
+  pageSize: number | null;
+  /** The resource is one object (e.g. a policy), not a collection. */
+  singleton: boolean;
+  /** Application permissions that each allow reading it (least privileged first). */
+  permissions: string[];
+  /** Licence the tenant needs, if any. */
+  licence: Licence | null;
+  /** Graph properties columns, in order (system columns are added around them). */
+  columns: ColumnDef[];
+}

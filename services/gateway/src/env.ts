@@ -1,0 +1,26 @@
+import type { Bus } from "@tenantlens/bus";
+import type { Logger } from "@tenantlens/telemetry";
+
+/** Who is calling: resolved from the API key by the auth middleware on every /api route. */
+export interface Principal {
+  workspaceId: string;
+  /** Stable id of the API key (never the key itself); recorded as the actor. */
+  keyId: string;
+  role: "admin" | "member";
+}
+
+/** Hono environment shared by every route module of the gateway. */
+export interface AppEnv {
+  Variables: {
+    principal: Principal;
+    requestId: string;
+  };
+}
+
+/** Everything routes need; built once in index.ts, replaced freely in tests. */
+export interface GatewayDeps {
+  bus: Bus;
+  logger: Logger;
+  /** Public base URL of the gateway (redirect URIs, links in the console). */
+  publicUrl: string;
+}
