@@ -1,0 +1,267 @@
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { trace } from "@opentelemetry/api";
+import {
+  allEvents,
+  streams as allStreams,
+  type EventDef,
+  type EventPayload,
+  type RequestDef,
+  type RequestOf,
+  type ResponseOf,
+  type ServiceName,
+  type StreamDef,
+} from "@tenantlens/contracts";
+import type { Logger } from "@tenantlens/telemetry";
+import { type ConsumeOptions, type Consumer, startConsumer } from "./consume.js";
+import { type BusCore, maxPayload } from "./core.js";
+import { type PublishOptions, type PublishResult, publishEvent, publishManyEvents } from "./publish.js";
+import {
+  type RequestOptions,
+  type ServeHandler,
+  type ServeTracker,
+  sendRequest,
+  serveRequests,
+} from "./rpc.js";
+import { type BlobOptions, type KvOptions, Storage } from "./storage.js";
+import { ensureStream } from "./streams.js";
+import { type BroadcastSubscription, type EventMeta, subscribeEvents } from "./subscribe.js";
+
+export interface ContractsOverride {
+  streams?: Record<string, StreamDef>;
+  events?: readonly EventDef[];
+}
+
+export interface ConnectOptions extends ContractsOverride {
+  url: string;
+  service: ServiceName;
+  logger: Logger;
+  /** Default -1 (forever): services ride out a NATS restart. */
+  maxReconnectAttempts?: number;
+  /** Keep retrying the first connection too (default false: fail fast when NATS is not there). */
+  waitOnFirstConnect?: boolean;
+}
+
+export interface BusStatus {
+  connected: boolean;
+  draining: boolean;
+  closed: boolean;
+  server: string | undefined;
+  consumers: string[];
+  maxPayload: number;
+}
+
+export interface Bus {
+  readonly service: ServiceName;
+  readonly logger: Logger;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** Bytes one message (headers included) may weigh on this server. */
+  maxPayload(): number;
+  ensureStreams(override?: ContractsOverride): Promise<void>;
+  publish<E extends EventDef>(
+    def: E,
+    payload: EventPayload<E>,
+    opts?: PublishOptions,
+  ): Promise<PublishResult>;
+  publishMany<E extends EventDef>(
+    def: E,
+    payloads: readonly EventPayload<E>[],
+    opts?: PublishOptions & { concurrency?: number },
+  ): Promise<PublishResult[]>;
+  consume(opts: ConsumeOptions): Promise<Consumer>;
+  subscribe<E extends EventDef>(
+    def: E,
+    fn: (payload: EventPayload<E>, meta: EventMeta) => Promise<void>,
+    opts?: { token?: string },
+  ): BroadcastSubscription;
+  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>): void;
+  request<R extends RequestDef>(def: R, req: RequestOf<R>, opts?: RequestOptions): Promise<ResponseOf<R>>;
+  kv(bucket: string, opts?: KvOptions): Promise<KV>;
+  putBlob(bucket: string, key: string, bytes: Uint8Array, opts?: BlobOptions): Promise<void>;
+  getBlob(bucket: string, key: string): Promise<Uint8Array | null>;
+  /** Stops consumers (waiting for in-flight handlers), drains subscriptions, then the connection. */
+  drain(): Promise<void>;
+  status(): BusStatus;
+  /** Resolves when the connection is closed (with the error that closed it, if any). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: mirrors NatsConnection.closed()
+  closed(): Promise<void | Error>;
+}
+
+/** Connects to NATS as `service` (the connection name) and returns the typed bus. */
+export async function connectBus(opts: ConnectOptions): Promise<Bus> {
+  const log = opts.logger.child({ component: "bus" });
+  const nc = await connect({
+    servers: opts.url.split(",").map((s) => s.trim()),
+    name: opts.service,
+    maxReconnectAttempts: opts.maxReconnectAttempts ?? -1,
+    waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
+  });
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const core: BusCore = {
+    service: opts.service,
+    nc,
+    js: jetstream(nc),
+    jsm,
+    logger: opts.logger,
+    tracer: trace.getTracer(`@tenantlens/bus:${opts.service}`),
+    streams: opts.streams ?? allStreams,
+    events: opts.events ?? allEvents,
+  };
+  log.info({ server: nc.getServer(), maxPayload: maxPayload(nc) }, "connected to NATS");
+  return new NatsBus(core, log);
+}
+
+class NatsBus implements Bus {
+  private readonly consumers = new Set<Consumer>();
+  private readonly tracker: ServeTracker = { subs: [], inflight: new Set() };
+  private readonly storage: Storage;
+  private connected = true;
+  private draining: Promise<void> | undefined;
+
+  constructor(
+    private readonly core: BusCore,
+    private readonly log: Logger,
+  ) {
+    this.storage = new Storage(core);
+    void this.watchStatus();
+  }
+
+  get service() {
+    return this.core.service;
+  }
+  get logger() {
+    return this.core.logger;
+  }
+  get nc() {
+    return this.core.nc;
+  }
+  get js() {
+    return this.core.js;
+  }
+  get jsm() {
+    return this.core.jsm;
+  }
+
+  maxPayload(): number {
+    return maxPayload(this.core.nc);
+  }
+
+  async ensureStreams(override: ContractsOverride = {}): Promise<void> {
+    const streams = override.streams ?? this.core.streams;
+    const events = override.events ?? this.core.events;
+    for (const def of Object.values(streams)) await ensureStream(this.core.jsm, def, events, this.log);
+  }
+
+  publish<E extends EventDef>(
+    def: E,
+    payload: EventPayload<E>,
+    opts?: PublishOptions,
+  ): Promise<PublishResult> {
+    return publishEvent(this.core, def, payload, opts);
+  }
+
+  publishMany<E extends EventDef>(
+    def: E,
+    payloads: readonly EventPayload<E>[],
+    opts?: PublishOptions & { concurrency?: number },
+  ): Promise<PublishResult[]> {
+    return publishManyEvents(this.core, def, payloads, opts);
+  }
+
+  async consume(opts: ConsumeOptions): Promise<Consumer> {
+    if (this.draining) throw new Error("bus is draining");
+    const c = await startConsumer(this.core, opts);
+    const tracked: Consumer = {
+      durable: c.durable,
+      stream: c.stream,
+      info: () => c.info(),
+      stop: async () => {
+        await c.stop();
+        this.consumers.delete(tracked);
+      },
+    };
+    this.consumers.add(tracked);
+    return tracked;
+  }
+
+  subscribe<E extends EventDef>(
+    def: E,
+    fn: (payload: EventPayload<E>, meta: EventMeta) => Promise<void>,
+    opts?: { token?: string },
+  ): BroadcastSubscription {
+    return subscribeEvents(this.core, this.tracker, def, fn, opts);
+  }
+
+  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>): void {
+    serveRequests(this.core, this.tracker, def, handler);
+  }
+
+  request<R extends RequestDef>(def: R, req: RequestOf<R>, opts?: RequestOptions): Promise<ResponseOf<R>> {
+    return sendRequest(this.core, def, req, opts);
+  }
+
+  kv(bucket: string, opts?: KvOptions): Promise<KV> {
+    return this.storage.kv(bucket, opts);
+  }
+
+  putBlob(bucket: string, key: string, bytes: Uint8Array, opts?: BlobOptions): Promise<void> {
+    return this.storage.putBlob(bucket, key, bytes, opts);
+  }
+
+  getBlob(bucket: string, key: string): Promise<Uint8Array | null> {
+    return this.storage.getBlob(bucket, key);
+  }
+
+  drain(): Promise<void> {
+    this.draining ??= (async () => {
+      const nc = this.core.nc;
+      await Promise.all([...this.consumers].map((c) => c.stop()));
+      if (nc.isClosed()) return;
+      await Promise.all(this.tracker.subs.map((s) => (s.isClosed() ? undefined : s.drain().catch(() => {}))));
+      await Promise.all(this.tracker.inflight);
+      if (!nc.isClosed() && !nc.isDraining()) await nc.drain();
+      this.log.info("disconnected from NATS");
+    })();
+    return this.draining;
+  }
+
+  status(): BusStatus {
+    const nc = this.core.nc;
+    return {
+      connected: this.connected && !nc.isClosed(),
+      draining: nc.isDraining() || this.draining !== undefined,
+      closed: nc.isClosed(),
+      server: nc.isClosed() ? undefined : nc.getServer(),
+      consumers: [...this.consumers].map((c) => `${c.stream}/${c.durable}`),
+      maxPayload: this.maxPayload(),
+    };
+  }
+
+  // biome-ignore lint/suspicious/noConfusingVoidType: mirrors NatsConnection.closed()
+  closed(): Promise<void | Error> {
+    return this.core.nc.closed();
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.core.nc.status()) {
+      switch (s.type) {
+        case "disconnect":
+          this.connected = false;
+          this.log.warn({ server: s.server }, "NATS connection lost; reconnecting");
+          break;
+        case "reconnect":
+          this.connected = true;
+          this.log.info({ server: s.server }, "NATS reconnected");
+          break;
+        case "error":
+          this.log.error({ err: s.error }, "NATS error");
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}

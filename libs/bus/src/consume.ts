@@ -1,0 +1,322 @@
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
+import { type Link, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { EventDef, EventPayload } from "@tenantlens/contracts";
+import type { Logger } from "@tenantlens/telemetry";
+import type { BusCore } from "./core.js";
+import { toRecord } from "./headers.js";
+import { apiCode } from "./streams.js";
+import { consumerFilter, subjectMatcher } from "./subjects.js";
+import { extractTrace } from "./trace.js";
+import { decoder, errorText, summarizeIssues } from "./validation.js";
+
+export interface MessageMeta {
+  subject: string;
+  streamSeq: number;
+  deliveryCount: number;
+  msgId: string | undefined;
+  headers: Record<string, string>;
+}
+
+export interface Handler {
+  readonly def: EventDef;
+  readonly handle: (payload: unknown, meta: MessageMeta) => Promise<void>;
+}
+
+/** Pairs an event with its handler; the payload arrives validated by `def.schema`. */
+export function on<E extends EventDef>(
+  def: E,
+  fn: (payload: EventPayload<E>, meta: MessageMeta) => Promise<void>,
+): Handler {
+  return { def, handle: (payload, meta) => fn(payload as EventPayload<E>, meta) };
+}
+
+export interface ConsumeOptions {
+  durable: string;
+  stream: string;
+  handlers: Handler[];
+  /** One message at a time, max_ack_pending 1: a failed message is redelivered before anything after it. */
+  ordered?: boolean;
+  /** Default 30. Long handlers are kept alive with `working()` every ackWait/2. */
+  ackWaitSeconds?: number;
+  /** Default unlimited (a poison message is retried forever and logged at every attempt). */
+  maxDeliver?: number;
+  /** Default 1000; forced to 1 when ordered. */
+  maxAckPending?: number;
+  /** Where a new durable starts: every stored message (default) or only new ones. */
+  startAt?: "all" | "new";
+  /** Handlers running at once in this process (default 1; forced to 1 when ordered). */
+  concurrency?: number;
+}
+
+export interface Consumer {
+  readonly durable: string;
+  readonly stream: string;
+  /** Stops fetching and waits for in-flight handlers. Unprocessed prefetched messages are nak'ed. */
+  stop(): Promise<void>;
+  info(): Promise<ConsumerInfo>;
+}
+
+const CONSUMER_NOT_FOUND = 10014;
+const STREAM_NOT_FOUND = 10059;
+
+/** Retry delay after a failed attempt: 1 s, 5 s, then 30 s. */
+export function nakDelayMs(deliveryCount: number): number {
+  if (deliveryCount <= 1) return 1_000;
+  if (deliveryCount === 2) return 5_000;
+  return 30_000;
+}
+
+export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promise<Consumer> {
+  if (opts.handlers.length === 0) throw new Error(`consumer ${opts.durable}: no handlers`);
+  for (const h of opts.handlers) {
+    if (h.def.stream !== opts.stream) {
+      throw new Error(
+        `consumer ${opts.durable}: ${h.def.subject} lives in stream ${h.def.stream}, not ${opts.stream}`,
+      );
+    }
+  }
+  const ordered = opts.ordered ?? false;
+  const ackWaitMs = (opts.ackWaitSeconds ?? 30) * 1000;
+  const concurrency = ordered ? 1 : Math.max(1, opts.concurrency ?? 1);
+  const filter = consumerFilter(
+    opts.stream,
+    opts.handlers.map((h) => h.def),
+    [...core.events, ...opts.handlers.map((h) => h.def)],
+  );
+  const config: Partial<ConsumerConfig> & { durable_name: string } = {
+    durable_name: opts.durable,
+    description: `${core.service}: ${opts.handlers.map((h) => h.def.subject).join(", ")}`,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: opts.startAt === "new" ? DeliverPolicy.New : DeliverPolicy.All,
+    ack_wait: nanos(ackWaitMs),
+    max_deliver: opts.maxDeliver ?? -1,
+    max_ack_pending: ordered ? 1 : (opts.maxAckPending ?? 1000),
+    ...(filter ? { filter_subject: filter } : {}),
+  };
+  await ensureConsumer(core, opts.stream, config);
+
+  const log = core.logger.child({ consumer: opts.durable, stream: opts.stream });
+  const match = subjectMatcher(opts.handlers);
+  const consumer = await core.js.consumers.get(opts.stream, opts.durable);
+  // Prefetch little: messages waiting in the client still run down their ack wait.
+  const batch = ordered ? 1 : Math.max(concurrency, Math.min(16, config.max_ack_pending ?? 16));
+  const inflight = new Set<Promise<void>>();
+  let stopping = false;
+  let current: ConsumerMessages | undefined;
+
+  const processOne = (m: JsMsg) =>
+    processMessage(core, log, opts.durable, match, ackWaitMs, m).catch((err: unknown) => {
+      log.error({ err, streamSeq: m.seq }, "could not settle message");
+    });
+  let wake: () => void = () => {};
+
+  const loop = (async () => {
+    while (!stopping && !core.nc.isClosed()) {
+      try {
+        current = await consumer.consume({ max_messages: batch });
+        // stop() ran while consume() was starting and could not close this one; closing ends the
+        // iteration below once any prefetched messages were handed back (nak).
+        if (stopping) void current.close().catch(() => {});
+        void logNotifications(current, log);
+        for await (const m of current) {
+          if (stopping) {
+            m.nak();
+            continue;
+          }
+          const p = processOne(m).finally(() => inflight.delete(p));
+          inflight.add(p);
+          if (inflight.size >= concurrency) await Promise.race(inflight);
+        }
+      } catch (err) {
+        if (!stopping) log.error({ err }, "consumer loop failed; restarting in 1 s");
+      }
+      if (!stopping) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 1_000);
+        });
+      }
+    }
+    await Promise.all(inflight);
+  })();
+
+  log.info({ filter: filter ?? "(whole stream)", ordered, concurrency }, "consuming");
+  let stopped: Promise<void> | undefined;
+  return {
+    durable: opts.durable,
+    stream: opts.stream,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        wake();
+        void current?.close().catch(() => {});
+        await loop;
+      })();
+      return stopped;
+    },
+    info: () => core.jsm.consumers.info(opts.stream, opts.durable),
+  };
+}
+
+const NOTEWORTHY = new Set([
+  "heartbeats_missed",
+  "consumer_not_found",
+  "stream_not_found",
+  "consumer_deleted",
+  "exceeded_limits",
+  "no_responders",
+]);
+
+/** Surfaces the client's consumer notifications that mean "not receiving right now". */
+async function logNotifications(messages: ConsumerMessages, log: Logger): Promise<void> {
+  try {
+    for await (const n of messages.status()) {
+      if (NOTEWORTHY.has(n.type)) log.warn({ notification: n }, `consumer: ${n.type}`);
+    }
+  } catch {
+    // the iterator ends with the messages; nothing to report
+  }
+}
+
+async function ensureConsumer(
+  core: BusCore,
+  stream: string,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+): Promise<void> {
+  const name = config.durable_name;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let existing: ConsumerInfo | null;
+    try {
+      existing = await core.jsm.consumers.info(stream, name);
+    } catch (err) {
+      const code = apiCode(err);
+      if (code === STREAM_NOT_FOUND || /stream not found/i.test(errorText(err))) {
+        throw new Error(`consumer ${name}: stream ${stream} does not exist (call bus.ensureStreams() first)`);
+      }
+      if (code !== CONSUMER_NOT_FOUND && !/consumer not found/i.test(errorText(err))) throw err;
+      existing = null;
+    }
+    if (!existing) {
+      try {
+        await core.jsm.consumers.add(stream, config);
+        return;
+      } catch (err) {
+        // Another replica created it first: compare and update on the next round.
+        if (/already (exists|in use)/i.test(errorText(err))) continue;
+        throw new Error(`consumer ${name} on ${stream}: ${errorText(err)}`, { cause: err });
+      }
+    }
+    const c = existing.config;
+    if ((c.filter_subject ?? "") !== (config.filter_subject ?? "")) {
+      throw new Error(
+        `consumer ${name} on ${stream} exists with filter "${c.filter_subject ?? ""}" but the handlers need ` +
+          `"${config.filter_subject ?? ""}"; nats-server 2.9 cannot change a filter: delete the consumer or use a new durable name`,
+      );
+    }
+    if (
+      c.ack_wait !== config.ack_wait ||
+      c.max_deliver !== config.max_deliver ||
+      c.max_ack_pending !== config.max_ack_pending ||
+      (c.description ?? "") !== config.description
+    ) {
+      await core.jsm.consumers.update(stream, name, {
+        ack_wait: config.ack_wait,
+        max_deliver: config.max_deliver,
+        max_ack_pending: config.max_ack_pending,
+        description: config.description,
+      });
+    }
+    return;
+  }
+  throw new Error(`consumer ${name} on ${stream}: could not create it after 3 attempts`);
+}
+
+async function processMessage(
+  core: BusCore,
+  baseLog: Logger,
+  durable: string,
+  match: (subject: string) => Handler | undefined,
+  ackWaitMs: number,
+  m: JsMsg,
+): Promise<void> {
+  const headers = toRecord(m.headers);
+  const meta: MessageMeta = {
+    subject: m.subject,
+    streamSeq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    msgId: headers["Nats-Msg-Id"],
+    headers,
+  };
+  const log = baseLog.child({ subject: m.subject, streamSeq: m.seq, deliveryCount: meta.deliveryCount });
+  const handler = match(m.subject);
+  if (!handler) {
+    log.warn("no handler for this subject: message terminated");
+    m.term();
+    return;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(m.data));
+  } catch {
+    log.warn({ bytes: m.data.length }, "message is not JSON: terminated");
+    m.term();
+    return;
+  }
+  const parsed = handler.def.schema.safeParse(json);
+  if (!parsed.success) {
+    log.warn({ issues: summarizeIssues(parsed.error) }, "invalid payload: message terminated");
+    m.term();
+    return;
+  }
+
+  const parent = extractTrace(headers);
+  const producer = trace.getSpanContext(parent);
+  const links: Link[] = producer ? [{ context: producer }] : [];
+  await core.tracer.startActiveSpan(
+    `process ${handler.def.subject}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        "messaging.system": "nats",
+        "messaging.operation.name": "process",
+        "messaging.destination.name": m.subject,
+        "messaging.destination.template": handler.def.subject,
+        "messaging.consumer.group.name": durable,
+        "messaging.message.id": meta.msgId ?? "",
+        "messaging.message.body.size": m.data.length,
+      },
+    },
+    parent,
+    async (span) => {
+      // Keeps a long handler's message from being redelivered to someone else meanwhile.
+      const keepAlive = setInterval(() => m.working(), Math.max(500, ackWaitMs / 2));
+      try {
+        await handler.handle(parsed.data, meta);
+        clearInterval(keepAlive);
+        const confirmed = await m.ackAck().catch((err: unknown) => {
+          log.warn({ err }, "ack not confirmed; the message may be redelivered");
+          return true;
+        });
+        if (!confirmed) log.warn("ack not confirmed; the message may be redelivered");
+      } catch (err) {
+        clearInterval(keepAlive);
+        const delay = nakDelayMs(meta.deliveryCount);
+        m.nak(delay);
+        log.error({ err, retryInMs: delay }, "handler failed; message will be redelivered");
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+      } finally {
+        span.end();
+      }
+    },
+  );
+}

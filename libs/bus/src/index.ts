@@ -1,0 +1,23 @@
+export type { KV } from "@nats-io/kv";
+export {
+  type Bus,
+  type BusStatus,
+  type ConnectOptions,
+  type ContractsOverride,
+  connectBus,
+} from "./bus.js";
+export {
+  type ConsumeOptions,
+  type Consumer,
+  type Handler,
+  type MessageMeta,
+  nakDelayMs,
+  on,
+} from "./consume.js";
+export type { PublishOptions, PublishResult } from "./publish.js";
+export type { RequestOptions, ServeHandler, ServeMeta } from "./rpc.js";
+export { installSignalHandlers, onShutdown } from "./shutdown.js";
+export type { BlobOptions, KvOptions } from "./storage.js";
+export { streamConfig } from "./streams.js";
+export { consumerFilter, eventPattern, streamSubjects } from "./subjects.js";
+export type { BroadcastSubscription, EventMeta } from "./subscribe.js";

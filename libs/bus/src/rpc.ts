@@ -1,0 +1,235 @@
+import { errors, type Msg, type Subscription } from "@nats-io/transport-node";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import {
+  AppError,
+  ERROR_HEADER,
+  ErrorBody,
+  ErrorCode,
+  type RequestDef,
+  type RequestOf,
+  type ResponseOf,
+} from "@tenantlens/contracts";
+import { type BusCore, maxPayload } from "./core.js";
+import { headerBytes, toMsgHdrs, toRecord } from "./headers.js";
+import { extractTrace, injectTrace } from "./trace.js";
+import { decoder, encodeJson, errorText, summarizeIssues } from "./validation.js";
+
+export interface ServeMeta {
+  headers: Record<string, string>;
+  subject: string;
+}
+
+export type ServeHandler<R extends RequestDef> = (
+  req: RequestOf<R>,
+  meta: ServeMeta,
+) => Promise<ResponseOf<R>>;
+
+export interface RequestOptions {
+  /** Default 10 s. */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+/** In-flight serve handlers, so drain can wait for their replies. */
+export interface ServeTracker {
+  subs: Subscription[];
+  inflight: Set<Promise<void>>;
+}
+
+/** Answers `def.subject` in queue group `def.service`; every failure becomes an error reply. */
+export function serveRequests<R extends RequestDef>(
+  core: BusCore,
+  tracker: ServeTracker,
+  def: R,
+  handler: ServeHandler<R>,
+): void {
+  const log = core.logger.child({ subject: def.subject });
+  const sub = core.nc.subscribe(def.subject, {
+    queue: def.service,
+    callback: (err, msg) => {
+      if (err) {
+        log.error({ err }, "subscription error");
+        return;
+      }
+      const p = answer(core, def, handler, msg).catch((e: unknown) =>
+        log.error({ err: e }, "could not reply"),
+      );
+      tracker.inflight.add(p);
+      void p.finally(() => tracker.inflight.delete(p));
+    },
+  });
+  tracker.subs.push(sub);
+}
+
+async function answer<R extends RequestDef>(core: BusCore, def: R, handler: ServeHandler<R>, msg: Msg) {
+  const headers = toRecord(msg.headers);
+  const log = core.logger.child({ subject: def.subject });
+  await core.tracer.startActiveSpan(
+    `process ${def.subject}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        "messaging.system": "nats",
+        "messaging.operation.name": "process",
+        "messaging.destination.name": def.subject,
+      },
+    },
+    extractTrace(headers),
+    async (span) => {
+      const reply = (body: Uint8Array, h?: Record<string, string>) => {
+        if (!msg.reply) return; // published, not requested: nobody to answer
+        msg.respond(body, h ? { headers: toMsgHdrs(h) } : undefined);
+      };
+      const replyError = (e: AppError) => {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: e.code });
+        reply(encodeJson(e.toBody()), { [ERROR_HEADER]: e.code });
+      };
+      try {
+        let json: unknown;
+        try {
+          json = JSON.parse(decoder.decode(msg.data));
+        } catch {
+          throw new AppError("bad_request", `${def.subject}: request body is not JSON`);
+        }
+        const parsed = def.request.safeParse(json);
+        if (!parsed.success) {
+          throw new AppError(
+            "bad_request",
+            `invalid ${def.subject} request: ${summarizeIssues(parsed.error)}`,
+          );
+        }
+        const result = await handler(parsed.data as RequestOf<R>, { headers, subject: msg.subject });
+        const checked = def.response.safeParse(result);
+        if (!checked.success) {
+          throw new Error(
+            `handler returned an invalid ${def.subject} response: ${summarizeIssues(checked.error)}`,
+          );
+        }
+        const body = encodeJson(checked.data);
+        const limit = maxPayload(core.nc);
+        if (body.length + headerBytes({}) > limit) {
+          throw new AppError(
+            "payload_too_large",
+            `${def.subject}: the response is ${body.length} bytes, more than the ${limit} a message may carry`,
+          );
+        }
+        reply(body);
+      } catch (err) {
+        if (err instanceof AppError) {
+          if (err.code === "internal") log.error({ err }, "request failed");
+          else log.debug({ code: err.code, message: err.message }, "request refused");
+          replyError(err);
+        } else {
+          log.error({ err }, "request handler failed");
+          span.recordException(err instanceof Error ? err : String(err));
+          replyError(new AppError("internal", `${def.service} failed to handle ${def.subject}`));
+        }
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** Sends a request to `def.service` and returns its validated response; failures are AppErrors. */
+export async function sendRequest<R extends RequestDef>(
+  core: BusCore,
+  def: R,
+  req: RequestOf<R>,
+  opts: RequestOptions = {},
+): Promise<ResponseOf<R>> {
+  const parsed = def.request.safeParse(req);
+  if (!parsed.success) {
+    throw new AppError("bad_request", `invalid ${def.subject} request: ${summarizeIssues(parsed.error)}`);
+  }
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  return core.tracer.startActiveSpan(
+    `request ${def.subject}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        "messaging.system": "nats",
+        "messaging.operation.name": "send",
+        "messaging.destination.name": def.subject,
+      },
+    },
+    async (span) => {
+      try {
+        const headers: Record<string, string> = { ...opts.headers };
+        injectTrace(headers);
+        const body = encodeJson(parsed.data);
+        const limit = maxPayload(core.nc);
+        if (body.length + headerBytes(headers) > limit) {
+          throw new AppError(
+            "payload_too_large",
+            `${def.subject}: the request is ${body.length} bytes, more than ${limit}`,
+          );
+        }
+        let msg: Msg;
+        try {
+          msg = await core.nc.request(def.subject, body, { timeout: timeoutMs, headers: toMsgHdrs(headers) });
+        } catch (err) {
+          if (hasCause(err, errors.NoRespondersError)) {
+            throw new AppError(
+              "unavailable",
+              `${def.service} is not running (nobody answers ${def.subject})`,
+            );
+          }
+          if (hasCause(err, errors.TimeoutError)) {
+            throw new AppError(
+              "timeout",
+              `${def.service} did not answer ${def.subject} within ${timeoutMs} ms`,
+            );
+          }
+          throw err;
+        }
+        const code = msg.headers?.get(ERROR_HEADER);
+        if (code) throw errorFromReply(def, code, msg);
+        let json: unknown;
+        try {
+          json = JSON.parse(decoder.decode(msg.data));
+        } catch {
+          throw new AppError("internal", `${def.service} sent a reply to ${def.subject} that is not JSON`);
+        }
+        const res = def.response.safeParse(json);
+        if (!res.success) {
+          throw new AppError(
+            "internal",
+            `${def.service} sent an invalid ${def.subject} response: ${summarizeIssues(res.error)}`,
+          );
+        }
+        return res.data as ResponseOf<R>;
+      } catch (err) {
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: err instanceof AppError ? err.code : errorText(err),
+        });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+function errorFromReply(def: RequestDef, code: string, msg: Msg): AppError {
+  let body: unknown;
+  try {
+    body = JSON.parse(decoder.decode(msg.data));
+  } catch {
+    body = undefined;
+  }
+  const parsed = ErrorBody.safeParse(body);
+  const knownCode = ErrorCode.safeParse(code);
+  const message = parsed.success ? parsed.data.message : `${def.service} failed ${def.subject}`;
+  return new AppError(knownCode.success ? knownCode.data : "internal", message);
+}
+
+function hasCause(err: unknown, type: new (...args: never[]) => Error): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    if (e instanceof type) return true;
+    e = (e as Error).cause;
+  }
+  return false;
+}

@@ -1,0 +1,56 @@
+import { defineEvent, defineRequest, type StreamDef } from "@tenantlens/contracts";
+import { createLogger, type Logger } from "@tenantlens/telemetry";
+import { z } from "zod";
+import { type Bus, connectBus } from "./bus.js";
+
+/**
+ * Test-only contracts: a fresh stream and events per `tag`, so tests sharing one nats-server never
+ * see each other's messages.
+ */
+export function testContracts(tag: string) {
+  const stream: StreamDef = {
+    name: `T_${tag.toUpperCase()}`,
+    description: `bus test ${tag}`,
+    maxAgeSeconds: 3600,
+    duplicateWindowSeconds: 120,
+  };
+  const Happened = defineEvent({
+    subject: `${tag}.thing.happened`,
+    stream: stream.name,
+    schema: z.object({ id: z.string().min(1), group: z.string().regex(/^[a-z0-9]+$/), n: z.number().int() }),
+    token: (p) => p.group,
+    msgId: (p) => p.id,
+  });
+  const Noted = defineEvent({
+    subject: `${tag}.thing.noted`,
+    stream: stream.name,
+    schema: z.object({ id: z.string().min(1), text: z.string() }),
+    msgId: (p) => p.id,
+  });
+  const Echo = defineRequest({
+    subject: `${tag}.echo.get`,
+    service: "query",
+    request: z.object({
+      text: z.string(),
+      mode: z.enum(["ok", "not_found", "crash", "slow", "big", "invalid"]),
+    }),
+    response: z.object({ text: z.string() }),
+  });
+  return { streams: { [stream.name]: stream }, events: [Happened, Noted], stream, Happened, Noted, Echo };
+}
+
+/** A silent logger unless TEST_LOG_LEVEL is set. */
+export function testLogger(name = "bus-test"): Logger {
+  return createLogger(name, {}, { level: process.env.TEST_LOG_LEVEL ?? "silent" });
+}
+
+export async function testBus(url: string, c: ReturnType<typeof testContracts>): Promise<Bus> {
+  return connectBus({
+    url,
+    service: "query",
+    logger: testLogger(),
+    maxReconnectAttempts: 0,
+    streams: c.streams,
+    events: c.events,
+  });
+}

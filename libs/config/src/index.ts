@@ -1,0 +1,19 @@
+export { z } from "zod";
+export { ConfigError, loadConfig, loadConfigOrExit } from "./load.js";
+export {
+  authorityHost,
+  bool,
+  dataDir,
+  durationMs,
+  durationSeconds,
+  graphEndpoint,
+  httpsUrl,
+  httpUrl,
+  int,
+  LOG_LEVELS,
+  logLevel,
+  natsUrl,
+  port,
+  positiveInt,
+  secret,
+} from "./schemas.js";

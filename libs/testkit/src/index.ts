@@ -1,0 +1,14 @@
+export { type NatsOptions, type NatsServer, startNats } from "./nats.js";
+export { freePort } from "./ports.js";
+export { cleanup, stopAll } from "./registry.js";
+export {
+  repoRoot,
+  type ServiceName,
+  type ServiceProcess,
+  type StartServiceOptions,
+  serviceLogs,
+  startService,
+  withServiceLogs,
+} from "./service.js";
+export { tempDir, tempDuckDbPath } from "./temp.js";
+export { type WaitOptions, waitFor } from "./wait.js";
