@@ -78,6 +78,8 @@ export interface Bus {
     opts?: { token?: string },
   ): BroadcastSubscription;
   serve<R extends RequestDef>(def: R, handler: ServeHandler<R>): void;
+  /** Round trip to the server: subscriptions made before it are live once it resolves (call before "ready"). */
+  flush(): Promise<void>;
   request<R extends RequestDef>(def: R, req: RequestOf<R>, opts?: RequestOptions): Promise<ResponseOf<R>>;
   kv(bucket: string, opts?: KvOptions): Promise<KV>;
   putBlob(bucket: string, key: string, bytes: Uint8Array, opts?: BlobOptions): Promise<void>;
@@ -197,6 +199,10 @@ class NatsBus implements Bus {
 
   serve<R extends RequestDef>(def: R, handler: ServeHandler<R>): void {
     serveRequests(this.core, this.tracker, def, handler);
+  }
+
+  flush(): Promise<void> {
+    return this.nc.flush();
   }
 
   request<R extends RequestDef>(def: R, req: RequestOf<R>, opts?: RequestOptions): Promise<ResponseOf<R>> {

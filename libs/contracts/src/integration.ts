@@ -57,7 +57,8 @@ export const IntegrationGet = defineRequest({
 export const IntegrationList = defineRequest({
   subject: "auth.integration.list",
   service: "auth",
-  request: z.object({ workspaceId: WorkspaceId }),
+  /** Without a workspace: every workspace's integrations (internal callers such as the poller only). */
+  request: z.object({ workspaceId: WorkspaceId.optional() }),
   response: z.object({ integrations: z.array(Integration) }),
 });
 

@@ -147,7 +147,6 @@ export const servicePrincipals = resource({
     ["oauth2PermissionScopes", "JSON", "Delegated permissions it exposes"],
     keyCredentials,
     passwordCredentials,
-    ["createdDateTime", "TIMESTAMPTZ", "When it was created"],
   ],
 });
 

@@ -1,0 +1,52 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { type Keyring, keyring, secretKey } from "../domain/crypto.js";
+
+export interface KeySource {
+  ring: Keyring;
+  /** "env" or the key file's path, for the startup log (never the key). */
+  origin: string;
+  created: boolean;
+}
+
+export function keyFilePath(dataDir: string): string {
+  return path.join(dataDir, "keys", "master.key");
+}
+
+/**
+ * The master key comes from TENANTLENS_SECRET_KEY, or from `<dataDir>/keys/master.key`, created with
+ * mode 0600 on first start. Either way it lives apart from the NATS store that holds what it encrypts.
+ */
+export function loadMasterKey(opts: { envKey?: Buffer; previous?: Buffer[]; dataDir: string }): KeySource {
+  const previous = (opts.previous ?? []).map(secretKey);
+  if (opts.envKey) return { ring: keyring(secretKey(opts.envKey), previous), origin: "env", created: false };
+  const file = keyFilePath(opts.dataDir);
+  let created = false;
+  let bytes: Buffer;
+  try {
+    bytes = decodeKeyFile(readFileSync(file, "utf8"), file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const fresh = randomBytes(32);
+    try {
+      // wx: never overwrite a key another process wrote a moment ago.
+      writeFileSync(file, `${fresh.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+      created = true;
+      bytes = fresh;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      bytes = decodeKeyFile(readFileSync(file, "utf8"), file);
+    }
+  }
+  // Tighten a key file that someone made readable by others.
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  return { ring: keyring(secretKey(bytes), previous), origin: file, created };
+}
+
+function decodeKeyFile(text: string, file: string): Buffer {
+  const bytes = Buffer.from(text.trim(), "base64");
+  if (bytes.length !== 32) throw new Error(`${file} does not hold a base64 key of 32 bytes`);
+  return bytes;
+}

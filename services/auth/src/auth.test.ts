@@ -1,0 +1,382 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { statSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { type Bus, connectBus } from "@tenantlens/bus";
+import {
+  AppError,
+  type EventPayload,
+  IntegrationChanged,
+  IntegrationCreate,
+  IntegrationDelete,
+  IntegrationGet,
+  IntegrationList,
+  IntegrationUpdate,
+  TokenGet,
+} from "@tenantlens/contracts";
+import { type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
+import { createLogger } from "@tenantlens/telemetry";
+import {
+  type NatsServer,
+  type ServiceProcess,
+  startNats,
+  startService,
+  stopAll,
+  tempDir,
+  waitFor,
+  withServiceLogs,
+} from "@tenantlens/testkit";
+import { INTEGRATIONS_BUCKET } from "./adapters/integration-store.js";
+import { keyFilePath } from "./adapters/master-key.js";
+
+/**
+ * auth as its own process (msal needs NODE_EXTRA_CA_CERTS at start) against a real nats-server and
+ * the simulator; the test talks to it over NATS like the gateway and the poller do.
+ */
+let nats: NatsServer;
+let sim: Simulator;
+let auth: ServiceProcess;
+let bus: Bus;
+let dataDir: string;
+const events: EventPayload<typeof IntegrationChanged>[] = [];
+
+// One simulator tenant per test that breaks its app, so tests stay independent.
+const T = { main: 0, expire: 1, revoke: 2, deleted: 3, fix: 4 } as const;
+const tenant = (i: number): SimulatorTenant => {
+  const t = sim.tenants[i];
+  if (!t) throw new Error(`simulator tenant ${i} missing`);
+  return t;
+};
+
+function authEnv(): Record<string, string> {
+  return {
+    NATS_URL: nats.url,
+    TENANTLENS_DATA_DIR: dataDir,
+    AZURE_AUTHORITY_HOST: sim.authorityHost,
+    GRAPH_ENDPOINT: sim.graphEndpoint,
+    NODE_EXTRA_CA_CERTS: sim.caCertPath,
+    LOG_LEVEL: "debug",
+  };
+}
+
+async function create(workspaceId: string, t: SimulatorTenant, secret = t.clientSecret, name = "Contoso") {
+  return bus.request(
+    IntegrationCreate,
+    {
+      workspaceId,
+      name,
+      tenantId: t.tenantId,
+      auth: { mode: "app", clientId: t.clientId, clientSecret: secret },
+    },
+    { timeoutMs: 30_000 },
+  );
+}
+
+async function rejects(p: Promise<unknown>, code: string, message?: RegExp): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (message) assert.match(err.message, message);
+    return err;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+function eventsFor(id: string) {
+  return events.filter((e) => e.integration.id === id);
+}
+
+describe("auth service", { timeout: 180_000 }, () => {
+  before(async () => {
+    nats = await startNats();
+    // Tokens shorter than msal's 5-minute renewal margin: every TokenGet asks the simulator, so
+    // run-time changes (expired secret, revoked consent) are seen at once.
+    sim = await startSimulator({
+      seed: 7,
+      tenants: [{ users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }],
+      accessTokenLifetimeSeconds: 120,
+    });
+    dataDir = tempDir("tl-auth");
+    auth = await startService("auth", authEnv());
+    bus = await connectBus({
+      url: nats.url,
+      service: "gateway",
+      logger: createLogger("auth-test", {}, { level: "warn" }),
+    });
+    bus.subscribe(IntegrationChanged, async (p) => {
+      events.push(p);
+    });
+  });
+
+  after(async () => {
+    await bus?.drain();
+    await stopAll();
+    await sim?.stop();
+    await nats?.stop();
+  });
+
+  it("creates an app integration with the right secret as active and hands out tokens", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.main);
+      const { integration } = await create("ws-main", t);
+      assert.equal(integration.status, "active");
+      assert.equal(integration.statusReason, null);
+      assert.equal(integration.tenantId, t.tenantId);
+      assert.equal(integration.clientId, t.clientId);
+      assert.equal("clientSecret" in integration, false);
+
+      const tok = await bus.request(TokenGet, { integrationId: integration.id }, { timeoutMs: 30_000 });
+      assert.equal(tok.tenantId, t.tenantId);
+      assert.equal(tok.graphEndpoint, sim.graphEndpoint);
+      assert.ok(Date.parse(tok.expiresAt) > Date.now());
+      const claims = JSON.parse(Buffer.from(tok.accessToken.split(".")[1] ?? "", "base64url").toString()) as {
+        tid: string;
+        roles?: string[];
+      };
+      assert.equal(claims.tid, t.tenantId);
+      assert.ok((claims.roles ?? []).length > 0, "app-only token carries application permissions");
+
+      await waitFor(
+        () =>
+          eventsFor(integration.id).some((e) => e.change === "created" && e.integration.status === "active"),
+        {
+          timeoutMs: 5_000,
+          what: "IntegrationChanged created",
+        },
+      );
+    }));
+
+  it("creates an integration with a wrong secret as broken, with a reason, and refuses tokens fast", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.main);
+      const { integration } = await create("ws-main", t, "definitely-not-the-secret");
+      assert.equal(integration.status, "broken");
+      assert.match(integration.statusReason ?? "", /secret is wrong.*AADSTS7000215/);
+      const got = await bus.request(IntegrationGet, { workspaceId: "ws-main", id: integration.id });
+      assert.equal(got.status, "broken");
+      await rejects(
+        bus.request(TokenGet, { integrationId: integration.id }),
+        "integration_broken",
+        /secret is wrong/,
+      );
+    }));
+
+  it("names a tenant that does not exist", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.main);
+      const { integration } = await bus.request(
+        IntegrationCreate,
+        {
+          workspaceId: "ws-main",
+          name: "Typo",
+          tenantId: randomUUID(),
+          auth: { mode: "app", clientId: t.clientId, clientSecret: t.clientSecret },
+        },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(integration.status, "broken");
+      assert.match(integration.statusReason ?? "", /was not found \(AADSTS90002\)/);
+    }));
+
+  it("rejects malformed input without creating anything", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.main);
+      const before = (await bus.request(IntegrationList, { workspaceId: "ws-bad" })).integrations.length;
+      await rejects(
+        bus.request(IntegrationCreate, {
+          workspaceId: "ws-bad",
+          name: "x",
+          tenantId: t.tenantId,
+          auth: { mode: "app", clientId: "not-a-guid", clientSecret: "s" },
+        }),
+        "bad_request",
+        /GUID/,
+      );
+      await rejects(
+        bus.request(IntegrationCreate, {
+          workspaceId: "ws-bad",
+          name: "x",
+          auth: { mode: "app", clientId: t.clientId, clientSecret: "s" },
+        }),
+        "bad_request",
+        /tenantId is required/,
+      );
+      await rejects(
+        bus.request(IntegrationCreate, { workspaceId: "ws-bad", name: "x", auth: { mode: "delegated" } }),
+        "bad_request",
+        /not implemented yet/,
+      );
+      await rejects(bus.request(TokenGet, { integrationId: "int_doesnotexist0000" }), "not_found");
+      assert.equal(
+        (await bus.request(IntegrationList, { workspaceId: "ws-bad" })).integrations.length,
+        before,
+      );
+    }));
+
+  it("scopes every request to its workspace", () =>
+    withServiceLogs(async () => {
+      const { integration } = await create("ws-a", tenant(T.main), undefined, "Workspace A");
+      const id = integration.id;
+      await rejects(bus.request(IntegrationGet, { workspaceId: "ws-b", id }), "not_found");
+      await rejects(bus.request(IntegrationUpdate, { workspaceId: "ws-b", id, name: "stolen" }), "not_found");
+      await rejects(bus.request(IntegrationDelete, { workspaceId: "ws-b", id }), "not_found");
+      const listB = await bus.request(IntegrationList, { workspaceId: "ws-b" });
+      assert.ok(!listB.integrations.some((i) => i.id === id));
+      const listA = await bus.request(IntegrationList, { workspaceId: "ws-a" });
+      assert.deepEqual(
+        listA.integrations.map((i) => i.id),
+        [id],
+      );
+      assert.equal((await bus.request(IntegrationGet, { workspaceId: "ws-a", id })).name, "Workspace A");
+    }));
+
+  it("marks an integration broken once when its secret expires at run time", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.expire);
+      const { integration } = await create("ws-main", t);
+      assert.equal(integration.status, "active");
+      await bus.request(TokenGet, { integrationId: integration.id }, { timeoutMs: 30_000 });
+      await sim.control.expireSecrets(t.tenantId);
+
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 6 }, () =>
+          bus.request(TokenGet, { integrationId: integration.id }, { timeoutMs: 30_000 }),
+        ),
+      );
+      for (const a of attempts) {
+        assert.equal(a.status, "rejected");
+        assert.ok(a.reason instanceof AppError && a.reason.code === "integration_broken", String(a.reason));
+      }
+      await rejects(
+        bus.request(TokenGet, { integrationId: integration.id }),
+        "integration_broken",
+        /expired/,
+      );
+      const got = await bus.request(IntegrationGet, { workspaceId: "ws-main", id: integration.id });
+      assert.equal(got.status, "broken");
+      assert.match(got.statusReason ?? "", /AADSTS7000222/);
+
+      await waitFor(() => eventsFor(integration.id).some((e) => e.integration.status === "broken"), {
+        timeoutMs: 5_000,
+        what: "broken event",
+      });
+      // Give stragglers a moment, then count: exactly one "became broken" event.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(eventsFor(integration.id).filter((e) => e.integration.status === "broken").length, 1);
+    }));
+
+  it("marks an integration broken once when admin consent is revoked at run time", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.revoke);
+      const { integration } = await create("ws-main", t);
+      assert.equal(integration.status, "active");
+      await sim.control.revokeConsent(t.tenantId);
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 4 }, () =>
+          bus.request(TokenGet, { integrationId: integration.id }, { timeoutMs: 30_000 }),
+        ),
+      );
+      assert.ok(attempts.every((a) => a.status === "rejected"));
+      const got = await bus.request(IntegrationGet, { workspaceId: "ws-main", id: integration.id });
+      assert.equal(got.status, "broken");
+      assert.match(got.statusReason ?? "", /admin consent/i);
+      await waitFor(() => eventsFor(integration.id).some((e) => e.integration.status === "broken"), {
+        timeoutMs: 5_000,
+        what: "broken event",
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(eventsFor(integration.id).filter((e) => e.integration.status === "broken").length, 1);
+    }));
+
+  it("names a deleted app", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.deleted);
+      await sim.control.deleteApp(t.tenantId);
+      const { integration } = await create("ws-main", t);
+      assert.equal(integration.status, "broken");
+      assert.match(integration.statusReason ?? "", /AADSTS700016/);
+    }));
+
+  it("disables, refuses tokens while disabled, and re-checks on enable (which also fixes a broken one)", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.fix);
+      const { integration } = await create("ws-main", t);
+      const id = integration.id;
+      const disabled = await bus.request(IntegrationUpdate, { workspaceId: "ws-main", id, enabled: false });
+      assert.equal(disabled.enabled, false);
+      assert.equal(disabled.status, "disabled");
+      await rejects(bus.request(TokenGet, { integrationId: id }), "integration_broken", /^disabled$/);
+
+      await sim.control.revokeConsent(t.tenantId);
+      const stillBroken = await bus.request(
+        IntegrationUpdate,
+        { workspaceId: "ws-main", id, enabled: true },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(stillBroken.status, "broken");
+      assert.equal(stillBroken.enabled, true);
+
+      await sim.control.restoreConsent(t.tenantId);
+      const fixed = await bus.request(
+        IntegrationUpdate,
+        { workspaceId: "ws-main", id, enabled: true },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(fixed.status, "active");
+      assert.equal(fixed.statusReason, null);
+      await bus.request(TokenGet, { integrationId: id }, { timeoutMs: 30_000 });
+
+      const renamed = await bus.request(IntegrationUpdate, { workspaceId: "ws-main", id, name: "Renamed" });
+      assert.equal(renamed.name, "Renamed");
+      assert.ok(renamed.updatedAt > fixed.updatedAt);
+      await waitFor(() => eventsFor(id).filter((e) => e.change === "updated").length >= 4, {
+        timeoutMs: 5_000,
+        what: "one updated event per change",
+      });
+    }));
+
+  it("keeps the client secret encrypted in KV, out of events and out of logs; deletes purge it", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.main);
+      const { integration } = await create("ws-main", t);
+      const kv = await bus.kv(INTEGRATIONS_BUCKET);
+      const raw = await kv.get(integration.id);
+      assert.ok(raw);
+      const text = new TextDecoder().decode(raw.value);
+      assert.ok(!text.includes(t.clientSecret), "secret in KV plaintext");
+      const stored = JSON.parse(text) as { clientSecret: { alg: string; kid: string; ct: string } };
+      assert.equal(stored.clientSecret.alg, "A256GCM");
+      assert.ok(stored.clientSecret.ct.length > 0);
+
+      await waitFor(() => eventsFor(integration.id).length > 0, { timeoutMs: 5_000, what: "created event" });
+      for (const e of events) assert.ok(!JSON.stringify(e).includes(t.clientSecret), "secret in an event");
+
+      assert.deepEqual(await bus.request(IntegrationDelete, { workspaceId: "ws-main", id: integration.id }), {
+        deleted: true,
+      });
+      await rejects(bus.request(IntegrationGet, { workspaceId: "ws-main", id: integration.id }), "not_found");
+      const gone = await kv.get(integration.id);
+      assert.ok(gone?.operation !== "PUT");
+      await waitFor(() => eventsFor(integration.id).some((e) => e.change === "deleted"), {
+        timeoutMs: 5_000,
+        what: "deleted event",
+      });
+
+      for (const s of sim.tenants) assert.ok(!auth.logs().includes(s.clientSecret), "secret in auth logs");
+    }));
+
+  it("creates its key file with mode 0600 and reuses it after a restart", () =>
+    withServiceLogs(async () => {
+      const file = keyFilePath(dataDir);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const t = tenant(T.main);
+      const { integration } = await create("ws-restart", t);
+      await auth.stop();
+      auth = await startService("auth", authEnv());
+      const tok = await bus.request(TokenGet, { integrationId: integration.id }, { timeoutMs: 30_000 });
+      assert.equal(tok.tenantId, t.tenantId);
+      for (const s of sim.tenants) assert.ok(!auth.logs().includes(s.clientSecret), "secret in auth logs");
+    }));
+});

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { aadstsIn, classifyTokenFailure } from "./entra-errors.js";
+
+const ctx = {
+  tenantId: "11111111-1111-1111-1111-111111111111",
+  clientId: "22222222-2222-2222-2222-222222222222",
+};
+
+function broken(f: Parameters<typeof classifyTokenFailure>[0]): string {
+  const d = classifyTokenFailure(f, ctx);
+  assert.equal(d.kind, "broken", JSON.stringify(d));
+  return d.kind === "broken" ? d.reason : "";
+}
+
+describe("classifyTokenFailure", () => {
+  it("names the fix for each known AADSTS code", () => {
+    assert.match(
+      broken({ oauthError: "invalid_client", aadsts: 7000215, status: 401, message: "x" }),
+      /secret is wrong/,
+    );
+    assert.match(
+      broken({ oauthError: "invalid_client", aadsts: 7000222, status: 401, message: "x" }),
+      /expired/,
+    );
+    assert.match(
+      broken({ oauthError: "unauthorized_client", aadsts: 700016, status: 400, message: "x" }),
+      /not found in tenant/,
+    );
+    assert.match(
+      broken({ oauthError: "invalid_request", aadsts: 90002, status: 400, message: "x" }),
+      /Tenant .* was not found/,
+    );
+    assert.match(
+      broken({ oauthError: "invalid_grant", aadsts: 65001, status: 400, message: "x" }),
+      /consent/,
+    );
+  });
+
+  it("falls back to the OAuth error when the number is unknown", () => {
+    assert.match(
+      broken({ oauthError: "invalid_client", aadsts: 1234567, message: "x" }),
+      /client credentials/,
+    );
+    assert.match(broken({ oauthError: "invalid_grant", message: "x" }), /consent/);
+    assert.match(
+      broken({ oauthError: "weird", status: 400, message: "AADSTS1: odd\r\nTrace ID: 1" }),
+      /odd$/,
+    );
+  });
+
+  it("treats network failures, 5xx, 429 and temporarily_unavailable as transient", () => {
+    assert.equal(classifyTokenFailure({ network: true, message: "ECONNREFUSED" }, ctx).kind, "transient");
+    assert.equal(
+      classifyTokenFailure({ status: 503, oauthError: "invalid_client", message: "x" }, ctx).kind,
+      "transient",
+    );
+    assert.equal(classifyTokenFailure({ status: 429, message: "x" }, ctx).kind, "transient");
+    assert.equal(
+      classifyTokenFailure({ oauthError: "temporarily_unavailable", message: "x" }, ctx).kind,
+      "transient",
+    );
+    assert.equal(classifyTokenFailure({ message: "something odd" }, ctx).kind, "transient");
+  });
+
+  it("finds AADSTS numbers in descriptions", () => {
+    assert.equal(aadstsIn("AADSTS7000215: Invalid client secret"), 7000215);
+    assert.equal(aadstsIn("Error(s): 65001 - Description: AADSTS65001: no"), 65001);
+    assert.equal(aadstsIn("nothing"), undefined);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Turns a failed token request into a decision: the integration is broken (a person must act, and we
+ * say what to do) or the failure is transient (retry later, change nothing). Microsoft says to branch
+ * on the OAuth `error` field and use AADSTS numbers for diagnosis, so unknown numbers still classify.
+ */
+
+/** What the identity adapter knows about a failure, without msal types. */
+export interface TokenFailure {
+  /** OAuth `error` (invalid_client, invalid_grant, …) when Entra answered with an error body. */
+  oauthError?: string;
+  /** First AADSTS number of `error_codes` or of the description. */
+  aadsts?: number;
+  /** HTTP status of the token endpoint, when known. */
+  status?: number;
+  /** No answer: connection refused, DNS, TLS, timeout. */
+  network?: boolean;
+  /** Text for logs (never contains the secret). */
+  message: string;
+}
+
+export type FailureDecision = { kind: "broken"; reason: string } | { kind: "transient"; message: string };
+
+export interface FailureContext {
+  tenantId: string;
+  clientId: string;
+}
+
+const TRANSIENT_OAUTH = new Set(["temporarily_unavailable", "server_error"]);
+
+export function classifyTokenFailure(f: TokenFailure, ctx: FailureContext): FailureDecision {
+  if (f.network) return { kind: "transient", message: `identity platform unreachable: ${f.message}` };
+  if (f.status !== undefined && (f.status >= 500 || f.status === 429)) {
+    return { kind: "transient", message: `identity platform answered ${f.status}: ${f.message}` };
+  }
+  if (f.oauthError && TRANSIENT_OAUTH.has(f.oauthError)) {
+    return { kind: "transient", message: `identity platform is temporarily unavailable: ${f.message}` };
+  }
+  const known = f.aadsts === undefined ? undefined : reasonFor(f.aadsts, ctx);
+  if (known) return { kind: "broken", reason: known };
+  switch (f.oauthError) {
+    case "invalid_client":
+      return {
+        kind: "broken",
+        reason: `Entra rejected the client credentials of app ${ctx.clientId}${code(f)}. Check the client secret and update the integration.`,
+      };
+    case "invalid_grant":
+      return {
+        kind: "broken",
+        reason: `Entra refused the grant${code(f)}: admin consent may be missing or revoked. Grant admin consent to app ${ctx.clientId} in tenant ${ctx.tenantId}, then enable the integration again.`,
+      };
+    case "unauthorized_client":
+      return {
+        kind: "broken",
+        reason: `App ${ctx.clientId} is not allowed to get tokens in tenant ${ctx.tenantId}${code(f)}. Check the client id, the tenant id and that the app still exists.`,
+      };
+    case "invalid_request":
+    case "invalid_scope":
+    case "invalid_resource":
+    case "unsupported_grant_type":
+    case "access_denied":
+      return {
+        kind: "broken",
+        reason: `Entra rejected the token request${code(f)}: ${firstLine(f.message)}`,
+      };
+    default:
+      break;
+  }
+  if (f.status !== undefined && f.status >= 400) {
+    return { kind: "broken", reason: `Entra rejected the token request${code(f)}: ${firstLine(f.message)}` };
+  }
+  return { kind: "transient", message: f.message };
+}
+
+function reasonFor(aadsts: number, ctx: FailureContext): string | undefined {
+  switch (aadsts) {
+    case 7000215:
+      return `The client secret is wrong (AADSTS7000215). Use the secret's Value (not its Secret ID) from app ${ctx.clientId} > Certificates & secrets, then update the integration.`;
+    case 7000222:
+      return `The client secret has expired (AADSTS7000222). Create a new secret for app ${ctx.clientId} in Certificates & secrets, then update the integration.`;
+    case 700016:
+      return `App ${ctx.clientId} was not found in tenant ${ctx.tenantId} (AADSTS700016). Check the client id and tenant id, and that the app or its service principal was not deleted.`;
+    case 90002:
+      return `Tenant ${ctx.tenantId} was not found (AADSTS90002). Check the tenant id (Entra admin center > Overview > Tenant ID).`;
+    case 65001:
+      return `Admin consent for app ${ctx.clientId} is missing or was revoked (AADSTS65001). Grant admin consent for its API permissions in tenant ${ctx.tenantId}, then enable the integration again.`;
+    case 7000218:
+      return `No client secret was sent for app ${ctx.clientId} (AADSTS7000218). Update the integration with the secret's value.`;
+    case 700038:
+      return `${ctx.clientId} is not a valid application (client) id (AADSTS700038).`;
+    default:
+      return undefined;
+  }
+}
+
+function code(f: TokenFailure): string {
+  return f.aadsts === undefined ? "" : ` (AADSTS${f.aadsts})`;
+}
+
+function firstLine(s: string): string {
+  const line = s.split(/\r?\n/)[0] ?? s;
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+/** Finds the first AADSTS number in a description ("AADSTS7000215: Invalid client secret …"). */
+export function aadstsIn(text: string): number | undefined {
+  const m = /AADSTS(\d{4,8})/.exec(text);
+  return m?.[1] ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+import { Integration } from "@tenantlens/contracts";
+import type { z } from "zod";
+import { Sealed } from "./crypto.js";
+
+/** What auth keeps per integration: the public view plus the sealed client secret. */
+export const StoredIntegration = Integration.extend({
+  clientSecret: Sealed.nullable(),
+});
+export type StoredIntegration = z.infer<typeof StoredIntegration>;
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+/** `int_` + 20 base32 characters (100 random bits). */
+export function newIntegrationId(): string {
+  const bytes = randomBytes(20);
+  let out = "";
+  for (const b of bytes) out += BASE32[b & 31];
+  return `int_${out}`;
+}
+
+export function toPublic(s: StoredIntegration): Integration {
+  const { clientSecret: _secret, ...pub } = s;
+  return pub;
+}
+
+/**
+ * updatedAt must move forward on every change: it is part of the IntegrationChanged message id, and
+ * two changes within one millisecond must not be deduplicated into one.
+ */
+export function nextTimestamp(previous: string, now: Date): string {
+  const prev = Date.parse(previous);
+  const t = Number.isNaN(prev) || now.getTime() > prev ? now.getTime() : prev + 1;
+  return new Date(t).toISOString();
+}
+
+export function withChange(
+  s: StoredIntegration,
+  patch: Partial<StoredIntegration>,
+  now: Date,
+): StoredIntegration {
+  return { ...s, ...patch, updatedAt: nextTimestamp(s.updatedAt, now) };
+}
+
+/** Why TokenGet refuses an integration without asking Entra, or null when it may ask. */
+export function refusalReason(s: StoredIntegration): string | null {
+  if (!s.enabled || s.status === "disabled") return "disabled";
+  if (s.status === "broken") return s.statusReason ?? "the integration is broken";
+  if (s.status === "pending_consent") return s.statusReason ?? "waiting for admin consent";
+  if (s.authMode !== "app") return "delegated integrations are not implemented yet";
+  if (!s.tenantId || !s.clientId || !s.clientSecret) return "the integration has no credentials";
+  return null;
+}
+
+export const DISABLED_REASON = "Disabled by a user; enable it to collect again.";

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { appRolesOf } from "./token-claims.js";
+
+function jwt(claims: Record<string, unknown>): string {
+  const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${b({ alg: "RS256", typ: "JWT" })}.${b(claims)}.sig`;
+}
+
+describe("appRolesOf", () => {
+  it("reads the roles claim of an app-only token", () => {
+    assert.deepEqual(appRolesOf(jwt({ roles: ["User.Read.All", "Group.Read.All"] })), [
+      "User.Read.All",
+      "Group.Read.All",
+    ]);
+  });
+  it("reports no roles when the claim is missing (consent revoked)", () => {
+    assert.deepEqual(appRolesOf(jwt({ tid: "t" })), []);
+  });
+  it("does not judge opaque or malformed tokens", () => {
+    assert.equal(appRolesOf("opaque-token"), undefined);
+    assert.equal(appRolesOf("a.!!!.c"), undefined);
+    assert.equal(appRolesOf(jwt({ roles: "User.Read.All" })), undefined);
+  });
+});

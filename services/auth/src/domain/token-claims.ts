@@ -1,0 +1,23 @@
+/**
+ * Entra still issues an app-only token after admin consent is revoked, just without a `roles` claim;
+ * every Graph call then fails with 403. Reading the claim (not verifying it: Graph does that) lets
+ * auth say "consent revoked" once instead of every resource saying "permission denied".
+ * Access tokens are formally opaque, so anything that is not a readable JWT is not judged.
+ */
+export function appRolesOf(accessToken: string): string[] | undefined {
+  const parts = accessToken.split(".");
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
+    if (typeof claims !== "object" || claims === null) return undefined;
+    const roles = (claims as { roles?: unknown }).roles;
+    if (roles === undefined) return [];
+    return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === "string") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function noRolesReason(clientId: string, tenantId: string): string {
+  return `App ${clientId} has no application permissions in tenant ${tenantId}: admin consent is missing or was revoked. Grant admin consent for its Microsoft Graph application permissions, then enable the integration again.`;
+}

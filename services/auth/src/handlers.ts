@@ -1,0 +1,22 @@
+import type { Bus } from "@tenantlens/bus";
+import {
+  ConsentComplete,
+  IntegrationCreate,
+  IntegrationDelete,
+  IntegrationGet,
+  IntegrationList,
+  IntegrationUpdate,
+  TokenGet,
+} from "@tenantlens/contracts";
+import type { AuthService } from "./service.js";
+
+/** NATS request handlers: the bus validates requests and responses; each calls one verb. */
+export function serveAuth(bus: Bus, svc: AuthService): void {
+  bus.serve(IntegrationCreate, (req) => svc.create(req));
+  bus.serve(IntegrationGet, (req) => svc.get(req));
+  bus.serve(IntegrationList, (req) => svc.list(req));
+  bus.serve(IntegrationUpdate, (req) => svc.update(req));
+  bus.serve(IntegrationDelete, (req) => svc.remove(req));
+  bus.serve(TokenGet, (req) => svc.token(req));
+  bus.serve(ConsentComplete, (req) => svc.consentComplete(req));
+}

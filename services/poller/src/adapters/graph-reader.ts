@@ -1,0 +1,93 @@
+import {
+  AuthenticationHandler,
+  Client,
+  GraphError,
+  HTTPMessageHandler,
+} from "@microsoft/microsoft-graph-client";
+import type { Logger } from "@tenantlens/telemetry";
+import type { GraphFailure } from "../domain/graph-errors.js";
+import type { RetryPolicy } from "../domain/retry.js";
+import { type ThrottleEvents, ThrottleRetryHandler } from "./throttle-retry.js";
+import { type TokenProvider, TokenUnavailable } from "./token-provider.js";
+
+/** A Graph request that failed for good (after retries). */
+export class GraphRequestError extends Error {
+  override name = "GraphRequestError";
+  constructor(readonly failure: GraphFailure) {
+    super(failure.message);
+  }
+}
+
+export type GraphBody = Record<string, unknown>;
+
+export interface GraphReader {
+  /** GET an absolute Graph URL (first page, nextLink or deltaLink) and return the JSON body. */
+  get(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<GraphBody>;
+}
+
+/**
+ * @microsoft/microsoft-graph-client with our middleware chain: the client's AuthenticationHandler
+ * (token from auth over NATS; sent only to Graph hosts and the configured endpoint's hostname), our
+ * throttling retry, then fetch. initWithMiddleware because Client.init cannot swap the RetryHandler.
+ */
+export function createGraphReader(opts: {
+  graphEndpoint: string;
+  tokens: TokenProvider;
+  retry: RetryPolicy;
+  log: Logger;
+  events?: ThrottleEvents;
+}): GraphReader {
+  const endpoint = new URL(opts.graphEndpoint);
+  const auth = new AuthenticationHandler({ getAccessToken: () => opts.tokens.get() });
+  const retry = new ThrottleRetryHandler(opts.retry, opts.log, opts.events);
+  const http = new HTTPMessageHandler();
+  auth.setNext(retry);
+  retry.setNext(http);
+  const client = Client.initWithMiddleware({
+    middleware: auth,
+    baseUrl: `${endpoint.origin}/`,
+    customHosts: new Set([endpoint.hostname]),
+  });
+
+  return {
+    async get(url, headers, signal) {
+      // Fetch the token first so a refused token surfaces as itself, not wrapped in a GraphError.
+      await opts.tokens.get();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const body: unknown = await client.api(url).headers(headers).option("signal", signal).get();
+          if (typeof body !== "object" || body === null) {
+            throw new GraphRequestError({
+              status: 200,
+              code: null,
+              message: "Graph answered without a JSON object",
+            });
+          }
+          return body as GraphBody;
+        } catch (err) {
+          if (signal.aborted) throw signal.reason ?? err;
+          if (err instanceof GraphRequestError || err instanceof TokenUnavailable) throw err;
+          if (err instanceof GraphError) {
+            if (err.code === "TokenUnavailable") throw new TokenUnavailable("unavailable", err.message);
+            // 401: the token expired or was revoked early; get a fresh one once.
+            if (err.statusCode === 401 && attempt === 0) {
+              opts.tokens.invalidate();
+              await opts.tokens.get();
+              continue;
+            }
+            throw new GraphRequestError({
+              status: err.statusCode > 0 ? err.statusCode : null,
+              code: err.statusCode > 0 ? err.code : null,
+              message: err.message || err.code || `HTTP ${err.statusCode}`,
+            });
+          }
+          throw new GraphRequestError({
+            status: null,
+            code: null,
+            message: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
+import type { Logger } from "@tenantlens/telemetry";
+import { type RetryPolicy, retryDecision } from "../domain/retry.js";
+
+export interface ThrottleEvents {
+  /** Called before each wait, for logs and metrics. */
+  onRetry?: (info: {
+    status: number | null;
+    delayMs: number;
+    attempt: number;
+    basis: string;
+    url: string;
+  }) => void;
+}
+
+/** Per attempt: a hung connection must not stall a poll forever. */
+const ATTEMPT_TIMEOUT_MS = 60_000;
+
+/**
+ * Replaces the graph client's RetryHandler, which retries an empty or unparseable Retry-After at once
+ * (Number("") is 0, Date("x") is NaN), caps waits at 180 s and retries only 3 times. This one honours
+ * fractional and date values, backs off with jitter when the header is missing, retries network
+ * errors, releases each discarded response body and stops waiting when the poll is cancelled.
+ */
+export class ThrottleRetryHandler implements Middleware {
+  private next: Middleware | undefined;
+
+  constructor(
+    private readonly policy: RetryPolicy,
+    private readonly log: Logger,
+    private readonly events: ThrottleEvents = {},
+  ) {}
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    if (!this.next) throw new Error("ThrottleRetryHandler needs a next middleware");
+    const options = context.options ?? {};
+    context.options = options;
+    const outer = options.signal ?? undefined;
+    const url = typeof context.request === "string" ? context.request : context.request.url;
+    for (let attempt = 0; ; attempt++) {
+      outer?.throwIfAborted();
+      options.signal = outer
+        ? AbortSignal.any([outer, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)])
+        : AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
+      let status: number | null;
+      let retryAfter: string | null = null;
+      try {
+        await this.next.execute(context);
+        status = context.response?.status ?? null;
+        retryAfter = context.response?.headers.get("Retry-After") ?? null;
+      } catch (err) {
+        if (outer?.aborted) throw err;
+        status = null;
+        const d = retryDecision(null, null, attempt, this.policy, new Date());
+        if (!d.retry) throw err;
+        this.log.debug(
+          { err: String(err), attempt, delayMs: d.delayMs, url: redact(url) },
+          "Graph request failed; retrying",
+        );
+        this.events.onRetry?.({ status, delayMs: d.delayMs, attempt, basis: d.basis, url });
+        await sleep(d.delayMs, outer);
+        continue;
+      }
+      const d = retryDecision(status, retryAfter, attempt, this.policy, new Date());
+      if (!d.retry || status === null || status < 400) return;
+      await context.response?.body?.cancel().catch(() => {});
+      this.log.debug(
+        { status, retryAfter, attempt, delayMs: d.delayMs, basis: d.basis, url: redact(url) },
+        "Graph throttled; waiting",
+      );
+      this.events.onRetry?.({ status, delayMs: d.delayMs, attempt, basis: d.basis, url });
+      await sleep(d.delayMs, outer);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Delta and skip tokens are credentials of a sort: logs get the path only. */
+export function redact(url: string): string {
+  const q = url.indexOf("?");
+  return q === -1 ? url : `${url.slice(0, q)}?…`;
+}

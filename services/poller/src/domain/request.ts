@@ -1,0 +1,45 @@
+import type { ResourceDef } from "@tenantlens/graph";
+
+export interface ReadPlan {
+  /** Absolute URL of the first request. */
+  url: string;
+  mode: "full" | "delta";
+  /** Extra request headers (page size for delta, which ignores $top). */
+  headers: Record<string, string>;
+  /** Whether this read ends with an @odata.deltaLink to save. */
+  expectsDeltaLink: boolean;
+}
+
+export interface PlanOptions {
+  graphEndpoint: string;
+  /** Saved deltaLink for this integration and resource, if any. */
+  deltaLink: string | null;
+  /** Ignore saved delta links. */
+  full: boolean;
+  /** Test/operations override of the catalog page size. */
+  pageSize: number | null;
+}
+
+export function selectOf(resource: ResourceDef): string {
+  return resource.columns.flatMap((c) => (c.property ? [c.property] : [])).join(",");
+}
+
+/**
+ * Delta resources start from the saved deltaLink (mode delta) or `<path>/delta` (an initial sync is a
+ * full read); plain lists use `$top`; singletons are one GET.
+ */
+export function planRead(resource: ResourceDef, opts: PlanOptions): ReadPlan {
+  const base = `${opts.graphEndpoint.replace(/\/+$/, "")}/${resource.version}${resource.path}`;
+  const select = `$select=${selectOf(resource)}`;
+  if (resource.delta) {
+    const headers: Record<string, string> = {};
+    if (opts.pageSize) headers.Prefer = `odata.maxpagesize=${opts.pageSize}`;
+    if (opts.deltaLink && !opts.full)
+      return { url: opts.deltaLink, mode: "delta", headers, expectsDeltaLink: true };
+    return { url: `${base}/delta?${select}`, mode: "full", headers, expectsDeltaLink: true };
+  }
+  // Resources without a catalog page size do not take $top (e.g. /domains), so the override skips them.
+  const top = resource.singleton || resource.pageSize === null ? null : (opts.pageSize ?? resource.pageSize);
+  const query = top ? `${select}&$top=${top}` : select;
+  return { url: `${base}?${query}`, mode: "full", headers: {}, expectsDeltaLink: false };
+}

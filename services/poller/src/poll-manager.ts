@@ -1,0 +1,205 @@
+import { randomBytes } from "node:crypto";
+import { AppError, type Integration } from "@tenantlens/contracts";
+import { catalog, type ResourceDef } from "@tenantlens/graph";
+import type { Logger } from "@tenantlens/telemetry";
+
+export type PollReason = "manual" | "schedule" | "integration_created";
+
+export interface StartRequest {
+  integration: Integration;
+  resources?: string[];
+  full?: boolean;
+  reason: PollReason;
+}
+
+/** Runs one poll to the end; the manager decides when and how many at once. */
+export interface PollJobSpec {
+  pollId: string;
+  integration: Integration;
+  /** The integration's tenant (always set for a pollable integration). */
+  tenantId: string;
+  resources: readonly ResourceDef[];
+  full: boolean;
+  reason: PollReason;
+}
+
+export type PollRunner = (job: PollJobSpec, signal: AbortSignal) => Promise<void>;
+
+interface Running {
+  pollId: string;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+export function newPollId(): string {
+  let out = "";
+  for (const b of randomBytes(20)) out += BASE32[b & 31];
+  return `poll_${out}`;
+}
+
+/** Catalog resources named in the request (all when absent), in catalog order. */
+export function selectResources(names: string[] | undefined): ResourceDef[] {
+  if (!names || names.length === 0) return [...catalog];
+  const unknown = names.filter((n) => !catalog.some((r) => r.name === n));
+  if (unknown.length > 0) {
+    throw new AppError(
+      "bad_request",
+      `unknown resource(s): ${unknown.join(", ")}; known: ${catalog.map((r) => r.name).join(", ")}`,
+    );
+  }
+  return catalog.filter((r) => names.includes(r.name));
+}
+
+export function pollable(i: Integration): boolean {
+  return i.enabled && i.status === "active" && i.tenantId !== null;
+}
+
+/**
+ * One poll per integration at a time, at most `concurrency` integrations at once, and a timer per
+ * active integration when a schedule is configured. State is in memory: after a restart the
+ * integrations are learned again from auth and the next polls are spread over one interval.
+ */
+export class PollManager {
+  private readonly running = new Map<string, Running>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly known = new Map<string, Integration>();
+  private readonly waiting: Array<() => void> = [];
+  private active = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly opts: {
+      run: PollRunner;
+      concurrency: number;
+      intervalMs: number;
+      log: Logger;
+      random?: () => number;
+    },
+  ) {}
+
+  /** Starts a poll unless one is already running (or queued) for the integration. */
+  start(req: StartRequest): { pollId: string; alreadyRunning: boolean } {
+    if (this.stopped) throw new AppError("unavailable", "the poller is shutting down");
+    const i = req.integration;
+    // A manual start teaches us the integration (e.g. one from a workspace not listed at start).
+    const known = this.known.get(i.id);
+    if (!known || known.updatedAt <= i.updatedAt) this.known.set(i.id, i);
+    const current = this.running.get(i.id);
+    if (current) return { pollId: current.pollId, alreadyRunning: true };
+    if (!pollable(i) || i.tenantId === null) {
+      const why = !i.enabled ? "disabled" : (i.statusReason ?? i.status);
+      throw new AppError("integration_broken", `integration ${i.id} cannot be polled: ${why}`);
+    }
+    const resources = selectResources(req.resources);
+    const pollId = newPollId();
+    const abort = new AbortController();
+    this.clearTimer(i.id);
+    const done = this.runQueued(
+      {
+        pollId,
+        integration: i,
+        tenantId: i.tenantId,
+        resources,
+        full: req.full ?? false,
+        reason: req.reason,
+      },
+      abort.signal,
+    ).finally(() => {
+      this.running.delete(i.id);
+      this.scheduleNext(i.id, this.opts.intervalMs);
+    });
+    this.running.set(i.id, { pollId, abort, done });
+    return { pollId, alreadyRunning: false };
+  }
+
+  /** Integrations known at start: first polls spread over one interval so a restart is no stampede. */
+  learn(integrations: Integration[]): void {
+    for (const i of integrations) {
+      this.known.set(i.id, i);
+      if (pollable(i))
+        this.scheduleNext(i.id, Math.floor((this.opts.random ?? Math.random)() * this.opts.intervalMs));
+    }
+  }
+
+  /** An IntegrationChanged event. */
+  changed(change: "created" | "updated" | "deleted", i: Integration): void {
+    const before = this.known.get(i.id);
+    if (change === "deleted") {
+      this.known.delete(i.id);
+      this.clearTimer(i.id);
+      this.running.get(i.id)?.abort.abort(new Error("integration deleted"));
+      return;
+    }
+    // Events can arrive late or twice: never let an older state overwrite a newer one.
+    if (before && before.updatedAt > i.updatedAt) return;
+    this.known.set(i.id, i);
+    if (!pollable(i)) {
+      this.clearTimer(i.id);
+      if (!i.enabled) this.running.get(i.id)?.abort.abort(new Error("integration disabled"));
+      return;
+    }
+    if (change === "created") {
+      if (!this.running.has(i.id)) this.start({ integration: i, reason: "integration_created" });
+      return;
+    }
+    // Back to active (re-enabled or fixed): poll soon rather than a full interval later.
+    if (!before || !pollable(before)) this.scheduleNext(i.id, 0);
+  }
+
+  integration(id: string): Integration | undefined {
+    return this.known.get(id);
+  }
+
+  runningPoll(id: string): string | undefined {
+    return this.running.get(id)?.pollId;
+  }
+
+  /** Cancels timers and running polls and waits for them to publish their final events. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const id of [...this.timers.keys()]) this.clearTimer(id);
+    for (const r of this.running.values()) r.abort.abort(new Error("poller stopping"));
+    for (const w of this.waiting.splice(0)) w();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  private async runQueued(job: PollJobSpec, signal: AbortSignal): Promise<void> {
+    while (this.active >= this.opts.concurrency && !this.stopped) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.active++;
+    try {
+      await this.opts.run(job, signal);
+    } catch (err) {
+      this.opts.log.error({ err, pollId: job.pollId, integrationId: job.integration.id }, "poll crashed");
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private scheduleNext(id: string, delayMs: number): void {
+    if (this.stopped || this.opts.intervalMs <= 0) return;
+    this.clearTimer(id);
+    const t = setTimeout(() => {
+      this.timers.delete(id);
+      const i = this.known.get(id);
+      if (!i || !pollable(i) || this.running.has(id)) return;
+      try {
+        this.start({ integration: i, reason: "schedule" });
+      } catch (err) {
+        this.opts.log.warn({ err, integrationId: id }, "scheduled poll not started");
+      }
+    }, delayMs);
+    t.unref();
+    this.timers.set(id, t);
+  }
+
+  private clearTimer(id: string): void {
+    const t = this.timers.get(id);
+    if (t) clearTimeout(t);
+    this.timers.delete(id);
+  }
+}

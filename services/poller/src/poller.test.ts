@@ -1,0 +1,458 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ConsumerMessages } from "@nats-io/jetstream";
+import { type Bus, connectBus } from "@tenantlens/bus";
+import {
+  type EventPayload,
+  type Integration,
+  IntegrationCreate,
+  type PageCollected,
+  type PollCompleted,
+  PollStart,
+  type PollStarted,
+  type ResourceCollected,
+} from "@tenantlens/contracts";
+import { type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
+import { createLogger } from "@tenantlens/telemetry";
+import {
+  type NatsServer,
+  type ServiceProcess,
+  startNats,
+  startService,
+  stopAll,
+  tempDir,
+  waitFor,
+  withServiceLogs,
+} from "@tenantlens/testkit";
+import { DELTA_BUCKET } from "./adapters/delta-links.js";
+
+/**
+ * The poller as a process between a real nats-server, the simulator and the auth process. A test
+ * reader follows TL_COLLECT from the start and keeps every message with its size.
+ */
+const MAX_MESSAGE_BYTES = 16_384;
+
+type Page = EventPayload<typeof PageCollected>;
+type Done = EventPayload<typeof ResourceCollected>;
+type Completed = EventPayload<typeof PollCompleted>;
+type Started = EventPayload<typeof PollStarted>;
+
+interface Seen {
+  subject: string;
+  bytes: number;
+  payload: Record<string, unknown>;
+}
+
+let nats: NatsServer;
+let sim: Simulator;
+let poller: ServiceProcess;
+let bus: Bus;
+let reader: ConsumerMessages;
+const seen: Seen[] = [];
+
+// One simulator tenant per scenario that changes tenant state.
+const T = { main: 0, perm: 1, throttle: 2, fault: 3 } as const;
+const tenant = (i: number): SimulatorTenant => {
+  const t = sim.tenants[i];
+  if (!t) throw new Error(`simulator tenant ${i} missing`);
+  return t;
+};
+
+interface Stats {
+  users: { total: number };
+  groups: { total: number };
+  applications: { total: number };
+  servicePrincipals: { total: number };
+  oauth2PermissionGrants: { total: number };
+  domains: { total: number };
+}
+
+async function stats(t: SimulatorTenant): Promise<Record<string, number>> {
+  const s = await sim.control.request<Stats>("GET", `/_sim/tenants/${t.tenantId}/stats`);
+  return {
+    organization: 1,
+    domains: s.domains.total,
+    users: s.users.total,
+    groups: s.groups.total,
+    applications: s.applications.total,
+    servicePrincipals: s.servicePrincipals.total,
+    oauth2PermissionGrants: s.oauth2PermissionGrants.total,
+  };
+}
+
+const ofKind = <T>(kind: string, pred: (p: T) => boolean = () => true): T[] =>
+  seen
+    .filter((m) => m.subject.startsWith(`poller.${kind}.`))
+    .map((m) => m.payload as T)
+    .filter(pred);
+
+async function createIntegration(t: SimulatorTenant, name: string): Promise<Integration> {
+  const { integration } = await bus.request(
+    IntegrationCreate,
+    {
+      workspaceId: "default",
+      name,
+      tenantId: t.tenantId,
+      auth: { mode: "app", clientId: t.clientId, clientSecret: t.clientSecret },
+    },
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(integration.status, "active");
+  return integration;
+}
+
+async function pollStartedFor(integrationId: string, n: number): Promise<Started> {
+  await waitFor(
+    () => ofKind<Started>("poll", (p) => p.integrationId === integrationId && "reason" in p).length >= n,
+    {
+      timeoutMs: 30_000,
+      what: `poll ${n} of ${integrationId} to start`,
+    },
+  );
+  const started = ofKind<Started>("poll", (p) => p.integrationId === integrationId && "reason" in p)[n - 1];
+  assert.ok(started);
+  return started;
+}
+
+interface PollResult {
+  completed: Completed;
+  pages: Page[];
+  done: Map<string, Done>;
+}
+
+async function completedPoll(pollId: string): Promise<PollResult> {
+  await waitFor(() => ofKind<Completed>("poll", (p) => p.pollId === pollId && "outcome" in p).length > 0, {
+    timeoutMs: 60_000,
+    what: `poll ${pollId} to complete`,
+  });
+  const completed = ofKind<Completed>("poll", (p) => p.pollId === pollId && "outcome" in p)[0] as Completed;
+  const pages = ofKind<Page>("page", (p) => p.pollId === pollId);
+  const done = new Map(ofKind<Done>("resource", (p) => p.pollId === pollId).map((d) => [d.resource, d]));
+  return { completed, pages, done };
+}
+
+function idsOf(pages: Page[], resource: string): Set<string> {
+  return new Set(
+    pages.filter((p) => p.resource === resource).flatMap((p) => p.objects.map((o) => String(o.id))),
+  );
+}
+
+async function deltaKeys(integrationId: string): Promise<string[]> {
+  const kv = await bus.kv(DELTA_BUCKET);
+  const keys: string[] = [];
+  for await (const k of await kv.keys(`${integrationId}.>`)) keys.push(k.slice(integrationId.length + 1));
+  return keys.sort();
+}
+
+function pollerLogLines(integrationId: string, msg: string): Array<Record<string, unknown>> {
+  return poller
+    .logs()
+    .split("\n")
+    .filter((l) => l.includes(integrationId) && l.includes(msg))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function setFaults(t: SimulatorTenant, rules: unknown[]): Promise<void> {
+  await sim.control.request("PUT", `/_sim/tenants/${t.tenantId}/faults`, { rules });
+}
+
+describe("poller", { timeout: 300_000 }, () => {
+  before(async () => {
+    nats = await startNats();
+    sim = await startSimulator({
+      seed: 11,
+      tenants: [{ users: 150, groups: 30, applications: 12 }, { users: 20 }, { users: 60 }, { users: 90 }],
+    });
+    const common = {
+      NATS_URL: nats.url,
+      GRAPH_ENDPOINT: sim.graphEndpoint,
+      NODE_EXTRA_CA_CERTS: sim.caCertPath,
+    };
+    await startService("auth", {
+      ...common,
+      TENANTLENS_DATA_DIR: tempDir("tl-poller-auth"),
+      AZURE_AUTHORITY_HOST: sim.authorityHost,
+    });
+    poller = await startService("poller", {
+      ...common,
+      POLL_INTERVAL_SECONDS: "0",
+      POLL_CONCURRENCY: "2",
+      MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
+      PAGE_SIZE: "25",
+      GRAPH_BACKOFF_BASE_MS: "100",
+      LOG_LEVEL: "debug",
+    });
+    bus = await connectBus({
+      url: nats.url,
+      service: "gateway",
+      logger: createLogger("poller-test", {}, { level: "warn" }),
+    });
+    const consumer = await bus.js.consumers.get("TL_COLLECT");
+    reader = await consumer.consume();
+    void (async () => {
+      for await (const m of reader) {
+        seen.push({ subject: m.subject, bytes: m.data.length, payload: m.json<Record<string, unknown>>() });
+      }
+    })();
+  });
+
+  after(async () => {
+    await reader?.close();
+    await bus?.drain();
+    await stopAll();
+    await sim?.stop();
+    await nats?.stop();
+  });
+
+  it("reads a small tenant completely, one poll at a time, in messages under the size limit", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.main);
+      // Slow answers keep the first poll running long enough to ask for a second one meanwhile.
+      await setFaults(t, [{ type: "slow", delayMs: 40, count: 1000 }]);
+      const integration = await createIntegration(t, "Main");
+      const started = await pollStartedFor(integration.id, 1);
+      assert.equal(started.reason, "integration_created");
+      assert.equal(started.tenantId, t.tenantId);
+      assert.deepEqual(started.resources, [
+        "organization",
+        "domains",
+        "users",
+        "groups",
+        "applications",
+        "servicePrincipals",
+        "oauth2PermissionGrants",
+      ]);
+      const again = await bus.request(PollStart, {
+        workspaceId: "default",
+        integrationId: integration.id,
+        reason: "manual",
+      });
+      assert.deepEqual(again, { pollId: started.pollId, alreadyRunning: true });
+
+      const { completed, pages, done } = await completedPoll(started.pollId);
+      await setFaults(t, []);
+      assert.equal(completed.outcome, "succeeded", JSON.stringify(completed));
+      assert.equal(completed.error, null);
+
+      const expected = await stats(t);
+      for (const [resource, count] of Object.entries(expected)) {
+        const d = done.get(resource);
+        assert.ok(d, `no ResourceCollected for ${resource}`);
+        assert.equal(d.outcome, "complete", `${resource}: ${d.reason}`);
+        assert.equal(d.mode, "full");
+        assert.equal(d.objectCount, count, `${resource} objectCount`);
+        assert.equal(idsOf(pages, resource).size, count, `${resource} distinct ids`);
+        // Pages 0..n-1, each with chunks 0..k: nothing missing, nothing twice.
+        const mine = pages.filter((p) => p.resource === resource);
+        assert.equal(new Set(mine.map((p) => p.page)).size, d.pages);
+        for (let page = 0; page < d.pages; page++) {
+          const chunks = mine
+            .filter((p) => p.page === page)
+            .map((p) => p.chunk)
+            .sort((a, b) => a - b);
+          assert.deepEqual(
+            chunks,
+            chunks.map((_, i) => i),
+            `${resource} page ${page} chunks`,
+          );
+        }
+      }
+      assert.ok(done.get("users")!.pages > 1, "users span several Graph pages");
+      assert.ok(
+        pages.some((p) => p.chunk > 0),
+        "some Graph page was split into chunks",
+      );
+      const mineSeen = seen.filter(
+        (m) => (m.payload as { integrationId?: string }).integrationId === integration.id,
+      );
+      for (const m of mineSeen) assert.ok(m.bytes < MAX_MESSAGE_BYTES, `${m.subject} is ${m.bytes} bytes`);
+
+      assert.deepEqual(await deltaKeys(integration.id), [
+        "applications",
+        "groups",
+        "oauth2PermissionGrants",
+        "servicePrincipals",
+        "users",
+      ]);
+    }));
+
+  it("continues from the delta link and carries exactly the changes made since", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.main);
+      const first = ofKind<Started>("poll", (p) => "reason" in p && p.tenantId === t.tenantId)[0];
+      assert.ok(first);
+      const id = first.integrationId;
+      const previous = await completedPoll(first.pollId);
+      const someUsers = [...idsOf(previous.pages, "users")];
+      const someGroup = [...idsOf(previous.pages, "groups")][0];
+      assert.ok(someUsers.length > 3 && someGroup);
+
+      const base = `/_sim/tenants/${t.tenantId}/objects`;
+      const created = await sim.control.request<{ id: string }>("POST", base, {
+        kind: "user",
+        properties: { displayName: "Delta Newcomer", userPrincipalName: `newcomer@${t.initialDomain}` },
+      });
+      await sim.control.request("PATCH", `${base}/${someUsers[1]}`, { jobTitle: "Chief Delta Officer" });
+      await sim.control.request("DELETE", `${base}/${someUsers[2]}?permanent=true`);
+      await sim.control.request("DELETE", `${base}/${someGroup}`);
+
+      const { pollId, alreadyRunning } = await bus.request(PollStart, {
+        workspaceId: "default",
+        integrationId: id,
+        reason: "manual",
+      });
+      assert.equal(alreadyRunning, false);
+      const { completed, pages, done } = await completedPoll(pollId);
+      assert.equal(completed.outcome, "succeeded", JSON.stringify(completed));
+
+      const users = done.get("users")!;
+      assert.equal(users.mode, "delta");
+      assert.equal(users.outcome, "complete");
+      assert.deepEqual([...idsOf(pages, "users")].sort(), [created.id, someUsers[1]].sort());
+      const patched = pages.flatMap((p) => p.objects).find((o) => o.id === someUsers[1]);
+      assert.equal(patched?.jobTitle, "Chief Delta Officer");
+      assert.deepEqual(
+        pages.filter((p) => p.resource === "users").flatMap((p) => p.removed),
+        [{ id: someUsers[2], reason: "deleted" }],
+      );
+      assert.deepEqual(
+        pages.filter((p) => p.resource === "groups").flatMap((p) => p.removed),
+        [{ id: someGroup, reason: "changed" }],
+      );
+      for (const r of ["applications", "servicePrincipals", "oauth2PermissionGrants"]) {
+        assert.equal(done.get(r)?.mode, "delta");
+        assert.equal(done.get(r)?.objectCount, 0, r);
+      }
+      // Resources without delta are read in full every time.
+      assert.equal(done.get("domains")?.mode, "full");
+      assert.equal(done.get("domains")?.objectCount, (await stats(t)).domains);
+    }));
+
+  it("records a resource without permission as not collected, and the poll still succeeds", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.perm);
+      for (const permission of ["Domain.Read.All", "Directory.Read.All"]) {
+        await sim.control.setPermission(t.tenantId, { kind: "application", permission, granted: false });
+      }
+      const integration = await createIntegration(t, "Perm");
+      const started = await pollStartedFor(integration.id, 1);
+      const { completed, done } = await completedPoll(started.pollId);
+      assert.equal(completed.outcome, "succeeded", JSON.stringify(completed));
+      const domains = done.get("domains")!;
+      assert.equal(domains.outcome, "not_collected");
+      assert.match(domains.reason ?? "", /Permission not granted.*Domain\.Read\.All/);
+      assert.equal(done.get("oauth2PermissionGrants")?.outcome, "not_collected");
+      assert.equal(done.get("users")?.outcome, "complete");
+      assert.equal(done.get("users")?.objectCount, (await stats(t)).users);
+      assert.deepEqual(
+        completed.resources.find((r) => r.resource === "domains"),
+        {
+          resource: "domains",
+          mode: "full",
+          outcome: "not_collected",
+          reason: domains.reason,
+          objectCount: 0,
+        },
+      );
+    }));
+
+  it("completes under throttling with fractional and with missing Retry-After", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.throttle);
+      const throttle = (retryAfter: string) =>
+        sim.control.request("PUT", `/_sim/tenants/${t.tenantId}/throttling`, {
+          enabled: true,
+          retryAfter,
+          windowSeconds: 1,
+          budget: 4,
+        });
+      await throttle("fraction");
+      const integration = await createIntegration(t, "Throttled");
+      const first = await completedPoll((await pollStartedFor(integration.id, 1)).pollId);
+      assert.equal(first.completed.outcome, "succeeded", JSON.stringify(first.completed));
+      const expected = await stats(t);
+      for (const [r, n] of Object.entries(expected)) assert.equal(first.done.get(r)?.objectCount, n, r);
+      const honoured = pollerLogLines(integration.id, "Graph throttled; waiting");
+      assert.ok(
+        honoured.some((l) => l.basis === "retry-after" && /^\d+\.\d+$/.test(String(l.retryAfter))),
+        "fractional Retry-After honoured",
+      );
+
+      await throttle("missing");
+      const { pollId } = await bus.request(PollStart, {
+        workspaceId: "default",
+        integrationId: integration.id,
+        full: true,
+        reason: "manual",
+      });
+      const second = await completedPoll(pollId);
+      await sim.control.request("DELETE", `/_sim/tenants/${t.tenantId}/throttling`);
+      assert.equal(second.completed.outcome, "succeeded", JSON.stringify(second.completed));
+      for (const [r, n] of Object.entries(expected)) assert.equal(second.done.get(r)?.objectCount, n, r);
+      assert.equal(second.done.get("users")?.mode, "full", "full: true ignores saved delta links");
+      const backedOff = pollerLogLines(integration.id, "Graph throttled; waiting").filter(
+        (l) => l.basis === "backoff",
+      );
+      assert.ok(backedOff.length > 0, "missing Retry-After falls back to backoff");
+    }));
+
+  it("ends a resource that fails midway as partial and keeps no delta link for it", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.fault);
+      // Every follow-up page of /users fails with an expired page token: one resync is allowed, the second failure is final.
+      await setFaults(t, [{ type: "expiredPageToken", count: 100, pathPrefix: "/users" }]);
+      const integration = await createIntegration(t, "Faulty");
+      const { completed, pages, done } = await completedPoll(
+        (await pollStartedFor(integration.id, 1)).pollId,
+      );
+      await setFaults(t, []);
+      assert.equal(completed.outcome, "partial", JSON.stringify(completed));
+      const users = done.get("users")!;
+      assert.equal(users.outcome, "partial");
+      assert.match(users.reason ?? "", /ExpiredPageToken/);
+      assert.ok(users.pages >= 1 && pages.some((p) => p.resource === "users"));
+      assert.equal(done.get("groups")?.outcome, "complete");
+      const keys = await deltaKeys(integration.id);
+      assert.ok(!keys.includes("users"), "no delta link saved for a partial resource");
+      assert.ok(keys.includes("groups"));
+
+      // A single expired page token costs one full re-read, nothing more.
+      await setFaults(t, [{ type: "expiredPageToken", count: 1, pathPrefix: "/users" }]);
+      const { pollId } = await bus.request(PollStart, {
+        workspaceId: "default",
+        integrationId: integration.id,
+        reason: "manual",
+      });
+      const retry = await completedPoll(pollId);
+      await setFaults(t, []);
+      assert.equal(retry.completed.outcome, "succeeded", JSON.stringify(retry.completed));
+      assert.equal(retry.done.get("users")?.outcome, "complete");
+      assert.equal(retry.done.get("users")?.mode, "full");
+      assert.equal(idsOf(retry.pages, "users").size, (await stats(t)).users);
+      assert.ok((await deltaKeys(integration.id)).includes("users"));
+    }));
+  it("stops on SIGTERM in the middle of a poll, closing the poll and every resource first", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.main);
+      const first = ofKind<Started>("poll", (p) => "reason" in p && p.tenantId === t.tenantId)[0];
+      assert.ok(first);
+      await setFaults(t, [{ type: "slow", delayMs: 300, count: 1000 }]);
+      const { pollId } = await bus.request(PollStart, {
+        workspaceId: "default",
+        integrationId: first.integrationId,
+        full: true,
+        reason: "manual",
+      });
+      await waitFor(() => ofKind<Page>("page", (p) => p.pollId === pollId).length > 0, {
+        timeoutMs: 30_000,
+        what: "a first page",
+      });
+      assert.equal(await poller.stop(), 0);
+      await setFaults(t, []);
+      const { completed, done } = await completedPoll(pollId);
+      assert.notEqual(completed.outcome, "succeeded");
+      assert.equal(completed.error, "The poll was cancelled");
+      assert.deepEqual([...done.keys()].sort(), completed.resources.map((r) => r.resource).sort());
+      assert.equal(done.size, 7);
+    }));
+});
