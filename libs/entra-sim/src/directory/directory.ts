@@ -1,0 +1,323 @@
+import { randomBytes } from "node:crypto";
+import type { IdentityPort, TenantLicences } from "../types.js";
+import type { ChangeEntry } from "./changelog.js";
+import { newObject, validateProps } from "./factory.js";
+import { ACTIVATED_ROLE_TEMPLATES, GLOBAL_ADMIN_TEMPLATE, GRAPH_APP_ROLES } from "./generate/catalog.js";
+import { createContext, type DirectorySizes, type GenContext, iso } from "./generate/context.js";
+import { hash4, prng } from "./hash.js";
+import type { JsonObject, Kind } from "./kinds.js";
+import { LiveMode } from "./live.js";
+import { computeStats, type DirectoryStats } from "./stats.js";
+import { ObjectStore, type StoredObject, StoreError } from "./store.js";
+import { TenantData } from "./tenant-data.js";
+
+export interface DeltaSettings {
+  /** Repeat the tail of the previous page at the start of the next one (Graph's "replays"). */
+  replays: boolean;
+  /** Tokens older than this answer syncStateNotFound (Graph: 7 days for directory objects). */
+  tokenMaxAgeMs: number;
+  /** Bumped by the resync switch: tokens from an older epoch answer 410 Gone with a Location. */
+  resyncEpoch: number;
+  /** Bumped by the expire switch: tokens from an older epoch answer syncStateNotFound. */
+  expiryEpoch: number;
+}
+
+export interface CreateDirectoryOptions {
+  tenantId: string;
+  tenantName: string;
+  initialDomain: string;
+  seed: number;
+  sizes: DirectorySizes;
+  identity: IdentityPort;
+  /** Generated timestamps are relative to this instant (default: start of the current UTC day). */
+  referenceTime?: number;
+}
+
+const NO_LICENCES: TenantLicences = { p1: false, p2: false, intune: false };
+
+/** One tenant's directory: generated objects, mutations, change log, tenant-level data and live mode. */
+export class Directory {
+  readonly tenantId: string;
+  readonly tenantName: string;
+  readonly initialDomain: string;
+  readonly ctx: GenContext;
+  readonly store: ObjectStore;
+  readonly data: TenantData;
+  readonly delta: DeltaSettings = {
+    replays: false,
+    tokenMaxAgeMs: 7 * 86_400_000,
+    resyncEpoch: 0,
+    expiryEpoch: 0,
+  };
+  /** Directory audit events caused by mutations (oldest first); generated history sits behind them. */
+  readonly recentAudits: JsonObject[] = [];
+  private readonly live: LiveMode;
+  private identitySynced = false;
+  private statsCache: { seq: number; stats: DirectoryStats } | undefined;
+
+  constructor(
+    opts: CreateDirectoryOptions,
+    private readonly identity: IdentityPort,
+  ) {
+    this.tenantId = opts.tenantId;
+    this.tenantName = opts.tenantName;
+    this.initialDomain = opts.initialDomain;
+    this.ctx = createContext(opts);
+    this.store = new ObjectStore(this.ctx);
+    this.data = new TenantData(this.ctx, this.store);
+    this.live = new LiveMode(this, prng(hash4(this.ctx.seed, 0x11fe)));
+    this.store.onChange((e, o) => this.audit(e, o));
+    this.syncIdentity();
+  }
+
+  licences(): TenantLicences {
+    return this.identity.tenant(this.tenantId)?.licences ?? NO_LICENCES;
+  }
+
+  stats(): DirectoryStats {
+    this.syncIdentity();
+    if (this.statsCache?.seq === this.store.log.seq) return this.statsCache.stats;
+    const stats = computeStats(this);
+    this.statsCache = { seq: this.store.log.seq, stats };
+    return stats;
+  }
+
+  startLive(changesPerMinute: number): void {
+    this.live.start(changesPerMinute);
+  }
+
+  stopLive(): void {
+    this.live.stop();
+  }
+
+  liveStatus(): { enabled: boolean; changesPerMinute: number; changesMade: number } {
+    return this.live.status();
+  }
+
+  stop(): void {
+    this.live.stop();
+  }
+
+  // ---- mutations used by the control API and live mode -------------------------------------------
+
+  create(kind: Kind, props: JsonObject): StoredObject {
+    this.syncIdentity();
+    const obj = newObject(this.store, this.ctx, kind, props);
+    return this.store.insert(kind, obj);
+  }
+
+  /** Updates properties after checking their names and JSON types against the kind. */
+  updateChecked(id: string, props: JsonObject): StoredObject {
+    const o = this.store.get(id);
+    if (!o || o.state === "hardDeleted") {
+      throw new StoreError(
+        "NotFound",
+        `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    }
+    validateProps(this.store, o.kind, props);
+    return this.store.update(id, props);
+  }
+
+  /** Makes one live-mode change now (tests and the control API's `tick`). */
+  liveTick(): void {
+    this.live.tick();
+  }
+
+  /** Adds a password credential to an application (or service principal); returns it with secretText once. */
+  addSecret(id: string, opts: { displayName?: string; endDateTime?: string }): JsonObject {
+    const o = this.store.getActive(id);
+    if (!o || (o.kind !== "application" && o.kind !== "servicePrincipal")) {
+      throw new StoreError(
+        "NotFound",
+        `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    }
+    const now = Date.now();
+    const secretText = randomBytes(30).toString("base64url").slice(0, 40);
+    const cred = {
+      customKeyIdentifier: null,
+      displayName: opts.displayName ?? "Rotated secret",
+      endDateTime: opts.endDateTime ?? iso(now + 180 * 86_400_000),
+      hint: secretText.slice(0, 3),
+      keyId: this.store.newGuid(7),
+      secretText: null,
+      startDateTime: iso(now),
+    };
+    const existing = Array.isArray(o.obj.passwordCredentials) ? (o.obj.passwordCredentials as unknown[]) : [];
+    this.store.update(id, { passwordCredentials: [...existing, cred] });
+    return { ...cred, secretText };
+  }
+
+  /** Mirrors the identity half's admin user and app registrations into the directory (once). */
+  syncIdentity(): void {
+    if (this.identitySynced) return;
+    const t = this.identity.tenant(this.tenantId);
+    if (!t) return;
+    this.identitySynced = true;
+    const admin = t.adminUser;
+    if (!this.store.get(admin.id)) {
+      const [given, ...rest] = admin.displayName.split(" ");
+      const obj = newObject(this.store, this.ctx, "user", {
+        displayName: admin.displayName,
+        givenName: given ?? null,
+        surname: rest.join(" ") || null,
+        mail: admin.userPrincipalName,
+      });
+      this.store.insert(
+        "user",
+        {
+          ...obj,
+          userPrincipalName: admin.userPrincipalName,
+          createdDateTime: iso(this.ctx.ref - 900 * 86_400_000),
+        },
+        { silent: true, id: admin.id },
+      );
+      const gaIndex = ACTIVATED_ROLE_TEMPLATES.indexOf(GLOBAL_ADMIN_TEMPLATE);
+      this.store.addMember(this.store.idAt("directoryRole", gaIndex), admin.id, { silent: true });
+    }
+    for (const app of t.apps) {
+      const creds = app.secrets.map((s) => ({
+        customKeyIdentifier: null,
+        displayName: "Client secret",
+        endDateTime: s.endDateTime,
+        hint: s.value.slice(0, 3),
+        keyId: s.keyId,
+        secretText: null,
+        startDateTime: iso(this.ctx.ref - 30 * 86_400_000),
+      }));
+      const roles = GRAPH_APP_ROLES.filter((r) => app.applicationPermissions.includes(r.value));
+      const appObj = newObject(this.store, this.ctx, "application", {
+        displayName: app.displayName,
+        appId: app.clientId,
+        passwordCredentials: creds,
+        signInAudience: "AzureADMultipleOrgs",
+        web: {
+          homePageUrl: null,
+          implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false },
+          logoutUrl: null,
+          redirectUris: app.redirectUris,
+          redirectUriSettings: [],
+        },
+      });
+      appObj.requiredResourceAccess = [
+        {
+          resourceAppId: "00000003-0000-0000-c000-000000000000",
+          resourceAccess: roles.map((r) => ({ id: r.id, type: "Role" })),
+        },
+      ];
+      this.store.insert("application", appObj, { silent: true });
+      const sp = this.store.insert(
+        "servicePrincipal",
+        newObject(this.store, this.ctx, "servicePrincipal", {
+          displayName: app.displayName,
+          appId: app.clientId,
+        }),
+        { silent: true },
+      );
+      const graphSp = this.store.idAt("servicePrincipal", 0);
+      this.store.extraAppRoleAssignments.set(
+        sp.id,
+        roles.map((r, k) => ({
+          id: Buffer.from(`${sp.id}:${k}`).toString("base64url").slice(0, 43),
+          deletedDateTime: null,
+          appRoleId: r.id,
+          createdDateTime: iso(this.ctx.ref - 30 * 86_400_000),
+          principalDisplayName: app.displayName,
+          principalId: sp.id,
+          principalType: "ServicePrincipal",
+          resourceDisplayName: "Microsoft Graph",
+          resourceId: graphSp,
+        })),
+      );
+    }
+  }
+
+  private audit(e: ChangeEntry, o: StoredObject | undefined): void {
+    const names: Record<string, string> = {
+      "user:created": "Add user",
+      "user:updated": "Update user",
+      "user:softDeleted": "Delete user",
+      "user:hardDeleted": "Hard Delete user",
+      "user:restored": "Restore user",
+      "group:memberAdded": "Add member to group",
+      "group:memberRemoved": "Remove member from group",
+      "directoryRole:memberAdded": "Add member to role",
+      "directoryRole:memberRemoved": "Remove member from role",
+      "application:updated": "Update application – Certificates and secrets management ",
+    };
+    const name = names[`${e.kind}:${e.type}`] ?? `${e.type[0]!.toUpperCase()}${e.type.slice(1)} ${e.kind}`;
+    const category =
+      e.kind === "user"
+        ? "UserManagement"
+        : e.kind === "group"
+          ? "GroupManagement"
+          : e.kind === "directoryRole"
+            ? "RoleManagement"
+            : "ApplicationManagement";
+    const display = typeof o?.obj.displayName === "string" ? o.obj.displayName : null;
+    this.recentAudits.push({
+      id: `Directory_${this.store.newGuid(11)}_${e.seq}`,
+      activityDateTime: e.at.replace(/\.\d{3}Z$/, "Z"),
+      activityDisplayName: name,
+      additionalDetails: [],
+      category,
+      correlationId: this.store.newGuid(12),
+      initiatedBy: {
+        app: {
+          appId: null,
+          displayName: "Tenantlens simulator",
+          servicePrincipalId: null,
+          servicePrincipalName: null,
+        },
+        user: null,
+      },
+      loggedByService: "Core Directory",
+      operationType: e.type === "created" ? "Add" : e.type.endsWith("Deleted") ? "Delete" : "Update",
+      result: "success",
+      resultReason: "",
+      targetResources: [
+        {
+          displayName: display,
+          groupType: null,
+          id: e.id,
+          modifiedProperties: (e.props ?? []).map((p) => ({
+            displayName: p,
+            newValue: null,
+            oldValue: null,
+          })),
+          type:
+            e.kind === "user"
+              ? "User"
+              : e.kind === "group"
+                ? "Group"
+                : e.kind === "application"
+                  ? "Application"
+                  : "Other",
+          userPrincipalName: typeof o?.obj.userPrincipalName === "string" ? o.obj.userPrincipalName : null,
+        },
+      ],
+    });
+  }
+}
+
+export function createDirectory(opts: CreateDirectoryOptions): Directory {
+  return new Directory(opts, opts.identity);
+}
+
+/** All simulated tenants, by tenant id. */
+export class DirectoryRegistry {
+  private readonly byTenant = new Map<string, Directory>();
+
+  add(d: Directory): void {
+    this.byTenant.set(d.tenantId, d);
+  }
+
+  get(tenantId: string): Directory | undefined {
+    return this.byTenant.get(tenantId);
+  }
+
+  all(): Directory[] {
+    return [...this.byTenant.values()];
+  }
+}

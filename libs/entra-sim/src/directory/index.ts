@@ -1,0 +1,10 @@
+export type { ChangeEntry, ChangeType } from "./changelog.js";
+export type { CreateDirectoryOptions, DeltaSettings } from "./directory.js";
+export { createDirectory, Directory, DirectoryRegistry } from "./directory.js";
+export type { DirectorySizes } from "./generate/context.js";
+export { resolveCounts } from "./generate/context.js";
+export type { JsonObject, Kind } from "./kinds.js";
+export { KINDS } from "./kinds.js";
+export type { DirectoryStats } from "./stats.js";
+export type { StoredObject } from "./store.js";
+export { ObjectStore, StoreError } from "./store.js";

@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import { type Context, Hono } from "hono";
+import type { DirectoryRegistry } from "../directory/index.js";
+import type { IdentityPort } from "../types.js";
+import { runBatch } from "./batch.js";
+import type { GraphRuntime } from "./context.js";
+import { createControlApp } from "./control.js";
+import { GraphError } from "./errors.js";
+import { Faults } from "./faults.js";
+import type { GraphRequest, GraphResponse, GraphVersion } from "./http.js";
+import { errorResponse, runGraphRequest } from "./pipeline.js";
+import { Router } from "./router.js";
+import { directoryRoutes } from "./routes/directory.js";
+import { m365Routes } from "./routes/m365.js";
+import { reportRoutes } from "./routes/reports.js";
+import { tenantRoutes } from "./routes/tenant.js";
+import { Throttle } from "./throttle.js";
+import { TokenCodec } from "./tokens.js";
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+/** Graph v1.0 and beta plus the data-side /_sim/ controls; never listens (the server assembly does). */
+export function createGraphApp(deps: { identity: IdentityPort; directories: DirectoryRegistry }): Hono {
+  const rt: GraphRuntime = {
+    identity: deps.identity,
+    directories: deps.directories,
+    tokens: new TokenCodec(),
+    throttle: new Throttle(),
+    faults: new Faults(),
+  };
+  const router = new Router([...directoryRoutes(), ...tenantRoutes(), ...reportRoutes(), ...m365Routes()]);
+  const app = new Hono();
+  app.route("/", createControlApp(rt));
+
+  const handle = async (c: Context, version: GraphVersion): Promise<Response> => {
+    const url = new URL(c.req.url);
+    const requestId = randomUUID();
+    const path = url.pathname.slice(version.length + 2);
+    const req: GraphRequest = {
+      method: c.req.method,
+      url,
+      version,
+      path,
+      rawQuery: url.search.slice(1),
+      headers: c.req.raw.headers,
+      body: undefined,
+      requestId,
+      clientRequestId: c.req.header("client-request-id") ?? requestId,
+    };
+    let res: GraphResponse;
+    try {
+      req.body = await readBody(c);
+      if (path === "$batch" && req.method === "POST") res = await runBatch(rt, router, req);
+      else {
+        const out = await runGraphRequest(rt, router, req);
+        if ("drop" in out) {
+          destroySocket(c);
+          return new Response(null, { status: 500 });
+        }
+        res = out;
+      }
+    } catch (err) {
+      if (!(err instanceof GraphError)) throw err;
+      res = errorResponse(req, err);
+    }
+    const text = res.raw ?? (res.body === undefined ? null : JSON.stringify(res.body));
+    return new Response(text, { status: res.status, headers: res.headers });
+  };
+
+  app.all("/v1.0/*", (c) => handle(c, "v1.0"));
+  app.all("/beta/*", (c) => handle(c, "beta"));
+  app.all("/_sim/*", (c) =>
+    c.json(
+      {
+        error: {
+          code: "NotFound",
+          message: `No control route ${c.req.method} ${c.req.path}.`,
+          requestId: randomUUID(),
+        },
+      },
+      404,
+    ),
+  );
+  app.notFound((c) => {
+    const requestId = randomUUID();
+    return c.json(
+      {
+        error: {
+          code: "BadRequest",
+          message: "Invalid version.",
+          innerError: {
+            date: new Date().toISOString().slice(0, 19),
+            "request-id": requestId,
+            "client-request-id": requestId,
+          },
+        },
+      },
+      400,
+      { "request-id": requestId, "client-request-id": requestId },
+    );
+  });
+  return app;
+}
+
+async function readBody(c: Context): Promise<unknown> {
+  if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "DELETE") return undefined;
+  const text = await c.req.text();
+  if (text.length > MAX_BODY)
+    throw new GraphError(413, "RequestEntityTooLarge", "The request body is too large.");
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GraphError(
+      400,
+      "BadRequest",
+      "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+    );
+  }
+}
+
+/** Dropped-connection fault: destroy the TCP/TLS socket under the request (Node adapter only). */
+function destroySocket(c: Context): void {
+  const env = c.env as { incoming?: { socket?: { destroy(): void } } } | undefined;
+  env?.incoming?.socket?.destroy();
+}

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type GraphFixture, graphFixture } from "./test-helpers.js";
+
+type BatchResponse = {
+  responses: { id: string; status: number; headers: Record<string, string>; body: Record<string, unknown> }[];
+};
+
+describe("$batch", () => {
+  let f: GraphFixture;
+  before(async () => {
+    f = await graphFixture({ tenants: [{ sizes: { users: 50 } }] });
+  });
+  after(() => f.stop());
+  const batch = (requests: unknown[]) => f.call("/v1.0/$batch", { method: "POST", body: { requests } });
+
+  it("runs up to 20 requests with per-item status, headers and body", async () => {
+    const r = await batch([
+      { id: "1", method: "GET", url: "/users?$top=2&$select=id" },
+      { id: "2", method: "GET", url: "groups?$top=1" },
+      { id: "3", method: "GET", url: "/nope" },
+      { id: "4", method: "GET", url: "/users/$count", headers: { ConsistencyLevel: "eventual" } },
+    ]);
+    assert.equal(r.status, 200);
+    const res = (r.json as unknown as BatchResponse).responses;
+    assert.deepEqual(
+      res.map((x) => [x.id, x.status]),
+      [
+        ["1", 200],
+        ["2", 200],
+        ["3", 400],
+        ["4", 200],
+      ],
+    );
+    assert.equal((res[0]!.body.value as unknown[]).length, 2);
+    assert.ok(res[0]!.headers["request-id"]);
+    assert.equal(res[3]!.body as unknown, "51");
+    const twentyOne = await batch(
+      Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: "/users?$top=1" })),
+    );
+    assert.equal(twentyOne.status, 400);
+    const twenty = await batch(
+      Array.from({ length: 20 }, (_, i) => ({ id: String(i), method: "GET", url: "/users?$top=1" })),
+    );
+    assert.equal(twenty.status, 200);
+  });
+
+  it("dependsOn sequences requests and a failed dependency gives 424", async () => {
+    const r = await batch([
+      { id: "a", method: "GET", url: "/users/11111111-1111-4111-8111-111111111111" },
+      { id: "b", method: "GET", url: "/users?$top=1", dependsOn: ["a"] },
+      { id: "c", method: "GET", url: "/organization" },
+      { id: "d", method: "GET", url: "/domains", dependsOn: ["c"] },
+    ]);
+    const res = (r.json as unknown as BatchResponse).responses;
+    assert.deepEqual(
+      res.map((x) => x.status),
+      [404, 424, 200, 200],
+    );
+  });
+
+  it("throttles items individually: the batch succeeds while some items answer 429", async () => {
+    const t = f.tenants[0]!.tenantId;
+    await f.control("PUT", `/_sim/tenants/${t}/throttling`, { enabled: true, budget: 10, windowSeconds: 10 });
+    const r = await batch(
+      Array.from({ length: 10 }, (_, i) => ({ id: String(i), method: "GET", url: "/users" })),
+    );
+    assert.equal(r.status, 200);
+    const statuses = (r.json as unknown as BatchResponse).responses.map((x) => x.status);
+    assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
+    assert.ok(
+      statuses.slice(5).every((s) => s === 429),
+      statuses.join(","),
+    );
+    const throttled = (r.json as unknown as BatchResponse).responses[9]!;
+    assert.ok(throttled.headers["retry-after"]);
+    await f.control("DELETE", `/_sim/tenants/${t}/throttling`);
+  });
+
+  it("writes through the batch (provisioning) with the right permission", async () => {
+    const r = await batch([
+      {
+        id: "new",
+        method: "POST",
+        url: "/users",
+        body: { displayName: "Batch Person", accountEnabled: true },
+        headers: { "content-type": "application/json" },
+      },
+    ]);
+    const created = (r.json as unknown as BatchResponse).responses[0]!;
+    assert.equal(created.status, 201);
+    const id = String(created.body.id);
+    const patch = await batch([
+      { id: "p", method: "PATCH", url: `/users/${id}`, body: { accountEnabled: false } },
+    ]);
+    assert.equal((patch.json as unknown as BatchResponse).responses[0]!.status, 204);
+    assert.equal(f.tenants[0]!.directory.store.get(id)?.obj.accountEnabled, false);
+  });
+
+  it("rejects malformed batches with 400 and keeps serving", async () => {
+    for (const body of [
+      "not json",
+      {},
+      { requests: [] },
+      { requests: [{ id: "1", method: "GET" }] },
+      {
+        requests: [
+          { id: "1", method: "GET", url: "/users" },
+          { id: "1", method: "GET", url: "/users" },
+        ],
+      },
+      { requests: [{ id: "1", method: "GET", url: "/users", dependsOn: ["9"] }] },
+    ]) {
+      const r = await f.call("/v1.0/$batch", { method: "POST", body });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal((r.json.error as { code: string }).code, "BadRequest");
+    }
+    const abs = await batch([{ id: "1", method: "GET", url: "https://evil.example/users" }]);
+    assert.equal((abs.json as unknown as BatchResponse).responses[0]!.status, 400);
+    assert.equal((await f.call("/v1.0/users?$top=1")).status, 200);
+  });
+});
