@@ -11,6 +11,15 @@ import {
   TokenGet,
 } from "./integration.js";
 import { QueryExecute, QueryExecuted, TablesList } from "./query.js";
+import {
+  QueryExamplesList,
+  QueryHistoryList,
+  SavedQueryCreate,
+  SavedQueryDelete,
+  SavedQueryGet,
+  SavedQueryList,
+  SavedQueryUpdate,
+} from "./saved-query.js";
 import { GenerationCommitted, GenerationGet, PollList, TableCounts } from "./store.js";
 
 /** Every event of the system; streams take their subjects from here. */
@@ -38,4 +47,11 @@ export const allRequests: RequestDef[] = [
   TableCounts,
   QueryExecute,
   TablesList,
+  SavedQueryCreate,
+  SavedQueryList,
+  SavedQueryGet,
+  SavedQueryUpdate,
+  SavedQueryDelete,
+  QueryHistoryList,
+  QueryExamplesList,
 ];

@@ -1,0 +1,116 @@
+import { parseArgs } from "node:util";
+
+export type OutputFormat = "table" | "csv" | "json";
+
+export type Command =
+  | {
+      kind: "query";
+      sql: string | null;
+      format: OutputFormat;
+      url: string;
+      key: string;
+      maxRows?: number;
+      timeoutMs?: number;
+    }
+  | { kind: "tables"; format: OutputFormat; url: string; key: string }
+  | { kind: "help" };
+
+export class UsageError extends Error {}
+
+export const DEFAULT_URL = "http://localhost:8080";
+
+export const USAGE = `Usage:
+  tenantlens query "<SQL>" [options]     run read-only SQL (use - or a pipe to read SQL from stdin)
+  tenantlens tables [options]            list tables and their columns
+  tenantlens help
+
+Options:
+  -f, --format table|csv|json   output (default: table)
+  -u, --url <url>               gateway URL (default: $TENANTLENS_URL or ${DEFAULT_URL})
+  -k, --key <api key>           API key (default: $TENANTLENS_API_KEY)
+      --max-rows <n>            row cap (the server default is 10000 for table/json)
+      --timeout <ms>            time limit for the query in milliseconds
+
+Exit codes: 0 ok, 1 the server refused or failed the request, 2 bad usage, 3 server unreachable.`;
+
+/** Parses the command line; bad usage throws UsageError with a message for stderr. */
+export function parseCommand(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Command {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === "help") return { kind: "help" };
+  const format = formatOf(values.format);
+  const url = urlOf(values.url ?? env.TENANTLENS_URL ?? DEFAULT_URL);
+  const key = values.key ?? env.TENANTLENS_API_KEY ?? "";
+  if (key === "") throw new UsageError("no API key: pass --key or set TENANTLENS_API_KEY");
+  switch (command) {
+    case "query": {
+      if (rest.length > 1)
+        throw new UsageError('give the SQL as one argument, in quotes: tenantlens query "SELECT …"');
+      const sql = rest[0] === undefined || rest[0] === "-" ? null : rest[0];
+      return {
+        kind: "query",
+        sql,
+        format,
+        url,
+        key,
+        ...(values["max-rows"] !== undefined ? { maxRows: positive(values["max-rows"], "--max-rows") } : {}),
+        ...(values.timeout !== undefined ? { timeoutMs: positive(values.timeout, "--timeout") } : {}),
+      };
+    }
+    case "tables":
+      if (rest.length > 0) throw new UsageError("tables takes no arguments");
+      return { kind: "tables", format, url, key };
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: "string", short: "f" },
+      url: { type: "string", short: "u" },
+      key: { type: "string", short: "k" },
+      "max-rows": { type: "string" },
+      timeout: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+function formatOf(v: string | undefined): OutputFormat {
+  if (v === undefined) return "table";
+  if (v === "table" || v === "csv" || v === "json") return v;
+  throw new UsageError(`--format must be table, csv or json (got "${v}")`);
+}
+
+function urlOf(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new UsageError(`not a URL: "${v}"`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new UsageError(`the URL must be http(s): "${v}"`);
+  return u.toString().replace(/\/+$/, "");
+}
+
+function positive(v: string, name: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${name} must be a positive whole number`);
+  return n;
+}

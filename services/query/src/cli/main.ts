@@ -1,0 +1,118 @@
+import { type Command, parseCommand, USAGE, UsageError } from "./args.js";
+import { type ApiTarget, CliFailure, call, type Fetch } from "./client.js";
+import { type Column, formatTable, formatTables } from "./format.js";
+
+export interface CliIo {
+  stdout: { write(s: string | Uint8Array): unknown };
+  stderr: { write(s: string): unknown };
+  /** Reads all of stdin (for `query -` or piped SQL); null when stdin is a terminal. */
+  readStdin(): Promise<string | null>;
+  fetch?: Fetch;
+}
+
+/** `tenantlens …`: returns the exit code (0 ok, 1 refused/failed, 2 usage, 3 unreachable). */
+export async function main(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: CliIo = processIo(),
+): Promise<number> {
+  let cmd: Command;
+  try {
+    cmd = parseCommand(argv, env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`tenantlens: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    switch (cmd.kind) {
+      case "help":
+        io.stdout.write(`${USAGE}\n`);
+        return 0;
+      case "tables":
+        await tables(cmd, io);
+        return 0;
+      case "query":
+        return await query(cmd, io);
+    }
+  } catch (err) {
+    if (err instanceof CliFailure) {
+      io.stderr.write(`tenantlens: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+async function query(cmd: Extract<Command, { kind: "query" }>, io: CliIo): Promise<number> {
+  const sql = cmd.sql ?? (await io.readStdin())?.trim() ?? "";
+  if (sql === "") {
+    io.stderr.write(`tenantlens: no SQL given\n\n${USAGE}\n`);
+    return 2;
+  }
+  const target: ApiTarget = { url: cmd.url, key: cmd.key };
+  const body = {
+    sql,
+    ...(cmd.maxRows ? { maxRows: cmd.maxRows } : {}),
+    ...(cmd.timeoutMs ? { timeoutMs: cmd.timeoutMs } : {}),
+  };
+  if (cmd.format === "csv") {
+    // The server renders CSV itself (same quoting as downloads), so it is passed through as is.
+    const res = await call(target, "/api/query", { method: "POST", body, accept: "text/csv" }, io.fetch);
+    io.stdout.write(new Uint8Array(await res.arrayBuffer()));
+    if (res.headers.get("x-truncated") === "true") {
+      io.stderr.write(`tenantlens: truncated at ${res.headers.get("x-row-count")} rows\n`);
+    }
+    return 0;
+  }
+  const res = await call(target, "/api/query", { method: "POST", body }, io.fetch);
+  const answer = (await res.json()) as {
+    columns: Column[];
+    rows: Array<Record<string, unknown>>;
+    rowCount: number;
+    truncated: boolean;
+    durationMs: number;
+  };
+  io.stdout.write(
+    cmd.format === "json"
+      ? `${JSON.stringify(answer, null, 2)}\n`
+      : formatTable(answer.columns, answer.rows, answer),
+  );
+  return 0;
+}
+
+async function tables(cmd: Extract<Command, { kind: "tables" }>, io: CliIo): Promise<void> {
+  const res = await call({ url: cmd.url, key: cmd.key }, "/api/tables", { method: "GET" }, io.fetch);
+  const body = (await res.json()) as {
+    tables: Array<{
+      name: string;
+      description: string;
+      columns: Array<{ name: string; type: string; description: string }>;
+    }>;
+  };
+  if (cmd.format === "json") io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  else if (cmd.format === "csv") {
+    io.stdout.write("table,column,type,description\r\n");
+    for (const t of body.tables) {
+      for (const c of t.columns)
+        io.stdout.write(`${[t.name, c.name, c.type, c.description].map(csv).join(",")}\r\n`);
+    }
+  } else io.stdout.write(formatTables(body.tables));
+}
+
+function csv(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    async readStdin() {
+      if (process.stdin.isTTY) return null;
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+  };
+}

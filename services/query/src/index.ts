@@ -1,0 +1,23 @@
+import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { loadConfigOrExit } from "@tenantlens/config";
+import { createLogger, startTelemetry } from "@tenantlens/telemetry";
+import { queryConfigSchema } from "./config.js";
+import { startQueryService } from "./start.js";
+
+const config = loadConfigOrExit(queryConfigSchema, "query");
+const logger = createLogger("query", {}, { level: config.LOG_LEVEL });
+const telemetry = await startTelemetry("query");
+
+const bus = await connectBus({ url: config.NATS_URL, service: "query", logger });
+let running: Awaited<ReturnType<typeof startQueryService>> | undefined;
+installSignalHandlers("query", logger, async () => {
+  if (running) await running.stop(() => bus.drain());
+  else await bus.drain();
+  await telemetry.shutdown();
+});
+await bus.ensureStreams();
+running = await startQueryService(bus, config, logger);
+logger.info(
+  { workers: config.QUERY_WORKERS, readerId: running.readerId, memoryLimit: config.QUERY_MEMORY_LIMIT },
+  "ready",
+);

@@ -1,0 +1,280 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import {
+  AppError,
+  type EventPayload,
+  type ExampleQuery,
+  type Generation,
+  type QueryExecute,
+  type QueryExecuted,
+  type QueryHistoryEntry,
+  type RequestOf,
+  type ResponseOf,
+  type SavedQuery,
+} from "@tenantlens/contracts";
+import type { Logger } from "@tenantlens/telemetry";
+import type { GenerationTracker } from "./adapters/generations.js";
+import type { LeaseKeeper } from "./adapters/leases.js";
+import type { SavedQueryStore } from "./adapters/saved-queries-kv.js";
+import { exampleQueries } from "./domain/examples.js";
+import { type HistoryFilter, historyEntries, historyQuery } from "./domain/history.js";
+import type { SavedQueryPatch } from "./domain/saved-queries.js";
+import { documentTable, type TableInfo } from "./domain/table-docs.js";
+import type { GenerationSpec } from "./sandbox/hardened-instance.js";
+import type { RunResult } from "./sandbox/run-query.js";
+import { JobFailed, type WorkerPool } from "./worker/pool.js";
+import type { JobOutput } from "./worker/protocol.js";
+
+export interface QueryLimits {
+  defaultTimeoutMs: number;
+  maxTimeoutMs: number;
+  defaultMaxRows: number;
+  exportMaxRows: number;
+  maxResultBytes: number;
+  inlineMaxBytes: number;
+}
+
+export interface QueryServiceDeps {
+  pool: WorkerPool;
+  generations: GenerationTracker;
+  leases: LeaseKeeper;
+  saved: SavedQueryStore;
+  /** Stores a result in the object store (bucket tl_results, with TTL) under `key`. */
+  putResult(key: string, bytes: Uint8Array): Promise<{ bucket: string; key: string }>;
+  /** Publishes QueryExecuted (query history). */
+  recordExecuted(event: EventPayload<typeof QueryExecuted>): Promise<void>;
+  limits: QueryLimits;
+  logger: Logger;
+}
+
+export type ExecuteRequest = RequestOf<typeof QueryExecute>;
+export type ExecuteResponse = ResponseOf<typeof QueryExecute>;
+
+/** Time the service's own SQL (describe, history, checks) may take. */
+const INTERNAL_TIMEOUT_MS = 30_000;
+const MAX_HISTORY_ERROR = 4_000;
+
+/**
+ * Everything the query service does, independent of the transport: run analyst SQL on the
+ * workspace's current generation through the worker pool, describe tables, answer history and
+ * manage saved queries.
+ */
+export class QueryService {
+  private readonly tableCache = new Map<string, Promise<TableInfo[]>>();
+
+  constructor(private readonly deps: QueryServiceDeps) {}
+
+  async execute(req: ExecuteRequest): Promise<ExecuteResponse> {
+    const { limits, logger } = this.deps;
+    const queryId = `q_${randomBytes(10).toString("hex")}`;
+    const started = Date.now();
+    const startedAt = new Date(started).toISOString();
+    const timeoutMs = Math.min(req.timeoutMs ?? limits.defaultTimeoutMs, limits.maxTimeoutMs);
+    const maxRows = req.maxRows ?? (req.format === "json" ? limits.defaultMaxRows : limits.exportMaxRows);
+    let generation: Generation | null = null;
+    let rowCount = 0;
+    let outcome: "ok" | "error" | "timeout" | "rejected" = "ok";
+    let error: string | null = null;
+    let release = () => {};
+    try {
+      generation = await this.generationOf(req.workspaceId);
+      release = this.deps.leases.use(req.workspaceId, generation?.generationId ?? 0);
+      const out = await this.deps.pool.run(
+        {
+          type: "execute",
+          generation: specOf(req.workspaceId, generation),
+          sql: req.sql,
+          maxRows,
+          format: req.format,
+          maxResultBytes: limits.maxResultBytes,
+        },
+        timeoutMs,
+      );
+      const result = expect(out, "execute").result;
+      rowCount = result.rowCount;
+      const durationMs = Date.now() - started;
+      return {
+        queryId,
+        durationMs,
+        generationId: generation?.generationId ?? 0,
+        ...(await this.deliver(req, queryId, result)),
+      };
+    } catch (err) {
+      outcome = err instanceof JobFailed ? err.failure.kind : "error";
+      error = (err instanceof Error ? err.message : String(err)).slice(0, MAX_HISTORY_ERROR);
+      throw err;
+    } finally {
+      release();
+      const durationMs = Date.now() - started;
+      logger.info(
+        { queryId, workspaceId: req.workspaceId, actor: req.actor, outcome, durationMs, rowCount },
+        "query executed",
+      );
+      this.deps
+        .recordExecuted({
+          queryId,
+          workspaceId: req.workspaceId,
+          actor: req.actor,
+          sql: req.sql,
+          startedAt,
+          durationMs,
+          rowCount,
+          outcome,
+          error,
+          generationId: generation?.generationId ?? null,
+        })
+        .catch((e: unknown) => logger.warn({ err: e, queryId }, "could not record query history"));
+    }
+  }
+
+  async tables(workspaceId: string): Promise<TableInfo[]> {
+    const generation = await this.generationOf(workspaceId);
+    const key = `${workspaceId}#${generation?.generationId ?? 0}`;
+    let cached = this.tableCache.get(key);
+    if (!cached) {
+      cached = this.describe(workspaceId, generation);
+      this.tableCache.set(key, cached);
+      cached.catch(() => this.tableCache.delete(key));
+      // Older generations of the workspace will not be asked for again.
+      for (const k of this.tableCache.keys()) {
+        if (k !== key && k.startsWith(`${workspaceId}#`)) this.tableCache.delete(k);
+      }
+    }
+    return cached;
+  }
+
+  async history(
+    workspaceId: string,
+    filter: HistoryFilter,
+  ): Promise<{ entries: QueryHistoryEntry[]; generationId: number | null }> {
+    const generation = await this.generationOf(workspaceId);
+    if (!generation?.tables.some((t) => t.name === "query_history")) {
+      return { entries: [], generationId: generation?.generationId ?? null };
+    }
+    const { sql, params } = historyQuery(filter);
+    const release = this.deps.leases.use(workspaceId, generation.generationId);
+    try {
+      const out = await this.deps.pool.run(
+        {
+          type: "execute",
+          generation: specOf(workspaceId, generation),
+          sql,
+          params,
+          maxRows: filter.limit,
+          format: "json",
+          maxResultBytes: this.deps.limits.maxResultBytes,
+        },
+        INTERNAL_TIMEOUT_MS,
+      );
+      const body = expect(out, "execute").result.body;
+      const rows = body.kind === "json" ? (JSON.parse(body.text) as Record<string, unknown>[]) : [];
+      return { entries: historyEntries(rows), generationId: generation.generationId };
+    } finally {
+      release();
+    }
+  }
+
+  examples(): readonly ExampleQuery[] {
+    return exampleQueries;
+  }
+
+  async createSaved(input: {
+    workspaceId: string;
+    actor: string;
+    name: string;
+    description: string;
+    sql: string;
+  }): Promise<SavedQuery> {
+    await this.checkSql(input.sql);
+    return this.deps.saved.create(input);
+  }
+
+  listSaved(workspaceId: string): Promise<SavedQuery[]> {
+    return this.deps.saved.list(workspaceId);
+  }
+
+  getSaved(workspaceId: string, id: string): Promise<SavedQuery> {
+    return this.deps.saved.get(workspaceId, id);
+  }
+
+  async updateSaved(workspaceId: string, id: string, patch: SavedQueryPatch): Promise<SavedQuery> {
+    if (patch.sql !== undefined) await this.checkSql(patch.sql);
+    return this.deps.saved.update(workspaceId, id, patch);
+  }
+
+  deleteSaved(workspaceId: string, id: string): Promise<void> {
+    return this.deps.saved.delete(workspaceId, id);
+  }
+
+  /** A workspace moved to a newer generation: workers may close older instances once idle. */
+  onSwap(workspaceId: string, generation: Generation): void {
+    this.deps.leases.setCurrent(workspaceId, generation.generationId);
+    this.deps.pool.retire(workspaceId, generation.generationId);
+  }
+
+  private async generationOf(workspaceId: string): Promise<Generation | null> {
+    let g: Generation | null;
+    try {
+      g = await this.deps.generations.current(workspaceId);
+    } catch (err) {
+      if (err instanceof AppError && err.code !== "internal") {
+        throw new AppError(
+          "unavailable",
+          `The store did not say which data is current (${err.message}); try again shortly.`,
+        );
+      }
+      throw err;
+    }
+    this.deps.leases.setCurrent(workspaceId, g?.generationId ?? 0);
+    return g;
+  }
+
+  private async describe(workspaceId: string, generation: Generation | null): Promise<TableInfo[]> {
+    const release = this.deps.leases.use(workspaceId, generation?.generationId ?? 0);
+    try {
+      const out = await this.deps.pool.run(
+        { type: "describe", generation: specOf(workspaceId, generation) },
+        INTERNAL_TIMEOUT_MS,
+      );
+      return expect(out, "describe").tables.map((t) => documentTable(t.name, t.columns));
+    } finally {
+      release();
+    }
+  }
+
+  private async checkSql(sql: string): Promise<void> {
+    expect(await this.deps.pool.run({ type: "check", sql }, INTERNAL_TIMEOUT_MS), "check");
+  }
+
+  /** Small JSON answers travel in the reply; large ones and downloads through the object store. */
+  private async deliver(
+    req: ExecuteRequest,
+    queryId: string,
+    result: RunResult,
+  ): Promise<Omit<ExecuteResponse, "queryId" | "durationMs" | "generationId">> {
+    const base = { columns: result.columns, rowCount: result.rowCount, truncated: result.truncated };
+    const body = result.body;
+    if (body.kind === "json" && body.text.length <= this.deps.limits.inlineMaxBytes) {
+      return { ...base, rows: JSON.parse(body.text) as Record<string, unknown>[] };
+    }
+    const bytes = body.kind === "json" ? Buffer.from(body.text, "utf8") : body.bytes;
+    const contentType = body.kind === "json" ? "application/json" : body.contentType;
+    const ref = await this.deps.putResult(`${req.workspaceId}.${queryId}.${req.format}`, bytes);
+    return { ...base, resultRef: { ...ref, contentType } };
+  }
+}
+
+function specOf(workspaceId: string, g: Generation | null): GenerationSpec {
+  if (!g) return { workspaceId, generationId: 0, tables: [] };
+  return {
+    workspaceId,
+    generationId: g.generationId,
+    tables: g.tables.map((t) => ({ name: t.name, file: t.file })),
+    macrosFile: path.join(path.dirname(g.manifestPath), "as_of.sql"),
+  };
+}
+
+function expect<T extends JobOutput["type"]>(out: JobOutput, type: T): Extract<JobOutput, { type: T }> {
+  if (out.type !== type) throw new Error(`worker answered ${out.type} to a ${type} job`);
+  return out as Extract<JobOutput, { type: T }>;
+}

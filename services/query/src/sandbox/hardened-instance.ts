@@ -1,0 +1,107 @@
+import { mkdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { quoteIdent, quoteLiteral } from "./type-names.js";
+
+/** The tables one instance exposes: a workspace's generation (generationId 0 = nothing collected yet). */
+export interface GenerationSpec {
+  workspaceId: string;
+  generationId: number;
+  tables: ReadonlyArray<{ name: string; file: string }>;
+  /** The store's `as_of.sql` beside the manifest: `<table>_as_of(ts)` table macros for point-in-time reads. */
+  macrosFile?: string | null;
+}
+
+export interface SandboxLimits {
+  /** DuckDB threads per instance. */
+  threads: number;
+  /** DuckDB memory_limit, e.g. "1GB". */
+  memoryLimit: string;
+  /** DuckDB max_temp_directory_size, e.g. "2GB". */
+  maxTempDirectorySize: string;
+  /** Root under which each instance gets its own spill directory. */
+  tempRoot: string;
+}
+
+export interface HardenedInstance {
+  spec: GenerationSpec;
+  instance: DuckDBInstance;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-memory DuckDB that sees one generation of one workspace and nothing else (platform-facts C3):
+ * one view per table over its Parquet file, file access limited to exactly those files, no extension
+ * installs or loads, resource limits, and the configuration locked so SQL cannot undo any of it.
+ * The order matters: allowed_paths must be set before external access goes off, and the lock comes last.
+ */
+export async function openHardenedInstance(
+  spec: GenerationSpec,
+  limits: SandboxLimits,
+): Promise<HardenedInstance> {
+  // Each instance spills into its own directory: DuckDB lets SQL list its temp directory, so a shared
+  // one would show one workspace's spill files to another.
+  const tempDir = path.join(
+    limits.tempRoot,
+    `${spec.workspaceId}-g${spec.generationId}-${Math.random().toString(36).slice(2, 10)}`,
+  );
+  await mkdir(tempDir, { recursive: true, mode: 0o700 });
+  const instance = await DuckDBInstance.create(":memory:", {
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+    allow_community_extensions: "false",
+    threads: String(limits.threads),
+    memory_limit: limits.memoryLimit,
+    max_temp_directory_size: limits.maxTempDirectorySize,
+    temp_directory: tempDir,
+  });
+  try {
+    const conn = await instance.connect();
+    try {
+      for (const t of spec.tables) {
+        await conn.run(
+          `CREATE VIEW ${quoteIdent(t.name)} AS SELECT * FROM read_parquet(${quoteLiteral(t.file)})`,
+        );
+      }
+      await installMacros(conn, spec.macrosFile);
+      const files = spec.tables.map((t) => quoteLiteral(t.file));
+      if (files.length > 0) await conn.run(`SET allowed_paths = [${files.join(", ")}]`);
+      await conn.run("SET enable_external_access = false");
+      await conn.run("SET lock_configuration = true");
+    } finally {
+      conn.closeSync();
+    }
+  } catch (err) {
+    instance.closeSync();
+    await rm(tempDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    spec,
+    instance,
+    async close() {
+      instance.closeSync();
+      await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Installs the store's point-in-time macros (trusted: written by the store next to the manifest). A
+ * missing or failing script leaves the generation queryable without them rather than unavailable.
+ */
+async function installMacros(conn: DuckDBConnection, file: string | null | undefined): Promise<void> {
+  if (!file) return;
+  let script: string;
+  try {
+    script = await readFile(file, "utf8");
+  } catch {
+    return;
+  }
+  if (script.trim() === "") return;
+  try {
+    await conn.run(script);
+  } catch {
+    // Same outcome as a missing script: the macros are absent, the tables are there.
+  }
+}

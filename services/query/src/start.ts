@@ -1,0 +1,102 @@
+import type { Bus } from "@tenantlens/bus";
+import { GenerationCommitted, GenerationGet, QueryExecuted } from "@tenantlens/contracts";
+import type { Logger } from "@tenantlens/telemetry";
+import { GenerationTracker } from "./adapters/generations.js";
+import { LEASES_BUCKET, LeaseKeeper, readerIdFrom } from "./adapters/leases.js";
+import { SAVED_QUERIES_BUCKET, SavedQueryStore } from "./adapters/saved-queries-kv.js";
+import { type QueryConfig, readerIdDefault, tempDirOf } from "./config.js";
+import { serveQuery } from "./handlers/nats.js";
+import { QueryService } from "./query-service.js";
+import { WorkerPool } from "./worker/pool.js";
+
+export const RESULTS_BUCKET = "tl_results";
+/** Lease entries expire this long after their last refresh (the store reads the same bucket). */
+export const LEASE_TTL_SECONDS = 60;
+
+export interface RunningQueryService {
+  service: QueryService;
+  pool: WorkerPool;
+  readerId: string;
+  /**
+   * Releases the leases (the store keeps the newest generations anyway), drains the bus so in-flight
+   * queries finish and nothing new arrives, then stops the workers.
+   */
+  stop(drainBus: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Wires the query service onto a connected bus: worker pool, generation tracking (store request +
+ * broadcast events), leases, saved queries, and the NATS handlers. index.ts and tests call this.
+ */
+export async function startQueryService(
+  bus: Bus,
+  config: QueryConfig,
+  logger: Logger,
+): Promise<RunningQueryService> {
+  const readerId = readerIdFrom(config.QUERY_READER_ID ?? readerIdDefault());
+  const pool = await WorkerPool.start({
+    size: config.QUERY_WORKERS,
+    worker: {
+      threads: config.QUERY_THREADS,
+      memoryLimit: config.QUERY_MEMORY_LIMIT,
+      maxTempDirectorySize: config.QUERY_MAX_TEMP_DIRECTORY_SIZE,
+      maxInstances: config.QUERY_INSTANCES_PER_WORKER,
+    },
+    tempRoot: tempDirOf(config, readerId),
+    killGraceMs: config.QUERY_KILL_GRACE_MS,
+    heapMb: config.QUERY_WORKER_HEAP_MB,
+    logger: logger.child({ component: "workers" }),
+  });
+  const leases = new LeaseKeeper(
+    await bus.kv(LEASES_BUCKET, { ttlSeconds: LEASE_TTL_SECONDS }),
+    readerId,
+    logger.child({ component: "leases" }),
+  );
+  leases.start((LEASE_TTL_SECONDS * 1000) / 4);
+  let service: QueryService | undefined;
+  const generations = new GenerationTracker({
+    fetch: async (workspaceId) =>
+      (await bus.request(GenerationGet, { workspaceId }, { timeoutMs: 5_000 })).generation,
+    recheckMs: config.QUERY_GENERATION_RECHECK_MS,
+    onSwap: (workspaceId, generation) => {
+      logger.info({ workspaceId, generationId: generation.generationId }, "generation swapped");
+      service?.onSwap(workspaceId, generation);
+    },
+  });
+  service = new QueryService({
+    pool,
+    generations,
+    leases,
+    saved: new SavedQueryStore(await bus.kv(SAVED_QUERIES_BUCKET)),
+    putResult: async (key, bytes) => {
+      await bus.putBlob(RESULTS_BUCKET, key, bytes, { ttlSeconds: config.QUERY_RESULT_TTL });
+      return { bucket: RESULTS_BUCKET, key };
+    },
+    recordExecuted: async (event) => {
+      await bus.publish(QueryExecuted, event);
+    },
+    limits: {
+      defaultTimeoutMs: config.QUERY_TIMEOUT_MS,
+      maxTimeoutMs: config.QUERY_MAX_TIMEOUT_MS,
+      defaultMaxRows: config.QUERY_MAX_ROWS,
+      exportMaxRows: config.QUERY_EXPORT_MAX_ROWS,
+      maxResultBytes: config.QUERY_MAX_RESULT_BYTES,
+      inlineMaxBytes: config.QUERY_INLINE_MAX_BYTES,
+    },
+    logger,
+  });
+  // Every replica must see every commit (not a queue group): broadcast subscription.
+  const sub = bus.subscribe(GenerationCommitted, async (generation) => generations.offer(generation));
+  serveQuery(bus, service);
+  return {
+    service,
+    pool,
+    readerId,
+    async stop(drainBus) {
+      await sub.unsubscribe().catch(() => undefined);
+      await leases.stop();
+      await drainBus();
+      await pool.close();
+    },
+  };
+}

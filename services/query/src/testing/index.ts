@@ -1,0 +1,7 @@
+export {
+  type FixtureRow,
+  type FixtureTable,
+  warehouseSchema,
+  writeGeneration,
+} from "./generation-fixture.js";
+export { SAMPLE_INTEGRATION, SAMPLE_TENANT_ID, sampleTables } from "./sample-tenant.js";

@@ -1,0 +1,66 @@
+/**
+ * Child process that runs DuckDB for the query service. It holds no credentials and no NATS connection;
+ * the parent can kill it when a query ignores an interrupt. Messages: worker/protocol.ts.
+ */
+import path from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { openHardenedInstance } from "../sandbox/hardened-instance.js";
+import { InstanceCache } from "../sandbox/instance-cache.js";
+import { ParquetExporter } from "../sandbox/parquet-export.js";
+import type { ParentMessage, WorkerConfig, WorkerMessage } from "./protocol.js";
+import { runJob } from "./run-job.js";
+
+const config = JSON.parse(process.argv[2] ?? "{}") as WorkerConfig;
+const send = (m: WorkerMessage) => process.send?.(m);
+
+const limits = {
+  threads: config.threads,
+  memoryLimit: config.memoryLimit,
+  maxTempDirectorySize: config.maxTempDirectorySize,
+  tempRoot: path.join(config.tempRoot, "spill"),
+};
+const cache = new InstanceCache((spec) => openHardenedInstance(spec, limits), config.maxInstances);
+const exporter = await ParquetExporter.open(path.join(config.tempRoot, "export"));
+const connections = new Map<number, DuckDBConnection>();
+const interrupted = new Set<number>();
+
+process.on("message", (raw: ParentMessage) => {
+  switch (raw.type) {
+    case "job": {
+      const id = raw.id;
+      void runJob(raw.job, {
+        cache,
+        exporter,
+        memoryLimit: config.memoryLimit,
+        track(conn) {
+          connections.set(id, conn);
+          // An interrupt that arrived while the instance was still opening applies now.
+          if (interrupted.has(id)) conn.interrupt();
+          return () => connections.delete(id);
+        },
+      }).then((r) => {
+        interrupted.delete(id);
+        send(
+          r.ok
+            ? { type: "done", id, ok: true, output: r.output }
+            : { type: "done", id, ok: false, failure: r.failure },
+        );
+      });
+      break;
+    }
+    case "interrupt":
+      interrupted.add(raw.id);
+      connections.get(raw.id)?.interrupt();
+      break;
+    case "retire":
+      cache.retire(raw.workspaceId, raw.generationId);
+      break;
+  }
+});
+
+// The parent is gone (crash or kill): nothing left to answer.
+process.on("disconnect", () => {
+  void cache.closeAll().finally(() => process.exit(0));
+});
+
+send({ type: "ready" });
