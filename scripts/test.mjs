@@ -48,6 +48,7 @@ function packageSrcDirs() {
     if (!existsSync(base)) continue;
     for (const pkg of readdirSync(base).sort()) dirs.push(path.join(base, pkg, "src"));
   }
+  dirs.push(path.join(root, "deploy"));
   return dirs;
 }
 

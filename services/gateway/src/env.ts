@@ -23,4 +23,6 @@ export interface GatewayDeps {
   logger: Logger;
   /** Public base URL of the gateway (redirect URIs, links in the console). */
   publicUrl: string;
+  /** Largest request body accepted (bytes); default 1 MiB. */
+  maxBodyBytes?: number;
 }

@@ -1,0 +1,117 @@
+import {
+  authorityHost,
+  bool,
+  dataDir,
+  graphEndpoint,
+  httpUrl,
+  int,
+  LOG_LEVELS,
+  loadConfig,
+  natsUrl,
+  port,
+  z,
+} from "@tenantlens/config";
+
+/** Everything `npm start` reads; validated before anything starts. */
+export const LauncherEnv = z.object({
+  TENANTLENS_DEMO: bool.default(true),
+  TENANTLENS_DATA_DIR: dataDir,
+  /** Unset: the launcher starts its own nats-server under <data dir>/nats. */
+  NATS_URL: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      // natsUrl has a default; here "unset" must stay unset (it means: start our own server).
+      if (raw === undefined) return undefined;
+      const parsed = natsUrl.safeParse(raw);
+      if (parsed.success) return parsed.data;
+      ctx.issues.push({
+        code: "custom",
+        input: raw,
+        message: parsed.error.issues[0]?.message ?? "invalid NATS URL",
+      });
+      return z.NEVER;
+    }),
+  GATEWAY_PORT: port("GATEWAY_PORT", 8080),
+  GATEWAY_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  PUBLIC_URL: httpUrl.optional(),
+  TENANTLENS_API_KEY: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
+  GRAPH_ENDPOINT: graphEndpoint,
+  AZURE_AUTHORITY_HOST: authorityHost,
+  /** Size of the simulated demo tenant. */
+  TENANTLENS_DEMO_USERS: int({ min: 1, max: 1_000_000 }).default(1500),
+  TENANTLENS_DEMO_SEED: int({ min: 0 }).default(1),
+  LOG_LEVEL: z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }))
+    .optional(),
+});
+export type LauncherEnv = z.infer<typeof LauncherEnv>;
+
+export interface LauncherArgs {
+  verbose: boolean;
+  help: boolean;
+}
+
+export interface LauncherConfig extends LauncherEnv, LauncherArgs {
+  publicUrl: string;
+  /** Lowest level of child output printed. */
+  displayLevel: (typeof LOG_LEVELS)[number];
+  /** LOG_LEVEL given to children: never above info, or their "ready" line would be lost. */
+  childLogLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class UsageError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join("\n"));
+  }
+}
+
+export function parseArgs(argv: string[]): LauncherArgs {
+  const args: LauncherArgs = { verbose: false, help: false };
+  const bad: string[] = [];
+  for (const a of argv) {
+    if (a === "--verbose" || a === "-v") args.verbose = true;
+    else if (a === "--help" || a === "-h") args.help = true;
+    else bad.push(`unknown option ${a} (known: --verbose, --help)`);
+  }
+  if (bad.length > 0) throw new UsageError(bad);
+  return args;
+}
+
+const ORDER = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/** Validates environment and arguments together; throws ConfigError/UsageError with one line per problem. */
+export function loadLauncherConfig(env: Record<string, string | undefined>, argv: string[]): LauncherConfig {
+  const args = parseArgs(argv);
+  const e = loadConfig(LauncherEnv, env);
+  const displayLevel = e.LOG_LEVEL ?? (args.verbose ? "info" : "warn");
+  const childLogLevel = ORDER.indexOf(displayLevel) < ORDER.indexOf("info") ? displayLevel : "info";
+  const host = ["0.0.0.0", "::"].includes(e.GATEWAY_HOST) ? "localhost" : e.GATEWAY_HOST;
+  return {
+    ...e,
+    ...args,
+    displayLevel,
+    childLogLevel,
+    publicUrl: e.PUBLIC_URL ?? `http://${host}:${e.GATEWAY_PORT}`,
+  };
+}
+
+export const HELP = `Usage: npm start [-- --verbose]
+
+Runs Tenantlens locally: nats-server (JetStream), every service, and in demo mode the Entra ID
+simulator with a seeded tenant and a connected demo integration. Ctrl-C stops everything.
+
+Environment (all optional):
+  TENANTLENS_DEMO=true|false     demo mode with the simulator (default true)
+  TENANTLENS_DATA_DIR=./data     where NATS, the warehouse, keys and the API key live
+  NATS_URL=nats://host:4222      use this NATS server instead of starting one
+  GATEWAY_PORT=8080              HTTP port of the gateway (console and API)
+  GATEWAY_HOST=127.0.0.1         address the gateway listens on
+  PUBLIC_URL=http://...          how users reach the gateway (OAuth redirect URI)
+  TENANTLENS_API_KEY=...         admin API key (default: generated into <data dir>/api-key)
+  GRAPH_ENDPOINT, AZURE_AUTHORITY_HOST   Graph and identity endpoints when TENANTLENS_DEMO=false
+  TENANTLENS_DEMO_USERS=1500     users in the simulated tenant
+  LOG_LEVEL=warn                 lowest level of service output shown (--verbose: info)
+`;

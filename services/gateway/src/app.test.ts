@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createLogger } from "@tenantlens/telemetry";
+import { createApp } from "./app.js";
+import { type Harness, PUBLIC_URL, startHarness } from "./testing/harness.js";
+
+interface ErrorJson {
+  error: { code: string; message: string; requestId: string };
+}
+
+describe("gateway app", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  it("answers /healthz without a key and sets x-request-id", async () => {
+    const res = await h.call("GET", "/healthz", { key: null });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: "ok", nats: "connected" });
+    assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  });
+
+  it("keeps a caller's x-request-id and puts it in error bodies", async () => {
+    const res = await h.call("GET", "/nope", { headers: { "x-request-id": "trace-me-42" } });
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get("x-request-id"), "trace-me-42");
+    const body = (await res.json()) as ErrorJson;
+    assert.equal(body.error.code, "not_found");
+    assert.equal(body.error.requestId, "trace-me-42");
+    assert.match(body.error.message, /GET \/nope/);
+  });
+
+  it("answers unknown /api routes 404 in the error shape once authenticated", async () => {
+    const res = await h.call("GET", "/api/nothing-here");
+    assert.equal(res.status, 404);
+    const body = (await res.json()) as ErrorJson;
+    assert.equal(body.error.code, "not_found");
+    assert.equal(body.error.requestId, res.headers.get("x-request-id"));
+  });
+
+  it("rejects malformed JSON with 400 bad_request", async () => {
+    const res = await h.call("POST", "/api/integrations", { raw: "{not json" });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as ErrorJson;
+    assert.equal(body.error.code, "bad_request");
+    assert.match(body.error.message, /not valid JSON/);
+  });
+
+  it("rejects a missing body and schema violations with a message naming the field", async () => {
+    const empty = await h.call("POST", "/api/integrations");
+    assert.equal(empty.status, 400);
+    const res = await h.call("POST", "/api/integrations", {
+      body: { name: "x", tenantId: "not-a-guid", auth: { mode: "app", clientId: "c" } },
+    });
+    assert.equal(res.status, 400);
+    const { error } = (await res.json()) as ErrorJson;
+    assert.equal(error.code, "bad_request");
+    assert.match(error.message, /tenantId/);
+    assert.match(error.message, /auth\.clientSecret/);
+  });
+
+  it("refuses bodies over the limit with 413 payload_too_large", async () => {
+    const res = await h.call("POST", "/api/integrations", {
+      raw: JSON.stringify({ name: "x".repeat(70 * 1024) }),
+    });
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as ErrorJson).error.code, "payload_too_large");
+  });
+
+  it("turns unexpected exceptions into 500 internal without leaking details", async () => {
+    // A fresh app: routes cannot be added once an app has matched a request.
+    const app = createApp({
+      bus: h.bus,
+      logger: createLogger("gateway", {}, { level: "silent" }),
+      publicUrl: PUBLIC_URL,
+    });
+    app.get("/__boom", () => {
+      throw new Error("secret detail from a bug");
+    });
+    const res = await app.request(`${PUBLIC_URL}/__boom`);
+    assert.equal(res.status, 500);
+    const body = (await res.json()) as ErrorJson;
+    assert.equal(body.error.code, "internal");
+    assert.doesNotMatch(body.error.message, /secret detail/);
+    assert.equal(body.error.requestId, res.headers.get("x-request-id"));
+  });
+
+  it("serves an OpenAPI 3.1 document listing every registered route", async () => {
+    const res = await h.call("GET", "/openapi.json", { key: null });
+    assert.equal(res.status, 200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown[] }>>;
+    };
+    assert.equal(doc.openapi, "3.1.0");
+    const methods = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
+    const registered = h.app.routes.filter((r) => methods.has(r.method));
+    assert.ok(registered.length >= 15, `only ${registered.length} routes registered`);
+    for (const r of registered) {
+      const p = r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+      const op = doc.paths[p]?.[r.method.toLowerCase()] as { summary?: string } | undefined;
+      assert.ok(op, `${r.method} ${r.path} missing from /openapi.json`);
+      // A route without a RouteDoc gets a generic entry; every route should be described properly.
+      assert.notEqual(
+        op.summary,
+        `${r.method} ${r.path}`,
+        `${r.method} ${r.path} needs a RouteDoc in openapi/route-docs.ts`,
+      );
+    }
+    const create = doc.paths["/api/integrations"]?.post;
+    assert.ok(create?.requestBody, "POST /api/integrations documents its body");
+    assert.deepEqual(create?.security, [{ apiKey: [] }]);
+  });
+
+  it("answers 503 unavailable when a service does not answer", async () => {
+    const lonely = await startHarness({ standIns: false });
+    try {
+      const res = await lonely.call("GET", "/api/integrations");
+      assert.equal(res.status, 503);
+      const { error } = (await res.json()) as ErrorJson;
+      assert.equal(error.code, "unavailable");
+      assert.match(error.message, /auth/);
+    } finally {
+      await lonely.stop();
+    }
+  });
+
+  it("renders the console: a sign-in form, then the workspace's integrations", async () => {
+    const anon = await h.call("GET", "/", { key: null });
+    assert.equal(anon.status, 200);
+    assert.match(await anon.text(), /name="key"/);
+    await h.call("POST", "/api/integrations", {
+      body: {
+        name: "Console <b>demo</b>",
+        tenantId: "6f1c5e2a-8a53-4f7e-9b8e-2f0d7a1c3b4d",
+        auth: { mode: "app", clientId: "c", clientSecret: "s" },
+      },
+    });
+    const signIn = await h.app.request(`http://127.0.0.1:18080/console/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://127.0.0.1:18080" },
+      body: new URLSearchParams({ key: h.adminKey }).toString(),
+    });
+    assert.equal(signIn.status, 303);
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    assert.match(signIn.headers.get("set-cookie") ?? "", /HttpOnly/i);
+    const page = await h.call("GET", "/", { key: null, headers: { cookie } });
+    const text = await page.text();
+    assert.match(text, /Workspace <code>default<\/code>/);
+    assert.match(text, /Console &lt;b&gt;demo&lt;\/b&gt;/, "names are escaped");
+    const forged = await h.app.request(`http://127.0.0.1:18080/console/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+      body: new URLSearchParams({ key: h.adminKey }).toString(),
+    });
+    assert.equal(forged.status, 403, "cross-site form posts are refused");
+  });
+});

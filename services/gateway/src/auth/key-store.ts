@@ -1,0 +1,114 @@
+import type { Bus } from "@tenantlens/bus";
+import { AppError, WorkspaceId } from "@tenantlens/contracts";
+import { z } from "zod";
+import type { Principal } from "../env.js";
+import { BOOTSTRAP_KEY_ID, generateApiKey, hashApiKey, keyIdOf, sameHash } from "./api-key.js";
+
+export const KEYS_BUCKET = "tl_api_keys";
+
+export const Role = z.enum(["admin", "member"]);
+export type Role = z.infer<typeof Role>;
+
+const StoredKey = z.object({
+  hash: z.string().regex(/^[a-f0-9]{64}$/),
+  workspaceId: WorkspaceId,
+  role: Role,
+  name: z.string(),
+  createdAt: z.string(),
+});
+type StoredKey = z.infer<typeof StoredKey>;
+
+/** What the API shows about a key: never the hash. */
+export interface KeyInfo {
+  id: string;
+  workspaceId: string;
+  role: Role;
+  name: string;
+  createdAt: string;
+}
+
+type Kv = Awaited<ReturnType<Bus["kv"]>>;
+
+/** API keys in NATS KV, hashed with SHA-256; the plaintext exists only in the creation response. */
+export class ApiKeyStore {
+  constructor(private readonly bus: Bus) {}
+
+  // The bus opens each bucket once per connection (creating it when missing).
+  private kv(): Promise<Kv> {
+    return this.bus.kv(KEYS_BUCKET);
+  }
+
+  /** Resolves a presented key to its principal, or null when it is unknown or revoked. */
+  async verify(key: string): Promise<Principal | null> {
+    const keyId = keyIdOf(key);
+    const stored = await this.read(keyId);
+    const presented = hashApiKey(key);
+    // Compare against a dummy when the id is unknown so both paths do the same work.
+    const ok = sameHash(presented, stored?.hash ?? "0".repeat(64));
+    if (!stored || !ok) return null;
+    return { workspaceId: stored.workspaceId, keyId, role: stored.role };
+  }
+
+  /** Stores `key` as an admin key of `workspaceId` unless it is already there (idempotent). */
+  async seed(key: string, workspaceId: string, name: string): Promise<string> {
+    const keyId = keyIdOf(key);
+    const hash = hashApiKey(key);
+    const stored = await this.read(keyId);
+    if (stored && sameHash(stored.hash, hash) && stored.workspaceId === workspaceId) return keyId;
+    // A different bootstrap key replaces the previous one: changing TENANTLENS_API_KEY revokes the old.
+    await this.write(keyId, { hash, workspaceId, role: "admin", name, createdAt: new Date().toISOString() });
+    return keyId;
+  }
+
+  async create(workspaceId: string, role: Role, name: string): Promise<KeyInfo & { key: string }> {
+    const { keyId, key } = generateApiKey();
+    const record: StoredKey = {
+      hash: hashApiKey(key),
+      workspaceId,
+      role,
+      name,
+      createdAt: new Date().toISOString(),
+    };
+    const kv = await this.kv();
+    await kv.create(keyId, JSON.stringify(record));
+    return { id: keyId, key, ...info(record) };
+  }
+
+  async list(workspaceId: string): Promise<KeyInfo[]> {
+    const kv = await this.kv();
+    const ids: string[] = [];
+    for await (const k of await kv.keys()) ids.push(k);
+    const out: KeyInfo[] = [];
+    for (const id of ids.sort()) {
+      const stored = await this.read(id);
+      if (stored?.workspaceId === workspaceId) out.push({ id, ...info(stored) });
+    }
+    return out;
+  }
+
+  /** Revokes a key of the caller's workspace; another workspace's key is "not found". */
+  async revoke(workspaceId: string, keyId: string): Promise<void> {
+    const stored = await this.read(keyId);
+    if (!stored || stored.workspaceId !== workspaceId) throw new AppError("not_found", `no API key ${keyId}`);
+    const kv = await this.kv();
+    await kv.delete(keyId);
+  }
+
+  private async read(keyId: string): Promise<StoredKey | null> {
+    if (!/^[a-z0-9]{1,64}$/.test(keyId) && keyId !== BOOTSTRAP_KEY_ID) return null;
+    const kv = await this.kv();
+    const entry = await kv.get(keyId);
+    if (entry?.operation !== "PUT") return null;
+    const parsed = StoredKey.safeParse(entry.json());
+    return parsed.success ? parsed.data : null;
+  }
+
+  private async write(keyId: string, record: StoredKey): Promise<void> {
+    const kv = await this.kv();
+    await kv.put(keyId, JSON.stringify(record));
+  }
+}
+
+function info(s: StoredKey): Omit<KeyInfo, "id"> {
+  return { workspaceId: s.workspaceId, role: s.role, name: s.name, createdAt: s.createdAt };
+}

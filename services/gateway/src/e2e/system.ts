@@ -1,0 +1,128 @@
+import {
+  freePort,
+  type NatsServer,
+  type ServiceProcess,
+  startNats,
+  startService,
+  tempDir,
+} from "@tenantlens/testkit";
+
+/** The whole system for end-to-end tests: real nats-server and every service as its own process. */
+export interface System {
+  nats: NatsServer;
+  baseUrl: string;
+  apiKey: string;
+  dataDir: string;
+  env: Record<string, string>;
+  services: Map<string, ServiceProcess>;
+  /** Starts (or restarts) one service with the system's environment. */
+  start(name: string): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+export const SERVICE_ORDER = ["auth", "store", "query", "poller", "gateway"] as const;
+
+export interface Graph {
+  graphEndpoint: string;
+  authorityHost: string;
+  caCertPath: string;
+}
+
+export async function startSystem(graph: Graph, extraEnv: Record<string, string> = {}): Promise<System> {
+  const nats = await startNats();
+  const dataDir = tempDir("tl-e2e");
+  const port = await freePort();
+  const apiKey = "e2e-admin-key-0123456789abcdef";
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {
+    NATS_URL: nats.url,
+    TENANTLENS_DATA_DIR: dataDir,
+    GRAPH_ENDPOINT: graph.graphEndpoint,
+    AZURE_AUTHORITY_HOST: graph.authorityHost,
+    NODE_EXTRA_CA_CERTS: graph.caCertPath,
+    GATEWAY_PORT: String(port),
+    GATEWAY_HOST: "127.0.0.1",
+    PUBLIC_URL: baseUrl,
+    TENANTLENS_API_KEY: apiKey,
+    OTEL_SDK_DISABLED: "true",
+    ...extraEnv,
+  };
+  const services = new Map<string, ServiceProcess>();
+  const system: System = {
+    nats,
+    baseUrl,
+    apiKey,
+    dataDir,
+    env,
+    services,
+    async start(name) {
+      const proc = await startService(name, env, { readyTimeoutMs: 60_000 });
+      services.set(name, proc);
+      return proc;
+    },
+    async stop() {
+      for (const name of [...SERVICE_ORDER].reverse()) await services.get(name)?.stop();
+      await nats.stop();
+    },
+  };
+  try {
+    for (const name of SERVICE_ORDER) await system.start(name);
+  } catch (err) {
+    await system.stop();
+    throw err;
+  }
+  return system;
+}
+
+export interface ApiResult<T> {
+  status: number;
+  body: T;
+}
+
+/** One REST call; never throws on HTTP errors (tests assert the status). */
+export async function api<T = Record<string, unknown>>(
+  sys: { baseUrl: string; apiKey: string },
+  method: string,
+  path: string,
+  opts: { body?: unknown; key?: string } = {},
+): Promise<ApiResult<T>> {
+  const res = await fetch(`${sys.baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${opts.key ?? sys.apiKey}`,
+      ...(opts.body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: body as T };
+}
+
+export interface QueryAnswer {
+  columns: { name: string; type: string }[];
+  rows: Record<string, unknown>[];
+  rowCount: number;
+  truncated: boolean;
+}
+
+/** Runs SQL through POST /api/query and returns rows as [key, number] pairs keyed by the first column. */
+export async function queryCounts(
+  sys: { baseUrl: string; apiKey: string },
+  sql: string,
+  key?: string,
+): Promise<Record<string, number>> {
+  const res = await api<QueryAnswer>(sys, "POST", "/api/query", { body: { sql }, ...(key ? { key } : {}) });
+  if (res.status !== 200) throw new Error(`query failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const [label, count] = res.body.columns;
+  if (!label || !count) throw new Error(`expected two columns, got ${JSON.stringify(res.body.columns)}`);
+  const out: Record<string, number> = {};
+  for (const row of res.body.rows) out[String(row[label.name])] = Number(row[count.name]);
+  return out;
+}

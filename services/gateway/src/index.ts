@@ -1,0 +1,47 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { loadConfigOrExit } from "@tenantlens/config";
+import { createLogger, startTelemetry } from "@tenantlens/telemetry";
+import type { Hono } from "hono";
+import { createApp } from "./app.js";
+import { bootstrapAccess } from "./auth/bootstrap.js";
+import { GatewayConfig, publicUrlOf } from "./config.js";
+import type { AppEnv } from "./env.js";
+
+const config = loadConfigOrExit(GatewayConfig, "gateway");
+const logger = createLogger("gateway", {}, { level: config.LOG_LEVEL });
+const telemetry = await startTelemetry("gateway");
+const bus = await connectBus({ url: config.NATS_URL, service: "gateway", logger }).catch((err: unknown) => {
+  logger.fatal({ err }, `cannot connect to NATS at ${config.NATS_URL}; is nats-server running (with -js)?`);
+  process.exit(1);
+});
+
+const { keyId } = await bootstrapAccess(bus, config.TENANTLENS_API_KEY);
+if (keyId) logger.info({ keyId }, "admin API key from TENANTLENS_API_KEY is active");
+else logger.warn("TENANTLENS_API_KEY is not set: only keys created earlier can call /api");
+
+// The app is built once the port is known (GATEWAY_PORT=0 picks one), so PUBLIC_URL can default to it.
+let app: Hono<AppEnv> | undefined;
+const server = serve(
+  {
+    fetch: (req, env) => (app ? app.fetch(req, env) : new Response("starting", { status: 503 })),
+    port: config.GATEWAY_PORT,
+    hostname: config.GATEWAY_HOST,
+  },
+  (info: AddressInfo) => {
+    const publicUrl = publicUrlOf(config, info.port);
+    app = createApp({ bus, logger, publicUrl, maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES });
+    logger.info({ url: publicUrl, listen: `${info.address}:${info.port}` }, "ready");
+  },
+);
+server.on("error", (err) => {
+  logger.fatal({ err }, `cannot listen on ${config.GATEWAY_HOST}:${config.GATEWAY_PORT}`);
+  process.exit(1);
+});
+
+installSignalHandlers("gateway", logger, async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await bus.drain();
+  await telemetry.shutdown();
+});

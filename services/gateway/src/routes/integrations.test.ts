@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { IntegrationCreate, PollStart } from "@tenantlens/contracts";
+import { type Harness, startHarness } from "../testing/harness.js";
+
+const TENANT = "0b7d4c1e-3a2f-4e5d-8c9b-1a2b3c4d5e6f";
+const appAuth = { mode: "app", clientId: "11111111-2222-4333-8444-555555555555", clientSecret: "s3cret" };
+
+interface Json {
+  [k: string]: unknown;
+}
+
+describe("integration routes", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  async function create(name: string): Promise<string> {
+    const res = await h.call("POST", "/api/integrations", {
+      body: { name, tenantId: TENANT, auth: appAuth },
+    });
+    assert.equal(res.status, 201);
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  it("creates an app-mode integration in the caller's workspace, whatever the body says", async () => {
+    const res = await h.call("POST", "/api/integrations", {
+      body: { name: "Contoso", tenantId: TENANT, auth: appAuth, workspaceId: "other" },
+    });
+    assert.equal(res.status, 201);
+    const body = (await res.json()) as { id: string; status: string; consentUrl?: string; integration: Json };
+    assert.match(body.id, /^int_/);
+    assert.equal(body.status, "active");
+    assert.equal(body.consentUrl, undefined);
+    assert.equal(body.integration.workspaceId, "default");
+    const sent = h.standIns.received.get(IntegrationCreate.subject)?.at(-1) as Json;
+    assert.equal(sent.workspaceId, "default");
+    assert.ok(!JSON.stringify(body).includes("s3cret"), "the secret never comes back");
+  });
+
+  it("returns the consent URL of a delegated integration", async () => {
+    const res = await h.call("POST", "/api/integrations", {
+      body: { name: "Fabrikam", auth: { mode: "delegated" } },
+    });
+    assert.equal(res.status, 201);
+    const body = (await res.json()) as { status: string; consentUrl?: string };
+    assert.equal(body.status, "pending_consent");
+    assert.match(body.consentUrl ?? "", /^https:\/\//);
+  });
+
+  it("lists integrations with last poll and counts", async () => {
+    const id = await create("Listed");
+    const res = await h.call("GET", "/api/integrations");
+    assert.equal(res.status, 200);
+    const { integrations } = (await res.json()) as { integrations: Json[] };
+    const mine = integrations.find((i) => i.id === id);
+    assert.ok(mine);
+    assert.equal(mine.lastPoll, null);
+    assert.deepEqual(mine.counts, {});
+  });
+
+  it("starts a poll (202), reports it running, then committed with counts", async () => {
+    const id = await create("Polled");
+    const first = await h.call("POST", `/api/integrations/${id}/polls`);
+    assert.equal(first.status, 202);
+    const started = (await first.json()) as { pollId: string; alreadyRunning: boolean };
+    assert.match(started.pollId, /^poll_/);
+    assert.equal(started.alreadyRunning, false);
+    const sent = h.standIns.received.get(PollStart.subject)?.at(-1) as Json;
+    assert.deepEqual(sent, { workspaceId: "default", integrationId: id, reason: "manual" });
+
+    const again = await h.call("POST", `/api/integrations/${id}/polls`, { body: { full: true } });
+    assert.deepEqual(await again.json(), { pollId: started.pollId, alreadyRunning: true });
+
+    const running = (await (await h.call("GET", `/api/integrations/${id}`)).json()) as { lastPoll: Json };
+    assert.equal(running.lastPoll.pollId, started.pollId);
+    assert.equal(running.lastPoll.status, "running");
+
+    h.standIns.commitLatest(id, { azuread_user: 3, azuread_group: 2 });
+    const done = (await (await h.call("GET", `/api/integrations/${id}`)).json()) as {
+      lastPoll: Json;
+      counts: Json;
+    };
+    assert.equal(done.lastPoll.status, "succeeded");
+    assert.ok(done.lastPoll.committedAt);
+    assert.deepEqual(done.counts, { azuread_user: 3, azuread_group: 2 });
+
+    const history = (await (await h.call("GET", `/api/integrations/${id}/polls?limit=5`)).json()) as {
+      polls: Json[];
+    };
+    assert.equal(history.polls.length, 1);
+    assert.equal(history.polls[0]?.pollId, started.pollId);
+  });
+
+  it("says 'committing' while the poller finished but the store has not committed", async () => {
+    const id = await create("Committing");
+    await h.call("POST", `/api/integrations/${id}/polls`);
+    const poll = h.standIns.polls.find((p) => p.integrationId === id);
+    assert.ok(poll);
+    Object.assign(poll, { status: "succeeded", outcome: "succeeded", completedAt: new Date().toISOString() });
+    const view = (await (await h.call("GET", `/api/integrations/${id}`)).json()) as { lastPoll: Json };
+    assert.equal(view.lastPoll.status, "committing");
+  });
+
+  it("validates poll options and history limits", async () => {
+    const id = await create("Validated");
+    const bad = await h.call("POST", `/api/integrations/${id}/polls`, { body: { resources: ["no such!"] } });
+    assert.equal(bad.status, 400);
+    const unknown = await h.call("POST", `/api/integrations/${id}/polls`, { body: { everything: true } });
+    assert.equal(unknown.status, 400);
+    const limit = await h.call("GET", `/api/integrations/${id}/polls?limit=100000`);
+    assert.equal(limit.status, 400);
+  });
+
+  it("disables, enables and deletes", async () => {
+    const id = await create("Lifecycle");
+    const off = (await (await h.call("POST", `/api/integrations/${id}/disable`)).json()) as Json;
+    assert.equal(off.enabled, false);
+    const on = (await (await h.call("POST", `/api/integrations/${id}/enable`)).json()) as Json;
+    assert.equal(on.enabled, true);
+    const del = await h.call("DELETE", `/api/integrations/${id}`);
+    assert.deepEqual(await del.json(), { deleted: true });
+    const gone = await h.call("GET", `/api/integrations/${id}`);
+    assert.equal(gone.status, 404);
+  });
+
+  it("answers 404 for malformed and unknown integration ids", async () => {
+    for (const id of ["nope", "int_doesnotexist00", "int_../../etc"]) {
+      const res = await h.call("GET", `/api/integrations/${encodeURIComponent(id)}`);
+      assert.equal(res.status, 404, id);
+    }
+  });
+
+  it("completes a consent on /oauth/callback and renders the outcome", async () => {
+    const created = (await (
+      await h.call("POST", "/api/integrations", { body: { name: "Delegated", auth: { mode: "delegated" } } })
+    ).json()) as { id: string };
+    const ok = await h.call("GET", `/oauth/callback?state=${created.id}&code=abc`, { key: null });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /Tenant connected/);
+
+    const declined = await h.call(
+      "GET",
+      `/oauth/callback?state=${created.id}&error=access_denied&error_description=${encodeURIComponent("<script>x</script>")}`,
+      { key: null },
+    );
+    assert.equal(declined.status, 400);
+    const page = await declined.text();
+    assert.match(page, /consent declined/);
+    assert.doesNotMatch(page, /<script>x/);
+
+    const stale = await h.call("GET", "/oauth/callback?state=unknown-state&code=abc", { key: null });
+    assert.equal(stale.status, 400);
+    assert.match(await stale.text(), /expired/);
+
+    const noState = await h.call("GET", "/oauth/callback?code=abc", { key: null });
+    assert.equal(noState.status, 400);
+  });
+});

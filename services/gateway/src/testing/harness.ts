@@ -1,0 +1,100 @@
+import { type Bus, connectBus } from "@tenantlens/bus";
+import { DEFAULT_WORKSPACE } from "@tenantlens/contracts";
+import { createLogger } from "@tenantlens/telemetry";
+import { type NatsServer, startNats, startService, tempDir } from "@tenantlens/testkit";
+import type { Hono } from "hono";
+import { createApp } from "../app.js";
+import { bootstrapAccess } from "../auth/bootstrap.js";
+import { ApiKeyStore } from "../auth/key-store.js";
+import { WorkspaceStore } from "../auth/workspace-store.js";
+import type { AppEnv } from "../env.js";
+import { type StandIns, serveStandIns } from "./stand-ins.js";
+
+export const PUBLIC_URL = "http://127.0.0.1:18080";
+
+export interface CallOptions {
+  key?: string | null;
+  body?: unknown;
+  /** Raw body text (sent as is, content-type JSON). */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Harness {
+  app: Hono<AppEnv>;
+  bus: Bus;
+  nats: NatsServer;
+  standIns: StandIns;
+  /** Admin key of the default workspace (as TENANTLENS_API_KEY would seed). */
+  adminKey: string;
+  /** Member key of the default workspace. */
+  memberKey: string;
+  /** Admin key of another workspace, "other". */
+  otherKey: string;
+  call(method: string, path: string, opts?: CallOptions): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A gateway app over a real nats-server, with stand-in responders for auth, poller and store.
+ * `standIns: false` leaves those subjects unanswered (to test "service unavailable");
+ * `realQuery` runs the real query service as a child process for the query routes.
+ */
+export async function startHarness(opts: { standIns?: boolean; realQuery?: boolean } = {}): Promise<Harness> {
+  const nats = await startNats();
+  const query = opts.realQuery
+    ? await startService("query", { NATS_URL: nats.url, TENANTLENS_DATA_DIR: tempDir("tl-gw-query") })
+    : null;
+  const logger = createLogger("gateway", {}, { level: "silent" });
+  const bus = await connectBus({ url: nats.url, service: "gateway", logger });
+  const peerBus = await connectBus({ url: nats.url, service: "auth", logger });
+  const standIns = opts.standIns === false ? emptyStandIns() : serveStandIns(peerBus);
+  const adminKey = "test-admin-key-0123456789abcdef";
+  await bootstrapAccess(bus, adminKey);
+  const keys = new ApiKeyStore(bus);
+  const memberKey = (await keys.create(DEFAULT_WORKSPACE, "member", "member")).key;
+  await new WorkspaceStore(bus).create("other", "Other workspace");
+  const otherKey = (await keys.create("other", "admin", "other admin")).key;
+  const app = createApp({ bus, logger, publicUrl: PUBLIC_URL, maxBodyBytes: 64 * 1024 });
+
+  const call = (method: string, path: string, o: CallOptions = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    const key = o.key === undefined ? adminKey : o.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined;
+    if (o.raw !== undefined) body = o.raw;
+    else if (o.body !== undefined) body = JSON.stringify(o.body);
+    if (body !== undefined) headers["content-type"] ??= "application/json";
+    return Promise.resolve(
+      app.request(`${PUBLIC_URL}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }),
+    );
+  };
+
+  return {
+    app,
+    bus,
+    nats,
+    standIns,
+    adminKey,
+    memberKey,
+    otherKey,
+    call,
+    async stop() {
+      await query?.stop();
+      await peerBus.drain();
+      await bus.drain();
+      await nats.stop();
+    },
+  };
+}
+
+function emptyStandIns(): StandIns {
+  return {
+    integrations: new Map(),
+    polls: [],
+    received: new Map(),
+    commitLatest() {
+      throw new Error("no stand-ins");
+    },
+  };
+}
