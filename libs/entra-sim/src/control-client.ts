@@ -138,12 +138,18 @@ export class SimControlClient {
   }
 
   /** Adds a secret next to the existing ones and returns it (value included). */
-  addSecret(tenantId: string, opts: AppSelector & { expiresInDays?: number } = {}): Promise<SimSecret> {
+  addSecret(
+    tenantId: string,
+    opts: AppSelector & { expiresInDays?: number; displayName?: string } = {},
+  ): Promise<SimSecret> {
     return this.tenantPost(tenantId, "secrets", opts);
   }
 
   /** Replaces all secrets with one new secret: the old values fail with AADSTS7000215. */
-  rotateSecret(tenantId: string, opts: AppSelector & { expiresInDays?: number } = {}): Promise<SimSecret> {
+  rotateSecret(
+    tenantId: string,
+    opts: AppSelector & { expiresInDays?: number; displayName?: string } = {},
+  ): Promise<SimSecret> {
     return this.tenantPost(tenantId, "secrets/rotate", opts);
   }
 

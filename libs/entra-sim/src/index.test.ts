@@ -106,6 +106,37 @@ describe("startSimulator (identity + directory + Graph)", () => {
     assert.ok(Array.isArray(basicUsers.body.value));
   });
 
+  it("identity app changes reach Graph's /applications delta and /servicePrincipals over HTTPS", async () => {
+    const tenant = sim.tenants[1]!;
+    const token = (await sim.control.mintToken(tenant.tenantId)).accessToken;
+    let link = "/v1.0/applications/delta?$select=appId,passwordCredentials";
+    for (let i = 0; i < 50 && !link.includes("$deltatoken="); i++) {
+      const page = await graphGet(link.replace(sim.graphEndpoint, ""), token);
+      assert.equal(page.status, 200);
+      link = String(page.body["@odata.nextLink"] ?? page.body["@odata.deltaLink"]);
+    }
+    const added = await sim.control.addSecret(tenant.tenantId, { displayName: "Added over HTTPS" });
+    const next = await graphGet(link.replace(sim.graphEndpoint, ""), token);
+    const items = next.body.value as {
+      appId: string;
+      passwordCredentials: { keyId: string; displayName: string }[];
+    }[];
+    assert.equal(items.length, 1);
+    assert.equal(items[0]?.appId, tenant.clientId);
+    assert.deepEqual(items[0]?.passwordCredentials.at(-1), {
+      ...items[0]?.passwordCredentials.at(-1),
+      keyId: added.keyId,
+      displayName: "Added over HTTPS",
+    });
+
+    const sp = `/v1.0/servicePrincipals(appId='${tenant.clientId}')`;
+    assert.equal((await graphGet(sp, token)).status, 200);
+    await sim.control.deleteApp(tenant.tenantId);
+    assert.equal((await graphGet(sp, token)).status, 404);
+    await sim.control.restoreApp(tenant.tenantId);
+    assert.equal((await graphGet(sp, token)).status, 200);
+  });
+
   it("the typed control client reaches the directory half's /_sim/ routes", async () => {
     const c = sim.control;
     const tenantId = sim.tenants[1]!.tenantId;

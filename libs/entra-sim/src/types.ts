@@ -23,6 +23,10 @@ export interface SimSecret {
   value: string;
   /** ISO timestamp; a secret past it is rejected with AADSTS7000222. */
   endDateTime: string;
+  /** ISO timestamp of creation (passwordCredentials startDateTime); seeded secrets leave it out. */
+  startDateTime?: string;
+  /** Description (passwordCredentials displayName; "Client secret" when absent). */
+  displayName?: string;
 }
 
 /** An app registration that clients authenticate as (the "Tenantlens" app the collector uses). */
@@ -53,6 +57,21 @@ export interface TenantIdentity {
   adminUser: { id: string; userPrincipalName: string; displayName: string };
 }
 
+/** What an identity-side change touched (listeners re-read the whole app, so this is informational). */
+export type SimAppChangeKind = "secrets" | "deleted" | "permissions" | "consent";
+
+/**
+ * Emitted after every identity-side change to an app (control API, consent page). The directory
+ * half mirrors each app as an application + service principal and applies these through its
+ * normal mutations, so Graph reads, the change log and delta report them.
+ */
+export interface SimAppChange {
+  tenantId: string;
+  /** The live app after the change (not a copy). */
+  app: SimApp;
+  what: SimAppChangeKind;
+}
+
 /** Claims of an access token minted by the identity half and checked by the Graph half. */
 export interface AccessTokenClaims {
   aud: string;
@@ -80,4 +99,10 @@ export interface IdentityPort {
   verifyAccessToken(token: string): Promise<TokenCheck>;
   /** Live view: mutations through /_sim/ are visible at once. */
   tenant(tenantId: string): TenantIdentity | undefined;
+  /**
+   * Subscribes to app changes, called synchronously after each one; returns the unsubscribe
+   * function. Optional so minimal ports (benchmarks) need not implement it: without it a directory
+   * mirrors the apps as they were at its first sync only.
+   */
+  onAppChange?(listener: (change: SimAppChange) => void): () => void;
 }

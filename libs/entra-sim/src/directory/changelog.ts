@@ -19,6 +19,11 @@ export interface ChangeEntry {
   props?: string[];
   memberId?: string;
   memberKind?: Kind;
+  /**
+   * Set on memberAdded/memberRemoved entries recorded because the member itself was deleted or
+   * restored (its memberships vanish and come back with it); they get no audit event of their own.
+   */
+  cascade?: true;
   at: string;
 }
 

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { IdentityPort, TenantLicences } from "../types.js";
+import type { IdentityPort, SimAppChange, TenantLicences } from "../types.js";
 import type { ChangeEntry } from "./changelog.js";
 import { newObject, validateProps } from "./factory.js";
-import { ACTIVATED_ROLE_TEMPLATES, GLOBAL_ADMIN_TEMPLATE, GRAPH_APP_ROLES } from "./generate/catalog.js";
 import { createContext, type DirectorySizes, type GenContext, iso } from "./generate/context.js";
 import { hash4, prng } from "./hash.js";
+import { IdentityMirror } from "./identity-mirror.js";
 import type { JsonObject, Kind } from "./kinds.js";
 import { LiveMode } from "./live.js";
 import { computeStats, type DirectoryStats } from "./stats.js";
@@ -52,7 +52,8 @@ export class Directory {
   /** Directory audit events caused by mutations (oldest first); generated history sits behind them. */
   readonly recentAudits: JsonObject[] = [];
   private readonly live: LiveMode;
-  private identitySynced = false;
+  private readonly mirror: IdentityMirror;
+  private readonly unsubscribeIdentity: (() => void) | undefined;
   private statsCache: { seq: number; stats: DirectoryStats } | undefined;
 
   constructor(
@@ -67,6 +68,8 @@ export class Directory {
     this.data = new TenantData(this.ctx, this.store);
     this.live = new LiveMode(this, prng(hash4(this.ctx.seed, 0x11fe)));
     this.store.onChange((e, o) => this.audit(e, o));
+    this.mirror = new IdentityMirror(this.store, this.ctx);
+    this.unsubscribeIdentity = identity.onAppChange?.((change) => this.onAppChange(change));
     this.syncIdentity();
   }
 
@@ -96,6 +99,7 @@ export class Directory {
 
   stop(): void {
     this.live.stop();
+    this.unsubscribeIdentity?.();
   }
 
   // ---- mutations used by the control API and live mode -------------------------------------------
@@ -149,91 +153,33 @@ export class Directory {
     return { ...cred, secretText };
   }
 
-  /** Mirrors the identity half's admin user and app registrations into the directory (once). */
+  /**
+   * First sync of the identity half's admin user and apps (once; the constructor tries, Graph
+   * requests retry while the identity tenant is missing). Later app changes arrive through
+   * `IdentityPort.onAppChange` and are applied as normal mutations.
+   */
   syncIdentity(): void {
-    if (this.identitySynced) return;
+    if (this.mirror.seeded) return;
     const t = this.identity.tenant(this.tenantId);
-    if (!t) return;
-    this.identitySynced = true;
-    const admin = t.adminUser;
-    if (!this.store.get(admin.id)) {
-      const [given, ...rest] = admin.displayName.split(" ");
-      const obj = newObject(this.store, this.ctx, "user", {
-        displayName: admin.displayName,
-        givenName: given ?? null,
-        surname: rest.join(" ") || null,
-        mail: admin.userPrincipalName,
-      });
-      this.store.insert(
-        "user",
-        {
-          ...obj,
-          userPrincipalName: admin.userPrincipalName,
-          createdDateTime: iso(this.ctx.ref - 900 * 86_400_000),
-        },
-        { silent: true, id: admin.id },
-      );
-      const gaIndex = ACTIVATED_ROLE_TEMPLATES.indexOf(GLOBAL_ADMIN_TEMPLATE);
-      this.store.addMember(this.store.idAt("directoryRole", gaIndex), admin.id, { silent: true });
-    }
-    for (const app of t.apps) {
-      const creds = app.secrets.map((s) => ({
-        customKeyIdentifier: null,
-        displayName: "Client secret",
-        endDateTime: s.endDateTime,
-        hint: s.value.slice(0, 3),
-        keyId: s.keyId,
-        secretText: null,
-        startDateTime: iso(this.ctx.ref - 30 * 86_400_000),
-      }));
-      const roles = GRAPH_APP_ROLES.filter((r) => app.applicationPermissions.includes(r.value));
-      const appObj = newObject(this.store, this.ctx, "application", {
-        displayName: app.displayName,
-        appId: app.clientId,
-        passwordCredentials: creds,
-        signInAudience: "AzureADMultipleOrgs",
-        web: {
-          homePageUrl: null,
-          implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false },
-          logoutUrl: null,
-          redirectUris: app.redirectUris,
-          redirectUriSettings: [],
-        },
-      });
-      appObj.requiredResourceAccess = [
-        {
-          resourceAppId: "00000003-0000-0000-c000-000000000000",
-          resourceAccess: roles.map((r) => ({ id: r.id, type: "Role" })),
-        },
-      ];
-      this.store.insert("application", appObj, { silent: true });
-      const sp = this.store.insert(
-        "servicePrincipal",
-        newObject(this.store, this.ctx, "servicePrincipal", {
-          displayName: app.displayName,
-          appId: app.clientId,
-        }),
-        { silent: true },
-      );
-      const graphSp = this.store.idAt("servicePrincipal", 0);
-      this.store.extraAppRoleAssignments.set(
-        sp.id,
-        roles.map((r, k) => ({
-          id: Buffer.from(`${sp.id}:${k}`).toString("base64url").slice(0, 43),
-          deletedDateTime: null,
-          appRoleId: r.id,
-          createdDateTime: iso(this.ctx.ref - 30 * 86_400_000),
-          principalDisplayName: app.displayName,
-          principalId: sp.id,
-          principalType: "ServicePrincipal",
-          resourceDisplayName: "Microsoft Graph",
-          resourceId: graphSp,
-        })),
-      );
-    }
+    if (t) this.mirror.seed(t);
+  }
+
+  /** Directory object ids mirroring an identity app (by client id), if it is mirrored here. */
+  mirroredApp(clientId: string): { applicationId: string; servicePrincipalId: string } | undefined {
+    this.syncIdentity();
+    return this.mirror.objectsOf(clientId);
+  }
+
+  private onAppChange(change: SimAppChange): void {
+    if (change.tenantId.toLowerCase() !== this.tenantId.toLowerCase()) return;
+    // Before the first sync there is nothing to update: seeding reads the current state.
+    if (!this.mirror.seeded) this.syncIdentity();
+    else this.mirror.apply(change.app);
   }
 
   private audit(e: ChangeEntry, o: StoredObject | undefined): void {
+    // Membership entries that follow a member's deletion or restore are part of that one operation.
+    if (e.cascade) return;
     const names: Record<string, string> = {
       "user:created": "Add user",
       "user:updated": "Update user",
@@ -246,7 +192,14 @@ export class Directory {
       "directoryRole:memberRemoved": "Remove member from role",
       "application:updated": "Update application – Certificates and secrets management ",
     };
-    const name = names[`${e.kind}:${e.type}`] ?? `${e.type[0]!.toUpperCase()}${e.type.slice(1)} ${e.kind}`;
+    const secretsOnly =
+      e.kind === "application" &&
+      e.type === "updated" &&
+      (e.props ?? []).every((p) => p === "passwordCredentials" || p === "keyCredentials");
+    const name =
+      e.kind === "application" && e.type === "updated" && !secretsOnly
+        ? "Update application"
+        : (names[`${e.kind}:${e.type}`] ?? `${e.type[0]!.toUpperCase()}${e.type.slice(1)} ${e.kind}`);
     const category =
       e.kind === "user"
         ? "UserManagement"

@@ -218,10 +218,12 @@ export class ObjectStore {
       // These kinds have no recycle bin in Entra: deletion is permanent.
       return this.hardDelete(id);
     }
+    const containers = this.memberOf(id);
     o.state = "softDeleted";
     o.obj.deletedDateTime = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     this.bumpActive(o.kind, -1);
     this.record({ kind: o.kind, id, type: "softDeleted" }, o);
+    this.recordMemberships(o, containers, "memberRemoved");
     return o;
   }
 
@@ -232,9 +234,12 @@ export class ObjectStore {
         "NotFound",
         `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
       );
+    // A soft-deleted object already left its groups; only an active one leaves them now.
+    const containers = o.state === "active" ? this.memberOf(id) : [];
     if (o.state === "active") this.bumpActive(o.kind, -1);
     o.state = "hardDeleted";
     this.record({ kind: o.kind, id, type: "hardDeleted" }, o);
+    this.recordMemberships(o, containers, "memberRemoved");
     return o;
   }
 
@@ -246,6 +251,7 @@ export class ObjectStore {
     o.obj.deletedDateTime = null;
     this.bumpActive(o.kind, 1);
     this.record({ kind: o.kind, id, type: "restored" }, o);
+    this.recordMemberships(o, this.memberOf(id), "memberAdded");
     return o;
   }
 
@@ -443,8 +449,34 @@ export class ObjectStore {
     this.activeDelta.set(kind, this.activeDelta.get(kind)! + by);
   }
 
+  /**
+   * A deleted object drops out of every group, role and administrative unit it was in, and a
+   * restored one is back in them (the membership edges themselves are kept): one entry per
+   * container, so a delta round with `members` selected reports each removal and re-addition.
+   */
+  private recordMemberships(
+    member: StoredObject,
+    containers: StoredObject[],
+    type: "memberAdded" | "memberRemoved",
+  ): void {
+    for (const c of containers) {
+      this.record(
+        { kind: c.kind, id: c.id, type, memberId: member.id, memberKind: member.kind, cascade: true },
+        c,
+      );
+    }
+  }
+
   private record(
-    e: { kind: Kind; id: string; type: ChangeType; props?: string[]; memberId?: string; memberKind?: Kind },
+    e: {
+      kind: Kind;
+      id: string;
+      type: ChangeType;
+      props?: string[];
+      memberId?: string;
+      memberKind?: Kind;
+      cascade?: true;
+    },
     obj: StoredObject | undefined,
   ): void {
     const entry = this.log.append(e);

@@ -87,10 +87,10 @@ export function createIdentityControlApp(identity: Identity): Hono {
     return c.json(a);
   });
   appRoute("secrets", newSecretSchema, ({ app: a, body, c }) =>
-    c.json(state.addSecret(a, { expiresInDays: body.expiresInDays }), 201),
+    c.json(state.addSecret(a, { expiresInDays: body.expiresInDays, displayName: body.displayName }), 201),
   );
   appRoute("secrets/rotate", newSecretSchema, ({ app: a, body, c }) =>
-    c.json(state.rotateSecret(a, { expiresInDays: body.expiresInDays })),
+    c.json(state.rotateSecret(a, { expiresInDays: body.expiresInDays, displayName: body.displayName })),
   );
   appRoute("secrets/expire", expireSchema, ({ app: a, body, c }) => {
     if (body.keyId !== undefined && !a.secrets.some((s) => s.keyId === body.keyId)) {
@@ -152,7 +152,11 @@ function settings(identity: Identity) {
 const clientId = z.guid("clientId must be a GUID").optional();
 const appOnly = z.object({ clientId }).strict();
 const newSecretSchema = z
-  .object({ clientId, expiresInDays: z.number().int().min(-3650).max(3650).optional() })
+  .object({
+    clientId,
+    expiresInDays: z.number().int().min(-3650).max(3650).optional(),
+    displayName: z.string().min(1).max(120).optional(),
+  })
   .strict();
 const expireSchema = z.object({ clientId, keyId: z.string().min(1).optional() }).strict();
 const permissionSchema = z

@@ -1,4 +1,4 @@
-import type { IdentityPort, SimApp, TenantIdentity, TokenCheck } from "../types.js";
+import type { IdentityPort, SimApp, SimAppChange, TenantIdentity, TokenCheck } from "../types.js";
 import { GrantStore } from "./grant-store.js";
 import { GRAPH_APP_ID, GRAPH_RESOURCE } from "./permissions.js";
 import { IdentityState } from "./state.js";
@@ -46,6 +46,10 @@ export class Identity implements IdentityPort {
 
   tenant(tenantId: string): TenantIdentity | undefined {
     return this.state.tenant(tenantId);
+  }
+
+  onAppChange(listener: (change: SimAppChange) => void): () => void {
+    return this.state.onAppChange(listener);
   }
 
   issuer(tenantId: string): string {

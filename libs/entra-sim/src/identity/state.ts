@@ -1,5 +1,12 @@
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import type { SimApp, SimSecret, TenantIdentity, TenantLicences } from "../types.js";
+import type {
+  SimApp,
+  SimAppChange,
+  SimAppChangeKind,
+  SimSecret,
+  TenantIdentity,
+  TenantLicences,
+} from "../types.js";
 import { GUID_RE, secretFromBytes } from "./ids.js";
 
 /** Path segments that name no single tenant (resolved from the client id where Entra allows it). */
@@ -23,6 +30,7 @@ export class IdentityState {
   private readonly byId = new Map<string, TenantIdentity>();
   private readonly byDomain = new Map<string, TenantIdentity>();
   private readonly tokensValidFrom = new Map<string, number>();
+  private readonly appListeners = new Set<(change: SimAppChange) => void>();
   accessTokenLifetimeSeconds = DEFAULT_ACCESS_TOKEN_LIFETIME_S;
 
   constructor(tenants: TenantIdentity[]) {
@@ -66,37 +74,52 @@ export class IdentityState {
     return Date.parse(match.endDateTime) <= now ? "expired" : "ok";
   }
 
-  // --- control-side mutations ---
+  /** Listens to every app change below (the directory half mirrors apps with it); returns unsubscribe. */
+  onAppChange(listener: (change: SimAppChange) => void): () => void {
+    this.appListeners.add(listener);
+    return () => {
+      this.appListeners.delete(listener);
+    };
+  }
+
+  // --- control-side mutations (each one notifies the app listeners) ---
 
   setConsentRevoked(app: SimApp, revoked: boolean): void {
     app.consentRevoked = revoked;
+    this.appChanged(app, "consent");
   }
 
   setDeleted(app: SimApp, deleted: boolean): void {
     app.deleted = deleted;
+    this.appChanged(app, "deleted");
   }
 
-  addSecret(app: SimApp, opts: { expiresInDays?: number; now?: number } = {}): SimSecret {
-    const now = opts.now ?? Date.now();
-    const secret: SimSecret = {
-      keyId: randomUUID(),
-      value: secretFromBytes(randomBytes(40)),
-      endDateTime: new Date(now + (opts.expiresInDays ?? 730) * DAY_MS).toISOString(),
-    };
+  addSecret(
+    app: SimApp,
+    opts: { expiresInDays?: number; displayName?: string; now?: number } = {},
+  ): SimSecret {
+    const secret = this.newSecret(opts);
     app.secrets.push(secret);
+    this.appChanged(app, "secrets");
     return secret;
   }
 
   /** Replaces every secret with a new one: the old values stop working at once. */
-  rotateSecret(app: SimApp, opts: { expiresInDays?: number; now?: number } = {}): SimSecret {
-    app.secrets.length = 0;
-    return this.addSecret(app, opts);
+  rotateSecret(
+    app: SimApp,
+    opts: { expiresInDays?: number; displayName?: string; now?: number } = {},
+  ): SimSecret {
+    const secret = this.newSecret(opts);
+    app.secrets.splice(0, app.secrets.length, secret);
+    this.appChanged(app, "secrets");
+    return secret;
   }
 
   /** Moves the end date of one secret (or all) into the past: AADSTS7000222 from now on. */
   expireSecrets(app: SimApp, keyId?: string, now = Date.now()): string[] {
     const targets = app.secrets.filter((s) => keyId === undefined || s.keyId === keyId);
     for (const s of targets) s.endDateTime = new Date(now - 1000).toISOString();
+    if (targets.length > 0) this.appChanged(app, "secrets");
     return targets.map((s) => s.keyId);
   }
 
@@ -110,6 +133,7 @@ export class IdentityState {
     const i = list.findIndex((p) => p.toLowerCase() === permission.toLowerCase());
     if (granted && i < 0) list.push(permission);
     if (!granted && i >= 0) list.splice(i, 1);
+    this.appChanged(app, "permissions");
   }
 
   /** Like "revoke sessions" in Entra: refresh tokens issued before now answer AADSTS50173. */
@@ -120,6 +144,35 @@ export class IdentityState {
 
   tokensValidFromOf(tenantId: string): number | undefined {
     return this.tokensValidFrom.get(tenantId);
+  }
+
+  private newSecret(opts: { expiresInDays?: number; displayName?: string; now?: number }): SimSecret {
+    const now = opts.now ?? Date.now();
+    return {
+      keyId: randomUUID(),
+      value: secretFromBytes(randomBytes(40)),
+      endDateTime: new Date(now + (opts.expiresInDays ?? 730) * DAY_MS).toISOString(),
+      startDateTime: new Date(now).toISOString(),
+      ...(opts.displayName === undefined ? {} : { displayName: opts.displayName }),
+    };
+  }
+
+  /**
+   * Tells every listener, even when one throws; the first failure is rethrown afterwards so the
+   * control request answers 500 instead of hiding a mirror that went out of step.
+   */
+  private appChanged(app: SimApp, what: SimAppChangeKind): void {
+    const tenant = this.tenants().find((t) => t.apps.includes(app));
+    if (!tenant) return;
+    const failures: unknown[] = [];
+    for (const listener of [...this.appListeners]) {
+      try {
+        listener({ tenantId: tenant.tenantId, app, what });
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   }
 }
 
