@@ -40,7 +40,7 @@ export const PollStart = defineRequest({
     resources: z.array(ResourceName).max(200).optional(),
     /** Ignore saved delta links and read everything (reconcile). */
     full: z.boolean().optional(),
-    reason: z.enum(["manual", "schedule", "integration_created"]).default("manual"),
+    reason: z.enum(["manual", "schedule", "integration_created", "integration_changed"]).default("manual"),
   }),
   response: z.object({ pollId: PollId, alreadyRunning: z.boolean() }),
 });

@@ -68,6 +68,9 @@ export const IntegrationUpdate = defineRequest({
   request: Scoped.extend({
     enabled: z.boolean().optional(),
     name: z.string().trim().min(1).max(200).optional(),
+    /** App mode only: new credentials; auth re-seals the secret and checks them at once. */
+    clientId: z.string().trim().min(1).max(100).optional(),
+    clientSecret: z.string().min(1).max(1000).optional(),
   }),
   response: Integration,
 });
@@ -92,6 +95,17 @@ export const TokenGet = defineRequest({
   }),
 });
 
+/**
+ * Delegated mode: a fresh consent link (one-time state, PKCE) for an integration that waits for
+ * consent, was declined, or lost its consent; the previous links of the integration keep expiring.
+ */
+export const ConsentStart = defineRequest({
+  subject: "auth.consent.start",
+  service: "auth",
+  request: Scoped,
+  response: z.object({ integration: Integration, consentUrl: z.string().url() }),
+});
+
 /** Completes a delegated / admin consent from the OAuth redirect (GET /oauth/callback). */
 export const ConsentComplete = defineRequest({
   subject: "auth.consent.complete",
@@ -104,7 +118,15 @@ export const ConsentComplete = defineRequest({
     adminConsent: z.string().max(10).optional(),
     tenant: z.string().max(100).optional(),
   }),
-  response: z.object({ integration: Integration }),
+  response: z.object({
+    integration: Integration,
+    /**
+     * What this callback did: `connected` (the integration is active), `declined` (an administrator
+     * said no) or `failed` (the code could not be redeemed); `message` says it in words.
+     */
+    outcome: z.enum(["connected", "declined", "failed"]).optional(),
+    message: z.string().max(2000).optional(),
+  }),
 });
 
 /** Every create, update (status, enable/disable, rename) and delete of an integration. */

@@ -2,6 +2,7 @@ import { PageCollected, PollCompleted, PollStarted, ResourceCollected } from "./
 import type { EventDef, RequestDef } from "./define.js";
 import {
   ConsentComplete,
+  ConsentStart,
   IntegrationChanged,
   IntegrationCreate,
   IntegrationDelete,
@@ -41,6 +42,7 @@ export const allRequests: RequestDef[] = [
   IntegrationUpdate,
   IntegrationDelete,
   TokenGet,
+  ConsentStart,
   ConsentComplete,
   GenerationGet,
   PollList,

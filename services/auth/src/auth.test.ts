@@ -41,7 +41,7 @@ let dataDir: string;
 const events: EventPayload<typeof IntegrationChanged>[] = [];
 
 // One simulator tenant per test that breaks its app, so tests stay independent.
-const T = { main: 0, expire: 1, revoke: 2, deleted: 3, fix: 4 } as const;
+const T = { main: 0, expire: 1, revoke: 2, deleted: 3, fix: 4, rotate: 5 } as const;
 const tenant = (i: number): SimulatorTenant => {
   const t = sim.tenants[i];
   if (!t) throw new Error(`simulator tenant ${i} missing`);
@@ -95,7 +95,7 @@ describe("auth service", { timeout: 180_000 }, () => {
     // run-time changes (expired secret, revoked consent) are seen at once.
     sim = await startSimulator({
       seed: 7,
-      tenants: [{ users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }],
+      tenants: [{ users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }],
       accessTokenLifetimeSeconds: 120,
     });
     dataDir = tempDir("tl-auth");
@@ -206,7 +206,7 @@ describe("auth service", { timeout: 180_000 }, () => {
       await rejects(
         bus.request(IntegrationCreate, { workspaceId: "ws-bad", name: "x", auth: { mode: "delegated" } }),
         "bad_request",
-        /not implemented yet/,
+        /TENANTLENS_CLIENT_ID and TENANTLENS_CLIENT_SECRET/,
       );
       await rejects(bus.request(TokenGet, { integrationId: "int_doesnotexist0000" }), "not_found");
       assert.equal(
@@ -335,6 +335,95 @@ describe("auth service", { timeout: 180_000 }, () => {
         timeoutMs: 5_000,
         what: "one updated event per change",
       });
+    }));
+
+  it("fixes a broken integration with new credentials: re-sealed, re-checked, announced once", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.rotate);
+      const wrong = "wrong-secret-0123456789";
+      const { integration } = await create("ws-main", t, wrong, "Rotating");
+      const id = integration.id;
+      assert.equal(integration.status, "broken");
+      const kv = await bus.kv(INTEGRATIONS_BUCKET);
+      const sealedBefore = new TextDecoder().decode((await kv.get(id))?.value);
+
+      // The right secret: active at once, tokens flow again, the stored ciphertext changed.
+      const fixed = await bus.request(
+        IntegrationUpdate,
+        { workspaceId: "ws-main", id, clientSecret: t.clientSecret },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(fixed.status, "active");
+      assert.equal(fixed.statusReason, null);
+      assert.equal("clientSecret" in fixed, false);
+      assert.equal(
+        (await bus.request(TokenGet, { integrationId: id }, { timeoutMs: 30_000 })).tenantId,
+        t.tenantId,
+      );
+      const sealedAfter = new TextDecoder().decode((await kv.get(id))?.value);
+      assert.notEqual(sealedAfter, sealedBefore);
+      assert.ok(!sealedAfter.includes(t.clientSecret), "secret in KV plaintext");
+      assert.match(sealedAfter, /"alg":"A256GCM"/);
+      await waitFor(() => eventsFor(id).some((e) => e.integration.status === "active"), {
+        timeoutMs: 5_000,
+        what: "active event",
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(eventsFor(id).filter((e) => e.change === "updated").length, 1, "one event for the fix");
+
+      // The app's secret is rotated in Entra; the new one goes in while the integration is active.
+      const rotated = await sim.control.rotateSecret(t.tenantId);
+      const stale = await bus.request(
+        IntegrationUpdate,
+        { workspaceId: "ws-main", id, clientSecret: "still-wrong-secret" },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(stale.status, "broken");
+      assert.match(stale.statusReason ?? "", /AADSTS7000215/);
+      const good = await bus.request(
+        IntegrationUpdate,
+        { workspaceId: "ws-main", id, clientId: t.clientId.toUpperCase(), clientSecret: rotated.value },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(good.status, "active");
+      await bus.request(TokenGet, { integrationId: id }, { timeoutMs: 30_000 });
+
+      await rejects(
+        bus.request(IntegrationUpdate, { workspaceId: "ws-main", id, clientId: "not-a-guid" }),
+        "bad_request",
+        /GUID/,
+      );
+      await rejects(
+        bus.request(IntegrationUpdate, { workspaceId: "ws-other", id, clientSecret: rotated.value }),
+        "not_found",
+      );
+      for (const e of eventsFor(id)) {
+        const text = JSON.stringify(e);
+        for (const s of [wrong, t.clientSecret, rotated.value])
+          assert.ok(!text.includes(s), "secret in an event");
+      }
+      for (const s of [wrong, t.clientSecret, rotated.value, "still-wrong-secret"])
+        assert.ok(!auth.logs().includes(s), "secret in auth logs");
+    }));
+
+  it("keeps new credentials of a disabled integration and checks them on enable", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.main);
+      const { integration } = await create("ws-main", t, "wrong-secret-disabled", "Disabled");
+      const id = integration.id;
+      await bus.request(IntegrationUpdate, { workspaceId: "ws-main", id, enabled: false });
+      const stored = await bus.request(IntegrationUpdate, {
+        workspaceId: "ws-main",
+        id,
+        clientSecret: t.clientSecret,
+      });
+      assert.equal(stored.status, "disabled");
+      const enabled = await bus.request(
+        IntegrationUpdate,
+        { workspaceId: "ws-main", id, enabled: true },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(enabled.status, "active");
     }));
 
   it("keeps the client secret encrypted in KV, out of events and out of logs; deletes purge it", () =>

@@ -23,6 +23,31 @@ describe("auth config", () => {
     assert.equal(c.TENANTLENS_SECRET_KEY_PREVIOUS?.length, 2);
   });
 
+  it("takes the Tenantlens app registration for delegated mode only as a pair", () => {
+    const id = "2A1B3C4D-0000-4000-8000-000000000001";
+    const c = loadConfig(authConfigSchema, {
+      TENANTLENS_CLIENT_ID: id,
+      TENANTLENS_CLIENT_SECRET: "abc8Q~secret",
+    });
+    assert.equal(c.TENANTLENS_CLIENT_ID, id.toLowerCase());
+    assert.equal(c.TENANTLENS_CLIENT_SECRET, "abc8Q~secret");
+    assert.throws(
+      () => loadConfig(authConfigSchema, { TENANTLENS_CLIENT_ID: id }),
+      (e: unknown) => e instanceof ConfigError && /TENANTLENS_CLIENT_SECRET: required/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        loadConfig(authConfigSchema, {
+          TENANTLENS_CLIENT_ID: "not-a-guid",
+          TENANTLENS_CLIENT_SECRET: "s3cr3t-value",
+        }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /TENANTLENS_CLIENT_ID: expected/.test(e.message) &&
+        !e.message.includes("s3cr3t-value"),
+    );
+  });
+
   it("names every bad variable and never echoes a key", () => {
     try {
       loadConfig(authConfigSchema, {

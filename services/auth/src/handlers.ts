@@ -1,6 +1,7 @@
 import type { Bus } from "@tenantlens/bus";
 import {
   ConsentComplete,
+  ConsentStart,
   IntegrationCreate,
   IntegrationDelete,
   IntegrationGet,
@@ -8,15 +9,17 @@ import {
   IntegrationUpdate,
   TokenGet,
 } from "@tenantlens/contracts";
+import type { ConsentService } from "./consent-service.js";
 import type { AuthService } from "./service.js";
 
 /** NATS request handlers: the bus validates requests and responses; each calls one verb. */
-export function serveAuth(bus: Bus, svc: AuthService): void {
+export function serveAuth(bus: Bus, svc: AuthService, consent: ConsentService): void {
   bus.serve(IntegrationCreate, (req) => svc.create(req));
   bus.serve(IntegrationGet, (req) => svc.get(req));
   bus.serve(IntegrationList, (req) => svc.list(req));
   bus.serve(IntegrationUpdate, (req) => svc.update(req));
   bus.serve(IntegrationDelete, (req) => svc.remove(req));
   bus.serve(TokenGet, (req) => svc.token(req));
-  bus.serve(ConsentComplete, (req) => svc.consentComplete(req));
+  bus.serve(ConsentStart, (req) => consent.start(req));
+  bus.serve(ConsentComplete, (req) => consent.complete(req));
 }

@@ -2,11 +2,18 @@ import { connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit } from "@tenantlens/config";
 import { IntegrationChanged } from "@tenantlens/contracts";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
+import { CONSENT_BUCKET, CONSENT_BUCKET_TTL_SECONDS, ConsentStore } from "./adapters/consent-store.js";
+import { MsalDelegatedTokenSource } from "./adapters/delegated-client.js";
 import { MsalTokenSource } from "./adapters/entra-client.js";
 import { INTEGRATIONS_BUCKET, IntegrationStore } from "./adapters/integration-store.js";
 import { loadMasterKey } from "./adapters/master-key.js";
+import { TOKEN_CACHE_BUCKET, TokenCacheStore } from "./adapters/token-cache-store.js";
 import { authConfigSchema } from "./config.js";
+import { ConsentService } from "./consent-service.js";
+import { DelegatedFlow } from "./delegated-flow.js";
+import { callbackUri } from "./domain/consent.js";
 import { serveAuth } from "./handlers.js";
+import { IntegrationRecords } from "./records.js";
 import { AuthService } from "./service.js";
 
 const config = loadConfigOrExit(authConfigSchema, "auth");
@@ -27,20 +34,58 @@ installSignalHandlers("auth", logger, async () => {
 });
 await bus.ensureStreams();
 
-const svc = new AuthService({
-  store: new IntegrationStore(await bus.kv(INTEGRATIONS_BUCKET)),
-  ring: key.ring,
-  tokens: new MsalTokenSource(
-    { authorityHost: config.AZURE_AUTHORITY_HOST, graphEndpoint: config.GRAPH_ENDPOINT },
-    logger.child({ component: "msal" }),
-  ),
+const store = new IntegrationStore(await bus.kv(INTEGRATIONS_BUCKET));
+const msalLog = logger.child({ component: "msal" });
+const delegatedApp =
+  config.TENANTLENS_CLIENT_ID && config.TENANTLENS_CLIENT_SECRET
+    ? new MsalDelegatedTokenSource(
+        { clientId: config.TENANTLENS_CLIENT_ID, clientSecret: config.TENANTLENS_CLIENT_SECRET },
+        config.AZURE_AUTHORITY_HOST,
+        msalLog,
+      )
+    : null;
+const redirectUri = callbackUri(config.PUBLIC_URL);
+
+const records = new IntegrationRecords({
+  store,
   publishChanged: async (change, integration) => {
     await bus.publish(IntegrationChanged, { change, integration, at: new Date().toISOString() });
   },
+  log: logger,
+  now: () => new Date(),
+});
+const delegated = new DelegatedFlow({
+  consents: new ConsentStore(
+    await bus.kv(CONSENT_BUCKET, { ttlSeconds: CONSENT_BUCKET_TTL_SECONDS }),
+    key.ring,
+  ),
+  caches: new TokenCacheStore(await bus.kv(TOKEN_CACHE_BUCKET), key.ring),
+  tokens: delegatedApp,
+  authorityHost: config.AZURE_AUTHORITY_HOST,
+  redirectUri,
+  exists: async (id) => (await store.get(id)) !== null,
+  log: logger,
+  now: () => new Date(),
+});
+const svc = new AuthService({
+  records,
+  ring: key.ring,
+  tokens: new MsalTokenSource(
+    { authorityHost: config.AZURE_AUTHORITY_HOST, graphEndpoint: config.GRAPH_ENDPOINT },
+    msalLog,
+  ),
+  delegated,
   graphEndpoint: config.GRAPH_ENDPOINT,
   log: logger,
 });
-serveAuth(bus, svc);
+serveAuth(bus, svc, new ConsentService(records, delegated, logger));
 // The server must know our subscriptions before we say ready, or early requests find no responder.
 await bus.flush();
-logger.info({ authorityHost: config.AZURE_AUTHORITY_HOST, graphEndpoint: config.GRAPH_ENDPOINT }, "ready");
+logger.info(
+  {
+    authorityHost: config.AZURE_AUTHORITY_HOST,
+    graphEndpoint: config.GRAPH_ENDPOINT,
+    delegated: delegatedApp ? { clientId: delegatedApp.clientId, redirectUri } : "off",
+  },
+  "ready",
+);

@@ -1,7 +1,5 @@
 import {
   AppError,
-  type ConsentComplete,
-  type Integration,
   type IntegrationCreate,
   type IntegrationDelete,
   type IntegrationGet,
@@ -13,80 +11,72 @@ import {
 } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import type { AppCredentials, TokenSource } from "./adapters/entra-client.js";
-import { type IntegrationStore, type Versioned, WriteConflict } from "./adapters/integration-store.js";
+import { type Versioned, WriteConflict } from "./adapters/integration-store.js";
+import type { DelegatedFlow, Verdict } from "./delegated-flow.js";
 import { aadFor, CryptoError, type Keyring, needsReseal, open, seal } from "./domain/crypto.js";
 import { classifyTokenFailure } from "./domain/entra-errors.js";
 import {
   DISABLED_REASON,
+  MISSING_SIGN_IN_REASON,
   newIntegrationId,
+  PENDING_CONSENT_REASON,
   refusalReason,
   type StoredIntegration,
   toPublic,
   withChange,
 } from "./domain/integration.js";
 import { appRolesOf, noRolesReason } from "./domain/token-claims.js";
-
-export type ChangeKind = "created" | "updated" | "deleted";
+import type { IntegrationRecords } from "./records.js";
 
 export interface AuthServiceDeps {
-  store: IntegrationStore;
+  records: IntegrationRecords;
   ring: Keyring;
   tokens: TokenSource;
-  publishChanged: (change: ChangeKind, integration: Integration) => Promise<void>;
+  delegated: DelegatedFlow;
   graphEndpoint: string;
   log: Logger;
-  now?: () => Date;
 }
-
-type Verdict =
-  | { kind: "ok"; accessToken: string; expiresAt: Date }
-  | { kind: "broken"; reason: string }
-  | { kind: "transient"; message: string };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SECRET_KIND = "client_secret";
 
+function unreachable(message: string, what: string): AppError {
+  return new AppError(
+    "unavailable",
+    `Could not reach the identity platform to check the credentials (${message}); nothing was ${what}, try again.`,
+  );
+}
+
 /**
- * The verbs of the auth service. Every credential stays here: callers get integrations without
- * secrets and short-lived access tokens. Status changes are compare-and-set, so a failure is
- * announced once even when many token requests fail together.
+ * The integration and token verbs of the auth service. Every credential stays here: callers get
+ * integrations without secrets and short-lived access tokens. Status changes are compare-and-set,
+ * so a failure is announced once even when many token requests fail together.
  */
 export class AuthService {
   private readonly inflight = new Map<string, Promise<ResponseOf<typeof TokenGet>>>();
-  private readonly now: () => Date;
+  private readonly records: IntegrationRecords;
 
   constructor(private readonly deps: AuthServiceDeps) {
-    this.now = deps.now ?? (() => new Date());
+    this.records = deps.records;
   }
 
   async create(req: RequestOf<typeof IntegrationCreate>): Promise<ResponseOf<typeof IntegrationCreate>> {
-    if (req.auth.mode === "delegated") {
-      throw new AppError(
-        "bad_request",
-        "Delegated (sign-in and consent) integrations are not implemented yet: create an app-mode integration with a client id and secret.",
-      );
-    }
+    if (req.auth.mode === "delegated") return this.createDelegated(req);
     if (!req.tenantId) throw new AppError("bad_request", "tenantId is required for app-mode integrations");
     const clientId = req.auth.clientId.trim();
     if (!GUID.test(clientId))
       throw new AppError("bad_request", "clientId must be the application (client) id: a GUID");
     const tenantId = req.tenantId.toLowerCase();
     const id = newIntegrationId();
-    const creds: AppCredentials = {
-      integrationId: id,
-      tenantId,
-      clientId,
-      clientSecret: req.auth.clientSecret,
-    };
-    const verdict = await this.check(creds, true);
+    const verdict = await this.checkApp(
+      { integrationId: id, tenantId, clientId, clientSecret: req.auth.clientSecret },
+      true,
+    );
     if (verdict.kind === "transient") {
       this.deps.tokens.forget(id);
-      throw new AppError(
-        "unavailable",
-        `Could not reach the identity platform to check the credentials (${verdict.message}); nothing was created, try again.`,
-      );
+      throw unreachable(verdict.message, "created");
     }
-    const at = this.now().toISOString();
+    const at = this.records.now().toISOString();
     const rec: StoredIntegration = {
       id,
       workspaceId: req.workspaceId,
@@ -94,28 +84,56 @@ export class AuthService {
       tenantId,
       authMode: "app",
       clientId,
-      status: verdict.kind === "ok" ? "active" : "broken",
-      statusReason: verdict.kind === "broken" ? verdict.reason : null,
+      ...statusOf(verdict),
       enabled: true,
       createdAt: at,
       updatedAt: at,
       clientSecret: seal(this.deps.ring.current, req.auth.clientSecret, aadFor(id, SECRET_KIND)),
     };
-    await this.deps.store.create(rec);
+    await this.records.store.create(rec);
     this.deps.log.info(
       { integrationId: id, workspaceId: rec.workspaceId, status: rec.status },
       "integration created",
     );
-    await this.announce("created", rec);
+    await this.records.announce("created", rec);
     return { integration: toPublic(rec) };
   }
 
+  /** Delegated: nothing to check yet; the integration waits for an administrator's consent. */
+  private async createDelegated(
+    req: RequestOf<typeof IntegrationCreate>,
+  ): Promise<ResponseOf<typeof IntegrationCreate>> {
+    const at = this.records.now().toISOString();
+    const rec: StoredIntegration = {
+      id: newIntegrationId(),
+      workspaceId: req.workspaceId,
+      name: req.name,
+      tenantId: req.tenantId?.toLowerCase() ?? null,
+      authMode: "delegated",
+      clientId: this.deps.delegated.clientId,
+      status: "pending_consent",
+      statusReason: PENDING_CONSENT_REASON,
+      enabled: true,
+      createdAt: at,
+      updatedAt: at,
+      clientSecret: null,
+    };
+    await this.records.store.create(rec);
+    const consentUrl = await this.deps.delegated.consentUrl(rec);
+    this.deps.log.info(
+      { integrationId: rec.id, workspaceId: rec.workspaceId },
+      "delegated integration created",
+    );
+    await this.records.announce("created", rec);
+    return { integration: toPublic(rec), consentUrl };
+  }
+
   async get(req: RequestOf<typeof IntegrationGet>): Promise<ResponseOf<typeof IntegrationGet>> {
-    return toPublic((await this.scoped(req.workspaceId, req.id)).value);
+    return toPublic((await this.records.scoped(req.workspaceId, req.id)).value);
   }
 
   async list(req: RequestOf<typeof IntegrationList>): Promise<ResponseOf<typeof IntegrationList>> {
-    const all = await this.deps.store.list();
+    const all = await this.records.store.list();
     // No workspace = every workspace (internal callers only; the gateway always passes one).
     const workspaceId = req.workspaceId;
     const mine = all.filter((s) => workspaceId === undefined || s.workspaceId === workspaceId);
@@ -124,62 +142,52 @@ export class AuthService {
   }
 
   async update(req: RequestOf<typeof IntegrationUpdate>): Promise<ResponseOf<typeof IntegrationUpdate>> {
-    const cur = await this.scoped(req.workspaceId, req.id);
+    const cur = await this.records.scoped(req.workspaceId, req.id);
     let next: StoredIntegration = { ...cur.value };
     let changed = false;
     if (req.name !== undefined && req.name !== next.name) {
       next.name = req.name;
       changed = true;
     }
-    if (req.enabled === false && next.enabled) {
-      next = { ...next, enabled: false, status: "disabled", statusReason: DISABLED_REASON };
-      this.deps.tokens.forget(next.id);
+    const newCredentials = req.clientId !== undefined || req.clientSecret !== undefined;
+    if (newCredentials) {
+      next = this.withCredentials(next, req.clientId, req.clientSecret);
       changed = true;
     }
-    // Enabling, or any update of a broken integration, tries the credentials once more.
+    if (req.enabled === false && next.enabled) {
+      next = { ...next, enabled: false, status: "disabled", statusReason: DISABLED_REASON };
+      this.forget(next);
+      changed = true;
+    }
+    // Enabling, new credentials, or any update of a broken integration tries the credentials once
+    // more; a disabled integration keeps new credentials unchecked until it is enabled.
     const retry = next.enabled
-      ? next.status === "broken" && (req.enabled === true || changed)
+      ? newCredentials || (next.status === "broken" && (req.enabled === true || changed))
       : req.enabled === true;
     if (retry) {
-      this.deps.tokens.forget(next.id);
-      const verdict = await this.check(this.credentials(next), true);
-      if (verdict.kind === "transient") {
-        throw new AppError(
-          "unavailable",
-          `Could not reach the identity platform to check the credentials (${verdict.message}); nothing was changed, try again.`,
-        );
-      }
-      next = {
-        ...next,
-        enabled: true,
-        status: verdict.kind === "ok" ? "active" : "broken",
-        statusReason: verdict.kind === "broken" ? verdict.reason : null,
-      };
+      this.forget(next);
+      const verdict = await this.check(next, true);
+      if (verdict.kind === "transient") throw unreachable(verdict.message, "changed");
+      next = { ...next, enabled: true, ...statusOf(verdict) };
       changed = true;
     }
     if (!changed) return toPublic(cur.value);
-    const saved = withChange(cur.value, next, this.now());
-    try {
-      await this.deps.store.update(saved, cur.revision);
-    } catch (err) {
-      if (err instanceof WriteConflict)
-        throw new AppError("conflict", "The integration changed meanwhile; try again.");
-      throw err;
-    }
+    const saved = await this.records.save(cur, next);
     this.deps.log.info(
-      { integrationId: saved.id, status: saved.status, enabled: saved.enabled },
+      { integrationId: saved.id, status: saved.status, enabled: saved.enabled, newCredentials },
       "integration updated",
     );
-    await this.announce("updated", saved);
+    await this.records.announce("updated", saved);
     return toPublic(saved);
   }
 
   async remove(req: RequestOf<typeof IntegrationDelete>): Promise<ResponseOf<typeof IntegrationDelete>> {
-    const cur = await this.scoped(req.workspaceId, req.id);
-    await this.deps.store.remove(cur.value.id);
+    const cur = await this.records.scoped(req.workspaceId, req.id);
+    await this.records.store.remove(cur.value.id);
     this.deps.tokens.forget(cur.value.id);
+    await this.deps.delegated.remove(cur.value.id);
     this.deps.log.info({ integrationId: cur.value.id }, "integration deleted");
-    await this.announce("deleted", withChange(cur.value, {}, this.now()));
+    await this.records.announce("deleted", withChange(cur.value, {}, this.records.now()));
     return { deleted: true };
   }
 
@@ -191,22 +199,12 @@ export class AuthService {
     return p;
   }
 
-  async consentComplete(
-    _req: RequestOf<typeof ConsentComplete>,
-  ): Promise<ResponseOf<typeof ConsentComplete>> {
-    throw new AppError(
-      "bad_request",
-      "Delegated consent is not implemented yet: create an app-mode integration with a client id and secret.",
-    );
-  }
-
   private async tokenOnce(id: string): Promise<ResponseOf<typeof TokenGet>> {
-    const cur = await this.deps.store.get(id);
+    const cur = await this.records.store.get(id);
     if (!cur) throw new AppError("not_found", `integration ${id} does not exist`);
     const refusal = refusalReason(cur.value);
     if (refusal) throw new AppError("integration_broken", refusal);
-    const creds = this.credentials(cur.value);
-    const verdict = await this.check(creds, false);
+    const verdict = await this.check(cur.value, false);
     if (verdict.kind === "transient") {
       this.deps.log.warn(
         { integrationId: id, reason: verdict.message },
@@ -214,21 +212,29 @@ export class AuthService {
       );
       throw new AppError("unavailable", `The identity platform could not be reached: ${verdict.message}`);
     }
-    if (verdict.kind === "broken") {
-      await this.markBroken(cur, verdict.reason);
-      throw new AppError("integration_broken", verdict.reason);
+    if (verdict.kind !== "ok") {
+      const reason = verdict.kind === "broken" ? verdict.reason : MISSING_SIGN_IN_REASON;
+      this.forget(cur.value);
+      await this.records.markBroken(cur, reason);
+      throw new AppError("integration_broken", reason);
     }
     await this.resealIfRotated(cur);
     return {
       accessToken: verdict.accessToken,
       expiresAt: verdict.expiresAt.toISOString(),
-      tenantId: creds.tenantId,
+      tenantId: verdict.tenantId,
       graphEndpoint: this.deps.graphEndpoint,
     };
   }
 
-  /** Asks Entra for a token and judges the answer (including a token without any permission). */
-  private async check(creds: AppCredentials, skipCache: boolean): Promise<Verdict> {
+  /** Asks Entra for a token the integration's way: client credentials or the stored sign-in. */
+  private check(s: StoredIntegration, skipCache: boolean): Promise<Verdict> {
+    if (s.authMode === "delegated") return this.deps.delegated.check(s, skipCache);
+    return this.checkApp(this.credentials(s), skipCache);
+  }
+
+  /** Client credentials, judged (including an app-only token without any permission). */
+  private async checkApp(creds: AppCredentials, skipCache: boolean): Promise<Verdict> {
     const res = await this.deps.tokens.acquire(creds, { skipCache });
     if (!res.ok) {
       const d = classifyTokenFailure(res.failure, { tenantId: creds.tenantId, clientId: creds.clientId });
@@ -242,23 +248,32 @@ export class AuthService {
         return { kind: "broken", reason: noRolesReason(creds.clientId, creds.tenantId) };
       }
     }
-    return { kind: "ok", accessToken: res.accessToken, expiresAt: res.expiresAt };
+    return { kind: "ok", accessToken: res.accessToken, expiresAt: res.expiresAt, tenantId: creds.tenantId };
   }
 
-  /**
-   * Compare-and-set against the revision the failing request started from: if anything changed the
-   * integration meanwhile (another replica marked it, a user fixed it), this failure is not announced.
-   */
-  private async markBroken(cur: Versioned<StoredIntegration>, reason: string): Promise<void> {
-    const next = withChange(cur.value, { status: "broken", statusReason: reason }, this.now());
-    try {
-      await this.deps.store.update(next, cur.revision);
-    } catch (err) {
-      if (err instanceof WriteConflict) return;
-      throw err;
+  /** New app credentials: the secret is sealed at once (never kept in clear); the caller checks them. */
+  private withCredentials(s: StoredIntegration, clientId?: string, clientSecret?: string): StoredIntegration {
+    if (s.authMode !== "app") {
+      throw new AppError(
+        "bad_request",
+        "Delegated integrations use Tenantlens's own app registration: they have no client id or secret to change.",
+      );
     }
-    this.deps.log.warn({ integrationId: next.id, reason }, "integration is broken");
-    await this.announce("updated", next);
+    const id = clientId?.trim() ?? s.clientId;
+    if (!id || !GUID.test(id))
+      throw new AppError("bad_request", "clientId must be the application (client) id: a GUID");
+    const secret = clientSecret ?? this.credentials(s).clientSecret;
+    return {
+      ...s,
+      clientId: id,
+      clientSecret: seal(this.deps.ring.current, secret, aadFor(s.id, SECRET_KIND)),
+    };
+  }
+
+  /** Drops the in-memory msal app (and its cache) of either mode. */
+  private forget(s: StoredIntegration): void {
+    this.deps.tokens.forget(s.id);
+    this.deps.delegated.forget(s.id);
   }
 
   private credentials(s: StoredIntegration): AppCredentials {
@@ -294,26 +309,18 @@ export class AuthService {
     const aad = aadFor(cur.value.id, SECRET_KIND);
     const fresh = seal(this.deps.ring.current, open(this.deps.ring, sealed, aad), aad);
     try {
-      await this.deps.store.update({ ...cur.value, clientSecret: fresh }, cur.revision);
+      await this.records.store.update({ ...cur.value, clientSecret: fresh }, cur.revision);
     } catch (err) {
       if (!(err instanceof WriteConflict)) throw err;
     }
   }
+}
 
-  private async scoped(workspaceId: string, id: string): Promise<Versioned<StoredIntegration>> {
-    const cur = await this.deps.store.get(id);
-    // Another workspace's integration is indistinguishable from a missing one.
-    if (!cur || cur.value.workspaceId !== workspaceId)
-      throw new AppError("not_found", `integration ${id} not found`);
-    return cur;
-  }
-
-  private async announce(change: ChangeKind, s: StoredIntegration): Promise<void> {
-    try {
-      await this.deps.publishChanged(change, toPublic(s));
-    } catch (err) {
-      // The change is saved; consumers will see the next one. Failing the request would mislead the caller.
-      this.deps.log.error({ err, integrationId: s.id, change }, "could not publish IntegrationChanged");
-    }
-  }
+/** The status a finished check gives an enabled integration. */
+function statusOf(
+  v: Exclude<Verdict, { kind: "transient" }>,
+): Pick<StoredIntegration, "status" | "statusReason"> {
+  if (v.kind === "ok") return { status: "active", statusReason: null };
+  if (v.kind === "pending") return { status: "pending_consent", statusReason: PENDING_CONSENT_REASON };
+  return { status: "broken", statusReason: v.reason };
 }

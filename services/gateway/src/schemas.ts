@@ -28,6 +28,36 @@ export const IntegrationCreated = z.object({
 });
 
 /**
+ * PATCH /api/integrations/:id: rename, or fix a broken app-mode integration with new credentials
+ * (checked at once; the secret is never returned).
+ */
+export const UpdateIntegrationBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    auth: z
+      .object({
+        clientId: z.string().trim().min(1).max(100).optional(),
+        clientSecret: z.string().min(1).max(1000).optional(),
+      })
+      .strict()
+      .refine((a) => a.clientId !== undefined || a.clientSecret !== undefined, {
+        message: "give clientId, clientSecret or both",
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((b) => b.name !== undefined || b.auth !== undefined, { message: "give name, auth or both" });
+
+/** POST /api/integrations/:id/consent: a fresh consent link of a delegated integration. */
+export const ConsentLinkResponse = z.object({
+  id: z.string(),
+  status: Integration.shape.status,
+  /** Open it as an administrator of the tenant; valid for 10 minutes, once. */
+  consentUrl: z.string().url(),
+  integration: Integration,
+});
+
+/**
  * A poll as users see it. `committing`: the poller finished but the store has not yet made the data
  * queryable; `succeeded` and `partial` are shown only once the data is committed.
  */

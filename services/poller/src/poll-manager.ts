@@ -3,7 +3,7 @@ import { AppError, type Integration } from "@tenantlens/contracts";
 import { catalog, type ResourceDef } from "@tenantlens/graph";
 import type { Logger } from "@tenantlens/telemetry";
 
-export type PollReason = "manual" | "schedule" | "integration_created";
+export type PollReason = "manual" | "schedule" | "integration_created" | "integration_changed";
 
 export interface StartRequest {
   integration: Integration;
@@ -140,12 +140,12 @@ export class PollManager {
       if (!i.enabled) this.running.get(i.id)?.abort.abort(new Error("integration disabled"));
       return;
     }
-    if (change === "created") {
-      if (!this.running.has(i.id)) this.start({ integration: i, reason: "integration_created" });
-      return;
+    // Newly usable (created, consented, fixed or re-enabled): poll now rather than an interval later,
+    // whether or not a schedule is configured.
+    if (change === "created" || !before || !pollable(before)) {
+      const reason = change === "created" ? "integration_created" : "integration_changed";
+      if (!this.running.has(i.id)) this.start({ integration: i, reason });
     }
-    // Back to active (re-enabled or fixed): poll soon rather than a full interval later.
-    if (!before || !pollable(before)) this.scheduleNext(i.id, 0);
   }
 
   integration(id: string): Integration | undefined {

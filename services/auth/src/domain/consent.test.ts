@@ -7,6 +7,7 @@ const input = {
   integrationId: "int_aaaaaaaaaaaaaaaaaaaa",
   workspaceId: "default",
   redirectUri: "http://localhost:8080/oauth/callback",
+  tenant: "organizations",
 };
 
 describe("consent state", () => {
@@ -30,13 +31,7 @@ describe("consent state", () => {
   it("puts state, nonce and the S256 challenge in the authorize URL, never the verifier", () => {
     const s = newConsentState(input, now);
     const url = new URL(
-      authorizeUrl(
-        "https://login.example",
-        "organizations",
-        "client",
-        ["User.Read.All", "offline_access"],
-        s,
-      ),
+      authorizeUrl("https://login.example/", "client", ["User.Read.All", "offline_access"], s),
     );
     assert.equal(url.pathname, "/organizations/oauth2/v2.0/authorize");
     assert.equal(url.searchParams.get("state"), s.state);

@@ -1,21 +1,24 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
 
 /**
- * The delegated / admin-consent flow (RFC 9700): a one-time `state` bound to the integration and
- * workspace, PKCE with S256 and an OIDC nonce, all expiring quickly. The flow is wired up by its own
- * issue; these pieces are ready for it.
+ * The delegated consent flow (RFC 9700): a one-time `state` bound to the integration and workspace,
+ * PKCE with S256 and an OIDC nonce, all expiring quickly. The verifier and nonce never leave auth.
  */
-export interface ConsentState {
-  state: string;
-  integrationId: string;
-  workspaceId: string;
+export const ConsentState = z.object({
+  state: z.string().min(1),
+  integrationId: z.string().min(1),
+  workspaceId: z.string().min(1),
+  /** Authority tenant segment of the authorize request (tenant id or `organizations`); redemption uses the same. */
+  tenant: z.string().min(1),
   /** Kept server-side only; sent on code redemption. */
-  codeVerifier: string;
-  codeChallenge: string;
-  nonce: string;
-  redirectUri: string;
-  expiresAt: string;
-}
+  codeVerifier: z.string().min(43).max(128),
+  codeChallenge: z.string().min(1),
+  nonce: z.string().min(1),
+  redirectUri: z.string().url(),
+  expiresAt: z.string().datetime({ offset: true }),
+});
+export type ConsentState = z.infer<typeof ConsentState>;
 
 export const CONSENT_TTL_SECONDS = 600;
 
@@ -28,7 +31,7 @@ export function pkceChallenge(verifier: string): string {
 }
 
 export function newConsentState(
-  input: { integrationId: string; workspaceId: string; redirectUri: string },
+  input: { integrationId: string; workspaceId: string; redirectUri: string; tenant: string },
   now: Date,
 ): ConsentState {
   // 32 random bytes → 43 base64url characters: inside PKCE's 43..128 verifier length.
@@ -37,6 +40,7 @@ export function newConsentState(
     state: b64url(randomBytes(32)),
     integrationId: input.integrationId,
     workspaceId: input.workspaceId,
+    tenant: input.tenant,
     codeVerifier,
     codeChallenge: pkceChallenge(codeVerifier),
     nonce: b64url(randomBytes(16)),
@@ -47,13 +51,12 @@ export function newConsentState(
 
 export function authorizeUrl(
   authorityHost: string,
-  tenant: string,
   clientId: string,
   scopes: string[],
   s: ConsentState,
 ): string {
   const url = new URL(
-    `${authorityHost.replace(/\/$/, "")}/${encodeURIComponent(tenant)}/oauth2/v2.0/authorize`,
+    `${authorityHost.replace(/\/+$/, "")}/${encodeURIComponent(s.tenant)}/oauth2/v2.0/authorize`,
   );
   url.search = new URLSearchParams({
     client_id: clientId,
@@ -86,4 +89,14 @@ export function checkConsentState(
   if (Date.parse(stored.expiresAt) <= now.getTime())
     return { ok: false, reason: "consent took too long; start again" };
   return { ok: true };
+}
+
+/** KV key of a consent state: its SHA-256, so the stored key is no usable state. */
+export function stateKey(state: string): string {
+  return createHash("sha256").update(state, "utf8").digest("hex");
+}
+
+/** The redirect URI Entra sends the browser back to: the gateway's callback under PUBLIC_URL. */
+export function callbackUri(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}/oauth/callback`;
 }

@@ -63,6 +63,28 @@ describe("classifyTokenFailure", () => {
     assert.equal(classifyTokenFailure({ message: "something odd" }, ctx).kind, "transient");
   });
 
+  it("tells delegated integrations to consent again, and the operator to fix the Tenantlens app", () => {
+    const d = { ...ctx, mode: "delegated" as const };
+    const reason = (f: Parameters<typeof classifyTokenFailure>[0]) => {
+      const r = classifyTokenFailure(f, d);
+      assert.equal(r.kind, "broken", JSON.stringify(r));
+      return r.kind === "broken" ? r.reason : "";
+    };
+    assert.match(
+      reason({ oauthError: "invalid_grant", aadsts: 65001, status: 400, message: "x" }),
+      /^Consent revoked \(AADSTS65001\).*consent again/,
+    );
+    assert.match(reason({ oauthError: "invalid_grant", aadsts: 70008, message: "x" }), /sign-in expired/);
+    assert.match(reason({ oauthError: "invalid_grant", aadsts: 50173, message: "x" }), /revoked/);
+    assert.match(
+      reason({ oauthError: "invalid_client", aadsts: 7000215, status: 401, message: "x" }),
+      /TENANTLENS_CLIENT_SECRET/,
+    );
+    assert.match(reason({ oauthError: "invalid_grant", message: "odd\r\nmore" }), /odd\. An administrator/);
+    assert.match(reason({ oauthError: "no_tokens_found", message: "no account" }), /consent again/);
+    assert.equal(classifyTokenFailure({ network: true, message: "ECONNRESET" }, d).kind, "transient");
+  });
+
   it("finds AADSTS numbers in descriptions", () => {
     assert.equal(aadstsIn("AADSTS7000215: Invalid client secret"), 7000215);
     assert.equal(aadstsIn("Error(s): 65001 - Description: AADSTS65001: no"), 65001);

@@ -23,6 +23,11 @@ export type FailureDecision = { kind: "broken"; reason: string } | { kind: "tran
 export interface FailureContext {
   tenantId: string;
   clientId: string;
+  /**
+   * Delegated integrations hold a signed-in administrator's consent and Tenantlens's own app
+   * registration: the same codes call for other fixes (consent again, fix the auth configuration).
+   */
+  mode?: "app" | "delegated";
 }
 
 const TRANSIENT_OAUTH = new Set(["temporarily_unavailable", "server_error"]);
@@ -35,8 +40,17 @@ export function classifyTokenFailure(f: TokenFailure, ctx: FailureContext): Fail
   if (f.oauthError && TRANSIENT_OAUTH.has(f.oauthError)) {
     return { kind: "transient", message: `identity platform is temporarily unavailable: ${f.message}` };
   }
-  const known = f.aadsts === undefined ? undefined : reasonFor(f.aadsts, ctx);
+  const known =
+    f.aadsts === undefined
+      ? undefined
+      : ctx.mode === "delegated"
+        ? delegatedReasonFor(f.aadsts, ctx)
+        : reasonFor(f.aadsts, ctx);
   if (known) return { kind: "broken", reason: known };
+  if (ctx.mode === "delegated") {
+    const reason = delegatedFallback(f, ctx);
+    if (reason) return { kind: "broken", reason };
+  }
   switch (f.oauthError) {
     case "invalid_client":
       return {
@@ -87,6 +101,55 @@ function reasonFor(aadsts: number, ctx: FailureContext): string | undefined {
       return `No client secret was sent for app ${ctx.clientId} (AADSTS7000218). Update the integration with the secret's value.`;
     case 700038:
       return `${ctx.clientId} is not a valid application (client) id (AADSTS700038).`;
+    default:
+      return undefined;
+  }
+}
+
+/** What a person does when a delegated integration lost its consent or sign-in. */
+export const CONSENT_AGAIN =
+  "An administrator of the tenant must consent again: get a new consent link with POST /api/integrations/<id>/consent.";
+
+/** Delegated mode: the refresh token, the consent or Tenantlens's own app registration failed. */
+function delegatedReasonFor(aadsts: number, ctx: FailureContext): string | undefined {
+  switch (aadsts) {
+    case 65001:
+      return `Consent revoked (AADSTS65001): Tenantlens no longer holds delegated permissions in tenant ${ctx.tenantId}. ${CONSENT_AGAIN}`;
+    case 65004:
+      return `Consent declined (AADSTS65004) in tenant ${ctx.tenantId}. ${CONSENT_AGAIN}`;
+    case 70008:
+      return `The stored sign-in expired or was revoked (AADSTS70008). ${CONSENT_AGAIN}`;
+    case 700082:
+      return `The stored sign-in expired after 90 days without use (AADSTS700082). ${CONSENT_AGAIN}`;
+    case 50173:
+      return `The stored sign-in was revoked (AADSTS50173: password change or "revoke sessions"). ${CONSENT_AGAIN}`;
+    case 54005:
+    case 9002313:
+      return `Entra refused the stored sign-in (AADSTS${aadsts}). ${CONSENT_AGAIN}`;
+    case 7000215:
+    case 7000222:
+    case 7000218:
+      return `Entra rejected the client secret of the Tenantlens app ${ctx.clientId} (AADSTS${aadsts}). Fix TENANTLENS_CLIENT_SECRET of the auth service, restart it, then enable the integration again.`;
+    case 700016:
+      return `The Tenantlens app ${ctx.clientId} is not known in tenant ${ctx.tenantId} (AADSTS700016). Check TENANTLENS_CLIENT_ID (a multi-tenant app registration) and consent again.`;
+    case 90002:
+      return `Tenant ${ctx.tenantId} was not found (AADSTS90002). Check the tenant id of the integration.`;
+    default:
+      return undefined;
+  }
+}
+
+function delegatedFallback(f: TokenFailure, ctx: FailureContext): string | undefined {
+  switch (f.oauthError) {
+    case "invalid_grant":
+    case "interaction_required":
+    case "consent_required":
+    case "login_required":
+    case "no_tokens_found":
+      return `Entra refused the stored sign-in${code(f)}: ${firstLine(f.message)}. ${CONSENT_AGAIN}`;
+    case "invalid_client":
+    case "unauthorized_client":
+      return `Entra rejected the Tenantlens app ${ctx.clientId}${code(f)}. Check TENANTLENS_CLIENT_ID and TENANTLENS_CLIENT_SECRET of the auth service.`;
     default:
       return undefined;
   }

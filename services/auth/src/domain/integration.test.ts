@@ -63,5 +63,12 @@ describe("integration", () => {
     assert.equal(refusalReason({ ...base, status: "broken", statusReason: "expired" }), "expired");
     assert.match(refusalReason({ ...base, status: "pending_consent" }) ?? "", /consent/);
     assert.match(refusalReason({ ...base, clientSecret: null }) ?? "", /credentials/);
+    const delegated: StoredIntegration = { ...base, authMode: "delegated", clientSecret: null };
+    assert.equal(refusalReason(delegated), null, "a delegated integration holds no client secret");
+    assert.match(
+      refusalReason({ ...delegated, status: "pending_consent", statusReason: null }) ?? "",
+      /consent/,
+    );
+    assert.match(refusalReason({ ...delegated, tenantId: null }) ?? "", /no tenant/);
   });
 });

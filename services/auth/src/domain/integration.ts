@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Integration } from "@tenantlens/contracts";
 import type { z } from "zod";
 import { Sealed } from "./crypto.js";
+import { CONSENT_AGAIN } from "./entra-errors.js";
 
 /** What auth keeps per integration: the public view plus the sealed client secret. */
 export const StoredIntegration = Integration.extend({
@@ -46,10 +47,22 @@ export function withChange(
 export function refusalReason(s: StoredIntegration): string | null {
   if (!s.enabled || s.status === "disabled") return "disabled";
   if (s.status === "broken") return s.statusReason ?? "the integration is broken";
-  if (s.status === "pending_consent") return s.statusReason ?? "waiting for admin consent";
-  if (s.authMode !== "app") return "delegated integrations are not implemented yet";
-  if (!s.tenantId || !s.clientId || !s.clientSecret) return "the integration has no credentials";
+  if (s.status === "pending_consent") return s.statusReason ?? PENDING_CONSENT_REASON;
+  if (!s.tenantId) return "the integration has no tenant";
+  if (s.authMode === "app" && (!s.clientId || !s.clientSecret)) return "the integration has no credentials";
   return null;
 }
 
 export const DISABLED_REASON = "Disabled by a user; enable it to collect again.";
+
+export const PENDING_CONSENT_REASON =
+  "Waiting for an administrator of the tenant to open the consent link, sign in and accept.";
+
+export const MISSING_SIGN_IN_REASON = `The stored sign-in of this integration is missing. ${CONSENT_AGAIN}`;
+
+/** Why a consent came back without a code: Entra's error and the first line of its description. */
+export function declinedReason(error: string, description?: string): string {
+  const detail = (description ?? "").split(/\r?\n/)[0]?.trim().slice(0, 300) ?? "";
+  const what = error === "access_denied" ? "Consent was declined" : "Consent did not complete";
+  return `${what} (${error}${detail ? `: ${detail}` : ""}). Nothing was stored. ${CONSENT_AGAIN}`;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { appRolesOf } from "./token-claims.js";
+import { appRolesOf, tenantOfToken } from "./token-claims.js";
 
 function jwt(claims: Record<string, unknown>): string {
   const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -21,5 +21,17 @@ describe("appRolesOf", () => {
     assert.equal(appRolesOf("opaque-token"), undefined);
     assert.equal(appRolesOf("a.!!!.c"), undefined);
     assert.equal(appRolesOf(jwt({ roles: "User.Read.All" })), undefined);
+  });
+});
+
+describe("tenantOfToken", () => {
+  it("reads tid from a JWT and nothing from opaque tokens", () => {
+    assert.equal(
+      tenantOfToken(jwt({ tid: "11111111-1111-1111-1111-111111111111" })),
+      "11111111-1111-1111-1111-111111111111",
+    );
+    assert.equal(tenantOfToken(jwt({ roles: [] })), undefined);
+    assert.equal(tenantOfToken("opaque"), undefined);
+    assert.equal(tenantOfToken(jwt({ tid: 42 })), undefined);
   });
 });

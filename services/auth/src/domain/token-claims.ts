@@ -5,14 +5,27 @@
  * Access tokens are formally opaque, so anything that is not a readable JWT is not judged.
  */
 export function appRolesOf(accessToken: string): string[] | undefined {
-  const parts = accessToken.split(".");
+  const claims = readClaims(accessToken);
+  if (!claims) return undefined;
+  const roles = claims.roles;
+  if (roles === undefined) return [];
+  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === "string") : undefined;
+}
+
+/** The `tid` claim of a readable JWT access token (undefined for opaque tokens). */
+export function tenantOfToken(accessToken: string): string | undefined {
+  const tid = readClaims(accessToken)?.tid;
+  return typeof tid === "string" ? tid : undefined;
+}
+
+function readClaims(token: string): Record<string, unknown> | undefined {
+  const parts = token.split(".");
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
     const claims: unknown = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
-    if (typeof claims !== "object" || claims === null) return undefined;
-    const roles = (claims as { roles?: unknown }).roles;
-    if (roles === undefined) return [];
-    return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === "string") : undefined;
+    return typeof claims === "object" && claims !== null && !Array.isArray(claims)
+      ? (claims as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

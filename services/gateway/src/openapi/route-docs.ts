@@ -11,6 +11,7 @@ import {
 import { z } from "zod";
 import { HistoryQuery, QueryBody, SavedQueryBody, SavedQueryPatchBody } from "../routes/query.js";
 import {
+  ConsentLinkResponse,
   CreateIntegrationInput,
   CreateKeyBody,
   CreateWorkspaceBody,
@@ -26,6 +27,7 @@ import {
   PollStartedResponse,
   RevokedResponse,
   StartPollBody,
+  UpdateIntegrationBody,
   WhoAmIResponse,
   WorkspaceCreatedResponse,
 } from "../schemas.js";
@@ -147,6 +149,21 @@ export const routeDocs: RouteDoc[] = [
     ints,
     "One integration with its last poll (status, per-resource outcome) and row counts per table",
     IntegrationView,
+  ),
+  api(
+    "PATCH",
+    "/api/integrations/:id",
+    ints,
+    "Rename, or fix a broken app-mode integration with a new client secret (and client id): checked at once, status active or broken with the reason",
+    Integration,
+    { body: UpdateIntegrationBody },
+  ),
+  api(
+    "POST",
+    "/api/integrations/:id/consent",
+    ints,
+    "Delegated mode: a new consent link (one-time, 10 minutes) after a declined, expired or revoked consent",
+    ConsentLinkResponse,
   ),
   api(
     "POST",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { IntegrationCreate, PollStart } from "@tenantlens/contracts";
+import { ConsentComplete, IntegrationCreate, IntegrationUpdate, PollStart } from "@tenantlens/contracts";
 import { type Harness, startHarness } from "../testing/harness.js";
 
 const TENANT = "0b7d4c1e-3a2f-4e5d-8c9b-1a2b3c4d5e6f";
@@ -128,6 +128,66 @@ describe("integration routes", () => {
     assert.equal(gone.status, 404);
   });
 
+  it("updates name and credentials with PATCH, passing the secret to auth and never back", async () => {
+    const id = await create("Patched");
+    const seen: Json[] = [];
+    const sub = h.bus.nc.subscribe(IntegrationUpdate.subject, {
+      callback: (_err, msg) => {
+        seen.push(msg.json<Json>());
+      },
+    });
+    await h.bus.nc.flush();
+    try {
+      const res = await h.call("PATCH", `/api/integrations/${id}`, {
+        body: { name: " Renamed ", auth: { clientSecret: "n3w-s3cret" } },
+      });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.ok(!text.includes("n3w-s3cret"), "the secret never comes back");
+      assert.equal((JSON.parse(text) as Json).id, id);
+      assert.deepEqual(seen.at(-1), {
+        workspaceId: "default",
+        id,
+        name: "Renamed",
+        clientSecret: "n3w-s3cret",
+      });
+
+      const idOnly = await h.call("PATCH", `/api/integrations/${id}`, {
+        body: { auth: { clientId: appAuth.clientId } },
+      });
+      assert.equal(idOnly.status, 200);
+      assert.deepEqual(seen.at(-1), { workspaceId: "default", id, clientId: appAuth.clientId });
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it("rejects PATCH bodies that change nothing or carry unknown fields", async () => {
+    const id = await create("Strict");
+    for (const body of [
+      {},
+      { auth: {} },
+      { name: "" },
+      { enabled: false },
+      { auth: { mode: "app", clientSecret: "x" } },
+      { auth: { clientSecret: "" } },
+      { name: "x", workspaceId: "other" },
+    ]) {
+      const res = await h.call("PATCH", `/api/integrations/${id}`, { body });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      const err = (await res.json()) as { error: { code: string } };
+      assert.equal(err.error.code, "bad_request");
+    }
+    assert.equal((await h.call("PATCH", `/api/integrations/${id}`, { raw: "{not json" })).status, 400);
+    const other = await h.call("PATCH", `/api/integrations/${id}`, {
+      key: h.otherKey,
+      body: { name: "stolen" },
+    });
+    assert.equal(other.status, 404);
+    const unknown = await h.call("PATCH", "/api/integrations/int_doesnotexist00", { body: { name: "x" } });
+    assert.equal(unknown.status, 404);
+  });
+
   it("answers 404 for malformed and unknown integration ids", async () => {
     for (const id of ["nope", "int_doesnotexist00", "int_../../etc"]) {
       const res = await h.call("GET", `/api/integrations/${encodeURIComponent(id)}`);
@@ -139,9 +199,17 @@ describe("integration routes", () => {
     const created = (await (
       await h.call("POST", "/api/integrations", { body: { name: "Delegated", auth: { mode: "delegated" } } })
     ).json()) as { id: string };
-    const ok = await h.call("GET", `/oauth/callback?state=${created.id}&code=abc`, { key: null });
+    const ok = await h.call(
+      "GET",
+      `/oauth/callback?state=${created.id}&code=abc&tenant=${encodeURIComponent("evil<tenant>")}`,
+      { key: null },
+    );
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /Tenant connected/);
+    assert.equal(ok.headers.get("cache-control"), "no-store");
+    assert.equal(ok.headers.get("referrer-policy"), "no-referrer");
+    const sent = h.standIns.received.get(ConsentComplete.subject)?.at(-1) as Json;
+    assert.equal(sent.tenant, undefined, "the callback's tenant parameter is never passed on");
 
     const declined = await h.call(
       "GET",

@@ -1,5 +1,6 @@
 import {
   AppError,
+  ConsentStart,
   type Integration,
   IntegrationCreate,
   IntegrationDelete,
@@ -15,7 +16,16 @@ import { Hono } from "hono";
 import { countsByTable, pollView } from "../domain/poll-view.js";
 import type { AppEnv, GatewayDeps } from "../env.js";
 import { readJson, readQuery } from "../http/body.js";
-import { CreateIntegrationInput, type IntegrationView, PollHistoryQuery, StartPollBody } from "../schemas.js";
+import {
+  CreateIntegrationInput,
+  type IntegrationView,
+  PollHistoryQuery,
+  StartPollBody,
+  UpdateIntegrationBody,
+} from "../schemas.js";
+
+/** auth checks credentials with Entra (its own timeout is 30 s) before it answers. */
+const CHECK_TIMEOUT_MS = 40_000;
 
 /** Integration setup and collection: thin over auth (integrations), poller (polls) and store (status). */
 export function integrationRoutes(deps: GatewayDeps): Hono<AppEnv> {
@@ -53,7 +63,11 @@ export function integrationRoutes(deps: GatewayDeps): Hono<AppEnv> {
   app.post("/integrations", async (c) => {
     const input = await readJson(c, CreateIntegrationInput);
     const { workspaceId } = c.get("principal");
-    const res = await bus.request(IntegrationCreate, { ...input, workspaceId });
+    const res = await bus.request(
+      IntegrationCreate,
+      { ...input, workspaceId },
+      { timeoutMs: CHECK_TIMEOUT_MS },
+    );
     const body = { id: res.integration.id, status: res.integration.status, integration: res.integration };
     return c.json(res.consentUrl ? { ...body, consentUrl: res.consentUrl } : body, 201);
   });
@@ -67,6 +81,37 @@ export function integrationRoutes(deps: GatewayDeps): Hono<AppEnv> {
   app.get("/integrations/:id", async (c) => {
     const integration = await owned(c.get("principal").workspaceId, c.req.param("id"));
     return c.json(await withStatus(integration));
+  });
+
+  // Ownership first, then the body: another workspace's id is 404 whatever the body says.
+  app.patch("/integrations/:id", async (c) => {
+    const { workspaceId } = c.get("principal");
+    const integration = await owned(workspaceId, c.req.param("id"));
+    const body = await readJson(c, UpdateIntegrationBody);
+    const updated = await bus.request(
+      IntegrationUpdate,
+      {
+        workspaceId,
+        id: integration.id,
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.auth?.clientId !== undefined ? { clientId: body.auth.clientId } : {}),
+        ...(body.auth?.clientSecret !== undefined ? { clientSecret: body.auth.clientSecret } : {}),
+      },
+      { timeoutMs: CHECK_TIMEOUT_MS },
+    );
+    return c.json(updated);
+  });
+
+  app.post("/integrations/:id/consent", async (c) => {
+    const { workspaceId } = c.get("principal");
+    const integration = await owned(workspaceId, c.req.param("id"));
+    const res = await bus.request(ConsentStart, { workspaceId, id: integration.id });
+    return c.json({
+      id: res.integration.id,
+      status: res.integration.status,
+      consentUrl: res.consentUrl,
+      integration: res.integration,
+    });
   });
 
   app.post("/integrations/:id/polls", async (c) => {
@@ -98,7 +143,13 @@ export function integrationRoutes(deps: GatewayDeps): Hono<AppEnv> {
     app.post(`/integrations/:id/${action}`, async (c) => {
       const { workspaceId } = c.get("principal");
       const integration = await owned(workspaceId, c.req.param("id"));
-      return c.json(await bus.request(IntegrationUpdate, { workspaceId, id: integration.id, enabled }));
+      return c.json(
+        await bus.request(
+          IntegrationUpdate,
+          { workspaceId, id: integration.id, enabled },
+          { timeoutMs: CHECK_TIMEOUT_MS },
+        ),
+      );
     });
   }
 

@@ -1,58 +1,103 @@
-import { AppError, ConsentComplete } from "@tenantlens/contracts";
+import { AppError, ConsentComplete, type Integration } from "@tenantlens/contracts";
+import type { Context } from "hono";
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { page } from "../console/layout.js";
 import type { AppEnv, GatewayDeps } from "../env.js";
 
+/** auth redeems the code with Entra (its own timeout is 30 s) before it answers. */
+const REDEEM_TIMEOUT_MS = 40_000;
+
+interface Outcome {
+  ok: boolean;
+  title: string;
+  message: string;
+  integration?: Integration;
+}
+
 /**
  * The OAuth redirect URI. Everything Entra sends is passed to auth, which owns the one-time state;
- * the browser gets a small page saying what happened.
+ * the `tenant` parameter is not passed on, since only the redeemed tokens may name the tenant. The
+ * browser gets a small page (every value escaped) saying what happened and what to do next.
  */
 export function oauthRoutes(deps: GatewayDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/oauth/callback", async (c) => {
     const q = c.req.query();
-    const state = q.state;
-    if (!state) {
-      return c.html(
-        result("Consent not completed", "The link has no state parameter. Start again from Tenantlens."),
+    if (!q.state) {
+      return render(
+        c,
         400,
+        failed("The link has no state parameter. Start the consent again from Tenantlens."),
       );
     }
     const request = ConsentComplete.request.safeParse({
-      state,
+      state: q.state,
       code: q.code,
       error: q.error,
       errorDescription: q.error_description,
       adminConsent: q.admin_consent,
-      tenant: q.tenant,
     });
     if (!request.success) {
-      return c.html(result("Consent not completed", "The callback parameters are malformed."), 400);
+      return render(
+        c,
+        400,
+        failed("The callback parameters are malformed. Start the consent again from Tenantlens."),
+      );
     }
     try {
-      const { integration } = await deps.bus.request(ConsentComplete, request.data);
-      const ok = integration.status === "active";
-      return c.html(
-        result(
-          ok ? "Tenant connected" : "Consent not completed",
-          ok
-            ? `${integration.name} is connected. Tenantlens starts collecting its directory now; you can close this page.`
-            : (integration.statusReason ?? `The integration is ${integration.status}.`),
-        ),
-        ok ? 200 : 400,
-      );
+      const res = await deps.bus.request(ConsentComplete, request.data, { timeoutMs: REDEEM_TIMEOUT_MS });
+      const i = res.integration;
+      const connected = res.outcome ? res.outcome === "connected" : i.status === "active";
+      if (connected) {
+        return render(c, 200, {
+          ok: true,
+          title: "Tenant connected",
+          message: `${i.name} is connected${i.tenantId ? ` to tenant ${i.tenantId}` : ""}. Tenantlens starts collecting its directory now; you can close this page.`,
+          integration: i,
+        });
+      }
+      return render(c, 400, {
+        ...failed(res.message ?? i.statusReason ?? `The integration is ${i.status}.`),
+        integration: i,
+      });
     } catch (err) {
-      if (!(err instanceof AppError) || err.code === "internal") throw err;
-      deps.logger.warn({ code: err.code, requestId: c.get("requestId") }, "consent callback failed");
-      return c.html(result("Consent not completed", err.message), err.code === "not_found" ? 400 : 502);
+      const requestId = c.get("requestId");
+      if (err instanceof AppError && err.code !== "internal") {
+        deps.logger.warn({ code: err.code, requestId }, "consent callback failed");
+        const status = err.code === "unavailable" || err.code === "timeout" ? 503 : 400;
+        return render(c, status, failed(err.message));
+      }
+      deps.logger.error({ err, requestId }, "consent callback failed");
+      return render(
+        c,
+        500,
+        failed(`Something went wrong on our side (request ${requestId}). Try again later.`),
+      );
     }
   });
 
   return app;
 }
 
-function result(title: string, message: string) {
-  return page(title, html`<h1>${title}</h1><p>${message}</p><p><a href="/">Back to Tenantlens</a></p>`);
+function failed(message: string): Outcome {
+  return { ok: false, title: "Consent not completed", message };
+}
+
+function render(c: Context<AppEnv>, status: 200 | 400 | 500 | 503, o: Outcome) {
+  // The URL carried a code and a state: keep it out of caches and of Referer headers.
+  c.header("cache-control", "no-store");
+  c.header("referrer-policy", "no-referrer");
+  const i = o.integration;
+  return c.html(
+    page(
+      o.title,
+      html`<h1 class="${o.ok ? "status-active" : "status-broken"}">${o.title}</h1>
+<p>${o.message}</p>
+${i ? html`<p class="muted">Integration <code>${i.id}</code> (${i.name}) · status <span class="status-${i.status}">${i.status}</span></p>` : ""}
+<p><a href="/">Back to Tenantlens</a></p>`,
+    ),
+    status,
+  );
 }

@@ -63,7 +63,7 @@ const SYSTEM_TABLES: Record<string, TableDoc> = {
       ["tenant_id", "VARCHAR", "Entra tenant id"],
       ["status", "VARCHAR", "running, succeeded, partial or failed"],
       ["outcome", "VARCHAR", "succeeded, partial or failed (null while running)"],
-      ["reason", "VARCHAR", "Why it ran: manual, schedule, integration_created"],
+      ["reason", "VARCHAR", "Why it ran: manual, schedule, integration_created, integration_changed"],
       ["error", "VARCHAR", "What went wrong, if anything"],
       ["started_at", "TIMESTAMPTZ", "Start"],
       ["completed_at", "TIMESTAMPTZ", "End of collection"],

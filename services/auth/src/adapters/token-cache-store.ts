@@ -1,0 +1,39 @@
+import type { KV } from "@tenantlens/bus";
+import { aadFor, type Keyring, needsReseal, open, Sealed, seal } from "../domain/crypto.js";
+
+export const TOKEN_CACHE_BUCKET = "tl_token_caches";
+const KIND = "token_cache";
+
+const encoder = new TextEncoder();
+
+/**
+ * msal token caches of delegated integrations (they hold refresh tokens), sealed with AES-256-GCM
+ * and AAD `<integrationId>|token_cache`, keyed by integration id. Apart from the integration record
+ * so that a refresh (every hour or so) never races a user's update of the integration.
+ */
+export class TokenCacheStore {
+  constructor(
+    private readonly kv: KV,
+    private readonly ring: Keyring,
+  ) {}
+
+  async get(integrationId: string): Promise<string | null> {
+    const e = await this.kv.get(integrationId);
+    if (e?.operation !== "PUT") return null;
+    const sealed = Sealed.parse(e.json());
+    const plain = open(this.ring, sealed, aadFor(integrationId, KIND));
+    // After a key rotation the cache is re-sealed with the current key on its next read.
+    if (needsReseal(this.ring, sealed)) await this.put(integrationId, plain);
+    return plain;
+  }
+
+  async put(integrationId: string, cache: string): Promise<void> {
+    const sealed = seal(this.ring.current, cache, aadFor(integrationId, KIND));
+    await this.kv.put(integrationId, encoder.encode(JSON.stringify(sealed)));
+  }
+
+  /** Purge: no revision of the refresh token stays behind. */
+  async remove(integrationId: string): Promise<void> {
+    await this.kv.purge(integrationId);
+  }
+}

@@ -1,0 +1,113 @@
+import {
+  AppError,
+  type ConsentComplete,
+  type ConsentStart,
+  type Integration,
+  type RequestOf,
+  type ResponseOf,
+} from "@tenantlens/contracts";
+import type { Logger } from "@tenantlens/telemetry";
+import type { Versioned } from "./adapters/integration-store.js";
+import type { DelegatedFlow } from "./delegated-flow.js";
+import { checkConsentState } from "./domain/consent.js";
+import {
+  DISABLED_REASON,
+  declinedReason,
+  PENDING_CONSENT_REASON,
+  type StoredIntegration,
+  toPublic,
+} from "./domain/integration.js";
+import type { IntegrationRecords } from "./records.js";
+
+const NO_CODE =
+  "Entra sent neither a code nor an error back (an admin-consent answer to a sign-in link?); nothing was stored. Get a new consent link and try again.";
+
+/**
+ * The consent verbs of delegated mode: a new consent link, and the OAuth callback. The one-time
+ * state names the integration (never the callback's `tenant` parameter); the code is redeemed and
+ * the tenant learned from the tokens. A declined or failed consent leaves the integration waiting.
+ */
+export class ConsentService {
+  constructor(
+    private readonly records: IntegrationRecords,
+    private readonly delegated: DelegatedFlow,
+    private readonly log: Logger,
+  ) {}
+
+  /** A fresh consent link for a delegated integration (the first one came with create). */
+  async start(req: RequestOf<typeof ConsentStart>): Promise<ResponseOf<typeof ConsentStart>> {
+    const cur = await this.records.scoped(req.workspaceId, req.id);
+    if (cur.value.authMode !== "delegated")
+      throw new AppError(
+        "bad_request",
+        "App-mode integrations need no consent link: update their client secret instead.",
+      );
+    if (!cur.value.enabled)
+      throw new AppError("bad_request", "The integration is disabled: enable it first.");
+    const consentUrl = await this.delegated.consentUrl(cur.value);
+    this.log.info({ integrationId: cur.value.id }, "consent link issued");
+    return { integration: toPublic(cur.value), consentUrl };
+  }
+
+  async complete(req: RequestOf<typeof ConsentComplete>): Promise<ResponseOf<typeof ConsentComplete>> {
+    const s = await this.delegated.takeState(req.state);
+    const valid = checkConsentState(s, req.state, this.records.now());
+    if (!valid.ok || !s) {
+      throw new AppError(
+        "bad_request",
+        `${valid.ok ? "unknown consent state" : valid.reason}. Nothing was changed.`,
+      );
+    }
+    const cur = await this.records.store.get(s.integrationId);
+    if (!cur || cur.value.workspaceId !== s.workspaceId || cur.value.authMode !== "delegated") {
+      throw new AppError(
+        "not_found",
+        "The integration this consent was for no longer exists; nothing was changed.",
+      );
+    }
+    const log = this.log.child({ integrationId: cur.value.id });
+    if (req.error !== undefined || req.code === undefined) {
+      const reason = req.error !== undefined ? declinedReason(req.error, req.errorDescription) : NO_CODE;
+      log.info({ error: req.error }, "consent not granted");
+      return {
+        integration: await this.keepWaiting(cur, reason),
+        outcome: req.error !== undefined ? "declined" : "failed",
+        message: reason,
+      };
+    }
+    const verdict = await this.delegated.redeem(cur.value, s, req.code);
+    if (verdict.kind === "transient") {
+      throw new AppError(
+        "unavailable",
+        `Could not reach the identity platform to redeem the consent (${verdict.message}); nothing was changed. Get a new consent link and try again.`,
+      );
+    }
+    if (verdict.kind !== "ok") {
+      const reason = verdict.kind === "broken" ? verdict.reason : PENDING_CONSENT_REASON;
+      log.warn({ reason }, "consent could not be redeemed");
+      return { integration: await this.keepWaiting(cur, reason), outcome: "failed", message: reason };
+    }
+    const saved = await this.records.patch(cur, (v) => ({
+      tenantId: verdict.tenantId,
+      status: v.enabled ? "active" : "disabled",
+      statusReason: v.enabled ? null : DISABLED_REASON,
+    }));
+    log.info({ tenantId: verdict.tenantId, status: saved.status }, "consent completed");
+    await this.records.announce("updated", saved);
+    return {
+      integration: toPublic(saved),
+      outcome: "connected",
+      message: `Connected to tenant ${verdict.tenantId}.`,
+    };
+  }
+
+  /** A consent that did not go through: a waiting integration keeps waiting, with the reason. */
+  private async keepWaiting(cur: Versioned<StoredIntegration>, reason: string): Promise<Integration> {
+    if (cur.value.status !== "pending_consent") return toPublic(cur.value);
+    const saved = await this.records.patch(cur, (v) =>
+      v.status === "pending_consent" ? { statusReason: reason } : {},
+    );
+    if (saved !== cur.value) await this.records.announce("updated", saved);
+    return toPublic(saved);
+  }
+}
