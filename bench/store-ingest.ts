@@ -1,0 +1,176 @@
+/**
+ * Store ingest benchmark (not a test): `node --import tsx bench/store-ingest.ts [users]`.
+ *
+ * Measures the store's real ingest path — Warehouse.pageCollected: ledger check, page plan,
+ * appender staging, set-based SQL, change rows, commit per page — called directly, without NATS,
+ * against DuckDB's own `read_json` loading the same objects from an NDJSON file. Each part runs in
+ * its own child process so its peak RSS is its own.
+ */
+import { spawnSync } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { catalog } from "@tenantlens/graph";
+import { msgRef, newPollId, newRef, page, userObject } from "../services/store/src/testing/fixtures.js";
+import { Warehouse } from "../services/store/src/warehouse.js";
+
+const PAGE_SIZE = 999;
+
+interface PartResult {
+  part: string;
+  objects: number;
+  seconds: number;
+  peakRssMb: number;
+  /** Largest V8 heap seen between pages (the store's own memory, apart from DuckDB's buffers). */
+  peakHeapMb?: number;
+  note?: string;
+}
+
+/** Graph-shaped users (about 30 properties, nested identities and licences). */
+function user(i: number): Record<string, unknown> {
+  return userObject(i, {
+    companyName: "Contoso",
+    employeeId: String(100000 + i),
+    usageLocation: "FR",
+    otherMails: [`alt${i}@example.test`],
+    creationType: null,
+    externalUserState: null,
+    onPremisesSyncEnabled: i % 2 === 0,
+    onPremisesImmutableId: i % 2 === 0 ? Buffer.from(String(i)).toString("base64") : null,
+    onPremisesLastSyncDateTime: i % 2 === 0 ? "2025-01-01T00:00:00Z" : null,
+    lastPasswordChangeDateTime: "2024-11-05T10:20:30Z",
+    assignedLicenses: [{ skuId: "c7df2760-2c81-4ef7-b578-5b5392b571df", disabledPlans: [] }],
+  });
+}
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+async function storePart(users: number): Promise<PartResult[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "tl-bench-store-"));
+  try {
+    const wh = await Warehouse.open({
+      file: path.join(dir, "w.duckdb"),
+      catalog,
+      memoryLimit: "1GB",
+      checkpointThreshold: "128MB", // the store's default (DUCKDB_CHECKPOINT_THRESHOLD)
+    });
+    const ref = newRef();
+    const results: PartResult[] = [];
+    for (const [label, at] of [
+      ["store: initial full read (all added)", new Date(Date.now() - 2 * 86_400_000).toISOString()],
+      ["store: re-read, nothing changed", new Date(Date.now() - 86_400_000).toISOString()],
+    ] as const) {
+      const pollId = newPollId();
+      let peakHeap = 0;
+      const started = performance.now();
+      for (let p = 0; p * PAGE_SIZE < users; p++) {
+        // Objects are built per page, as they arrive from NATS: memory is bounded by the page.
+        const objects = [];
+        for (let i = p * PAGE_SIZE; i < Math.min(users, (p + 1) * PAGE_SIZE); i++) objects.push(user(i));
+        await wh.pageCollected(page(ref, pollId, { objects, page: p, at }), msgRef(`${pollId}.users.${p}.0`));
+        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      results.push({
+        part: label,
+        objects: users,
+        seconds,
+        peakRssMb: peakRssMb(),
+        peakHeapMb: Math.round(peakHeap / 1024 / 1024),
+        note: "DuckDB memory_limit 1GB",
+      });
+    }
+    await wh.close();
+    return results;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function readJsonPart(users: number): Promise<PartResult[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "tl-bench-json-"));
+  try {
+    const file = path.join(dir, "users.ndjson");
+    const out = createWriteStream(file);
+    for (let i = 0; i < users; i++) {
+      if (!out.write(`${JSON.stringify(user(i))}\n`))
+        await new Promise<void>((r) => out.once("drain", () => r()));
+    }
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+    const size = (await stat(file)).size;
+    const instance = await DuckDBInstance.create(path.join(dir, "w.duckdb"), { memory_limit: "1GB" });
+    const conn = await instance.connect();
+    const started = performance.now();
+    await conn.run(`CREATE TABLE users AS SELECT * FROM read_json('${file}', format = 'newline_delimited')`);
+    const seconds = (performance.now() - started) / 1000;
+    const n = Number((await conn.runAndReadAll("SELECT count(*) AS n FROM users")).getRowObjectsJson()[0]?.n);
+    conn.closeSync();
+    instance.closeSync();
+    return [
+      {
+        part: "DuckDB read_json (NDJSON → table)",
+        objects: n,
+        seconds,
+        peakRssMb: peakRssMb(),
+        note: `${(size / 1e6).toFixed(0)} MB NDJSON`,
+      },
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function child(part: string, users: number): Promise<void> {
+  const results = part === "store" ? await storePart(users) : await readJsonPart(users);
+  process.stdout.write(`RESULT ${JSON.stringify(results)}\n`);
+}
+
+function runChild(part: string, users: number): PartResult[] {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, ["--import", "tsx", self, `--part=${part}`, String(users)], {
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  if (r.status !== 0 || !line) throw new Error(`${part} failed (exit ${r.status}):\n${r.stderr}`);
+  return JSON.parse(line.slice("RESULT ".length)) as PartResult[];
+}
+
+const args = process.argv.slice(2);
+const partArg = args.find((a) => a.startsWith("--part="));
+const users = Number(args.find((a) => /^\d+$/.test(a)) ?? 200_000);
+if (partArg) {
+  await child(partArg.slice("--part=".length), users);
+} else {
+  console.log(
+    `store ingest benchmark: ${users} users, pages of ${PAGE_SIZE}, ${os.cpus().length} CPUs, node ${process.version}`,
+  );
+  console.log("store path: Warehouse.pageCollected called directly (no NATS), one transaction per page\n");
+  const json = runChild("read_json", users);
+  const store = runChild("store", users);
+  const all = [...json, ...store];
+  const width = Math.max(...all.map((r) => r.part.length));
+  for (const r of all) {
+    const rate = Math.round(r.objects / r.seconds);
+    console.log(
+      `${r.part.padEnd(width)}  ${r.seconds.toFixed(2).padStart(7)} s  ${String(rate).padStart(8)} objects/s  peak RSS ${r.peakRssMb} MB${r.peakHeapMb === undefined ? "" : `, JS heap ${r.peakHeapMb} MB`}${r.note ? `  (${r.note})` : ""}`,
+    );
+  }
+  const base = json[0];
+  if (base) {
+    console.log("");
+    for (const r of store) {
+      const ratio = r.objects / r.seconds / (base.objects / base.seconds);
+      console.log(
+        `${r.part}: ${ratio.toFixed(2)}× read_json's rate, ${(r.peakRssMb / base.peakRssMb).toFixed(2)}× its peak RSS`,
+      );
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { dataDir, durationMs, int, loadConfig, logLevel, natsUrl, z } from "@tenantlens/config";
+
+const memorySize = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "expected a size such as 512MB or 2GB");
+
+/** Store configuration, from the environment; every bad variable is reported at once. */
+export const storeConfigSchema = z.object({
+  NATS_URL: natsUrl,
+  TENANTLENS_DATA_DIR: dataDir,
+  LOG_LEVEL: logLevel,
+  /** Change rows and query history older than this are pruned (daily and at start). */
+  HISTORY_RETENTION_DAYS: int({ min: 1, max: 36_500 }).default(365),
+  /** Generations for system-table changes (query history, integrations) are batched this long. */
+  GENERATION_DEBOUNCE_MS: durationMs.pipe(z.number().max(600_000, "at most 10 minutes")).default(2_000),
+  /** Newest generations always kept per workspace. */
+  GENERATIONS_KEPT: int({ min: 1, max: 100 }).default(2),
+  /** A superseded generation is kept at least this long, leased or not. */
+  GENERATION_GRACE_MS: durationMs.default(30_000),
+  /** How often unneeded generations are removed (and unannounced ones announced again). */
+  GENERATION_GC_INTERVAL_MS: durationMs.pipe(z.number().min(1_000, "at least 1s")).default(60_000),
+  /** JetStream ack wait of the store's consumers; long pages are kept alive meanwhile. */
+  ACK_WAIT_SECONDS: int({ min: 1, max: 3_600 }).default(10),
+  DUCKDB_MEMORY_LIMIT: memorySize.default("1GB"),
+  /** WAL size that triggers a checkpoint: larger ingests faster, replays longer after a crash. */
+  DUCKDB_CHECKPOINT_THRESHOLD: memorySize.default("128MB"),
+  DUCKDB_THREADS: int({ min: 1, max: 256 }).optional(),
+});
+
+export type StoreConfig = z.infer<typeof storeConfigSchema>;
+
+export function loadStoreConfig(env: Record<string, string | undefined> = process.env): StoreConfig {
+  return loadConfig(storeConfigSchema, env);
+}

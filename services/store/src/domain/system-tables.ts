@@ -1,0 +1,193 @@
+import type { EventDef, EventPayload } from "@tenantlens/contracts";
+import { IntegrationChanged, QueryExecuted } from "@tenantlens/contracts";
+import type { ColumnDef, ColumnType } from "@tenantlens/graph";
+import { systemTable, type WarehouseTable } from "./table-model.js";
+
+/** A row of a system table: column name → JS value (timestamps as ISO text, JSON as any value). */
+export type SystemValues = Record<string, string | number | boolean | null | readonly unknown[] | object>;
+
+export interface SystemRow {
+  workspaceId: string;
+  values: SystemValues;
+}
+
+/** Extra effects of an event beyond its row (kept declarative so the writer stays generic). */
+export type SystemEffect = { kind: "purge_integration"; workspaceId: string; integrationId: string };
+
+export interface SystemSource {
+  event: EventDef;
+  /**
+   * upsert: one row per key, replaced by newer events (`newerBy` decides which is newer);
+   * append: one row per event, a repeated key is ignored.
+   */
+  mode: "upsert" | "append";
+  newerBy?: string;
+  toRow(payload: unknown): SystemRow;
+  effects?(payload: unknown): SystemEffect[];
+}
+
+export interface SystemTableDecl {
+  table: WarehouseTable;
+  /** Columns that identify a row (within a workspace). */
+  key: string[];
+  /** The event that feeds it; absent when the store writes it itself (polls). */
+  source?: SystemSource;
+  /** Time column by which rows older than HISTORY_RETENTION_DAYS are pruned (absent: kept). */
+  retainBy?: string;
+}
+
+type Col = [name: string, type: ColumnType, description: string];
+
+/**
+ * Declares a system table fed by one event. Adding `rule_violations` or `notifications` later is
+ * one call of this function in `systemTables` below.
+ */
+export function defineSystemTable<E extends EventDef>(d: {
+  name: string;
+  description: string;
+  columns: Col[];
+  key: string[];
+  retainBy?: string;
+  source?: {
+    event: E;
+    mode: "upsert" | "append";
+    newerBy?: string;
+    toRow(payload: EventPayload<E>): SystemRow;
+    effects?(payload: EventPayload<E>): SystemEffect[];
+  };
+}): SystemTableDecl {
+  const columns: ColumnDef[] = d.columns.map(([name, type, description]) => ({
+    name,
+    property: null,
+    type,
+    description,
+  }));
+  for (const k of [
+    ...d.key,
+    ...(d.source?.newerBy ? [d.source.newerBy] : []),
+    ...(d.retainBy ? [d.retainBy] : []),
+  ]) {
+    if (!columns.some((c) => c.name === k)) throw new Error(`system table ${d.name}: unknown column ${k}`);
+  }
+  const src = d.source;
+  return {
+    table: systemTable(d.name, d.description, columns),
+    key: d.key,
+    retainBy: d.retainBy,
+    // The consumer validated the payload against src.event's schema before calling these.
+    source: src && {
+      event: src.event,
+      mode: src.mode,
+      newerBy: src.newerBy,
+      toRow: (p) => src.toRow(p as EventPayload<E>),
+      effects: src.effects ? (p) => src.effects?.(p as EventPayload<E>) ?? [] : undefined,
+    },
+  };
+}
+
+export const integrationsTable = defineSystemTable({
+  name: "integrations",
+  description: "Connected Entra tenants (one row per integration, deleted ones keep their row)",
+  columns: [
+    ["integration_id", "VARCHAR", "Integration id"],
+    ["name", "VARCHAR", "Name given when it was connected"],
+    ["tenant_id", "VARCHAR", "Entra tenant id"],
+    ["auth_mode", "VARCHAR", "'app' (client credentials) or 'delegated'"],
+    ["client_id", "VARCHAR", "Application (client) id used"],
+    ["status", "VARCHAR", "pending_consent, active, broken or disabled"],
+    ["status_reason", "VARCHAR", "Why it is broken or pending"],
+    ["enabled", "BOOLEAN", "Whether polls run"],
+    ["created_at", "TIMESTAMPTZ", "When it was created"],
+    ["updated_at", "TIMESTAMPTZ", "Last change"],
+    ["deleted_at", "TIMESTAMPTZ", "When it was deleted (null while it exists)"],
+  ],
+  key: ["integration_id"],
+  source: {
+    event: IntegrationChanged,
+    mode: "upsert",
+    newerBy: "updated_at",
+    toRow: ({ change, integration: i, at }) => ({
+      workspaceId: i.workspaceId,
+      values: {
+        integration_id: i.id,
+        name: i.name,
+        tenant_id: i.tenantId,
+        auth_mode: i.authMode,
+        client_id: i.clientId,
+        status: i.status,
+        status_reason: i.statusReason,
+        enabled: i.enabled,
+        created_at: i.createdAt,
+        updated_at: change === "deleted" && at > i.updatedAt ? at : i.updatedAt,
+        deleted_at: change === "deleted" ? at : null,
+      },
+    }),
+    // A deleted integration's objects leave the current tables (its history stays until retention).
+    effects: ({ change, integration: i }) =>
+      change === "deleted"
+        ? [{ kind: "purge_integration", workspaceId: i.workspaceId, integrationId: i.id }]
+        : [],
+  },
+});
+
+export const pollsTable = defineSystemTable({
+  name: "polls",
+  description: "Every collection run: status, outcome, per-resource results and change counts",
+  columns: [
+    ["poll_id", "VARCHAR", "Poll id"],
+    ["integration_id", "VARCHAR", "Integration polled"],
+    ["tenant_id", "VARCHAR", "Entra tenant id"],
+    ["status", "VARCHAR", "running, succeeded, partial or failed"],
+    ["outcome", "VARCHAR", "succeeded, partial or failed (null while running)"],
+    ["reason", "VARCHAR", "Why it ran: manual, schedule, integration_created"],
+    ["error", "VARCHAR", "What went wrong, if anything"],
+    ["started_at", "TIMESTAMPTZ", "Start"],
+    ["completed_at", "TIMESTAMPTZ", "End of collection"],
+    ["committed_at", "TIMESTAMPTZ", "When its data became queryable (generation committed)"],
+    ["generation_id", "BIGINT", "Generation that first contained its data"],
+    ["resources", "JSON", "Per resource: mode, outcome, reason, objectCount"],
+    ["added", "BIGINT", "Objects added"],
+    ["modified", "BIGINT", "Objects modified"],
+    ["removed", "BIGINT", "Objects removed"],
+  ],
+  key: ["poll_id"],
+});
+
+export const queryHistoryTable = defineSystemTable({
+  name: "query_history",
+  description: "Every analyst query: who, what, when, how long, outcome",
+  columns: [
+    ["query_id", "VARCHAR", "Query id"],
+    ["actor", "VARCHAR", "API key or user that ran it"],
+    ["sql", "VARCHAR", "SQL text"],
+    ["started_at", "TIMESTAMPTZ", "Start"],
+    ["duration_ms", "DOUBLE", "Duration in milliseconds"],
+    ["row_count", "BIGINT", "Rows returned"],
+    ["outcome", "VARCHAR", "ok, error, timeout or rejected"],
+    ["error", "VARCHAR", "Error message"],
+    ["generation_id", "BIGINT", "Generation it read"],
+  ],
+  key: ["query_id"],
+  retainBy: "started_at",
+  source: {
+    event: QueryExecuted,
+    mode: "append",
+    toRow: (q) => ({
+      workspaceId: q.workspaceId,
+      values: {
+        query_id: q.queryId,
+        actor: q.actor,
+        sql: q.sql,
+        started_at: q.startedAt,
+        duration_ms: q.durationMs,
+        row_count: q.rowCount,
+        outcome: q.outcome,
+        error: q.error,
+        generation_id: q.generationId,
+      },
+    }),
+  },
+});
+
+/** The registry: every system table, in the order generations list them. */
+export const systemTables: readonly SystemTableDecl[] = [integrationsTable, pollsTable, queryHistoryTable];

@@ -1,0 +1,44 @@
+import path from "node:path";
+import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { loadConfigOrExit } from "@tenantlens/config";
+import { catalog } from "@tenantlens/graph";
+import { createLogger, startTelemetry } from "@tenantlens/telemetry";
+import { storeConfigSchema } from "./config.js";
+import { startStore } from "./service.js";
+import { Warehouse } from "./warehouse.js";
+
+const config = loadConfigOrExit(storeConfigSchema, "store");
+const logger = createLogger("store", {}, { level: config.LOG_LEVEL });
+
+async function main(): Promise<void> {
+  const telemetry = await startTelemetry("store");
+  const file = path.join(config.TENANTLENS_DATA_DIR, "warehouse", "warehouse.duckdb");
+  // One instance per file per process; a second process on the same file fails here ("lock").
+  const warehouse = await Warehouse.open({
+    file,
+    catalog,
+    memoryLimit: config.DUCKDB_MEMORY_LIMIT,
+    threads: config.DUCKDB_THREADS,
+    checkpointThreshold: config.DUCKDB_CHECKPOINT_THRESHOLD,
+  });
+  const { version, steps, conflicts } = warehouse.migration;
+  logger.info({ file, schemaVersion: version, migrationSteps: steps }, "warehouse open");
+  for (const conflict of conflicts) logger.warn({ conflict }, "column type differs from the catalog");
+
+  const bus = await connectBus({ url: config.NATS_URL, service: "store", logger });
+  await bus.ensureStreams();
+  const store = await startStore({ bus, warehouse, config, logger });
+
+  installSignalHandlers("store", logger, async () => {
+    await store.stop();
+    await bus.drain();
+    await warehouse.close(); // CHECKPOINT merges the WAL into the file
+    await telemetry.shutdown();
+  });
+  logger.info("ready");
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err }, "store could not start");
+  process.exit(1);
+});

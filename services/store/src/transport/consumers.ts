@@ -1,0 +1,109 @@
+import type { Bus, Consumer, MessageMeta } from "@tenantlens/bus";
+import { on } from "@tenantlens/bus";
+import type { EventDef } from "@tenantlens/contracts";
+import { PageCollected, PollCompleted, PollStarted, ResourceCollected } from "@tenantlens/contracts";
+import type { Logger } from "@tenantlens/telemetry";
+import type { MessageRef } from "../adapters/bookkeeping.js";
+import type { SystemTableDecl } from "../domain/system-tables.js";
+import type { ApplyResult, Warehouse } from "../warehouse.js";
+
+/** The ledger key of a message: its Nats-Msg-Id (stable across republishing), else its sequence. */
+export function messageRef(stream: string, meta: MessageMeta): MessageRef {
+  return {
+    key: meta.msgId ? `${stream}:${meta.msgId}` : `${stream}#${meta.streamSeq}`,
+    stream,
+    seq: meta.streamSeq,
+    subject: meta.subject,
+  };
+}
+
+export interface ConsumerDeps {
+  bus: Bus;
+  warehouse: Warehouse;
+  log: Logger;
+  ackWaitSeconds: number;
+  /** Told when a commit asked for a generation. */
+  onGeneration(workspaceId: string, kind: "poll" | "system"): void;
+}
+
+function settle(deps: ConsumerDeps, meta: MessageMeta, result: ApplyResult): void {
+  if (result.status === "ignored")
+    deps.log.warn({ subject: meta.subject, reason: result.reason }, "message ignored");
+  if (result.status === "duplicate")
+    deps.log.debug({ subject: meta.subject, msgId: meta.msgId }, "already applied");
+  if (result.status === "applied" && result.generation) {
+    deps.onGeneration(result.generation.workspaceId, result.generation.kind);
+  }
+}
+
+/**
+ * One durable, ordered consumer over the whole collection stream: messages apply one at a time in
+ * stream order, each acked only after its transaction committed (the bus acks when we resolve).
+ */
+export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
+  const { warehouse } = deps;
+  const stream = "TL_COLLECT";
+  const apply =
+    <P>(fn: (p: P, m: MessageRef) => Promise<ApplyResult>) =>
+    async (payload: P, meta: MessageMeta) =>
+      settle(deps, meta, await fn(payload, messageRef(stream, meta)));
+  return deps.bus.consume({
+    durable: "store-collect",
+    stream,
+    ordered: true,
+    ackWaitSeconds: deps.ackWaitSeconds,
+    handlers: [
+      on(
+        PollStarted,
+        apply((p, m) => warehouse.pollStarted(p, m)),
+      ),
+      on(
+        PageCollected,
+        apply((p, m) => warehouse.pageCollected(p, m)),
+      ),
+      on(
+        ResourceCollected,
+        apply((p, m) => warehouse.resourceCollected(p, m)),
+      ),
+      on(
+        PollCompleted,
+        apply((p, m) => warehouse.pollCompleted(p, m)),
+      ),
+    ],
+  });
+}
+
+/** Durable name per stream feeding system tables: TL_AUTH → store-auth, TL_QUERY → store-query. */
+export function systemDurable(stream: string): string {
+  return `store-${stream.replace(/^TL_/, "").toLowerCase()}`;
+}
+
+/** One consumer per stream that feeds declared system tables. */
+export async function consumeSystemEvents(
+  deps: ConsumerDeps,
+  decls: readonly SystemTableDecl[],
+): Promise<Consumer[]> {
+  const byStream = new Map<string, { decl: SystemTableDecl; event: EventDef }[]>();
+  for (const decl of decls) {
+    if (!decl.source) continue;
+    const { event } = decl.source;
+    byStream.set(event.stream, [...(byStream.get(event.stream) ?? []), { decl, event }]);
+  }
+  const consumers: Consumer[] = [];
+  for (const [stream, list] of byStream) {
+    consumers.push(
+      await deps.bus.consume({
+        durable: systemDurable(stream),
+        stream,
+        ordered: true,
+        ackWaitSeconds: deps.ackWaitSeconds,
+        handlers: list.map(({ decl, event }) =>
+          on(event, async (payload, meta) =>
+            settle(deps, meta, await deps.warehouse.systemEvent(decl, payload, messageRef(stream, meta))),
+          ),
+        ),
+      }),
+    );
+  }
+  return consumers;
+}

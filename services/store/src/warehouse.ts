@@ -1,0 +1,157 @@
+import type {
+  EventPayload,
+  PageCollected,
+  PollCompleted,
+  PollStarted,
+  ResourceCollected,
+} from "@tenantlens/contracts";
+import type { ResourceDef } from "@tenantlens/graph";
+import {
+  alreadyApplied,
+  bumpVersions,
+  type GenerationKind,
+  type MessageRef,
+  recordApplied,
+  requestGeneration,
+} from "./adapters/bookkeeping.js";
+import { Db, type DbOptions, type Sql } from "./adapters/db.js";
+import { type MigrationResult, migrate } from "./adapters/migrate.js";
+import { createStage, purgeIntegration, removeUnseen, writePage } from "./adapters/page-writer.js";
+import { addPollCounts, pollCompleted, pollStarted } from "./adapters/poll-writer.js";
+import { writeSystemRow } from "./adapters/system-writer.js";
+import { resourceTablesFor, type WarehouseSchema, warehouseSchema } from "./domain/schema.js";
+import { type SystemTableDecl, systemTables } from "./domain/system-tables.js";
+
+export type ApplyResult =
+  | { status: "applied"; generation?: { workspaceId: string; kind: GenerationKind } }
+  | { status: "duplicate" }
+  | { status: "ignored"; reason: string };
+
+export interface WarehouseOptions extends DbOptions {
+  file: string;
+  catalog: readonly ResourceDef[];
+  system?: readonly SystemTableDecl[];
+}
+
+/**
+ * The warehouse verbs: each applies one message exactly once. Its effects and its ledger entry
+ * commit in one transaction, so a message redelivered after a crash (or published twice) is
+ * recognised and changes nothing. The caller acks only after the returned promise resolves.
+ */
+export class Warehouse {
+  private constructor(
+    readonly db: Db,
+    readonly schema: WarehouseSchema,
+    readonly migration: MigrationResult,
+  ) {}
+
+  static async open(opts: WarehouseOptions): Promise<Warehouse> {
+    const schema = warehouseSchema(opts.catalog, opts.system ?? systemTables);
+    const db = await Db.open(opts.file, opts);
+    try {
+      const migration = await migrate(db, schema);
+      await db.exclusive(createStage);
+      return new Warehouse(db, schema, migration);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  private once(msg: MessageRef, fn: (sql: Sql) => Promise<ApplyResult>): Promise<ApplyResult> {
+    return this.db.transaction(async (sql) => {
+      if (await alreadyApplied(sql, msg.key)) return { status: "duplicate" };
+      const result = await fn(sql);
+      await recordApplied(sql, msg);
+      return result;
+    });
+  }
+
+  pollStarted(p: EventPayload<typeof PollStarted>, msg: MessageRef): Promise<ApplyResult> {
+    return this.once(msg, async (sql) => {
+      await pollStarted(sql, p);
+      await bumpVersions(sql, p.workspaceId, ["polls"]);
+      await requestGeneration(sql, {
+        requestId: msg.key,
+        workspaceId: p.workspaceId,
+        kind: "system",
+        pollId: null,
+      });
+      return { status: "applied", generation: { workspaceId: p.workspaceId, kind: "system" } };
+    });
+  }
+
+  pageCollected(p: EventPayload<typeof PageCollected>, msg: MessageRef): Promise<ApplyResult> {
+    return this.once(msg, async (sql) => {
+      const t = resourceTablesFor(this.schema, p.resource);
+      if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
+      const r = await writePage(sql, t, p, msg.key);
+      await addPollCounts(sql, p, p.collectedAt, r);
+      const changed = r.added + r.modified + r.removed > 0;
+      await bumpVersions(sql, p.workspaceId, [
+        "polls",
+        ...(r.rowsTouched ? [t.current.name] : []),
+        ...(changed ? [t.changes.name] : []),
+      ]);
+      return { status: "applied" };
+    });
+  }
+
+  resourceCollected(p: EventPayload<typeof ResourceCollected>, msg: MessageRef): Promise<ApplyResult> {
+    return this.once(msg, async (sql) => {
+      const t = resourceTablesFor(this.schema, p.resource);
+      if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
+      // Only a complete full read proves absence; partial, failed and not_collected remove nothing.
+      if (p.mode !== "full" || p.outcome !== "complete") return { status: "applied" };
+      const r = await removeUnseen(sql, t, p, msg.key);
+      if (r.removed > 0) {
+        await addPollCounts(sql, p, p.collectedAt, r);
+        await bumpVersions(sql, p.workspaceId, ["polls", t.current.name, t.changes.name]);
+      }
+      return { status: "applied" };
+    });
+  }
+
+  pollCompleted(p: EventPayload<typeof PollCompleted>, msg: MessageRef): Promise<ApplyResult> {
+    return this.once(msg, async (sql) => {
+      await pollCompleted(sql, p);
+      await bumpVersions(sql, p.workspaceId, ["polls"]);
+      await requestGeneration(sql, {
+        requestId: msg.key,
+        workspaceId: p.workspaceId,
+        kind: "poll",
+        pollId: p.pollId,
+      });
+      return { status: "applied", generation: { workspaceId: p.workspaceId, kind: "poll" } };
+    });
+  }
+
+  /** An event that feeds a declared system table (payload already validated by the consumer). */
+  systemEvent(decl: SystemTableDecl, payload: unknown, msg: MessageRef): Promise<ApplyResult> {
+    const source = decl.source;
+    if (!source)
+      return Promise.resolve({ status: "ignored", reason: `${decl.table.name} has no source event` });
+    return this.once(msg, async (sql) => {
+      const row = source.toRow(payload);
+      const changed = await writeSystemRow(sql, decl, row);
+      let kind: GenerationKind = "system";
+      for (const effect of source.effects?.(payload) ?? []) {
+        if (effect.kind !== "purge_integration") continue;
+        for (const t of this.schema.resources) {
+          if ((await purgeIntegration(sql, t, effect.integrationId)) > 0) {
+            await bumpVersions(sql, effect.workspaceId, [t.current.name]);
+            kind = "poll"; // collected tables changed: they must be re-exported
+          }
+        }
+      }
+      if (!changed && kind === "system") return { status: "applied" };
+      await bumpVersions(sql, row.workspaceId, [decl.table.name]);
+      await requestGeneration(sql, { requestId: msg.key, workspaceId: row.workspaceId, kind, pollId: null });
+      return { status: "applied", generation: { workspaceId: row.workspaceId, kind } };
+    });
+  }
+}
