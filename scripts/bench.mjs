@@ -20,7 +20,10 @@ if (chosen.length === 0) {
 let failed = 0;
 for (const file of chosen) {
   console.log(`\n=== ${file} ===`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(benchDir, file)], { cwd: root, stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(benchDir, file)], {
+    cwd: root,
+    stdio: "inherit",
+  });
   if (r.status !== 0) {
     failed++;
     console.error(`${file} exited with ${r.status ?? r.signal}`);

@@ -86,3 +86,10 @@ export const TableCounts = defineRequest({
     tables: z.array(z.object({ resource: ResourceName, table: z.string(), rows: z.number() })),
   }),
 });
+
+/**
+ * Readers (the query service) hold a lease per workspace in this KV bucket: key
+ * `<workspaceId>.<readerId>` → the oldest generation id they still read. The store never deletes a
+ * generation a live lease names. Whoever creates the bucket first sets the TTL, so both sides use this.
+ */
+export const GENERATION_LEASES = { bucket: "tl_generation_leases", ttlSeconds: 60 } as const;

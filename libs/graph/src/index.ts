@@ -1,4 +1,5 @@
 export * from "./catalog.js";
 export * from "./naming.js";
 export * from "./system-columns.js";
+export * from "./system-tables.js";
 export type * from "./types.js";

@@ -2,7 +2,7 @@ import type { Bus } from "@tenantlens/bus";
 import { GenerationCommitted, GenerationGet, QueryExecuted } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { GenerationTracker } from "./adapters/generations.js";
-import { LEASES_BUCKET, LeaseKeeper, readerIdFrom } from "./adapters/leases.js";
+import { LEASE_TTL_SECONDS, LEASES_BUCKET, LeaseKeeper, readerIdFrom } from "./adapters/leases.js";
 import { SAVED_QUERIES_BUCKET, SavedQueryStore } from "./adapters/saved-queries-kv.js";
 import { type QueryConfig, readerIdDefault, tempDirOf } from "./config.js";
 import { serveQuery } from "./handlers/nats.js";
@@ -11,7 +11,6 @@ import { WorkerPool } from "./worker/pool.js";
 
 export const RESULTS_BUCKET = "tl_results";
 /** Lease entries expire this long after their last refresh (the store reads the same bucket). */
-export const LEASE_TTL_SECONDS = 60;
 
 export interface RunningQueryService {
   service: QueryService;

@@ -1,6 +1,8 @@
+import { GENERATION_LEASES } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 
-export const LEASES_BUCKET = "tl_generation_leases";
+export const LEASES_BUCKET = GENERATION_LEASES.bucket;
+export const LEASE_TTL_SECONDS = GENERATION_LEASES.ttlSeconds;
 
 /** The part of a NATS KV bucket leases need. */
 export interface LeaseKv {

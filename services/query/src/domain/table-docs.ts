@@ -3,6 +3,7 @@ import {
   changeColumns,
   leadingColumns,
   resourceByTable,
+  systemTableSchema,
   trailingColumns,
 } from "@tenantlens/graph";
 
@@ -17,68 +18,8 @@ export interface TableDoc {
   columns: DocColumn[];
 }
 
-type Col = [name: string, type: string, description: string];
-const cols = (list: Col[]): DocColumn[] =>
-  list.map(([name, type, description]) => ({ name, type, description }));
-
-/** Columns of `query_history`, written by the store from this service's QueryExecuted events. */
-export const QUERY_HISTORY_COLUMNS: DocColumn[] = cols([
-  ["query_id", "VARCHAR", "Query id"],
-  ["actor", "VARCHAR", "API key or user that ran it"],
-  ["sql", "VARCHAR", "SQL text"],
-  ["started_at", "TIMESTAMPTZ", "Start"],
-  ["duration_ms", "DOUBLE", "Duration in milliseconds"],
-  ["row_count", "BIGINT", "Rows returned"],
-  ["outcome", "VARCHAR", "ok, error, timeout or rejected (refused by the sandbox)"],
-  ["error", "VARCHAR", "Error message"],
-  ["generation_id", "BIGINT", "Generation it read"],
-]);
-
-/**
- * System tables the store writes beside the resource tables (mirrors services/store's declarations,
- * which this service cannot import); tables declared later are described through COMMON_COLUMNS.
- */
-const SYSTEM_TABLES: Record<string, TableDoc> = {
-  integrations: {
-    description: "Connected Entra tenants (one row per integration, deleted ones keep their row)",
-    columns: cols([
-      ["integration_id", "VARCHAR", "Integration id"],
-      ["name", "VARCHAR", "Name given when it was connected"],
-      ["tenant_id", "VARCHAR", "Entra tenant id"],
-      ["auth_mode", "VARCHAR", "'app' (client credentials) or 'delegated'"],
-      ["client_id", "VARCHAR", "Application (client) id used"],
-      ["status", "VARCHAR", "pending_consent, active, broken or disabled"],
-      ["status_reason", "VARCHAR", "Why it is broken or pending"],
-      ["enabled", "BOOLEAN", "Whether polls run"],
-      ["created_at", "TIMESTAMPTZ", "When it was created"],
-      ["updated_at", "TIMESTAMPTZ", "Last change"],
-      ["deleted_at", "TIMESTAMPTZ", "When it was deleted (null while it exists)"],
-    ]),
-  },
-  polls: {
-    description: "Every collection run: status, outcome, per-resource results and change counts",
-    columns: cols([
-      ["poll_id", "VARCHAR", "Poll id"],
-      ["integration_id", "VARCHAR", "Integration polled"],
-      ["tenant_id", "VARCHAR", "Entra tenant id"],
-      ["status", "VARCHAR", "running, succeeded, partial or failed"],
-      ["outcome", "VARCHAR", "succeeded, partial or failed (null while running)"],
-      ["reason", "VARCHAR", "Why it ran: manual, schedule, integration_created, integration_changed"],
-      ["error", "VARCHAR", "What went wrong, if anything"],
-      ["started_at", "TIMESTAMPTZ", "Start"],
-      ["completed_at", "TIMESTAMPTZ", "End of collection"],
-      ["committed_at", "TIMESTAMPTZ", "When its data became queryable (generation committed)"],
-      ["generation_id", "BIGINT", "Generation that first contained its data"],
-      ["resources", "JSON", "Per resource: mode, outcome, reason, objectCount"],
-      ["added", "BIGINT", "Objects added"],
-      ["modified", "BIGINT", "Objects modified"],
-      ["removed", "BIGINT", "Objects removed"],
-    ]),
-  },
-  query_history: {
-    description: "Every analyst query: who, what, when, how long, outcome",
-    columns: QUERY_HISTORY_COLUMNS,
-  },
+/** Tables the store will add with the rules and notifications issues, described ahead of them. */
+const PLANNED_SYSTEM_TABLES: Record<string, TableDoc> = {
   rules: { description: "Managed and custom rules", columns: [] },
   rule_violations: {
     description: "Rule violations with their lifecycle (opened, resolved, reopened, suppressed)",
@@ -122,7 +63,9 @@ export function tableDoc(table: string): TableDoc | undefined {
       };
     }
   }
-  return SYSTEM_TABLES[table];
+  const system = systemTableSchema(table);
+  if (system) return { description: system.description, columns: fromColumns(system.columns) };
+  return PLANNED_SYSTEM_TABLES[table];
 }
 
 export interface ColumnInfo {

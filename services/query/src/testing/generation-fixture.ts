@@ -2,8 +2,14 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Generation } from "@tenantlens/contracts";
-import { type ColumnDef, catalog, changeColumns, leadingColumns, trailingColumns } from "@tenantlens/graph";
-import { QUERY_HISTORY_COLUMNS } from "../domain/table-docs.js";
+import {
+  type ColumnDef,
+  catalog,
+  changeColumns,
+  leadingColumns,
+  queryHistorySchema,
+  trailingColumns,
+} from "@tenantlens/graph";
 import { quoteIdent, quoteLiteral } from "../sandbox/type-names.js";
 
 export type FixtureRow = Record<string, unknown>;
@@ -30,7 +36,7 @@ export function warehouseSchema(table: string): Array<[string, string]> | undefi
     if (r.table === table) return pick([...leadingColumns, ...r.columns, ...trailingColumns]);
     if (`${r.table}_changes` === table) return pick(changeColumns);
   }
-  if (table === "query_history") return QUERY_HISTORY_COLUMNS.map((c) => [c.name, c.type]);
+  if (table === "query_history") return queryHistorySchema.columns.map((c) => [c.name, c.type]);
   return undefined;
 }
 

@@ -1,10 +1,10 @@
 import type { KV } from "@tenantlens/bus";
+import { GENERATION_LEASES } from "@tenantlens/contracts";
 import type { LeaseReader } from "./generation-gc.js";
 
-/** Bucket where readers (the query service) hold generation leases; must match the query service. */
-export const LEASES_BUCKET = "tl_generation_leases";
-/** Lease entries expire this long after their last refresh (readers refresh well within it). */
-export const LEASE_TTL_SECONDS = 60;
+/** Bucket where readers (the query service) hold generation leases, and how long an unrefreshed one lives. */
+export const LEASES_BUCKET = GENERATION_LEASES.bucket;
+export const LEASE_TTL_SECONDS = GENERATION_LEASES.ttlSeconds;
 
 /**
  * Reads leases: key `<workspaceId>.<readerId>` → the oldest generation id that reader still reads.

@@ -48,9 +48,11 @@ describe("system table registry", () => {
     assert.throws(
       () =>
         defineSystemTable({
-          name: "x",
-          description: "",
-          columns: [["a", "VARCHAR", ""]],
+          schema: {
+            name: "x",
+            description: "",
+            columns: [{ name: "a", property: null, type: "VARCHAR", description: "" }],
+          },
           key: ["b"],
           source: {
             event: QueryExecuted,

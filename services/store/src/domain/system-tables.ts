@@ -1,6 +1,11 @@
 import type { EventDef, EventPayload } from "@tenantlens/contracts";
 import { IntegrationChanged, QueryExecuted } from "@tenantlens/contracts";
-import type { ColumnDef, ColumnType } from "@tenantlens/graph";
+import {
+  integrationsSchema,
+  pollsSchema,
+  queryHistorySchema,
+  type SystemTableSchema,
+} from "@tenantlens/graph";
 import { systemTable, type WarehouseTable } from "./table-model.js";
 
 /** A row of a system table: column name → JS value (timestamps as ISO text, JSON as any value). */
@@ -36,16 +41,13 @@ export interface SystemTableDecl {
   retainBy?: string;
 }
 
-type Col = [name: string, type: ColumnType, description: string];
-
 /**
  * Declares a system table fed by one event. Adding `rule_violations` or `notifications` later is
  * one call of this function in `systemTables` below.
  */
 export function defineSystemTable<E extends EventDef>(d: {
-  name: string;
-  description: string;
-  columns: Col[];
+  /** Columns and descriptions, shared with the query service through libs/graph. */
+  schema: SystemTableSchema;
   key: string[];
   retainBy?: string;
   source?: {
@@ -56,22 +58,17 @@ export function defineSystemTable<E extends EventDef>(d: {
     effects?(payload: EventPayload<E>): SystemEffect[];
   };
 }): SystemTableDecl {
-  const columns: ColumnDef[] = d.columns.map(([name, type, description]) => ({
-    name,
-    property: null,
-    type,
-    description,
-  }));
+  const { name, description, columns } = d.schema;
   for (const k of [
     ...d.key,
     ...(d.source?.newerBy ? [d.source.newerBy] : []),
     ...(d.retainBy ? [d.retainBy] : []),
   ]) {
-    if (!columns.some((c) => c.name === k)) throw new Error(`system table ${d.name}: unknown column ${k}`);
+    if (!columns.some((c) => c.name === k)) throw new Error(`system table ${name}: unknown column ${k}`);
   }
   const src = d.source;
   return {
-    table: systemTable(d.name, d.description, columns),
+    table: systemTable(name, description, columns),
     key: d.key,
     retainBy: d.retainBy,
     // The consumer validated the payload against src.event's schema before calling these.
@@ -86,21 +83,7 @@ export function defineSystemTable<E extends EventDef>(d: {
 }
 
 export const integrationsTable = defineSystemTable({
-  name: "integrations",
-  description: "Connected Entra tenants (one row per integration, deleted ones keep their row)",
-  columns: [
-    ["integration_id", "VARCHAR", "Integration id"],
-    ["name", "VARCHAR", "Name given when it was connected"],
-    ["tenant_id", "VARCHAR", "Entra tenant id"],
-    ["auth_mode", "VARCHAR", "'app' (client credentials) or 'delegated'"],
-    ["client_id", "VARCHAR", "Application (client) id used"],
-    ["status", "VARCHAR", "pending_consent, active, broken or disabled"],
-    ["status_reason", "VARCHAR", "Why it is broken or pending"],
-    ["enabled", "BOOLEAN", "Whether polls run"],
-    ["created_at", "TIMESTAMPTZ", "When it was created"],
-    ["updated_at", "TIMESTAMPTZ", "Last change"],
-    ["deleted_at", "TIMESTAMPTZ", "When it was deleted (null while it exists)"],
-  ],
+  schema: integrationsSchema,
   key: ["integration_id"],
   source: {
     event: IntegrationChanged,
@@ -131,42 +114,12 @@ export const integrationsTable = defineSystemTable({
 });
 
 export const pollsTable = defineSystemTable({
-  name: "polls",
-  description: "Every collection run: status, outcome, per-resource results and change counts",
-  columns: [
-    ["poll_id", "VARCHAR", "Poll id"],
-    ["integration_id", "VARCHAR", "Integration polled"],
-    ["tenant_id", "VARCHAR", "Entra tenant id"],
-    ["status", "VARCHAR", "running, succeeded, partial or failed"],
-    ["outcome", "VARCHAR", "succeeded, partial or failed (null while running)"],
-    ["reason", "VARCHAR", "Why it ran: manual, schedule, integration_created"],
-    ["error", "VARCHAR", "What went wrong, if anything"],
-    ["started_at", "TIMESTAMPTZ", "Start"],
-    ["completed_at", "TIMESTAMPTZ", "End of collection"],
-    ["committed_at", "TIMESTAMPTZ", "When its data became queryable (generation committed)"],
-    ["generation_id", "BIGINT", "Generation that first contained its data"],
-    ["resources", "JSON", "Per resource: mode, outcome, reason, objectCount"],
-    ["added", "BIGINT", "Objects added"],
-    ["modified", "BIGINT", "Objects modified"],
-    ["removed", "BIGINT", "Objects removed"],
-  ],
+  schema: pollsSchema,
   key: ["poll_id"],
 });
 
 export const queryHistoryTable = defineSystemTable({
-  name: "query_history",
-  description: "Every analyst query: who, what, when, how long, outcome",
-  columns: [
-    ["query_id", "VARCHAR", "Query id"],
-    ["actor", "VARCHAR", "API key or user that ran it"],
-    ["sql", "VARCHAR", "SQL text"],
-    ["started_at", "TIMESTAMPTZ", "Start"],
-    ["duration_ms", "DOUBLE", "Duration in milliseconds"],
-    ["row_count", "BIGINT", "Rows returned"],
-    ["outcome", "VARCHAR", "ok, error, timeout or rejected"],
-    ["error", "VARCHAR", "Error message"],
-    ["generation_id", "BIGINT", "Generation it read"],
-  ],
+  schema: queryHistorySchema,
   key: ["query_id"],
   retainBy: "started_at",
   source: {
