@@ -153,7 +153,12 @@ describe("catalog endpoints", () => {
 
   it("serves the relationships the collector follows", async () => {
     const s = f.tenants[0]!.directory.store;
-    const user = s.idAt("user", 9);
+    // Guests have no manager and traits depend on the (random) tenant id: pick a user that has one.
+    const withManager = Array.from({ length: 100 }, (_, u) => s.idAt("user", u + 1)).find((id) =>
+      s.manager(id),
+    );
+    assert.ok(withManager, "the generated tenant has users with a manager");
+    const user = withManager;
     const group = s.idAt("group", 0);
     const app = s.idAt("application", 0);
     const sp = s.idAt("servicePrincipal", f.tenants[0]!.directory.ctx.counts.firstPartySps);
