@@ -214,7 +214,7 @@ async function main(): Promise<void> {
       AZURE_AUTHORITY_HOST: sim?.authorityHost ?? config.AZURE_AUTHORITY_HOST,
       ...(sim ? { NODE_EXTRA_CA_CERTS: sim.caCertPath } : {}),
       // The demo tenant changes a few objects a minute: poll it every minute so history visibly grows.
-      ...(sim && !process.env.POLL_INTERVAL_SECONDS ? { POLL_INTERVAL_SECONDS: "60" } : {}),
+      ...(sim && !("POLL_INTERVAL_SECONDS" in process.env) ? { POLL_INTERVAL_SECONDS: "60" } : {}),
     };
     for (const name of services) {
       await supervisor.start(

@@ -22,3 +22,21 @@ describe("catalog", () => {
     }
   });
 });
+
+describe("catalog declarations", () => {
+  it("derives only from delta resources of the catalog, and names singleton ids only on singletons", () => {
+    for (const r of catalog) {
+      if (r.derived) {
+        const parent = catalog.find((p) => p.name === r.derived?.from);
+        assert.ok(parent?.delta, `${r.name} derives from a delta resource`);
+        assert.ok(
+          r.columns.some((c) => c.property === r.derived?.parentKey),
+          `${r.name} has its parent key column`,
+        );
+        assert.ok(catalog.indexOf(parent) < catalog.indexOf(r), "parent first");
+      }
+      if (r.singletonId) assert.ok(r.singleton, `${r.name}: singletonId without singleton`);
+      for (const c of r.columns) assert.ok(c.description.length > 0, `${r.table}.${c.name} described`);
+    }
+  });
+});

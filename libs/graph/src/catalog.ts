@@ -1,5 +1,5 @@
 import { snakeCase } from "./naming.js";
-import type { ColumnDef, ColumnType, Licence, ResourceDef } from "./types.js";
+import type { ColumnDef, ColumnType, DerivedDef, Licence, ResourceDef } from "./types.js";
 
 type Prop = [property: string, type: ColumnType, description: string];
 
@@ -23,6 +23,11 @@ interface Spec {
   singleton?: boolean;
   permissions: string[];
   licence?: Licence;
+  select?: boolean;
+  singletonId?: string;
+  derived?: DerivedDef;
+  /** What `id` is, when it is not a directory object id. */
+  idDescription?: string;
   props: Prop[];
 }
 
@@ -38,7 +43,10 @@ function resource(s: Spec): ResourceDef {
     singleton: s.singleton ?? false,
     permissions: s.permissions,
     licence: s.licence ?? null,
-    columns: columns([["id", "VARCHAR", "Object id (GUID) in the directory"], ...s.props]),
+    select: s.select ?? true,
+    singletonId: s.singletonId ?? null,
+    derived: s.derived ?? null,
+    columns: columns([["id", "VARCHAR", s.idDescription ?? "Object id (GUID) in the directory"], ...s.props]),
   };
 }
 
@@ -232,15 +240,393 @@ export const organization = resource({
   ],
 });
 
+export const groupMembers = resource({
+  name: "groupMembers",
+  table: "azuread_group_member",
+  description:
+    "Direct group memberships (users, groups, service principals, devices, contacts), one row per group and member",
+  path: "/groups/{id}/members",
+  delta: true,
+  pageSize: null,
+  permissions: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"],
+  derived: { from: "groups", relation: "members", parentKey: "groupId" },
+  idDescription: "'<groupId>:<memberId>'",
+  props: [
+    ["groupId", "VARCHAR", "Object id of the group (azuread_group.id)"],
+    ["memberId", "VARCHAR", "Object id of the member (azuread_user.id, azuread_group.id, …)"],
+    ["memberType", "VARCHAR", "Kind of member, e.g. '#microsoft.graph.user' or '#microsoft.graph.group'"],
+  ],
+});
+
+export const directoryRoles = resource({
+  name: "directoryRoles",
+  table: "azuread_directory_role",
+  description:
+    "Activated directory roles (one per role template in use); assignments are in azuread_directory_role_assignment",
+  path: "/directoryRoles",
+  delta: true,
+  pageSize: null,
+  permissions: ["RoleManagement.Read.Directory", "Directory.Read.All"],
+  props: [
+    ["displayName", "VARCHAR", "Role name, e.g. Global Administrator"],
+    ["description", "VARCHAR", "What the role can do"],
+    ["roleTemplateId", "VARCHAR", "Role template id (= azuread_directory_role_definition.template_id)"],
+  ],
+});
+
+export const roleDefinitions = resource({
+  name: "roleDefinitions",
+  table: "azuread_directory_role_definition",
+  description: "Directory role definitions, built-in and custom, with their permissions",
+  path: "/roleManagement/directory/roleDefinitions",
+  pageSize: null,
+  permissions: ["RoleManagement.Read.Directory", "RoleManagement.Read.All", "Directory.Read.All"],
+  idDescription: "Role definition id (the template id for built-in roles)",
+  props: [
+    ["displayName", "VARCHAR", "Role name, e.g. Global Administrator"],
+    ["description", "VARCHAR", "What the role can do"],
+    ["isBuiltIn", "BOOLEAN", "Built into Entra ID (false for custom roles)"],
+    ["isEnabled", "BOOLEAN", "Whether the role can be assigned"],
+    ["templateId", "VARCHAR", "Template id (62e90394-69f5-4237-9190-012177145e10 = Global Administrator)"],
+    ["version", "VARCHAR", "Version of the definition"],
+    ["resourceScopes", "VARCHAR[]", "Scopes the permissions apply to ('/' = whole tenant)"],
+    ["rolePermissions", "JSON", "Allowed and excluded resource actions, with conditions"],
+  ],
+});
+
+export const roleAssignments = resource({
+  name: "roleAssignments",
+  table: "azuread_directory_role_assignment",
+  description: "Active directory role assignments: who holds which role, at which scope",
+  path: "/roleManagement/directory/roleAssignments",
+  pageSize: null,
+  permissions: ["RoleManagement.Read.Directory", "RoleManagement.Read.All", "Directory.Read.All"],
+  idDescription: "Role assignment id",
+  props: [
+    ["principalId", "VARCHAR", "Object id of the user, group or service principal that holds the role"],
+    ["roleDefinitionId", "VARCHAR", "Role (azuread_directory_role_definition.id)"],
+    ["directoryScopeId", "VARCHAR", "'/' for the whole tenant, '/administrativeUnits/<id>' or an object"],
+    ["appScopeId", "VARCHAR", "Application-specific scope, if any"],
+    ["condition", "VARCHAR", "Condition on the assignment, if any"],
+  ],
+});
+
+export const roleEligibilityScheduleInstances = resource({
+  name: "roleEligibilityScheduleInstances",
+  table: "azuread_directory_role_eligibility_schedule_instance",
+  description: "PIM eligible role assignments in effect: who can activate which role, and until when",
+  path: "/roleManagement/directory/roleEligibilityScheduleInstances",
+  pageSize: null,
+  permissions: [
+    "RoleEligibilitySchedule.Read.Directory",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+  ],
+  licence: "p2",
+  idDescription: "Eligibility instance id",
+  props: [
+    ["principalId", "VARCHAR", "Object id of the user, group or service principal that is eligible"],
+    ["roleDefinitionId", "VARCHAR", "Role (azuread_directory_role_definition.id)"],
+    ["directoryScopeId", "VARCHAR", "'/' for the whole tenant, '/administrativeUnits/<id>' or an object"],
+    ["appScopeId", "VARCHAR", "Application-specific scope, if any"],
+    ["startDateTime", "TIMESTAMPTZ", "When the eligibility starts"],
+    ["endDateTime", "TIMESTAMPTZ", "When it ends (null = permanent)"],
+    ["memberType", "VARCHAR", "Direct, Group (through a group) or Inherited"],
+    ["roleEligibilityScheduleId", "VARCHAR", "Eligibility schedule it comes from"],
+  ],
+});
+
+export const administrativeUnits = resource({
+  name: "administrativeUnits",
+  table: "azuread_administrative_unit",
+  description: "Administrative units: containers that scope role assignments to part of the directory",
+  path: "/directory/administrativeUnits",
+  delta: true,
+  permissions: ["AdministrativeUnit.Read.All", "Directory.Read.All"],
+  props: [
+    ["displayName", "VARCHAR", "Name"],
+    ["description", "VARCHAR", "Description"],
+    [
+      "isMemberManagementRestricted",
+      "BOOLEAN",
+      "Restricted management: only AU-scoped admins manage its members",
+    ],
+    ["membershipType", "VARCHAR", "Assigned or Dynamic"],
+    ["membershipRule", "VARCHAR", "Dynamic membership rule"],
+    ["membershipRuleProcessingState", "VARCHAR", "On or Paused"],
+    ["visibility", "VARCHAR", "Public or HiddenMembership"],
+  ],
+});
+
+export const contacts = resource({
+  name: "contacts",
+  table: "azuread_contact",
+  description: "Organizational contacts: external people in the address book (not users, cannot sign in)",
+  path: "/contacts",
+  delta: true,
+  permissions: ["OrgContact.Read.All", "Directory.Read.All"],
+  props: [
+    ["displayName", "VARCHAR", "Name shown in the address book"],
+    ["givenName", "VARCHAR", "First name"],
+    ["surname", "VARCHAR", "Last name"],
+    ["mail", "VARCHAR", "Email address"],
+    ["mailNickname", "VARCHAR", "Mail alias"],
+    ["companyName", "VARCHAR", "Company"],
+    ["department", "VARCHAR", "Department"],
+    ["jobTitle", "VARCHAR", "Job title"],
+    ["proxyAddresses", "VARCHAR[]", "Email aliases"],
+    ["addresses", "JSON", "Postal addresses"],
+    ["phones", "JSON", "Phone numbers (number, type)"],
+    ["onPremisesSyncEnabled", "BOOLEAN", "Synced from on-premises AD"],
+    ["onPremisesLastSyncDateTime", "TIMESTAMPTZ", "Last directory sync"],
+  ],
+});
+
+export const devices = resource({
+  name: "devices",
+  table: "azuread_device",
+  description: "Devices registered or joined to the directory",
+  path: "/devices",
+  delta: true,
+  permissions: ["Device.Read.All", "Directory.Read.All"],
+  props: [
+    ["displayName", "VARCHAR", "Device name"],
+    ["deviceId", "VARCHAR", "Device id set by the device registration service (not the object id)"],
+    ["accountEnabled", "BOOLEAN", "Whether the device can authenticate"],
+    ["operatingSystem", "VARCHAR", "Windows, iOS, Android, MacMDM, …"],
+    ["operatingSystemVersion", "VARCHAR", "Operating system version"],
+    ["trustType", "VARCHAR", "Workplace (registered), AzureAd (joined) or ServerAd (hybrid joined)"],
+    ["profileType", "VARCHAR", "RegisteredDevice, SecureVM, Printer, Shared, IoT"],
+    ["isCompliant", "BOOLEAN", "Compliant with the device management policies"],
+    ["isManaged", "BOOLEAN", "Managed by an MDM app such as Intune"],
+    ["isRooted", "BOOLEAN", "Rooted or jail-broken"],
+    ["managementType", "VARCHAR", "How it is managed (MDM, EAS, …)"],
+    ["mdmAppId", "VARCHAR", "Application id of the MDM that manages it"],
+    ["manufacturer", "VARCHAR", "Manufacturer"],
+    ["model", "VARCHAR", "Model"],
+    ["deviceOwnership", "VARCHAR", "Company or Personal"],
+    ["enrollmentType", "VARCHAR", "How it was enrolled"],
+    ["approximateLastSignInDateTime", "TIMESTAMPTZ", "Last sign-in (approximate)"],
+    ["registrationDateTime", "TIMESTAMPTZ", "When it was registered"],
+    ["complianceExpirationDateTime", "TIMESTAMPTZ", "When it stops being considered compliant"],
+    ["onPremisesSyncEnabled", "BOOLEAN", "Synced from on-premises AD"],
+    ["onPremisesLastSyncDateTime", "TIMESTAMPTZ", "Last directory sync"],
+    ["deviceVersion", "BIGINT", "Version"],
+    ["physicalIds", "VARCHAR[]", "Hardware identifiers"],
+    ["systemLabels", "VARCHAR[]", "Labels the system applied"],
+  ],
+});
+
+export const subscribedSkus = resource({
+  name: "subscribedSkus",
+  table: "azuread_subscribed_sku",
+  description: "Licences (SKUs) the tenant has bought, with their units and service plans",
+  path: "/subscribedSkus",
+  pageSize: null,
+  permissions: ["LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All"],
+  idDescription: "'<tenantId>_<skuId>'",
+  props: [
+    ["skuId", "VARCHAR", "SKU id (GUID)"],
+    ["skuPartNumber", "VARCHAR", "SKU name, e.g. ENTERPRISEPACK or AAD_PREMIUM_P2"],
+    ["appliesTo", "VARCHAR", "User or Company"],
+    ["capabilityStatus", "VARCHAR", "Enabled, Warning, Suspended, Deleted or LockedOut"],
+    ["consumedUnits", "BIGINT", "Licences assigned"],
+    ["prepaidUnits", "JSON", "Licences bought (enabled, suspended, warning, lockedOut)"],
+    ["servicePlans", "JSON", "Service plans in the SKU"],
+    ["subscriptionIds", "VARCHAR[]", "Commerce subscriptions"],
+    ["accountId", "VARCHAR", "Tenant (account) id"],
+    ["accountName", "VARCHAR", "Account name"],
+  ],
+});
+
+export const conditionalAccessPolicies = resource({
+  name: "conditionalAccessPolicies",
+  table: "azuread_conditional_access_policy",
+  description: "Conditional Access policies: who, which apps and conditions, and what is required or blocked",
+  path: "/identity/conditionalAccess/policies",
+  pageSize: null,
+  permissions: ["Policy.Read.ConditionalAccess", "Policy.Read.All"],
+  licence: "p1",
+  props: [
+    ["displayName", "VARCHAR", "Policy name"],
+    ["description", "VARCHAR", "Description"],
+    ["state", "VARCHAR", "enabled, disabled or enabledForReportingButNotEnforced (report-only)"],
+    ["createdDateTime", "TIMESTAMPTZ", "When it was created"],
+    ["modifiedDateTime", "TIMESTAMPTZ", "Last change"],
+    ["templateId", "VARCHAR", "Template it was created from"],
+    [
+      "conditions",
+      "JSON",
+      "Who and what it applies to: users (includeUsers/Groups/Roles, exclude…), applications, clientAppTypes, locations, platforms, user/sign-in risk levels",
+    ],
+    [
+      "grantControls",
+      "JSON",
+      "What is required: operator, builtInControls (mfa, block, compliantDevice, …), authenticationStrength",
+    ],
+    [
+      "sessionControls",
+      "JSON",
+      "Session limits: signInFrequency, persistentBrowser, app-enforced restrictions",
+    ],
+  ],
+});
+
+export const namedLocations = resource({
+  name: "namedLocations",
+  table: "azuread_conditional_access_named_location",
+  description:
+    "Named locations for Conditional Access: IP ranges or countries (the kind is _raw->>'@odata.type')",
+  path: "/identity/conditionalAccess/namedLocations",
+  pageSize: null,
+  permissions: ["Policy.Read.ConditionalAccess", "Policy.Read.All"],
+  licence: "p1",
+  select: false,
+  props: [
+    ["displayName", "VARCHAR", "Name"],
+    ["createdDateTime", "TIMESTAMPTZ", "When it was created"],
+    ["modifiedDateTime", "TIMESTAMPTZ", "Last change"],
+    ["isTrusted", "BOOLEAN", "Trusted location (IP ranges only)"],
+    ["ipRanges", "JSON", "IP ranges (cidrAddress), for IP named locations"],
+    ["countriesAndRegions", "VARCHAR[]", "Two-letter country codes, for country named locations"],
+    ["countryLookupMethod", "VARCHAR", "clientIpAddress or authenticatorAppGps"],
+    ["includeUnknownCountriesAndRegions", "BOOLEAN", "Also matches IPs that map to no country"],
+  ],
+});
+
+export const authorizationPolicy = resource({
+  name: "authorizationPolicy",
+  table: "azuread_authorization_policy",
+  description: "Tenant-wide authorization settings: guest access and invitations, user consent, self-service",
+  path: "/policies/authorizationPolicy",
+  pageSize: null,
+  singleton: true,
+  permissions: ["Policy.Read.All"],
+  idDescription: "Always 'authorizationPolicy'",
+  props: [
+    ["displayName", "VARCHAR", "Policy name"],
+    ["description", "VARCHAR", "Description"],
+    [
+      "allowInvitesFrom",
+      "VARCHAR",
+      "Who can invite guests: none, adminsAndGuestInviters, adminsGuestInvitersAndAllMembers, everyone",
+    ],
+    [
+      "allowedToSignUpEmailBasedSubscriptions",
+      "BOOLEAN",
+      "Users can sign up for email-based (self-service) subscriptions",
+    ],
+    ["allowedToUseSSPR", "BOOLEAN", "Users can use self-service password reset"],
+    ["allowEmailVerifiedUsersToJoinOrganization", "BOOLEAN", "Users can join the tenant by email validation"],
+    ["allowUserConsentForRiskyApps", "BOOLEAN", "Users can consent to apps flagged as risky"],
+    ["blockMsolPowerShell", "BOOLEAN", "Blocks the legacy MSOnline PowerShell module for non-admins"],
+    [
+      "guestUserRoleId",
+      "VARCHAR",
+      "Guest access level (2af84b1e-32c8-42b7-82bc-daa82404023b = most restricted)",
+    ],
+    [
+      "defaultUserRolePermissions",
+      "JSON",
+      "What default users may do: allowedToCreateApps, allowedToCreateSecurityGroups, allowedToCreateTenants, allowedToReadOtherUsers, allowedToReadBitlockerKeysForOwnedDevice, permissionGrantPoliciesAssigned (user consent policies)",
+    ],
+  ],
+});
+
+export const securityDefaultsPolicy = resource({
+  name: "identitySecurityDefaultsEnforcementPolicy",
+  table: "azuread_security_defaults_policy",
+  description: "Security defaults: Microsoft's baseline protections (MFA registration, legacy auth blocked)",
+  path: "/policies/identitySecurityDefaultsEnforcementPolicy",
+  pageSize: null,
+  singleton: true,
+  permissions: ["Policy.Read.All"],
+  idDescription: "Policy id",
+  props: [
+    ["displayName", "VARCHAR", "Policy name"],
+    ["description", "VARCHAR", "Description"],
+    ["isEnabled", "BOOLEAN", "Whether security defaults are on"],
+  ],
+});
+
+export const adminConsentRequestPolicy = resource({
+  name: "adminConsentRequestPolicy",
+  table: "azuread_admin_consent_request_policy",
+  description: "Admin consent workflow: whether users can ask an admin to consent to an app, and who reviews",
+  path: "/policies/adminConsentRequestPolicy",
+  pageSize: null,
+  singleton: true,
+  // Graph's answer has no id: the one row is keyed by the policy's name.
+  singletonId: "adminConsentRequestPolicy",
+  permissions: ["Policy.Read.All"],
+  idDescription: "Always 'adminConsentRequestPolicy'",
+  props: [
+    ["isEnabled", "BOOLEAN", "Users can request admin consent"],
+    ["notifyReviewers", "BOOLEAN", "Reviewers get an email for each request"],
+    ["remindersEnabled", "BOOLEAN", "Reviewers get reminders before a request expires"],
+    ["requestDurationInDays", "BIGINT", "Days before a request expires"],
+    ["reviewers", "JSON", "Who reviews requests (query, queryType, queryRoot)"],
+    ["version", "BIGINT", "Policy version"],
+  ],
+});
+
+export const directorySettings = resource({
+  name: "groupSettings",
+  table: "azuread_directory_setting",
+  description:
+    "Tenant-wide directory settings (Group.Unified, Password Rule Settings, Consent Policy Settings, …)",
+  path: "/groupSettings",
+  pageSize: null,
+  permissions: ["Directory.Read.All"],
+  props: [
+    ["displayName", "VARCHAR", "Setting template name, e.g. Group.Unified or Password Rule Settings"],
+    ["templateId", "VARCHAR", "Directory setting template id"],
+    ["values", "JSON", "Settings as [{name, value}], values are strings (e.g. EnableGroupCreation = 'true')"],
+  ],
+});
+
+export const identityProviders = resource({
+  name: "identityProviders",
+  table: "azuread_identity_provider",
+  description:
+    "Identity providers guests and external users can sign in with (the kind is _raw->>'@odata.type')",
+  path: "/identity/identityProviders",
+  pageSize: null,
+  permissions: ["IdentityProvider.Read.All"],
+  select: false,
+  idDescription: "Provider id, e.g. Google-OAUTH",
+  props: [
+    ["displayName", "VARCHAR", "Name"],
+    ["identityProviderType", "VARCHAR", "Google, Facebook, MicrosoftAccount, EmailOTP, AADSignup, …"],
+    ["clientId", "VARCHAR", "Client id at the provider (social providers)"],
+  ],
+});
+
 /** Every resource the collector knows, in collection order. */
 export const catalog: readonly ResourceDef[] = [
   organization,
   domains,
+  subscribedSkus,
   users,
   groups,
+  groupMembers,
   applications,
   servicePrincipals,
   oauth2PermissionGrants,
+  directoryRoles,
+  roleDefinitions,
+  roleAssignments,
+  roleEligibilityScheduleInstances,
+  administrativeUnits,
+  contacts,
+  devices,
+  conditionalAccessPolicies,
+  namedLocations,
+  authorizationPolicy,
+  securityDefaultsPolicy,
+  adminConsentRequestPolicy,
+  directorySettings,
+  identityProviders,
 ];
 
 export function resourceByName(name: string): ResourceDef | undefined {
@@ -249,4 +635,9 @@ export function resourceByName(name: string): ResourceDef | undefined {
 
 export function resourceByTable(table: string): ResourceDef | undefined {
   return catalog.find((r) => r.table === table);
+}
+
+/** Resources carried inside `parent`'s delta read (e.g. group memberships inside /groups/delta). */
+export function derivedOf(parent: ResourceDef): ResourceDef[] {
+  return catalog.filter((r) => r.derived?.from === parent.name);
 }

@@ -12,6 +12,20 @@ export interface ColumnDef {
 
 export type Licence = "p1" | "p2" | "intune";
 
+/**
+ * A resource the poller does not request itself: it is carried inside another resource's delta
+ * read as a navigation property (`<relation>@delta` entries), e.g. group memberships inside
+ * `/groups/delta`. Its rows are `{ id: "<parentId>:<targetId>", <parentKey>, memberId, memberType }`.
+ */
+export interface DerivedDef {
+  /** Catalog name of the delta resource whose pages carry it (e.g. "groups"). */
+  from: string;
+  /** Navigation property added to the parent's `$select` (e.g. "members"). */
+  relation: string;
+  /** Property of the derived row that holds the parent's id (e.g. "groupId"). */
+  parentKey: string;
+}
+
 export interface ResourceDef {
   /** Catalog key, also the `resource` field of collection messages (e.g. "users"). */
   name: string;
@@ -31,6 +45,15 @@ export interface ResourceDef {
   permissions: string[];
   /** Licence the tenant needs, if any. */
   licence: Licence | null;
+  /**
+   * Send `$select` with the column properties. False for polymorphic collections (named locations,
+   * identity providers): Graph selects derived-type properties only with a type cast.
+   */
+  select: boolean;
+  /** Row key of a singleton whose Graph answer carries no id (e.g. adminConsentRequestPolicy). */
+  singletonId: string | null;
+  /** Set when the resource is read inside another resource's delta (see DerivedDef). */
+  derived: DerivedDef | null;
   /** Graph properties columns, in order (system columns are added around them). */
   columns: ColumnDef[];
 }

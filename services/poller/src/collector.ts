@@ -1,13 +1,21 @@
 import type { EventPayload, PollCompleted, ResourceOutcome } from "@tenantlens/contracts";
-import type { ResourceDef } from "@tenantlens/graph";
+import { derivedOf, type ResourceDef } from "@tenantlens/graph";
 import type { Logger } from "@tenantlens/telemetry";
 import type { CollectEvents } from "./adapters/collect-events.js";
 import type { DeltaLinks } from "./adapters/delta-links.js";
 import { type GraphBody, type GraphReader, GraphRequestError } from "./adapters/graph-reader.js";
 import { TokenUnavailable } from "./adapters/token-provider.js";
+import { splitDerived } from "./domain/derived.js";
 import { classifyGraphFailure } from "./domain/graph-errors.js";
 import { pollOutcome, resourceOutcomeAfterFailure } from "./domain/outcome.js";
-import { chunkBudget, chunkPage, type GraphObject, OversizedObjectError, splitPage } from "./domain/pages.js";
+import {
+  chunkBudget,
+  chunkPage,
+  type GraphObject,
+  OversizedObjectError,
+  type Removed,
+  splitPage,
+} from "./domain/pages.js";
 import { planRead } from "./domain/request.js";
 
 export interface PollJob {
@@ -36,7 +44,8 @@ type Summary = EventPayload<typeof PollCompleted>["resources"][number];
 type Mode = "full" | "delta";
 
 interface ResourceResult {
-  summary: Summary;
+  /** The resource's summary, then those of the resources derived from it. */
+  summaries: Summary[];
   /** The token went away mid-resource: the remaining resources cannot be read either. */
   tokenLost?: TokenUnavailable;
 }
@@ -94,16 +103,21 @@ export async function runPoll(job: PollJob, deps: CollectorDeps, signal: AbortSi
   const summaries: Summary[] = [];
   let lost: TokenUnavailable | undefined;
   for (const resource of job.resources) {
+    // Derived resources (group memberships) are read inside their parent's pages, below.
+    if (resource.derived) continue;
+    const derived = derivedOf(resource).filter((d) => job.resources.includes(d));
     let result: ResourceResult;
-    if (signal.aborted) {
-      result = { summary: await skipped(resource, "The poll was cancelled before this resource") };
-    } else if (lost) {
-      result = { summary: await skipped(resource, `Not read: no access token (${lost.message})`) };
+    if (signal.aborted || lost) {
+      const reason = lost
+        ? `Not read: no access token (${lost.message})`
+        : "The poll was cancelled before this resource";
+      result = { summaries: [] };
+      for (const r of [resource, ...derived]) result.summaries.push(await skipped(r, reason));
     } else {
-      result = await collectResource(job, resource, deps, signal, log, now);
+      result = await collectResource(job, resource, derived, deps, signal, log, now);
       lost ??= result.tokenLost;
     }
-    summaries.push(result.summary);
+    summaries.push(...result.summaries);
   }
   const outcome = pollOutcome(
     summaries.map((s) => s.outcome),
@@ -134,9 +148,18 @@ export async function runPoll(job: PollJob, deps: CollectorDeps, signal: AbortSi
   }
 }
 
+/** What was published for one resource of the poll (the resource read, or one derived from it). */
+interface Stream {
+  resource: ResourceDef;
+  page: number;
+  objectCount: number;
+  removedCount: number;
+}
+
 async function collectResource(
   job: PollJob,
   resource: ResourceDef,
+  derived: readonly ResourceDef[],
   deps: CollectorDeps,
   signal: AbortSignal,
   parentLog: Logger,
@@ -149,10 +172,8 @@ async function collectResource(
     workspaceId: job.workspaceId,
     integrationId: job.integrationId,
     tenantId: job.tenantId,
-    resource: resource.name,
   };
-  const savedLink =
-    resource.delta && !job.full ? await deps.deltaLinks.get(job.integrationId, resource.name) : null;
+  const savedLink = resource.delta && !job.full ? await savedDeltaLink(job, resource, derived, deps) : null;
   let plan = planRead(resource, {
     graphEndpoint: deps.graphEndpoint,
     deltaLink: savedLink,
@@ -161,49 +182,66 @@ async function collectResource(
   });
   let mode: Mode = plan.mode;
   // Page numbers keep counting across a resync so message ids never repeat within a poll.
-  let page = 0;
-  let objectCount = 0;
-  let removedCount = 0;
+  const main: Stream = { resource, page: 0, objectCount: 0, removedCount: 0 };
+  const streams: Stream[] = [
+    main,
+    ...derived.map((r) => ({ resource: r, page: 0, objectCount: 0, removedCount: 0 })),
+  ];
   let resyncs = 0;
 
-  const finish = async (outcome: ResourceOutcome, reason: string | null): Promise<Summary> => {
-    await deps.events.resourceCollected({
-      ...ref,
-      mode,
-      outcome,
-      reason,
-      objectCount,
-      removedCount,
-      pages: page,
-      durationMs: Date.now() - began,
-      collectedAt: now().toISOString(),
-    });
-    const fields = { outcome, mode, objects: objectCount, removed: removedCount, pages: page, reason };
-    if (outcome === "complete") log.info(fields, "resource collected");
-    else log.warn(fields, "resource not fully collected");
-    return { resource: resource.name, mode, outcome, reason, objectCount };
+  const finish = async (outcome: ResourceOutcome, reason: string | null): Promise<Summary[]> => {
+    const out: Summary[] = [];
+    for (const s of streams) {
+      // A derived resource shares its parent's fate, except that its own pages decide partial vs failed.
+      const own =
+        outcome === "partial" || outcome === "failed" ? resourceOutcomeAfterFailure(s.page) : outcome;
+      await deps.events.resourceCollected({
+        ...ref,
+        resource: s.resource.name,
+        mode,
+        outcome: own,
+        reason,
+        objectCount: s.objectCount,
+        removedCount: s.removedCount,
+        pages: s.page,
+        durationMs: Date.now() - began,
+        collectedAt: now().toISOString(),
+      });
+      const fields = {
+        resource: s.resource.name,
+        outcome: own,
+        mode,
+        objects: s.objectCount,
+        removed: s.removedCount,
+        pages: s.page,
+        reason,
+      };
+      if (own === "complete") log.info(fields, "resource collected");
+      else log.warn(fields, "resource not fully collected");
+      out.push({ resource: s.resource.name, mode, outcome: own, reason, objectCount: s.objectCount });
+    }
+    return out;
   };
 
-  const publishPage = async (objects: GraphObject[], removed: ReturnType<typeof splitPage>["removed"]) => {
+  const publishPage = async (s: Stream, objects: GraphObject[], removed: Removed[]) => {
     const collectedAt = now().toISOString();
+    const head = { ...ref, resource: s.resource.name, mode, page: s.page };
     // Chunk number at its widest so the measured envelope is never smaller than the real one.
-    const envelope = { ...ref, mode, page, chunk: 999_999, objects: [], removed: [], collectedAt };
+    const envelope = { ...head, chunk: 999_999, objects: [], removed: [], collectedAt };
     const limit = Math.min(deps.maxMessageBytes, deps.events.maxPayload());
     const chunks = chunkPage({ objects, removed }, chunkBudget(limit, envelope));
     for (const [chunk, c] of chunks.entries()) {
       await deps.events.pageCollected({
-        ...ref,
-        mode,
-        page,
+        ...head,
         chunk,
         objects: c.objects,
         removed: c.removed,
         collectedAt,
       });
     }
-    page++;
-    objectCount += objects.length;
-    removedCount += removed.length;
+    s.page++;
+    s.objectCount += objects.length;
+    s.removedCount += removed.length;
   };
 
   for (;;) {
@@ -213,51 +251,57 @@ async function collectResource(
       while (url) {
         const body = await deps.graph.get(url, plan.headers, signal);
         if (resource.singleton) {
-          await publishPage([singletonObject(body, resource)], []);
+          await publishPage(main, [singletonObject(body, resource)], []);
           break;
         }
         const split = splitPage(body.value);
         if (split.invalid > 0)
-          log.warn({ invalid: split.invalid, page }, "Graph returned entries without an id");
-        await publishPage(split.objects, split.removed);
+          log.warn({ invalid: split.invalid, page: main.page }, "Graph returned entries without an id");
+        const carried = splitDerived(split.objects, derived);
+        await publishPage(main, carried.parents, split.removed);
+        for (const [i, d] of carried.pages.entries()) {
+          const s = streams[i + 1];
+          if (s) await publishPage(s, d.objects, d.removed);
+        }
         const next = stringField(body, "@odata.nextLink");
         deltaLink = stringField(body, "@odata.deltaLink");
         url = next;
       }
       if (plan.expectsDeltaLink) {
         if (deltaLink) {
-          await deps.deltaLinks.set(job.integrationId, resource.name, deltaLink);
+          for (const s of streams) await deps.deltaLinks.set(job.integrationId, s.resource.name, deltaLink);
         } else {
           // Without a link the next poll must start over; keeping an old one would replay stale changes.
-          await deps.deltaLinks.discard(job.integrationId, resource.name);
+          for (const s of streams) await deps.deltaLinks.discard(job.integrationId, s.resource.name);
           log.warn("delta read ended without an @odata.deltaLink");
         }
       }
-      return { summary: await finish("complete", null) };
+      return { summaries: await finish("complete", null) };
     } catch (err) {
+      const pages = main.page;
       if (signal.aborted)
-        return { summary: await finish(resourceOutcomeAfterFailure(page), "The poll was cancelled") };
+        return { summaries: await finish(resourceOutcomeAfterFailure(pages), "The poll was cancelled") };
       if (err instanceof TokenUnavailable) {
         return {
-          summary: await finish(resourceOutcomeAfterFailure(page), `No access token: ${err.message}`),
+          summaries: await finish(resourceOutcomeAfterFailure(pages), `No access token: ${err.message}`),
           tokenLost: err,
         };
       }
       if (err instanceof OversizedObjectError) {
-        return { summary: await finish(resourceOutcomeAfterFailure(page), err.message) };
+        return { summaries: await finish(resourceOutcomeAfterFailure(pages), err.message) };
       }
       if (!(err instanceof GraphRequestError)) {
         // A bug or an odd answer ends this resource, not the poll; a NATS failure rethrows from finish().
         log.error({ err }, "unexpected error while reading the resource");
         return {
-          summary: await finish(resourceOutcomeAfterFailure(page), `Unexpected error: ${String(err)}`),
+          summaries: await finish(resourceOutcomeAfterFailure(pages), `Unexpected error: ${String(err)}`),
         };
       }
       const kind = classifyGraphFailure(err.failure, resource);
       if (kind.kind === "resync" && resyncs < MAX_RESYNCS) {
         resyncs++;
         log.warn({ reason: kind.reason }, "delta or page token no longer valid; reading everything again");
-        await deps.deltaLinks.discard(job.integrationId, resource.name);
+        for (const s of streams) await deps.deltaLinks.discard(job.integrationId, s.resource.name);
         plan = planRead(resource, {
           graphEndpoint: deps.graphEndpoint,
           deltaLink: null,
@@ -267,11 +311,30 @@ async function collectResource(
         mode = "full";
         continue;
       }
-      if (kind.kind === "not_collected" && page === 0)
-        return { summary: await finish("not_collected", kind.reason) };
-      return { summary: await finish(resourceOutcomeAfterFailure(page), kind.reason) };
+      if (kind.kind === "not_collected" && pages === 0)
+        return { summaries: await finish("not_collected", kind.reason) };
+      return { summaries: await finish(resourceOutcomeAfterFailure(pages), kind.reason) };
     }
   }
+}
+
+/**
+ * The parent's saved deltaLink, used only when every derived resource saved the same link: the
+ * link fixes `$select`, so a link saved before a derived resource existed would never carry its
+ * changes (and a missing derived link means its rows were never read in full).
+ */
+async function savedDeltaLink(
+  job: PollJob,
+  resource: ResourceDef,
+  derived: readonly ResourceDef[],
+  deps: CollectorDeps,
+): Promise<string | null> {
+  const link = await deps.deltaLinks.get(job.integrationId, resource.name);
+  if (!link) return null;
+  for (const d of derived) {
+    if ((await deps.deltaLinks.get(job.integrationId, d.name)) !== link) return null;
+  }
+  return link;
 }
 
 function stringField(body: GraphBody, name: string): string | null {
@@ -282,6 +345,8 @@ function stringField(body: GraphBody, name: string): string | null {
 /** A singleton GET returns the object itself, with the response's @odata.context mixed in. */
 function singletonObject(body: GraphBody, resource: ResourceDef): GraphObject {
   const { "@odata.context": _ctx, ...rest } = body;
+  // Some singletons (adminConsentRequestPolicy) have no id in Graph: the catalog names the row.
+  if ((rest.id === undefined || rest.id === null) && resource.singletonId) rest.id = resource.singletonId;
   if (typeof rest.id !== "string" || rest.id === "") {
     throw new GraphRequestError({
       status: 200,

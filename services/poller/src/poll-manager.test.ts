@@ -120,9 +120,16 @@ describe("selectResources", () => {
       catalog.map((r) => r.name),
     );
     assert.deepEqual(
-      selectResources(["groups", "users"]).map((r) => r.name),
-      ["users", "groups"],
+      selectResources(["domains", "users"]).map((r) => r.name),
+      ["domains", "users"],
     );
+    // Memberships ride on the groups delta: either name brings the other.
+    for (const names of [["groups"], ["groupMembers"]]) {
+      assert.deepEqual(
+        selectResources(names).map((r) => r.name),
+        ["groups", "groupMembers"],
+      );
+    }
     assert.throws(() => selectResources(["users", "nope"]), /unknown resource/);
   });
 

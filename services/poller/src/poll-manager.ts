@@ -39,7 +39,10 @@ export function newPollId(): string {
   return `poll_${out}`;
 }
 
-/** Catalog resources named in the request (all when absent), in catalog order. */
+/**
+ * Catalog resources named in the request (all when absent), in catalog order. A resource and those
+ * derived from it are read together (one delta read carries both), so naming one brings the other.
+ */
 export function selectResources(names: string[] | undefined): ResourceDef[] {
   if (!names || names.length === 0) return [...catalog];
   const unknown = names.filter((n) => !catalog.some((r) => r.name === n));
@@ -49,7 +52,14 @@ export function selectResources(names: string[] | undefined): ResourceDef[] {
       `unknown resource(s): ${unknown.join(", ")}; known: ${catalog.map((r) => r.name).join(", ")}`,
     );
   }
-  return catalog.filter((r) => names.includes(r.name));
+  const wanted = new Set(names);
+  for (const r of catalog) {
+    if (r.derived && (wanted.has(r.name) || wanted.has(r.derived.from))) {
+      wanted.add(r.name);
+      wanted.add(r.derived.from);
+    }
+  }
+  return catalog.filter((r) => wanted.has(r.name));
 }
 
 export function pollable(i: Integration): boolean {

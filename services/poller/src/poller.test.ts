@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { ConsumerMessages } from "@nats-io/jetstream";
 import { type Bus, connectBus } from "@tenantlens/bus";
@@ -12,7 +13,8 @@ import {
   type PollStarted,
   type ResourceCollected,
 } from "@tenantlens/contracts";
-import { type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
+import { caFetch, type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
+import { catalog } from "@tenantlens/graph";
 import { createLogger } from "@tenantlens/telemetry";
 import {
   type NatsServer,
@@ -51,7 +53,7 @@ let reader: ConsumerMessages;
 const seen: Seen[] = [];
 
 // One simulator tenant per scenario that changes tenant state.
-const T = { main: 0, perm: 1, throttle: 2, fault: 3 } as const;
+const T = { main: 0, perm: 1, throttle: 2, fault: 3, unlicensed: 4 } as const;
 const tenant = (i: number): SimulatorTenant => {
   const t = sim.tenants[i];
   if (!t) throw new Error(`simulator tenant ${i} missing`);
@@ -65,18 +67,66 @@ interface Stats {
   servicePrincipals: { total: number };
   oauth2PermissionGrants: { total: number };
   domains: { total: number };
+  directoryRoles: { total: number };
+  roleAssignments: { active: number; eligible: number };
+  devices: { total: number };
+  orgContacts: number;
+  administrativeUnits: number;
 }
 
+/** GET a Graph collection as the app (a minted token) and every page of it. */
+async function graphList(t: SimulatorTenant, path: string): Promise<Array<Record<string, unknown>>> {
+  const { accessToken } = await sim.control.mintToken(t.tenantId, { kind: "app" });
+  const fetchSim = caFetch(readFileSync(sim.caCertPath, "utf8"));
+  const out: Array<Record<string, unknown>> = [];
+  let url: string | undefined = `${sim.graphEndpoint}/v1.0/${path}`;
+  for (let i = 0; url && i < 100; i++) {
+    const res: Response = await fetchSim(url, { headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal(res.status, 200, `GET ${path}: ${res.status}`);
+    const body = (await res.json()) as { value: Array<Record<string, unknown>>; "@odata.nextLink"?: string };
+    out.push(...body.value);
+    url = body["@odata.nextLink"];
+  }
+  return out;
+}
+
+/** Membership ids (`<groupId>:<memberId>`) of one group, as `/groups/{id}/members` lists them. */
+async function membersOf(t: SimulatorTenant, groupId: string): Promise<string[]> {
+  const members = await graphList(t, `groups/${groupId}/members?$select=id&$top=999`);
+  return members.map((m) => `${groupId}:${String(m.id)}`).sort();
+}
+
+/** What a complete poll of the tenant must publish per resource, from the simulator's own numbers. */
 async function stats(t: SimulatorTenant): Promise<Record<string, number>> {
   const s = await sim.control.request<Stats>("GET", `/_sim/tenants/${t.tenantId}/stats`);
+  const count = async (path: string) => (await graphList(t, path)).length;
+  const groups = await graphList(t, "groups?$select=id&$top=999");
+  let memberships = 0;
+  for (const g of groups) memberships += (await membersOf(t, String(g.id))).length;
   return {
     organization: 1,
     domains: s.domains.total,
+    subscribedSkus: await count("subscribedSkus"),
     users: s.users.total,
     groups: s.groups.total,
+    groupMembers: memberships,
     applications: s.applications.total,
     servicePrincipals: s.servicePrincipals.total,
     oauth2PermissionGrants: s.oauth2PermissionGrants.total,
+    directoryRoles: s.directoryRoles.total,
+    roleDefinitions: await count("roleManagement/directory/roleDefinitions"),
+    roleAssignments: s.roleAssignments.active,
+    roleEligibilityScheduleInstances: s.roleAssignments.eligible,
+    administrativeUnits: s.administrativeUnits,
+    contacts: s.orgContacts,
+    devices: s.devices.total,
+    conditionalAccessPolicies: await count("identity/conditionalAccess/policies"),
+    namedLocations: await count("identity/conditionalAccess/namedLocations"),
+    authorizationPolicy: 1,
+    identitySecurityDefaultsEnforcementPolicy: 1,
+    adminConsentRequestPolicy: 1,
+    groupSettings: await count("groupSettings"),
+    identityProviders: await count("identity/identityProviders"),
   };
 }
 
@@ -161,7 +211,13 @@ describe("poller", { timeout: 300_000 }, () => {
     nats = await startNats();
     sim = await startSimulator({
       seed: 11,
-      tenants: [{ users: 150, groups: 30, applications: 12 }, { users: 20 }, { users: 60 }, { users: 90 }],
+      tenants: [
+        { users: 150, groups: 30, applications: 12 },
+        { users: 20 },
+        { users: 60 },
+        { users: 90 },
+        { users: 10, licences: { p1: false, p2: false } },
+      ],
     });
     const common = {
       NATS_URL: nats.url,
@@ -213,15 +269,10 @@ describe("poller", { timeout: 300_000 }, () => {
       const started = await pollStartedFor(integration.id, 1);
       assert.equal(started.reason, "integration_created");
       assert.equal(started.tenantId, t.tenantId);
-      assert.deepEqual(started.resources, [
-        "organization",
-        "domains",
-        "users",
-        "groups",
-        "applications",
-        "servicePrincipals",
-        "oauth2PermissionGrants",
-      ]);
+      assert.deepEqual(
+        started.resources,
+        catalog.map((r) => r.name),
+      );
       const again = await bus.request(PollStart, {
         workspaceId: "default",
         integrationId: integration.id,
@@ -235,6 +286,7 @@ describe("poller", { timeout: 300_000 }, () => {
       assert.equal(completed.error, null);
 
       const expected = await stats(t);
+      assert.deepEqual(Object.keys(expected).sort(), catalog.map((r) => r.name).sort());
       for (const [resource, count] of Object.entries(expected)) {
         const d = done.get(resource);
         assert.ok(d, `no ResourceCollected for ${resource}`);
@@ -267,8 +319,28 @@ describe("poller", { timeout: 300_000 }, () => {
       );
       for (const m of mineSeen) assert.ok(m.bytes < MAX_MESSAGE_BYTES, `${m.subject} is ${m.bytes} bytes`);
 
+      // Memberships are exactly what /groups/{id}/members lists, group by group.
+      const groupIds = [...idsOf(pages, "groups")].slice(0, 4);
+      for (const g of groupIds) {
+        const published = [...idsOf(pages, "groupMembers")].filter((id) => id.startsWith(`${g}:`)).sort();
+        assert.deepEqual(published, await membersOf(t, g), `members of ${g}`);
+      }
+      const membership = pages.find((p) => p.resource === "groupMembers" && p.objects.length > 0)?.objects[0];
+      assert.ok(membership);
+      assert.equal(membership.id, `${membership.groupId}:${membership.memberId}`);
+      assert.match(String(membership.memberType), /^#microsoft\.graph\./);
+      for (const group of pages.filter((p) => p.resource === "groups").flatMap((p) => p.objects))
+        assert.ok(!("members@delta" in group), "groups carry no membership annotations");
+      const consent = pages.find((p) => p.resource === "adminConsentRequestPolicy")?.objects[0];
+      assert.equal(consent?.id, "adminConsentRequestPolicy");
+
       assert.deepEqual(await deltaKeys(integration.id), [
+        "administrativeUnits",
         "applications",
+        "contacts",
+        "devices",
+        "directoryRoles",
+        "groupMembers",
         "groups",
         "oauth2PermissionGrants",
         "servicePrincipals",
@@ -286,6 +358,20 @@ describe("poller", { timeout: 300_000 }, () => {
       const someUsers = [...idsOf(previous.pages, "users")];
       const someGroup = [...idsOf(previous.pages, "groups")][0];
       assert.ok(someUsers.length > 3 && someGroup);
+      // A membership of another group, removed; and a user added to that group.
+      const memberships = [...idsOf(previous.pages, "groupMembers")];
+      const dropped = memberships.find(
+        (m) =>
+          !m.startsWith(`${someGroup}:`) &&
+          !m.endsWith(`:${someUsers[2]}`) &&
+          someUsers.includes(m.split(":")[1]!),
+      );
+      assert.ok(dropped);
+      const [droppedGroup, droppedMember] = dropped.split(":") as [string, string];
+      const joiner = someUsers.find(
+        (u) => u !== someUsers[2] && u !== someGroup && !memberships.includes(`${droppedGroup}:${u}`),
+      );
+      assert.ok(joiner);
 
       const base = `/_sim/tenants/${t.tenantId}/objects`;
       const created = await sim.control.request<{ id: string }>("POST", base, {
@@ -295,6 +381,8 @@ describe("poller", { timeout: 300_000 }, () => {
       await sim.control.request("PATCH", `${base}/${someUsers[1]}`, { jobTitle: "Chief Delta Officer" });
       await sim.control.request("DELETE", `${base}/${someUsers[2]}?permanent=true`);
       await sim.control.request("DELETE", `${base}/${someGroup}`);
+      await sim.control.request("DELETE", `${base}/${droppedGroup}/members/${droppedMember}`);
+      await sim.control.request("POST", `${base}/${droppedGroup}/members`, { memberId: joiner });
 
       const { pollId, alreadyRunning } = await bus.request(PollStart, {
         workspaceId: "default",
@@ -319,7 +407,22 @@ describe("poller", { timeout: 300_000 }, () => {
         pages.filter((p) => p.resource === "groups").flatMap((p) => p.removed),
         [{ id: someGroup, reason: "changed" }],
       );
-      for (const r of ["applications", "servicePrincipals", "oauth2PermissionGrants"]) {
+      const groupMembers = done.get("groupMembers")!;
+      assert.equal(groupMembers.mode, "delta");
+      assert.equal(groupMembers.outcome, "complete");
+      const memberPages = pages.filter((p) => p.resource === "groupMembers");
+      assert.ok(
+        memberPages.flatMap((p) => p.removed).some((r) => r.id === dropped),
+        "the removed membership arrives as a removal",
+      );
+      assert.ok(memberPages.flatMap((p) => p.objects).some((o) => o.id === `${droppedGroup}:${joiner}`));
+      for (const r of [
+        "applications",
+        "servicePrincipals",
+        "oauth2PermissionGrants",
+        "devices",
+        "contacts",
+      ]) {
         assert.equal(done.get(r)?.mode, "delta");
         assert.equal(done.get(r)?.objectCount, 0, r);
       }
@@ -331,7 +434,7 @@ describe("poller", { timeout: 300_000 }, () => {
   it("records a resource without permission as not collected, and the poll still succeeds", () =>
     withServiceLogs(async () => {
       const t = tenant(T.perm);
-      for (const permission of ["Domain.Read.All", "Directory.Read.All"]) {
+      for (const permission of ["Domain.Read.All", "Directory.Read.All", "Policy.Read.All"]) {
         await sim.control.setPermission(t.tenantId, { kind: "application", permission, granted: false });
       }
       const integration = await createIntegration(t, "Perm");
@@ -343,7 +446,12 @@ describe("poller", { timeout: 300_000 }, () => {
       assert.match(domains.reason ?? "", /Permission not granted.*Domain\.Read\.All/);
       assert.equal(done.get("oauth2PermissionGrants")?.outcome, "not_collected");
       assert.equal(done.get("users")?.outcome, "complete");
-      assert.equal(done.get("users")?.objectCount, (await stats(t)).users);
+      const simStats = await sim.control.request<Stats>("GET", `/_sim/tenants/${t.tenantId}/stats`);
+      assert.equal(done.get("users")?.objectCount, simStats.users.total);
+      for (const r of ["authorizationPolicy", "adminConsentRequestPolicy", "conditionalAccessPolicies"]) {
+        assert.equal(done.get(r)?.outcome, "not_collected", r);
+        assert.match(done.get(r)?.reason ?? "", /Permission not granted.*Policy\.Read\.All/, r);
+      }
       assert.deepEqual(
         completed.resources.find((r) => r.resource === "domains"),
         {
@@ -356,6 +464,27 @@ describe("poller", { timeout: 300_000 }, () => {
       );
     }));
 
+  it("records licence-gated resources of a tenant without P1/P2 as not collected", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.unlicensed);
+      const integration = await createIntegration(t, "Unlicensed");
+      const { completed, done } = await completedPoll((await pollStartedFor(integration.id, 1)).pollId);
+      assert.equal(completed.outcome, "succeeded", JSON.stringify(completed));
+      const gated = {
+        conditionalAccessPolicies: "P1",
+        namedLocations: "P1",
+        roleEligibilityScheduleInstances: "P2",
+      };
+      for (const [r, licence] of Object.entries(gated)) {
+        const d = done.get(r);
+        assert.equal(d?.outcome, "not_collected", r);
+        assert.match(d?.reason ?? "", new RegExp(`licence does not include it \\(Entra ID ${licence}\\)`), r);
+      }
+      const others = completed.resources.filter((r) => !(r.resource in gated));
+      assert.equal(others.length, catalog.length - 3);
+      for (const r of others) assert.equal(r.outcome, "complete", `${r.resource}: ${r.reason}`);
+    }));
+
   it("completes under throttling with fractional and with missing Retry-After", () =>
     withServiceLogs(async () => {
       const t = tenant(T.throttle);
@@ -366,11 +495,12 @@ describe("poller", { timeout: 300_000 }, () => {
           windowSeconds: 1,
           budget: 4,
         });
+      // Counted before throttling: the counting requests share the app's budget.
+      const expected = await stats(t);
       await throttle("fraction");
       const integration = await createIntegration(t, "Throttled");
       const first = await completedPoll((await pollStartedFor(integration.id, 1)).pollId);
       assert.equal(first.completed.outcome, "succeeded", JSON.stringify(first.completed));
-      const expected = await stats(t);
       for (const [r, n] of Object.entries(expected)) assert.equal(first.done.get(r)?.objectCount, n, r);
       const honoured = pollerLogLines(integration.id, "Graph throttled; waiting");
       assert.ok(
@@ -453,6 +583,6 @@ describe("poller", { timeout: 300_000 }, () => {
       assert.notEqual(completed.outcome, "succeeded");
       assert.equal(completed.error, "The poll was cancelled");
       assert.deepEqual([...done.keys()].sort(), completed.resources.map((r) => r.resource).sort());
-      assert.equal(done.size, 7);
+      assert.equal(done.size, catalog.length);
     }));
 });

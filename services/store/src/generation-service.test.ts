@@ -308,10 +308,13 @@ describe("generations", () => {
     const failures: unknown[] = [];
     // Readers: follow the latest manifest (as the query service does on GenerationCommitted), hold a
     // lease on it while reading, and check each table answers exactly the manifest's row counts.
-    const readerLoop = async () => {
+    // Each reader holds its own lease; the workspace's oldest lease is the oldest any reader holds.
+    const holding = new Map<number, number>();
+    const readerLoop = async (reader: number) => {
       while (!stop) {
         const g: Generation = current as Generation;
-        leased.set(ref.workspaceId, g.generationId);
+        holding.set(reader, g.generationId);
+        leased.set(ref.workspaceId, Math.min(...holding.values()));
         try {
           const r = await openGeneration(g.manifestPath);
           try {
@@ -330,7 +333,7 @@ describe("generations", () => {
         }
       }
     };
-    const readers = [readerLoop(), readerLoop()];
+    const readers = [readerLoop(0), readerLoop(1)];
     for (let i = 1; i <= 6; i++) {
       await completedPoll(
         ref,

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { domains, groups, organization, type ResourceDef, users } from "@tenantlens/graph";
+import {
+  domains,
+  groupMembers,
+  groups,
+  namedLocations,
+  organization,
+  type ResourceDef,
+  users,
+} from "@tenantlens/graph";
+import { splitDerived } from "./derived.js";
 import { classifyGraphFailure } from "./graph-errors.js";
 import { pollOutcome, resourceOutcomeAfterFailure } from "./outcome.js";
 import { planRead, selectOf } from "./request.js";
@@ -128,5 +137,42 @@ describe("pollOutcome", () => {
   it("calls a failure after published pages partial", () => {
     assert.equal(resourceOutcomeAfterFailure(0), "failed");
     assert.equal(resourceOutcomeAfterFailure(2), "partial");
+  });
+});
+
+describe("derived resources", () => {
+  it("adds the relation to the parent's $select and never plans the derived resource itself", () => {
+    assert.ok(selectOf(groups).split(",").includes("members"));
+    assert.throws(() =>
+      planRead(groupMembers, { graphEndpoint: endpoint, deltaLink: null, full: false, pageSize: null }),
+    );
+  });
+
+  it("turns members@delta into membership rows and removals, and strips it from the group", () => {
+    const g = {
+      id: "g1",
+      displayName: "G",
+      "members@delta": [
+        { "@odata.type": "#microsoft.graph.user", id: "u1" },
+        { "@odata.type": "#microsoft.graph.group", id: "g2", "@removed": { reason: "deleted" } },
+        { id: "" },
+      ],
+    };
+    const { parents, pages } = splitDerived([g, { id: "g3" }], [groupMembers]);
+    assert.deepEqual(parents, [{ id: "g1", displayName: "G" }, { id: "g3" }]);
+    assert.deepEqual(pages[0]?.objects, [
+      { id: "g1:u1", groupId: "g1", memberId: "u1", memberType: "#microsoft.graph.user" },
+    ]);
+    assert.deepEqual(pages[0]?.removed, [{ id: "g1:g2", reason: "deleted" }]);
+  });
+
+  it("reads polymorphic collections without $select", () => {
+    const plan = planRead(namedLocations, {
+      graphEndpoint: endpoint,
+      deltaLink: null,
+      full: false,
+      pageSize: 25,
+    });
+    assert.equal(plan.url, `${endpoint}/v1.0/identity/conditionalAccess/namedLocations`);
   });
 });

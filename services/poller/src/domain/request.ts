@@ -1,4 +1,4 @@
-import type { ResourceDef } from "@tenantlens/graph";
+import { derivedOf, type ResourceDef } from "@tenantlens/graph";
 
 export interface ReadPlan {
   /** Absolute URL of the first request. */
@@ -20,8 +20,10 @@ export interface PlanOptions {
   pageSize: number | null;
 }
 
+/** The column properties, plus the navigation properties that carry derived resources (e.g. members). */
 export function selectOf(resource: ResourceDef): string {
-  return resource.columns.flatMap((c) => (c.property ? [c.property] : [])).join(",");
+  const props = resource.columns.flatMap((c) => (c.property ? [c.property] : []));
+  return [...props, ...derivedOf(resource).map((d) => d.derived?.relation ?? "")].join(",");
 }
 
 /**
@@ -29,17 +31,24 @@ export function selectOf(resource: ResourceDef): string {
  * full read); plain lists use `$top`; singletons are one GET.
  */
 export function planRead(resource: ResourceDef, opts: PlanOptions): ReadPlan {
+  if (resource.derived)
+    throw new Error(`${resource.name} is read inside ${resource.derived.from}, not on its own`);
   const base = `${opts.graphEndpoint.replace(/\/+$/, "")}/${resource.version}${resource.path}`;
-  const select = `$select=${selectOf(resource)}`;
+  const select = resource.select ? `$select=${selectOf(resource)}` : "";
   if (resource.delta) {
     const headers: Record<string, string> = {};
     if (opts.pageSize) headers.Prefer = `odata.maxpagesize=${opts.pageSize}`;
     if (opts.deltaLink && !opts.full)
       return { url: opts.deltaLink, mode: "delta", headers, expectsDeltaLink: true };
-    return { url: `${base}/delta?${select}`, mode: "full", headers, expectsDeltaLink: true };
+    return { url: withQuery(`${base}/delta`, [select]), mode: "full", headers, expectsDeltaLink: true };
   }
   // Resources without a catalog page size do not take $top (e.g. /domains), so the override skips them.
   const top = resource.singleton || resource.pageSize === null ? null : (opts.pageSize ?? resource.pageSize);
-  const query = top ? `${select}&$top=${top}` : select;
-  return { url: `${base}?${query}`, mode: "full", headers: {}, expectsDeltaLink: false };
+  const url = withQuery(base, [select, top ? `$top=${top}` : ""]);
+  return { url, mode: "full", headers: {}, expectsDeltaLink: false };
+}
+
+function withQuery(base: string, parts: string[]): string {
+  const query = parts.filter((p) => p !== "").join("&");
+  return query ? `${base}?${query}` : base;
 }
