@@ -148,9 +148,9 @@ describe("point-in-time reads (as of)", () => {
     const doc = await readFile(path.join(repoRoot, "docs", "warehouse.md"), "utf8");
     const blocks = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)]
       .map((m) => m[1] as string)
-      // Not yet collected (group membership) and the macro definition itself (shown abbreviated).
-      .filter((b) => !b.includes("azuread_group_member") && !b.includes("CREATE OR REPLACE MACRO"));
-    assert.equal(blocks.length, 3);
+      // The macro definition itself is shown abbreviated.
+      .filter((b) => !b.includes("CREATE OR REPLACE MACRO"));
+    assert.equal(blocks.length, 4);
     const g = await getGeneration(wh.db.read(), ref.workspaceId);
     assert.ok(g);
     const r = await openGeneration(g.manifestPath);
