@@ -10,5 +10,6 @@ export {
   startService,
   withServiceLogs,
 } from "./service.js";
+export { connectTestBus, type GraphTarget, graphEnv, stopStack, type TestBusOptions } from "./stack.js";
 export { tempDir, tempDuckDbPath } from "./temp.js";
 export { type WaitOptions, waitFor } from "./wait.js";

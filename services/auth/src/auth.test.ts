@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { type Bus, connectBus } from "@tenantlens/bus";
+import type { Bus } from "@tenantlens/bus";
 import {
   AppError,
   type EventPayload,
@@ -15,19 +15,21 @@ import {
   TokenGet,
 } from "@tenantlens/contracts";
 import { type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
-import { createLogger } from "@tenantlens/telemetry";
 import {
+  connectTestBus,
+  graphEnv,
   type NatsServer,
   type ServiceProcess,
   startNats,
   startService,
-  stopAll,
+  stopStack,
   tempDir,
   waitFor,
   withServiceLogs,
 } from "@tenantlens/testkit";
 import { INTEGRATIONS_BUCKET } from "./adapters/integration-store.js";
 import { keyFilePath } from "./adapters/master-key.js";
+import { rejects } from "./testing/rejects.js";
 
 /**
  * auth as its own process (msal needs NODE_EXTRA_CA_CERTS at start) against a real nats-server and
@@ -52,9 +54,7 @@ function authEnv(): Record<string, string> {
   return {
     NATS_URL: nats.url,
     TENANTLENS_DATA_DIR: dataDir,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    GRAPH_ENDPOINT: sim.graphEndpoint,
-    NODE_EXTRA_CA_CERTS: sim.caCertPath,
+    ...graphEnv(sim),
     LOG_LEVEL: "debug",
   };
 }
@@ -70,18 +70,6 @@ async function create(workspaceId: string, t: SimulatorTenant, secret = t.client
     },
     { timeoutMs: 30_000 },
   );
-}
-
-async function rejects(p: Promise<unknown>, code: string, message?: RegExp): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 function eventsFor(id: string) {
@@ -100,22 +88,13 @@ describe("auth service", { timeout: 180_000 }, () => {
     });
     dataDir = tempDir("tl-auth");
     auth = await startService("auth", authEnv());
-    bus = await connectBus({
-      url: nats.url,
-      service: "gateway",
-      logger: createLogger("auth-test", {}, { level: "warn" }),
-    });
+    bus = await connectTestBus(nats, { service: "gateway", label: "auth-test", level: "warn" });
     bus.subscribe(IntegrationChanged, async (p) => {
       events.push(p);
     });
   });
 
-  after(async () => {
-    await bus?.drain();
-    await stopAll();
-    await sim?.stop();
-    await nats?.stop();
-  });
+  after(() => stopStack(bus, sim, nats));
 
   it("creates an app integration with the right secret as active and hands out tokens", () =>
     withServiceLogs(async () => {

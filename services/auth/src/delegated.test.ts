@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { type Bus, connectBus } from "@tenantlens/bus";
+import type { Bus } from "@tenantlens/bus";
 import {
   AppError,
   ConsentComplete,
@@ -15,13 +15,14 @@ import {
   TokenGet,
 } from "@tenantlens/contracts";
 import { caFetch, type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
-import { createLogger } from "@tenantlens/telemetry";
 import {
+  connectTestBus,
+  graphEnv,
   type NatsServer,
   type ServiceProcess,
   startNats,
   startService,
-  stopAll,
+  stopStack,
   tempDir,
   waitFor,
   withServiceLogs,
@@ -29,6 +30,7 @@ import {
 import { CONSENT_BUCKET } from "./adapters/consent-store.js";
 import { TOKEN_CACHE_BUCKET } from "./adapters/token-cache-store.js";
 import { answerConsent, callbackParams, type Decision } from "./testing/consent-browser.js";
+import { rejects } from "./testing/rejects.js";
 
 /**
  * Delegated mode through the real auth process, nats-server and the simulator's identity platform:
@@ -55,27 +57,13 @@ function authEnv(): Record<string, string> {
   return {
     NATS_URL: nats.url,
     TENANTLENS_DATA_DIR: dataDir,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    GRAPH_ENDPOINT: sim.graphEndpoint,
-    NODE_EXTRA_CA_CERTS: sim.caCertPath,
+    ...graphEnv(sim),
     PUBLIC_URL,
     // The simulator's seeded "Tenantlens" app plays the product's multi-tenant app registration.
     TENANTLENS_CLIENT_ID: home().clientId,
     TENANTLENS_CLIENT_SECRET: home().clientSecret,
     LOG_LEVEL: "debug",
   };
-}
-
-async function rejects(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 async function createDelegated(name: string, tenantId?: string) {
@@ -132,22 +120,13 @@ describe("auth: delegated integrations", { timeout: 180_000 }, () => {
     simFetch = caFetch(readFileSync(sim.caCertPath, "utf8"));
     dataDir = tempDir("tl-auth-delegated");
     auth = await startService("auth", authEnv());
-    bus = await connectBus({
-      url: nats.url,
-      service: "gateway",
-      logger: createLogger("delegated-test", {}, { level: "warn" }),
-    });
+    bus = await connectTestBus(nats, { service: "gateway", label: "delegated-test", level: "warn" });
     bus.subscribe(IntegrationChanged, async (p) => {
       events.push(p);
     });
   });
 
-  after(async () => {
-    await bus?.drain();
-    await stopAll();
-    await sim?.stop();
-    await nats?.stop();
-  });
+  after(() => stopStack(bus, sim, nats));
 
   it("creates a pending integration with a PKCE consent URL whose secrets stay in auth, sealed", () =>
     withServiceLogs(async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { ConsumerMessages } from "@nats-io/jetstream";
-import { type Bus, connectBus } from "@tenantlens/bus";
+import type { Bus } from "@tenantlens/bus";
 import {
   type EventPayload,
   type Integration,
@@ -15,13 +15,14 @@ import {
 } from "@tenantlens/contracts";
 import { caFetch, type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
 import { catalog } from "@tenantlens/graph";
-import { createLogger } from "@tenantlens/telemetry";
 import {
+  connectTestBus,
+  graphEnv,
   type NatsServer,
   type ServiceProcess,
   startNats,
   startService,
-  stopAll,
+  stopStack,
   tempDir,
   waitFor,
   withServiceLogs,
@@ -219,16 +220,8 @@ describe("poller", { timeout: 300_000 }, () => {
         { users: 10, licences: { p1: false, p2: false } },
       ],
     });
-    const common = {
-      NATS_URL: nats.url,
-      GRAPH_ENDPOINT: sim.graphEndpoint,
-      NODE_EXTRA_CA_CERTS: sim.caCertPath,
-    };
-    await startService("auth", {
-      ...common,
-      TENANTLENS_DATA_DIR: tempDir("tl-poller-auth"),
-      AZURE_AUTHORITY_HOST: sim.authorityHost,
-    });
+    const common = { NATS_URL: nats.url, ...graphEnv(sim) };
+    await startService("auth", { ...common, TENANTLENS_DATA_DIR: tempDir("tl-poller-auth") });
     poller = await startService("poller", {
       ...common,
       POLL_INTERVAL_SECONDS: "0",
@@ -238,11 +231,7 @@ describe("poller", { timeout: 300_000 }, () => {
       GRAPH_BACKOFF_BASE_MS: "100",
       LOG_LEVEL: "debug",
     });
-    bus = await connectBus({
-      url: nats.url,
-      service: "gateway",
-      logger: createLogger("poller-test", {}, { level: "warn" }),
-    });
+    bus = await connectTestBus(nats, { service: "gateway", label: "poller-test", level: "warn" });
     const consumer = await bus.js.consumers.get("TL_COLLECT");
     reader = await consumer.consume();
     void (async () => {
@@ -254,10 +243,7 @@ describe("poller", { timeout: 300_000 }, () => {
 
   after(async () => {
     await reader?.close();
-    await bus?.drain();
-    await stopAll();
-    await sim?.stop();
-    await nats?.stop();
+    await stopStack(bus, sim, nats);
   });
 
   it("reads a small tenant completely, one poll at a time, in messages under the size limit", () =>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Bus, connectBus } from "@tenantlens/bus";
+import type { Bus } from "@tenantlens/bus";
 import {
   type Generation,
   GenerationCommitted,
@@ -14,13 +14,13 @@ import {
   ResourceCollected,
   TableCounts,
 } from "@tenantlens/contracts";
-import { createLogger } from "@tenantlens/telemetry";
 import {
+  connectTestBus,
   type NatsServer,
   type ServiceProcess,
   startNats,
   startService,
-  stopAll,
+  stopStack,
   tempDir,
   waitFor,
 } from "@tenantlens/testkit";
@@ -54,19 +54,12 @@ describe("store service (process)", () => {
       GENERATION_DEBOUNCE_MS: "200",
       GENERATION_GRACE_MS: "0",
     });
-    bus = await connectBus({
-      url: nats.url,
-      service: "poller",
-      logger: createLogger("test", {}, { level: "silent" }),
-    });
+    bus = await connectTestBus(nats, { service: "poller", label: "test" });
     bus.subscribe(GenerationCommitted, async (g) => {
       committed.push(g);
     });
   });
-  after(async () => {
-    await bus?.drain();
-    await stopAll();
-  });
+  after(() => stopStack(bus));
 
   async function publishPoll(
     ref: Ref,

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Integration } from "@tenantlens/contracts";
 import { catalog } from "@tenantlens/graph";
@@ -12,23 +11,18 @@ import {
   page,
   pollCompleted,
   pollStarted,
-  tempDir,
   userObject,
 } from "./testing/fixtures.js";
-import { Warehouse } from "./warehouse.js";
+import { openTempWarehouse } from "./testing/temp-warehouse.js";
+import type { Warehouse } from "./warehouse.js";
 
 describe("system tables and reads", () => {
   let wh: Warehouse;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
   before(async () => {
-    const t = await tempDir();
-    cleanup = t.cleanup;
-    wh = await Warehouse.open({ file: path.join(t.dir, "w.duckdb"), catalog });
+    ({ wh, close } = await openTempWarehouse());
   });
-  after(async () => {
-    await wh.close();
-    await cleanup();
-  });
+  after(() => close());
 
   const integration = (ref: ReturnType<typeof newRef>, o: Partial<Integration> = {}): Integration => ({
     id: ref.integrationId,

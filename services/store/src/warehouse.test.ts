@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { catalog } from "@tenantlens/graph";
 import {
   msgRef,
   newPollId,
@@ -11,24 +9,19 @@ import {
   pollStarted,
   type Ref,
   resourceCollected,
-  tempDir,
   userObject,
 } from "./testing/fixtures.js";
-import { Warehouse } from "./warehouse.js";
+import { openTempWarehouse } from "./testing/temp-warehouse.js";
+import type { Warehouse } from "./warehouse.js";
 
 describe("warehouse ingest and change detection", () => {
   let wh: Warehouse;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
 
   before(async () => {
-    const t = await tempDir();
-    cleanup = t.cleanup;
-    wh = await Warehouse.open({ file: path.join(t.dir, "warehouse.duckdb"), catalog });
+    ({ wh, close } = await openTempWarehouse("warehouse.duckdb"));
   });
-  after(async () => {
-    await wh.close();
-    await cleanup();
-  });
+  after(() => close());
 
   const rows = (sql: string, params?: Record<string, string>) => wh.db.read().all(sql, params);
   const changes = (ref: Ref) =>

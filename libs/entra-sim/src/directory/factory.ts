@@ -1,3 +1,4 @@
+import { emptyAppApi, emptyInfoUrls, unverifiedPublisher } from "./generate/apps.js";
 import type { GenContext } from "./generate/context.js";
 import type { JsonObject, Kind } from "./kinds.js";
 import { type ObjectStore, StoreError } from "./store.js";
@@ -115,20 +116,8 @@ export function newObject(store: ObjectStore, ctx: GenContext, kind: Kind, props
         displayName: name ?? `New App ${n}`,
         publisherDomain: ctx.primaryDomain,
         signInAudience: "AzureADMyOrg",
-        api: {
-          acceptMappedClaims: null,
-          knownClientApplications: [],
-          oauth2PermissionScopes: [],
-          preAuthorizedApplications: [],
-          requestedAccessTokenVersion: 2,
-        },
-        info: {
-          logoUrl: null,
-          marketingUrl: null,
-          privacyStatementUrl: null,
-          supportUrl: null,
-          termsOfServiceUrl: null,
-        },
+        api: emptyAppApi(),
+        info: emptyInfoUrls(),
         publicClient: { redirectUris: [] },
         spa: { redirectUris: [] },
         web: {
@@ -138,7 +127,7 @@ export function newObject(store: ObjectStore, ctx: GenContext, kind: Kind, props
           redirectUris: [],
           redirectUriSettings: [],
         },
-        verifiedPublisher: { addedDateTime: null, displayName: null, verifiedPublisherId: null },
+        verifiedPublisher: unverifiedPublisher(),
       };
       break;
     case "servicePrincipal":
@@ -152,7 +141,7 @@ export function newObject(store: ObjectStore, ctx: GenContext, kind: Kind, props
         servicePrincipalType: "Application",
         signInAudience: "AzureADMyOrg",
         tags: ["WindowsAzureActiveDirectoryIntegratedApp"],
-        verifiedPublisher: { addedDateTime: null, displayName: null, verifiedPublisherId: null },
+        verifiedPublisher: unverifiedPublisher(),
       };
       defaults.servicePrincipalNames = [defaults.appId];
       break;

@@ -1,4 +1,4 @@
-import { type ChangeEntry, ChangeLog, type ChangeType } from "./changelog.js";
+import { type ChangeEntry, ChangeLog } from "./changelog.js";
 import { applicationAt, grantAt, servicePrincipalAt } from "./generate/apps.js";
 import type { GenContext } from "./generate/context.js";
 import { administrativeUnitAt, contactAt, deviceAt } from "./generate/devices-contacts.js";
@@ -467,18 +467,7 @@ export class ObjectStore {
     }
   }
 
-  private record(
-    e: {
-      kind: Kind;
-      id: string;
-      type: ChangeType;
-      props?: string[];
-      memberId?: string;
-      memberKind?: Kind;
-      cascade?: true;
-    },
-    obj: StoredObject | undefined,
-  ): void {
+  private record(e: Omit<ChangeEntry, "seq" | "at">, obj: StoredObject | undefined): void {
     const entry = this.log.append(e);
     for (const fn of this.listeners) fn(entry, obj);
   }

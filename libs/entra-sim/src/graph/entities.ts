@@ -21,6 +21,7 @@ const STR: readonly FilterCap[] = ["eq", "ne", "in", "startswith", "endswith"];
 const RANGE: readonly FilterCap[] = ["eq", "ne", "range"];
 const ANY: readonly FilterCap[] = ["any"];
 
+/** Properties /v1.0/users returns when no $select is given (Graph's default set). */
 const USER_DEFAULT_V1 = [
   "businessPhones",
   "displayName",

@@ -2,7 +2,7 @@ import type { IdentityPort, SimApp, SimAppChange, TenantIdentity, TokenCheck } f
 import { GrantStore } from "./grant-store.js";
 import { GRAPH_APP_ID, GRAPH_RESOURCE } from "./permissions.js";
 import { IdentityState } from "./state.js";
-import { type MintedToken, type SigningKey, TokenService } from "./tokens.js";
+import { type AccessTokenInput, type MintedToken, type SigningKey, TokenService } from "./tokens.js";
 
 export interface IdentityUrls {
   /** e.g. https://localhost:8443 (no trailing slash). */
@@ -68,13 +68,8 @@ export class Identity implements IdentityPort {
     opts: { roles?: string[]; lifetimeSeconds?: number; audience?: string } = {},
   ): Promise<MintedToken> {
     return this.tokens.mintAccessToken({
-      tenantId: tenant.tenantId,
-      issuer: this.issuer(tenant.tenantId),
-      audience: opts.audience ?? GRAPH_RESOURCE,
-      appId: app.clientId,
-      appDisplayName: app.displayName,
+      ...this.tokenBase(tenant, app, opts),
       roles: opts.roles ?? (app.consentRevoked ? [] : app.applicationPermissions),
-      lifetimeSeconds: opts.lifetimeSeconds ?? this.state.accessTokenLifetimeSeconds,
     });
   }
 
@@ -85,15 +80,26 @@ export class Identity implements IdentityPort {
     opts: { scopes?: string[]; lifetimeSeconds?: number; audience?: string } = {},
   ): Promise<MintedToken> {
     return this.tokens.mintAccessToken({
+      ...this.tokenBase(tenant, app, opts),
+      scopes: opts.scopes ?? app.delegatedScopes,
+      user: tenant.adminUser,
+    });
+  }
+
+  /** What app-only and delegated tokens share: who issued them, for whom, to which app, how long. */
+  private tokenBase(
+    tenant: TenantIdentity,
+    app: SimApp,
+    opts: { lifetimeSeconds?: number; audience?: string },
+  ): AccessTokenInput {
+    return {
       tenantId: tenant.tenantId,
       issuer: this.issuer(tenant.tenantId),
       audience: opts.audience ?? GRAPH_RESOURCE,
       appId: app.clientId,
       appDisplayName: app.displayName,
-      scopes: opts.scopes ?? app.delegatedScopes,
-      user: tenant.adminUser,
       lifetimeSeconds: opts.lifetimeSeconds ?? this.state.accessTokenLifetimeSeconds,
-    });
+    };
   }
 }
 

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { type Bus, connectBus } from "@tenantlens/bus";
+import type { Bus } from "@tenantlens/bus";
 import { type EventPayload, IntegrationChanged } from "@tenantlens/contracts";
 import { caFetch, type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
-import { createLogger } from "@tenantlens/telemetry";
-import { cleanup, waitFor, withServiceLogs } from "@tenantlens/testkit";
+import { cleanup, connectTestBus, waitFor, withServiceLogs } from "@tenantlens/testkit";
 import { api, queryCounts, type System, startSystem } from "./system.js";
 
 /**
@@ -125,11 +124,7 @@ describe("end to end: fixing credentials and delegated consent", { timeout: 300_
         TENANTLENS_CLIENT_SECRET: home().clientSecret,
       }),
     );
-    bus = await connectBus({
-      url: sys.nats.url,
-      service: "gateway",
-      logger: createLogger("e2e-credentials", {}, { level: "silent" }),
-    });
+    bus = await connectTestBus(sys.nats, { service: "gateway", label: "e2e-credentials" });
     bus.subscribe(IntegrationChanged, async (p) => {
       events.push(p);
     });

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Bus, connectBus } from "@tenantlens/bus";
+import type { Bus } from "@tenantlens/bus";
 import { startSimulator } from "@tenantlens/entra-sim";
-import { createLogger } from "@tenantlens/telemetry";
-import { cleanup, waitFor, withServiceLogs } from "@tenantlens/testkit";
+import { cleanup, connectTestBus, waitFor, withServiceLogs } from "@tenantlens/testkit";
 import { api, queryCounts, type System, startSystem } from "./system.js";
 
 /**
@@ -57,11 +56,7 @@ describe("end to end: Graph → poller → JetStream → store → SQL", { timeo
     sim = await startSimulator({ seed: 3, tenants: [{ users: USERS }] });
     // No schedule (only on-create and manual polls) and small pages, so a poll spans many messages.
     sys = await withServiceLogs(() => startSystem(sim, { POLL_INTERVAL_SECONDS: "0", PAGE_SIZE: "100" }));
-    bus = await connectBus({
-      url: sys.nats.url,
-      service: "gateway",
-      logger: createLogger("e2e", {}, { level: "silent" }),
-    });
+    bus = await connectTestBus(sys.nats, { service: "gateway", label: "e2e" });
     const tenant = sim.tenants[0]!;
     stats = await sim.control.request<Stats>("GET", `/_sim/tenants/${tenant.tenantId}/stats`);
   });

@@ -1,5 +1,7 @@
 import {
   freePort,
+  type GraphTarget,
+  graphEnv,
   type NatsServer,
   type ServiceProcess,
   startNats,
@@ -22,13 +24,10 @@ export interface System {
 
 export const SERVICE_ORDER = ["auth", "store", "query", "poller", "gateway"] as const;
 
-export interface Graph {
-  graphEndpoint: string;
-  authorityHost: string;
-  caCertPath: string;
-}
-
-export async function startSystem(graph: Graph, extraEnv: Record<string, string> = {}): Promise<System> {
+export async function startSystem(
+  graph: GraphTarget,
+  extraEnv: Record<string, string> = {},
+): Promise<System> {
   const nats = await startNats();
   const dataDir = tempDir("tl-e2e");
   const port = await freePort();
@@ -37,9 +36,7 @@ export async function startSystem(graph: Graph, extraEnv: Record<string, string>
   const env: Record<string, string> = {
     NATS_URL: nats.url,
     TENANTLENS_DATA_DIR: dataDir,
-    GRAPH_ENDPOINT: graph.graphEndpoint,
-    AZURE_AUTHORITY_HOST: graph.authorityHost,
-    NODE_EXTRA_CA_CERTS: graph.caCertPath,
+    ...graphEnv(graph),
     GATEWAY_PORT: String(port),
     GATEWAY_HOST: "127.0.0.1",
     PUBLIC_URL: baseUrl,

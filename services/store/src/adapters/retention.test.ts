@@ -1,24 +1,18 @@
 import assert from "node:assert/strict";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { catalog } from "@tenantlens/graph";
 import { queryHistoryTable } from "../domain/system-tables.js";
-import { msgRef, newPollId, newRef, page, tempDir, userObject } from "../testing/fixtures.js";
-import { Warehouse } from "../warehouse.js";
+import { msgRef, newPollId, newRef, page, userObject } from "../testing/fixtures.js";
+import { openTempWarehouse } from "../testing/temp-warehouse.js";
+import type { Warehouse } from "../warehouse.js";
 import { pruneHistory } from "./retention.js";
 
 describe("history retention", () => {
   let wh: Warehouse;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
   before(async () => {
-    const t = await tempDir();
-    cleanup = t.cleanup;
-    wh = await Warehouse.open({ file: path.join(t.dir, "w.duckdb"), catalog });
+    ({ wh, close } = await openTempWarehouse());
   });
-  after(async () => {
-    await wh.close();
-    await cleanup();
-  });
+  after(() => close());
 
   it("prunes change rows and query history older than the window, keeps the rest and the current state", async () => {
     const ref = newRef();

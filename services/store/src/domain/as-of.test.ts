@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { catalog } from "@tenantlens/graph";
 import { getGeneration } from "../adapters/reads.js";
 import { pruneHistory } from "../adapters/retention.js";
 import { GenerationService } from "../generation-service.js";
@@ -13,11 +12,11 @@ import {
   page,
   pollCompleted,
   resourceCollected,
-  tempDir,
   userObject,
 } from "../testing/fixtures.js";
 import { openGeneration } from "../testing/generation-reader.js";
-import { Warehouse } from "../warehouse.js";
+import { openTempWarehouse } from "../testing/temp-warehouse.js";
+import type { Warehouse } from "../warehouse.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../../..");
 
@@ -31,7 +30,7 @@ const T4 = "2025-01-15T00:00:00.000Z";
 describe("point-in-time reads (as of)", () => {
   let wh: Warehouse;
   let gens: GenerationService;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
   const ref = newRef();
 
   async function poll(
@@ -55,9 +54,8 @@ describe("point-in-time reads (as of)", () => {
   }
 
   before(async () => {
-    const t = await tempDir();
-    cleanup = t.cleanup;
-    wh = await Warehouse.open({ file: path.join(t.dir, "w.duckdb"), catalog });
+    const t = await openTempWarehouse();
+    ({ wh, close } = t);
     gens = new GenerationService({
       warehouse: wh,
       dataDir: t.dir,
@@ -76,8 +74,7 @@ describe("point-in-time reads (as of)", () => {
   });
   after(async () => {
     await gens.stop();
-    await wh.close();
-    await cleanup();
+    await close();
   });
 
   /** id suffix → display name (and job title), as of `ts`, read like the query service would. */

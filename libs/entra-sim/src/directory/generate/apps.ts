@@ -103,6 +103,32 @@ function keyCredentials(ctx: GenContext, kind: number, i: number, subject: strin
   ];
 }
 
+/** `api` of an app registration that exposes no API of its own (also what a created app starts with). */
+export function emptyAppApi() {
+  return {
+    acceptMappedClaims: null,
+    knownClientApplications: [],
+    oauth2PermissionScopes: [],
+    preAuthorizedApplications: [],
+    requestedAccessTokenVersion: 2,
+  };
+}
+
+/** `info` without marketing, support or terms links (apps and service principals). */
+export function emptyInfoUrls() {
+  return {
+    logoUrl: null,
+    marketingUrl: null,
+    privacyStatementUrl: null,
+    supportUrl: null,
+    termsOfServiceUrl: null,
+  };
+}
+
+export function unverifiedPublisher() {
+  return { addedDateTime: null, displayName: null, verifiedPublisherId: null };
+}
+
 export function applicationAt(ctx: GenContext, a: number): MG.Application {
   const s = ctx.seed;
   const appId = applicationAppId(ctx, a);
@@ -122,13 +148,7 @@ export function applicationAt(ctx: GenContext, a: number): MG.Application {
     id: ctx.ids.encode("application", a),
     deletedDateTime: null,
     addIns: [],
-    api: {
-      acceptMappedClaims: null,
-      knownClientApplications: [],
-      oauth2PermissionScopes: [],
-      preAuthorizedApplications: [],
-      requestedAccessTokenVersion: 2,
-    },
+    api: emptyAppApi(),
     appId,
     applicationTemplateId: null,
     appRoles: [],
@@ -139,13 +159,7 @@ export function applicationAt(ctx: GenContext, a: number): MG.Application {
     displayName: name,
     groupMembershipClaims: unit(s, KA, a, 9) < 0.2 ? "SecurityGroup" : null,
     identifierUris: unit(s, KA, a, 10) < 0.4 ? [`api://${appId}`] : [],
-    info: {
-      logoUrl: null,
-      marketingUrl: null,
-      privacyStatementUrl: null,
-      supportUrl: null,
-      termsOfServiceUrl: null,
-    },
+    info: emptyInfoUrls(),
     isDeviceOnlyAuthSupported: null,
     isFallbackPublicClient: unit(s, KA, a, 11) < 0.1 ? true : null,
     keyCredentials: keyCredentials(ctx, KA, a, `${host}.${ctx.primaryDomain}`),
@@ -170,7 +184,7 @@ export function applicationAt(ctx: GenContext, a: number): MG.Application {
     tags: [],
     tokenEncryptionKeyId: null,
     uniqueName: null,
-    verifiedPublisher: { addedDateTime: null, displayName: null, verifiedPublisherId: null },
+    verifiedPublisher: unverifiedPublisher(),
     web: {
       homePageUrl: `https://${host}.${ctx.primaryDomain}`,
       implicitGrantSettings: { enableAccessTokenIssuance: implicit, enableIdTokenIssuance: implicit },
@@ -187,13 +201,7 @@ const EMPTY_SP_FIELDS = {
   customSecurityAttributes: null,
   description: null,
   disabledByMicrosoftStatus: null,
-  info: {
-    logoUrl: null,
-    marketingUrl: null,
-    privacyStatementUrl: null,
-    supportUrl: null,
-    termsOfServiceUrl: null,
-  },
+  info: emptyInfoUrls(),
   loginUrl: null,
   logoutUrl: null,
   notes: null,

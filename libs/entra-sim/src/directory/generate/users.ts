@@ -151,18 +151,3 @@ export function userAt(ctx: GenContext, u: number): MG.User {
     userType: tr.guest ? "Guest" : "Member",
   };
 }
-
-/** Properties /v1.0/users returns when no $select is given (Graph's default set). */
-export const USER_V1_DEFAULT_SELECT = [
-  "businessPhones",
-  "displayName",
-  "givenName",
-  "jobTitle",
-  "mail",
-  "mobilePhone",
-  "officeLocation",
-  "preferredLanguage",
-  "surname",
-  "userPrincipalName",
-  "id",
-] as const;
