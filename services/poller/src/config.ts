@@ -5,6 +5,8 @@ export const pollerConfigSchema = z.object({
   GRAPH_ENDPOINT: graphEndpoint,
   /** Seconds between scheduled polls of one integration; 0 = no schedule (manual and on-create polls only). */
   POLL_INTERVAL_SECONDS: int({ min: 0, max: 7 * 86_400 }).default(300),
+  /** Hours after which a scheduled poll re-reads everything instead of a delta round; 0 = never. */
+  FULL_RECONCILE_HOURS: int({ min: 0, max: 24 * 365 }).default(24),
   /** Integrations polled at once. */
   POLL_CONCURRENCY: int({ min: 1, max: 64 }).default(2),
   /** Largest message the poller publishes; pages are chunked below it (and below the server's max_payload). */

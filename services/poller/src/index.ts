@@ -29,6 +29,7 @@ const retry = {
 const manager = new PollManager({
   concurrency: config.POLL_CONCURRENCY,
   intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
+  fullReconcileMs: config.FULL_RECONCILE_HOURS * 3_600_000,
   log: logger,
   run: async (job, signal) => {
     const tokens = new TokenProvider(bus, job.integration.id);

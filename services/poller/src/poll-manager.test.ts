@@ -136,4 +136,48 @@ describe("selectResources", () => {
   it("mints poll ids the contracts accept", () => {
     assert.match(newPollId(), PollIdPattern);
   });
+  it("turns a scheduled poll into a full read once the reconcile period has passed", async () => {
+    let clock = 0;
+    const jobs: Array<{ full: boolean; reason: string }> = [];
+    const m = new PollManager({
+      run: async (job) => {
+        jobs.push({ full: job.full, reason: job.reason });
+      },
+      concurrency: 1,
+      intervalMs: 5,
+      fullReconcileMs: 1_000,
+      log,
+      random: () => 0,
+      now: () => clock,
+    });
+    const waitJobs = async (n: number) => {
+      for (let k = 0; k < 2_000 && jobs.length < n; k++) await new Promise((r) => setTimeout(r, 1));
+      assert.ok(jobs.length >= n, `expected ${n} polls, saw ${jobs.length}`);
+    };
+    m.learn([integration("int_rrrrrrrr")]);
+    await waitJobs(1);
+    assert.deepEqual(jobs[0], { full: false, reason: "schedule" }, "a restart is not a reason to re-read");
+    clock = 1_500;
+    const seen = jobs.length;
+    await waitJobs(seen + 1);
+    assert.deepEqual(jobs[seen], { full: true, reason: "schedule" });
+    const after = jobs.length;
+    await waitJobs(after + 1);
+    assert.equal(jobs[after]?.full, false, "the next scheduled poll is a delta round again");
+    // A manual poll never turns full by itself.
+    await m.stop();
+    const manual = new PollManager({
+      run: async (job) => {
+        jobs.push({ full: job.full, reason: job.reason });
+      },
+      concurrency: 1,
+      intervalMs: 0,
+      fullReconcileMs: 1,
+      log,
+      now: () => 10_000,
+    });
+    manual.start({ integration: integration("int_mmmmmmmm"), reason: "manual" });
+    await manual.stop();
+    assert.deepEqual(jobs.at(-1), { full: false, reason: "manual" });
+  });
 });

@@ -76,6 +76,9 @@ export class PollManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly known = new Map<string, Integration>();
   private readonly waiting: Array<() => void> = [];
+  /** When each integration's last full read started (in memory: a restart counts as one). */
+  private readonly lastFull = new Map<string, number>();
+  private readonly startedAt: number;
   private active = 0;
   private stopped = false;
 
@@ -84,10 +87,29 @@ export class PollManager {
       run: PollRunner;
       concurrency: number;
       intervalMs: number;
+      /**
+       * Delta can miss changes that land while it pages (graph-catalog.md "Delta gotchas"), so a
+       * scheduled poll reads everything again once this long has passed; 0 = never.
+       */
+      fullReconcileMs?: number;
       log: Logger;
       random?: () => number;
+      now?: () => number;
     },
-  ) {}
+  ) {
+    this.startedAt = this.now();
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  /** A scheduled poll turns into a full read when the last one is older than the reconcile period. */
+  private fullDue(id: string, reason: PollReason): boolean {
+    const period = this.opts.fullReconcileMs ?? 0;
+    if (reason !== "schedule" || period <= 0) return false;
+    return this.now() - (this.lastFull.get(id) ?? this.startedAt) >= period;
+  }
 
   /** Starts a poll unless one is already running (or queued) for the integration. */
   start(req: StartRequest): { pollId: string; alreadyRunning: boolean } {
@@ -103,6 +125,9 @@ export class PollManager {
       throw new AppError("integration_broken", `integration ${i.id} cannot be polled: ${why}`);
     }
     const resources = selectResources(req.resources);
+    const full = req.full ?? this.fullDue(i.id, req.reason);
+    // A new integration has no delta links yet: its first poll is a full read too.
+    if (full || req.reason === "integration_created") this.lastFull.set(i.id, this.now());
     const pollId = newPollId();
     const abort = new AbortController();
     this.clearTimer(i.id);
@@ -112,7 +137,7 @@ export class PollManager {
         integration: i,
         tenantId: i.tenantId,
         resources,
-        full: req.full ?? false,
+        full,
         reason: req.reason,
       },
       abort.signal,
