@@ -10,10 +10,12 @@
  *    follows @odata.nextLink from /v1.0/users?$top=999 to the end and parses every page.
  * Prints objects/s for both, their ratio and the server's peak RSS.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { appToken } from "../libs/entra-sim/src/app-token.js";
 import { createDirectory } from "../libs/entra-sim/src/directory/index.js";
 import { defaults, ENTITIES } from "../libs/entra-sim/src/graph/entities.js";
 
@@ -40,17 +42,7 @@ interface Ready {
 /** Client role: runs in a child with NODE_EXTRA_CA_CERTS so plain fetch trusts the simulator. */
 async function client(cfg: Ready): Promise<void> {
   const t = cfg.tenants[0]!;
-  const tokenRes = await fetch(`${cfg.authorityHost}/${t.tenantId}/oauth2/v2.0/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: t.clientId,
-      client_secret: t.clientSecret,
-      scope: "https://graph.microsoft.com/.default",
-    }),
-  });
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+  const token = await appToken(fetch, cfg.authorityHost, t);
   const started = performance.now();
   let url: string | undefined = `${cfg.graphEndpoint}/v1.0/users?$top=${PAGE}`;
   let objects = 0;

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { requestAppToken } from "./app-token.js";
 import { parseCliArgs, UsageError } from "./cli.js";
 import { caFetch } from "./tls.js";
 
@@ -148,16 +149,7 @@ describe("cli process", () => {
 
     const f = caFetch(readFileSync(ready.caCertPath, "utf8"));
     const t = ready.tenants[0]!;
-    const res = await f(`${ready.authorityHost}/${t.tenantId}/oauth2/v2.0/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: t.clientId,
-        client_secret: t.clientSecret,
-        scope: "https://graph.microsoft.com/.default",
-      }).toString(),
-    });
+    const res = await requestAppToken(f, ready.authorityHost, t);
     assert.equal(res.status, 200);
     const tenants = await f(`${ready.graphEndpoint}/_sim/tenants`, {
       headers: { "x-sim-key": ready.adminKey },

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { appToken } from "./app-token.js";
 import { parseResult, runChild } from "./identity/test-fixtures/run-child.js";
 import { type Simulator, startSimulator } from "./index.js";
 import { caFetch } from "./tls.js";
@@ -77,17 +78,7 @@ describe("startSimulator (identity + directory + Graph)", () => {
     await sim.control.setLicences(tenant.tenantId, { p1: true });
 
     await sim.control.revokeConsent(tenant.tenantId);
-    const res = await f(`${sim.authorityHost}/${tenant.tenantId}/oauth2/v2.0/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: tenant.clientId,
-        client_secret: tenant.clientSecret,
-        scope: "https://graph.microsoft.com/.default",
-      }).toString(),
-    });
-    const roleless = ((await res.json()) as { access_token: string }).access_token;
+    const roleless = await appToken(f, sim.authorityHost, tenant);
     const denied = await graphGet("/v1.0/users?$top=1", roleless);
     assert.equal(denied.status, 403);
     assert.equal(errorCode(denied.body), "Authorization_RequestDenied");

@@ -4,6 +4,7 @@ import { createGraphApp } from "./graph/app.js";
 import { seededInt } from "./identity/ids.js";
 import { assembleSimulator, type GraphHalfFactory, type Simulator } from "./server.js";
 
+export { type AppCredentials, appToken, requestAppToken } from "./app-token.js";
 export { SIM_KEY_HEADER } from "./control-auth.js";
 export {
   type AppSelector,

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { appToken } from "../app-token.js";
 import { SimControlClient, SimControlError } from "../control-client.js";
 import type { Simulator, SimulatorTenant } from "../server.js";
-import { form, startIdentitySim } from "./test-fixtures/stub-sim.js";
+import { startIdentitySim } from "./test-fixtures/stub-sim.js";
 
 let sim: Simulator;
 let f: typeof fetch;
@@ -120,16 +121,7 @@ describe("identity control API (/_sim/)", () => {
       granted: false,
     });
     assert.equal(app.applicationPermissions.includes("AuditLog.Read.All"), false);
-    const res = await f(
-      `${sim.authorityHost}/${tenant.tenantId}/oauth2/v2.0/token`,
-      form({
-        grant_type: "client_credentials",
-        client_id: tenant.clientId,
-        client_secret: tenant.clientSecret,
-        scope: "https://graph.microsoft.com/.default",
-      }),
-    );
-    const token = ((await res.json()) as { access_token: string }).access_token;
+    const token = await appToken(f, sim.authorityHost, tenant);
     const check = await sim.identity.verifyAccessToken(token);
     assert.ok(check.ok);
     assert.equal(check.claims.roles?.includes("AuditLog.Read.All"), false);

@@ -4,6 +4,7 @@ import {
   PageIterator,
   RetryHandlerOptions,
 } from "@microsoft/microsoft-graph-client";
+import { appToken } from "../../app-token.js";
 
 /**
  * Child-process script: @microsoft/microsoft-graph-client, unchanged, against the simulator over
@@ -22,20 +23,8 @@ interface Config {
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as Config;
 
-async function token(): Promise<string> {
-  const res = await fetch(`${cfg.authorityHost}/${cfg.tenantId}/oauth2/v2.0/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: cfg.clientId,
-      client_secret: cfg.clientSecret,
-      scope: "https://graph.microsoft.com/.default",
-    }),
-  });
-  const body = (await res.json()) as { access_token?: string };
-  if (!body.access_token) throw new Error(`no token: ${JSON.stringify(body)}`);
-  return body.access_token;
+function token(): Promise<string> {
+  return appToken(fetch, cfg.authorityHost, cfg);
 }
 
 async function main(): Promise<unknown> {
