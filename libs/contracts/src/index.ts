@@ -4,6 +4,7 @@ export * from "./define.js";
 export * from "./errors.js";
 export * from "./integration.js";
 export * from "./query.js";
+export * from "./rules.js";
 export * from "./saved-query.js";
 export * from "./store.js";
 export * from "./streams.js";

@@ -18,6 +18,13 @@ export const QueryExecute = defineRequest({
     maxRows: z.number().int().min(1).max(1_000_000).optional(),
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
     format: ResultFormat.default("json"),
+    /**
+     * Read this generation instead of the current one (rules and alerts judge exactly the
+     * generation that was committed); `not_found` once it has been garbage-collected.
+     */
+    generationId: z.number().int().positive().optional(),
+    /** Record the query in query history (default true; false for the system's own queries: rules, alerts). */
+    history: z.boolean().optional(),
   }),
   response: z.object({
     queryId: z.string(),

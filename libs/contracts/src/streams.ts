@@ -29,6 +29,12 @@ export const streams: Record<string, StreamDef> = {
     maxAgeSeconds: 7 * DAY,
     duplicateWindowSeconds: 120,
   },
+  TL_RULES: {
+    name: "TL_RULES",
+    description: "Rule changes, evaluations, violation transitions and compliance scores",
+    maxAgeSeconds: 30 * DAY,
+    duplicateWindowSeconds: 600,
+  },
   TL_QUERY: {
     name: "TL_QUERY",
     description: "Executed analyst queries (for query history)",

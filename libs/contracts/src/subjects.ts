@@ -13,6 +13,14 @@ import {
 } from "./integration.js";
 import { QueryExecute, QueryExecuted, TablesList } from "./query.js";
 import {
+  RuleChanged,
+  RuleEvaluated,
+  RuleStatusChanged,
+  RunCompleted,
+  ScoreRecorded,
+  ViolationsChanged,
+} from "./rules.js";
+import {
   QueryExamplesList,
   QueryHistoryList,
   SavedQueryCreate,
@@ -32,6 +40,12 @@ export const allEvents: EventDef[] = [
   PollCompleted,
   GenerationCommitted,
   QueryExecuted,
+  RuleChanged,
+  RuleEvaluated,
+  ViolationsChanged,
+  RuleStatusChanged,
+  ScoreRecorded,
+  RunCompleted,
 ];
 
 /** Every request subject, for documentation and the subject-grammar test. */
