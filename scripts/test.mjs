@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the repo's tests with node:test.
-//   node scripts/test.mjs                 type-check + lint, then every *.test.ts under libs/*/src and services/*/src
+//   node scripts/test.mjs                 type-check + lint + cited paths, then every *.test.ts under libs/*/src and services/*/src
 //   node scripts/test.mjs libs/bus [...]  only the tests under those dirs (or those files), no checks
 // TEST_CONCURRENCY sets how many test files run at once (default 2: the build machines have 2 cores).
 import { spawn } from "node:child_process";
@@ -57,6 +57,7 @@ if (args.length === 0) {
   for (const [cmd, cmdArgs, what] of [
     ["npx", ["tsc", "-p", "tsconfig.json"], "type-check"],
     ["npx", ["biome", "check", "."], "lint"],
+    [process.execPath, ["scripts/check-doc-refs.mjs"], "doc references"],
   ]) {
     console.log(`> ${cmd} ${cmdArgs.join(" ")}`);
     const code = await run(cmd, cmdArgs);

@@ -8,14 +8,14 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { type Link, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { EventDef, EventPayload } from "@tenantlens/contracts";
+import { type EventDef, type EventPayload, formatIssues } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import type { BusCore } from "./core.js";
 import { toRecord } from "./headers.js";
 import { apiCode } from "./streams.js";
 import { consumerFilter, subjectMatcher } from "./subjects.js";
 import { extractTrace } from "./trace.js";
-import { decoder, errorText, summarizeIssues } from "./validation.js";
+import { decoder, errorText } from "./validation.js";
 
 export interface MessageMeta {
   subject: string;
@@ -272,7 +272,7 @@ async function processMessage(
   }
   const parsed = handler.def.schema.safeParse(json);
   if (!parsed.success) {
-    log.warn({ issues: summarizeIssues(parsed.error) }, "invalid payload: message terminated");
+    log.warn({ issues: formatIssues(parsed.error) }, "invalid payload: message terminated");
     m.term();
     return;
   }

@@ -1,9 +1,15 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { AppError, type EventDef, type EventPayload, eventSubject } from "@tenantlens/contracts";
+import {
+  AppError,
+  type EventDef,
+  type EventPayload,
+  eventSubject,
+  formatIssues,
+} from "@tenantlens/contracts";
 import { type BusCore, maxPayload } from "./core.js";
 import { headerBytes, toMsgHdrs } from "./headers.js";
 import { injectTrace } from "./trace.js";
-import { encodeJson, errorText, summarizeIssues } from "./validation.js";
+import { encodeJson, errorText } from "./validation.js";
 
 export interface PublishOptions {
   headers?: Record<string, string>;
@@ -25,7 +31,7 @@ export async function publishEvent<E extends EventDef>(
 ): Promise<PublishResult> {
   const parsed = def.schema.safeParse(payload);
   if (!parsed.success) {
-    throw new AppError("bad_request", `invalid ${def.subject} payload: ${summarizeIssues(parsed.error)}`);
+    throw new AppError("bad_request", `invalid ${def.subject} payload: ${formatIssues(parsed.error)}`);
   }
   const value = parsed.data as EventPayload<E>;
   const subject = eventSubject(def, value);

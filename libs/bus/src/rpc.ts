@@ -5,14 +5,16 @@ import {
   ERROR_HEADER,
   ErrorBody,
   ErrorCode,
+  formatIssues,
   type RequestDef,
   type RequestOf,
   type ResponseOf,
+  requestErrors,
 } from "@tenantlens/contracts";
 import { type BusCore, maxPayload } from "./core.js";
 import { headerBytes, toMsgHdrs, toRecord } from "./headers.js";
 import { extractTrace, injectTrace } from "./trace.js";
-import { decoder, encodeJson, errorText, summarizeIssues } from "./validation.js";
+import { decoder, encodeJson, errorText } from "./validation.js";
 
 export interface ServeMeta {
   headers: Record<string, string>;
@@ -93,16 +95,13 @@ async function answer<R extends RequestDef>(core: BusCore, def: R, handler: Serv
         }
         const parsed = def.request.safeParse(json);
         if (!parsed.success) {
-          throw new AppError(
-            "bad_request",
-            `invalid ${def.subject} request: ${summarizeIssues(parsed.error)}`,
-          );
+          throw new AppError("bad_request", `invalid ${def.subject} request: ${formatIssues(parsed.error)}`);
         }
         const result = await handler(parsed.data as RequestOf<R>, { headers, subject: msg.subject });
         const checked = def.response.safeParse(result);
         if (!checked.success) {
           throw new Error(
-            `handler returned an invalid ${def.subject} response: ${summarizeIssues(checked.error)}`,
+            `handler returned an invalid ${def.subject} response: ${formatIssues(checked.error)}`,
           );
         }
         const body = encodeJson(checked.data);
@@ -116,6 +115,11 @@ async function answer<R extends RequestDef>(core: BusCore, def: R, handler: Serv
         reply(body);
       } catch (err) {
         if (err instanceof AppError) {
+          if (!requestErrors(def).includes(err.code))
+            log.error(
+              { code: err.code },
+              `${def.subject} answered with an error code its contract does not declare`,
+            );
           if (err.code === "internal") log.error({ err }, "request failed");
           else log.debug({ code: err.code, message: err.message }, "request refused");
           replyError(err);
@@ -140,7 +144,7 @@ export async function sendRequest<R extends RequestDef>(
 ): Promise<ResponseOf<R>> {
   const parsed = def.request.safeParse(req);
   if (!parsed.success) {
-    throw new AppError("bad_request", `invalid ${def.subject} request: ${summarizeIssues(parsed.error)}`);
+    throw new AppError("bad_request", `invalid ${def.subject} request: ${formatIssues(parsed.error)}`);
   }
   const timeoutMs = opts.timeoutMs ?? 10_000;
   return core.tracer.startActiveSpan(
@@ -195,7 +199,7 @@ export async function sendRequest<R extends RequestDef>(
         if (!res.success) {
           throw new AppError(
             "internal",
-            `${def.service} sent an invalid ${def.subject} response: ${summarizeIssues(res.error)}`,
+            `${def.service} sent an invalid ${def.subject} response: ${formatIssues(res.error)}`,
           );
         }
         return res.data as ResponseOf<R>;

@@ -1,12 +1,12 @@
 import type { Subscription } from "@nats-io/transport-node";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import type { EventDef, EventPayload } from "@tenantlens/contracts";
+import { type EventDef, type EventPayload, formatIssues } from "@tenantlens/contracts";
 import type { BusCore } from "./core.js";
 import { toRecord } from "./headers.js";
 import type { ServeTracker } from "./rpc.js";
 import { eventPattern } from "./subjects.js";
 import { extractTrace } from "./trace.js";
-import { decoder, errorText, summarizeIssues } from "./validation.js";
+import { decoder, errorText } from "./validation.js";
 
 export interface EventMeta {
   subject: string;
@@ -41,7 +41,7 @@ export function subscribeEvents<E extends EventDef>(
     }
     const parsed = def.schema.safeParse(json);
     if (!parsed.success) {
-      log.warn({ issues: summarizeIssues(parsed.error) }, "invalid event: ignored");
+      log.warn({ issues: formatIssues(parsed.error) }, "invalid event: ignored");
       return;
     }
     await core.tracer.startActiveSpan(

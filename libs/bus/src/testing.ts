@@ -30,6 +30,7 @@ export function testContracts(tag: string) {
   const Echo = defineRequest({
     subject: `${tag}.echo.get`,
     service: "query",
+    errors: ["not_found"],
     request: z.object({
       text: z.string(),
       mode: z.enum(["ok", "not_found", "crash", "slow", "big", "invalid"]),

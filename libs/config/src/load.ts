@@ -1,3 +1,4 @@
+import { issueLines } from "@tenantlens/contracts";
 import type { z } from "zod";
 
 /** Configuration problems, one line per bad variable: `NAME: reason (got "value")`. */
@@ -25,7 +26,7 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: Env = process.
   }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ConfigError(describeIssues(result.error.issues, input));
+  throw new ConfigError(describeIssues(result.error, input));
 }
 
 /** Loads the configuration or prints the problems to stderr and exits 1. */
@@ -43,13 +44,11 @@ export function loadConfigOrExit<S extends z.ZodObject>(
   }
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], input: Env): string[] {
+function describeIssues(error: z.ZodError, input: Env): string[] {
   const byName = new Map<string, string[]>();
-  for (const issue of issues) {
+  for (const issue of issueLines(error, Number.POSITIVE_INFINITY)) {
     const name = issue.path.length > 0 ? String(issue.path[0]) : "(configuration)";
-    const reasons = byName.get(name) ?? [];
-    reasons.push(reasonOf(issue, input[name]));
-    byName.set(name, reasons);
+    byName.set(name, [...(byName.get(name) ?? []), issue.message]);
   }
   return [...byName].map(([name, reasons]) => {
     const value = input[name];
@@ -61,9 +60,4 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], input: Env): string
           : ` (got "${SENSITIVE.test(name) ? "****" : value}")`;
     return `${name}: ${[...new Set(reasons)].join("; ")}${got}`;
   });
-}
-
-function reasonOf(issue: z.core.$ZodIssue, value: string | undefined): string {
-  if (value === undefined && issue.code === "invalid_type") return "required";
-  return issue.message;
 }

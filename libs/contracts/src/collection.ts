@@ -33,6 +33,7 @@ export const GraphObject = z
 export const PollStart = defineRequest({
   subject: "poller.poll.start",
   service: "poller",
+  errors: ["integration_broken"],
   request: z.object({
     workspaceId: WorkspaceId,
     integrationId: IntegrationId,

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { ErrorCode } from "./errors.js";
 
 /**
  * An event: published durably to a JetStream stream, consumed by durable consumers.
@@ -27,6 +28,29 @@ export interface RequestDef<Req extends z.ZodType = z.ZodType, Res extends z.Zod
   readonly response: Res;
   /** Service (and queue group) that answers. */
   readonly service: ServiceName;
+  /**
+   * Error codes the responder answers with on purpose (e.g. not_found), beyond those every request
+   * can meet (`ANY_REQUEST_ERRORS`). The gateway documents and enforces its routes from these.
+   */
+  readonly errors: readonly ErrorCode[];
+}
+
+/**
+ * Codes any request can end with whatever its responder does: an invalid request or an oversized
+ * message (bad_request, payload_too_large), nobody answering or answering late (unavailable,
+ * timeout), and a bug (internal).
+ */
+export const ANY_REQUEST_ERRORS: readonly ErrorCode[] = [
+  "bad_request",
+  "payload_too_large",
+  "unavailable",
+  "timeout",
+  "internal",
+];
+
+/** Every code a caller of `def` can receive. */
+export function requestErrors(def: RequestDef): ErrorCode[] {
+  return [...new Set([...def.errors, ...ANY_REQUEST_ERRORS])];
 }
 
 export type ServiceName = "auth" | "poller" | "store" | "query" | "rules" | "notifier" | "gateway";

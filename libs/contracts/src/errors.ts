@@ -40,6 +40,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
 export const ErrorBody = z.object({ code: ErrorCode, message: z.string() });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
+/** Every HTTP error answer: `{"error":{"code","message","requestId"}}`. */
+export const ErrorResponse = z.object({ error: ErrorBody.extend({ requestId: z.string() }) });
+export type ErrorResponse = z.infer<typeof ErrorResponse>;
+
 /** An expected failure that crosses a service boundary. */
 export class AppError extends Error {
   constructor(

@@ -9,3 +9,4 @@ export * from "./saved-query.js";
 export * from "./store.js";
 export * from "./streams.js";
 export * from "./subjects.js";
+export * from "./zod-issues.js";

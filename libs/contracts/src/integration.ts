@@ -43,6 +43,7 @@ const Scoped = z.object({ workspaceId: WorkspaceId, id: IntegrationId });
 export const IntegrationCreate = defineRequest({
   subject: "auth.integration.create",
   service: "auth",
+  errors: [],
   request: CreateIntegrationInput.extend({ workspaceId: WorkspaceId }),
   response: z.object({ integration: Integration, consentUrl: z.string().url().optional() }),
 });
@@ -50,6 +51,7 @@ export const IntegrationCreate = defineRequest({
 export const IntegrationGet = defineRequest({
   subject: "auth.integration.get",
   service: "auth",
+  errors: ["not_found"],
   request: Scoped,
   response: Integration,
 });
@@ -57,6 +59,7 @@ export const IntegrationGet = defineRequest({
 export const IntegrationList = defineRequest({
   subject: "auth.integration.list",
   service: "auth",
+  errors: [],
   /** Without a workspace: every workspace's integrations (internal callers such as the poller only). */
   request: z.object({ workspaceId: WorkspaceId.optional() }),
   response: z.object({ integrations: z.array(Integration) }),
@@ -65,6 +68,7 @@ export const IntegrationList = defineRequest({
 export const IntegrationUpdate = defineRequest({
   subject: "auth.integration.update",
   service: "auth",
+  errors: ["not_found", "conflict", "integration_broken"],
   request: Scoped.extend({
     enabled: z.boolean().optional(),
     name: z.string().trim().min(1).max(200).optional(),
@@ -78,6 +82,7 @@ export const IntegrationUpdate = defineRequest({
 export const IntegrationDelete = defineRequest({
   subject: "auth.integration.delete",
   service: "auth",
+  errors: ["not_found", "conflict"],
   request: Scoped,
   response: z.object({ deleted: z.literal(true) }),
 });
@@ -86,6 +91,7 @@ export const IntegrationDelete = defineRequest({
 export const TokenGet = defineRequest({
   subject: "auth.token.get",
   service: "auth",
+  errors: ["not_found", "integration_broken"],
   request: z.object({ integrationId: IntegrationId }),
   response: z.object({
     accessToken: z.string().min(1),
@@ -102,6 +108,7 @@ export const TokenGet = defineRequest({
 export const ConsentStart = defineRequest({
   subject: "auth.consent.start",
   service: "auth",
+  errors: ["not_found"],
   request: Scoped,
   response: z.object({ integration: Integration, consentUrl: z.string().url() }),
 });
@@ -110,6 +117,7 @@ export const ConsentStart = defineRequest({
 export const ConsentComplete = defineRequest({
   subject: "auth.consent.complete",
   service: "auth",
+  errors: ["not_found", "conflict"],
   request: z.object({
     state: z.string().min(1).max(200),
     code: z.string().max(10_000).optional(),

@@ -10,9 +10,10 @@ export const QueryColumn = z.object({ name: z.string(), type: z.string() });
 export const QueryExecute = defineRequest({
   subject: "query.sql.execute",
   service: "query",
+  errors: ["query_error", "query_timeout", "not_found"],
   request: z.object({
     workspaceId: WorkspaceId,
-    sql: z.string().min(1).max(100_000),
+    sql: z.string().min(1, "sql is required").max(100_000),
     /** Who ran it (API key id or user), recorded in query history. */
     actor: z.string().min(1).max(200),
     maxRows: z.number().int().min(1).max(1_000_000).optional(),
@@ -50,6 +51,7 @@ export const TableInfo = z.object({
 export const TablesList = defineRequest({
   subject: "query.tables.list",
   service: "query",
+  errors: [],
   request: z.object({ workspaceId: WorkspaceId }),
   response: z.object({ tables: z.array(TableInfo) }),
 });

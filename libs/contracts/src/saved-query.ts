@@ -24,6 +24,7 @@ export type SavedQuery = z.infer<typeof SavedQuery>;
 export const SavedQueryCreate = defineRequest({
   subject: "query.saved.create",
   service: "query",
+  errors: ["conflict", "query_error"],
   request: z.object({
     workspaceId: WorkspaceId,
     actor: z.string().min(1).max(200),
@@ -37,6 +38,7 @@ export const SavedQueryCreate = defineRequest({
 export const SavedQueryList = defineRequest({
   subject: "query.saved.list",
   service: "query",
+  errors: [],
   request: z.object({ workspaceId: WorkspaceId }),
   response: z.object({ savedQueries: z.array(SavedQuery) }),
 });
@@ -44,6 +46,7 @@ export const SavedQueryList = defineRequest({
 export const SavedQueryGet = defineRequest({
   subject: "query.saved.get",
   service: "query",
+  errors: ["not_found"],
   request: z.object({ workspaceId: WorkspaceId, id: SavedQueryId }),
   response: z.object({ savedQuery: SavedQuery }),
 });
@@ -51,6 +54,7 @@ export const SavedQueryGet = defineRequest({
 export const SavedQueryUpdate = defineRequest({
   subject: "query.saved.update",
   service: "query",
+  errors: ["not_found", "conflict", "query_error"],
   request: z.object({
     workspaceId: WorkspaceId,
     id: SavedQueryId,
@@ -64,6 +68,7 @@ export const SavedQueryUpdate = defineRequest({
 export const SavedQueryDelete = defineRequest({
   subject: "query.saved.delete",
   service: "query",
+  errors: ["not_found"],
   request: z.object({ workspaceId: WorkspaceId, id: SavedQueryId }),
   response: z.object({ deleted: z.literal(true) }),
 });
@@ -90,6 +95,7 @@ export type QueryHistoryEntry = z.infer<typeof QueryHistoryEntry>;
 export const QueryHistoryList = defineRequest({
   subject: "query.history.list",
   service: "query",
+  errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
     limit: z.number().int().min(1).max(1_000).default(50),
@@ -115,6 +121,7 @@ export type ExampleQuery = z.infer<typeof ExampleQuery>;
 export const QueryExamplesList = defineRequest({
   subject: "query.examples.list",
   service: "query",
+  errors: [],
   request: z.object({}),
   response: z.object({ examples: z.array(ExampleQuery) }),
 });

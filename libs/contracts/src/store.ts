@@ -36,6 +36,7 @@ export const GenerationCommitted = defineEvent({
 export const GenerationGet = defineRequest({
   subject: "store.generation.get",
   service: "store",
+  errors: [],
   request: z.object({ workspaceId: WorkspaceId }),
   response: z.object({ generation: Generation.nullable() }),
 });
@@ -68,6 +69,7 @@ export type PollRecord = z.infer<typeof PollRecord>;
 export const PollList = defineRequest({
   subject: "store.poll.list",
   service: "store",
+  errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
     integrationId: IntegrationId.optional(),
@@ -81,6 +83,7 @@ export const PollList = defineRequest({
 export const TableCounts = defineRequest({
   subject: "store.counts.get",
   service: "store",
+  errors: [],
   request: z.object({ workspaceId: WorkspaceId, integrationId: IntegrationId }),
   response: z.object({
     tables: z.array(z.object({ resource: ResourceName, table: z.string(), rows: z.number() })),

@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { issueLines } from "@tenantlens/contracts";
 import { z } from "zod";
 import type { StartSimulatorOptions } from "./index.js";
 
@@ -87,7 +88,13 @@ export function parseCliArgs(argv: string[]): StartSimulatorOptions | "help" {
     throw new UsageError((e as Error).message);
   }
   const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("; "));
+  // Each message already names its flag (--users …), so the paths are left out.
+  if (!parsed.success)
+    throw new UsageError(
+      issueLines(parsed.error)
+        .map((l) => l.message)
+        .join("; "),
+    );
   const a = parsed.data;
   if (a.help) return "help";
   const tenant = {

@@ -1,3 +1,4 @@
+import { formatIssues } from "@tenantlens/contracts";
 import { z } from "zod";
 import { createDirectory, DirectoryRegistry, type DirectorySizes } from "./directory/index.js";
 import { createGraphApp } from "./graph/app.js";
@@ -74,10 +75,7 @@ export type StartSimulatorOptions = z.input<typeof startOptionsSchema>;
 export async function startSimulator(options: StartSimulatorOptions = {}): Promise<Simulator> {
   const parsed = startOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const detail = parsed.error.issues
-      .map((i) => `${i.path.join(".") || "options"}: ${i.message}`)
-      .join("; ");
-    throw new TypeError(`startSimulator: invalid options: ${detail}`);
+    throw new TypeError(`startSimulator: invalid options: ${formatIssues(parsed.error)}`);
   }
   const opts = parsed.data;
   const sizes: DirectorySizes[] = opts.tenants.map((t) => ({

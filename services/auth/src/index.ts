@@ -12,9 +12,9 @@ import { authConfigSchema } from "./config.js";
 import { ConsentService } from "./consent-service.js";
 import { DelegatedFlow } from "./delegated-flow.js";
 import { callbackUri } from "./domain/consent.js";
-import { serveAuth } from "./handlers.js";
 import { IntegrationRecords } from "./records.js";
 import { AuthService } from "./service.js";
+import { serveAuth } from "./transport/requests.js";
 
 const config = loadConfigOrExit(authConfigSchema, "auth");
 const logger = createLogger("auth", {}, { level: config.LOG_LEVEL });

@@ -1,31 +1,41 @@
 import {
+  ConsentStart,
   CreateIntegrationInput,
-  ErrorCode,
   Integration,
-  PollId,
-  PollOutcome,
-  ResourceName,
-  ResourceSummary,
-  Timestamp,
+  IntegrationCreate,
+  IntegrationId,
+  IntegrationUpdate,
+  PollList,
+  PollRecord,
+  PollStart,
+  QueryExecute,
+  QueryHistoryList,
+  SavedQueryCreate,
+  SavedQueryId,
+  SavedQueryUpdate,
   WorkspaceId,
 } from "@tenantlens/contracts";
 import { z } from "zod";
+import { Role } from "./auth/key-store.js";
+import { Workspace } from "./auth/workspace-store.js";
 
-/** HTTP shapes of the gateway's own routes: used to validate and to generate /openapi.json. */
+/**
+ * HTTP shapes of the gateway's routes. Wherever a NATS contract carries the same data, the HTTP
+ * shape is derived from it (pick / extend / strict), so limits are stated once, in libs/contracts.
+ */
 
-export const ErrorResponse = z.object({
-  error: z.object({ code: ErrorCode, message: z.string(), requestId: z.string() }),
-});
+// ── integrations ────────────────────────────────────────────────────────────────────────────────
+
+export const IntegrationParams = z.object({ id: IntegrationId });
 
 export { CreateIntegrationInput };
 
-export const IntegrationCreated = z.object({
-  id: z.string(),
+export const IntegrationCreated = IntegrationCreate.response.extend({
+  id: IntegrationId,
   status: Integration.shape.status,
-  /** Delegated mode: where an administrator of the tenant grants consent. */
-  consentUrl: z.string().url().optional(),
-  integration: Integration,
 });
+
+const update = IntegrationUpdate.request.shape;
 
 /**
  * PATCH /api/integrations/:id: rename, or fix a broken app-mode integration with new credentials
@@ -33,12 +43,9 @@ export const IntegrationCreated = z.object({
  */
 export const UpdateIntegrationBody = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: update.name,
     auth: z
-      .object({
-        clientId: z.string().trim().min(1).max(100).optional(),
-        clientSecret: z.string().min(1).max(1000).optional(),
-      })
+      .object({ clientId: update.clientId, clientSecret: update.clientSecret })
       .strict()
       .refine((a) => a.clientId !== undefined || a.clientSecret !== undefined, {
         message: "give clientId, clientSecret or both",
@@ -49,30 +56,17 @@ export const UpdateIntegrationBody = z
   .refine((b) => b.name !== undefined || b.auth !== undefined, { message: "give name, auth or both" });
 
 /** POST /api/integrations/:id/consent: a fresh consent link of a delegated integration. */
-export const ConsentLinkResponse = z.object({
-  id: z.string(),
+export const ConsentLinkResponse = ConsentStart.response.extend({
+  id: IntegrationId,
   status: Integration.shape.status,
-  /** Open it as an administrator of the tenant; valid for 10 minutes, once. */
-  consentUrl: z.string().url(),
-  integration: Integration,
 });
 
 /**
  * A poll as users see it. `committing`: the poller finished but the store has not yet made the data
  * queryable; `succeeded` and `partial` are shown only once the data is committed.
  */
-export const PollView = z.object({
-  pollId: PollId,
+export const PollView = PollRecord.omit({ integrationId: true, workspaceId: true, status: true }).extend({
   status: z.enum(["running", "committing", "succeeded", "partial", "failed"]),
-  outcome: PollOutcome.nullable(),
-  reason: z.string().nullable(),
-  error: z.string().nullable(),
-  startedAt: Timestamp,
-  completedAt: Timestamp.nullable(),
-  committedAt: Timestamp.nullable(),
-  generationId: z.number().int().nullable(),
-  resources: z.array(ResourceSummary),
-  changes: z.object({ added: z.number(), modified: z.number(), removed: z.number() }),
 });
 export type PollView = z.infer<typeof PollView>;
 
@@ -87,32 +81,52 @@ export type IntegrationView = z.infer<typeof IntegrationView>;
 
 export const IntegrationListResponse = z.object({ integrations: z.array(IntegrationView) });
 
-export const StartPollBody = z
-  .object({
-    /** Catalog resources to collect (all enabled ones when absent). */
-    resources: z.array(ResourceName).min(1).max(200).optional(),
-    /** Ignore saved delta links and read everything (reconcile). */
-    full: z.boolean().optional(),
-  })
-  .strict();
+export const StartPollBody = PollStart.request.pick({ resources: true, full: true }).strict();
 
-export const PollStartedResponse = z.object({ pollId: PollId, alreadyRunning: z.boolean() });
+export const PollStartedResponse = PollStart.response;
 
-export const PollHistoryQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(20),
-});
+export const PollHistoryQuery = PollList.request.pick({ limit: true }).strict();
 export const PollHistoryResponse = z.object({ polls: z.array(PollView) });
 
 export const DeletedResponse = z.object({ deleted: z.literal(true) });
 
-export const KeyRole = z.enum(["admin", "member"]);
-export const CreateKeyBody = z
-  .object({ name: z.string().trim().min(1).max(200), role: KeyRole.default("member") })
+// ── query ───────────────────────────────────────────────────────────────────────────────────────
+
+/** POST /api/query. The workspace always comes from the API key, never the body. */
+export const QueryBody = QueryExecute.request.pick({ sql: true, maxRows: true, timeoutMs: true }).strict();
+
+/** The JSON answer of POST /api/query; other formats are downloads chosen by Accept. */
+export const QueryResult = QueryExecute.response
+  .pick({ columns: true, rowCount: true, truncated: true, durationMs: true })
+  .extend({ rows: z.array(z.record(z.string(), z.unknown())) });
+
+export const HistoryQuery = QueryHistoryList.request
+  .pick({ limit: true, actor: true, outcome: true })
   .strict();
+
+export const SavedQueryParams = z.object({ id: SavedQueryId });
+
+export const SavedQueryBody = SavedQueryCreate.request
+  .pick({ name: true, description: true, sql: true })
+  .strict();
+
+export const SavedQueryPatchBody = SavedQueryUpdate.request
+  .pick({ name: true, description: true, sql: true })
+  .strict()
+  .refine((b) => b.name !== undefined || b.description !== undefined || b.sql !== undefined, {
+    message: "nothing to change: give name, description or sql",
+  });
+
+// ── access ──────────────────────────────────────────────────────────────────────────────────────
+
+export const CreateKeyBody = z
+  .object({ name: z.string().trim().min(1).max(200), role: Role.default("member") })
+  .strict();
+export const KeyParams = z.object({ keyId: z.string().min(1).max(100) });
 export const KeyInfoSchema = z.object({
   id: z.string(),
   workspaceId: WorkspaceId,
-  role: KeyRole,
+  role: Role,
   name: z.string(),
   createdAt: z.string(),
 });
@@ -124,10 +138,11 @@ export const RevokedResponse = z.object({ revoked: z.literal(true) });
 export const CreateWorkspaceBody = z
   .object({ id: WorkspaceId, name: z.string().trim().min(1).max(200).optional() })
   .strict();
-export const WorkspaceSchema = z.object({ id: WorkspaceId, name: z.string(), createdAt: z.string() });
-export const WorkspaceCreatedResponse = z.object({ workspace: WorkspaceSchema, apiKey: KeyCreatedResponse });
+export const WorkspaceCreatedResponse = z.object({ workspace: Workspace, apiKey: KeyCreatedResponse });
 
-export const WhoAmIResponse = z.object({ workspaceId: WorkspaceId, keyId: z.string(), role: KeyRole });
+export const WhoAmIResponse = z.object({ workspaceId: WorkspaceId, keyId: z.string(), role: Role });
+
+// ── system ──────────────────────────────────────────────────────────────────────────────────────
 
 export const HealthResponse = z.object({
   status: z.enum(["ok", "degraded"]),

@@ -3,9 +3,9 @@ import { after, before, describe, it } from "node:test";
 import { type Harness, startHarness } from "./testing/harness.js";
 
 /**
- * The shared security suite (STYLE item 10): every /api route registered on the app — the
- * gateway's own and any mounted from other modules — rejects a missing key, a wrong key, and never
- * shows or changes another workspace's data.
+ * The shared security suite: every /api route registered on the app — whether declared with
+ * defineRoute or not — rejects a missing key, a wrong key, and never shows or changes another
+ * workspace's data.
  */
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
@@ -18,7 +18,14 @@ describe("every /api route", () => {
 
   before(async () => {
     h = await startHarness({ realQuery: true });
-    routes = h.app.routes.filter((r) => METHODS.has(r.method) && r.path.startsWith("/api/"));
+    // Every route registered on the app, once (middleware of a route is listed under its path too).
+    const seen = new Set<string>();
+    routes = h.app.routes.filter((r) => {
+      const key = `${r.method} ${r.path}`;
+      if (!METHODS.has(r.method) || !r.path.startsWith("/api/") || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     const name = `victim-${Date.now()}`;
     const created = (await (
       await h.call("POST", "/api/integrations", {

@@ -9,8 +9,9 @@ import { TokenProvider } from "./adapters/token-provider.js";
 import { runPoll } from "./collector.js";
 import { pollerConfigSchema } from "./config.js";
 import { defaultRetryPolicy } from "./domain/retry.js";
-import { followIntegrations, servePoller } from "./handlers.js";
 import { PollManager } from "./poll-manager.js";
+import { followIntegrations } from "./transport/consumers.js";
+import { servePoller } from "./transport/requests.js";
 
 const config = loadConfigOrExit(pollerConfigSchema, "poller");
 const logger = createLogger("poller", {}, { level: config.LOG_LEVEL });

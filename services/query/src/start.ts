@@ -1,12 +1,13 @@
 import type { Bus } from "@tenantlens/bus";
-import { GenerationCommitted, GenerationGet, QueryExecuted } from "@tenantlens/contracts";
+import { GenerationGet, QueryExecuted } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { GenerationTracker } from "./adapters/generations.js";
 import { LEASE_TTL_SECONDS, LEASES_BUCKET, LeaseKeeper, readerIdFrom } from "./adapters/leases.js";
 import { SAVED_QUERIES_BUCKET, SavedQueryStore } from "./adapters/saved-queries-kv.js";
 import { type QueryConfig, readerIdDefault, tempDirOf } from "./config.js";
-import { serveQuery } from "./handlers/nats.js";
 import { QueryService } from "./query-service.js";
+import { followGenerations } from "./transport/consumers.js";
+import { serveQuery } from "./transport/requests.js";
 import { WorkerPool } from "./worker/pool.js";
 
 export const RESULTS_BUCKET = "tl_results";
@@ -25,7 +26,7 @@ export interface RunningQueryService {
 
 /**
  * Wires the query service onto a connected bus: worker pool, generation tracking (store request +
- * broadcast events), leases, saved queries, and the NATS handlers. index.ts and tests call this.
+ * broadcast events), leases, saved queries, and the NATS transport. index.ts and tests call this.
  */
 export async function startQueryService(
   bus: Bus,
@@ -84,8 +85,7 @@ export async function startQueryService(
     },
     logger,
   });
-  // Every replica must see every commit (not a queue group): broadcast subscription.
-  const sub = bus.subscribe(GenerationCommitted, async (generation) => generations.offer(generation));
+  const sub = followGenerations(bus, generations);
   serveQuery(bus, service);
   return {
     service,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { formatIssues } from "@tenantlens/contracts";
 import { z } from "zod";
 import type { GraphRuntime } from "./context.js";
 import { GraphError } from "./errors.js";
@@ -38,11 +39,7 @@ export async function runBatch(
   if (!auth) throw new GraphError(401, "InvalidAuthenticationToken", "Access token is empty.");
   const parsed = batchSchema.safeParse(outer.body);
   if (!parsed.success) {
-    throw new GraphError(
-      400,
-      "BadRequest",
-      `Invalid batch payload format: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`,
-    );
+    throw new GraphError(400, "BadRequest", `Invalid batch payload format: ${formatIssues(parsed.error)}`);
   }
   const requests = parsed.data.requests;
   if (requests.length > MAX_REQUESTS) {

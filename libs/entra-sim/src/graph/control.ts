@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { formatIssues } from "@tenantlens/contracts";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { type Directory, KINDS, StoreError } from "../directory/index.js";
@@ -99,11 +100,7 @@ async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ControlError(
-      400,
-      "ValidationError",
-      parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
-    );
+    throw new ControlError(400, "ValidationError", formatIssues(parsed.error));
   }
   return parsed.data;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { formatIssues } from "@tenantlens/contracts";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { SimApp, TenantIdentity } from "../types.js";
@@ -204,10 +205,7 @@ async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<Pa
   }
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, data: result.data };
-  const message = result.error.issues
-    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "body"}: ${i.message}`)
-    .join("; ");
-  return { ok: false, response: badRequest(c, message) };
+  return { ok: false, response: badRequest(c, formatIssues(result.error)) };
 }
 
 function badRequest(c: Context, message: string): Response {

@@ -15,10 +15,3 @@ export function requireApiKey(keys: ApiKeyStore): MiddlewareHandler<AppEnv> {
     await next();
   };
 }
-
-/** Admin-only routes (keys, workspaces). */
-export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.get("principal").role !== "admin")
-    throw new AppError("forbidden", "this route needs an admin API key");
-  await next();
-};

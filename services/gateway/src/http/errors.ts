@@ -1,18 +1,14 @@
-import { AppError, type ErrorCode, httpStatusOf } from "@tenantlens/contracts";
+import { AppError, type ErrorCode, type ErrorResponse, httpStatusOf } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env.js";
 
-export interface ErrorResponseBody {
-  error: { code: ErrorCode; message: string; requestId: string };
-}
-
 /** The only way the gateway answers with an error: `{"error":{"code","message","requestId"}}`. */
 export function errorResponse(c: Context<AppEnv>, code: ErrorCode, message: string): Response {
   const requestId = c.get("requestId") ?? "";
-  const body: ErrorResponseBody = { error: { code, message, requestId } };
+  const body: ErrorResponse = { error: { code, message, requestId } };
   if (code === "unauthorized") c.header("WWW-Authenticate", 'Bearer realm="tenantlens"');
   return c.json(body, httpStatusOf[code] as ContentfulStatusCode);
 }

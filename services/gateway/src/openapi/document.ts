@@ -1,16 +1,8 @@
-import { ErrorCode, httpStatusOf } from "@tenantlens/contracts";
+import { type ErrorCode, ErrorResponse, httpStatusOf } from "@tenantlens/contracts";
 import { z } from "zod";
-import { ErrorResponse } from "../schemas.js";
-import type { Method, RouteDoc } from "./route-docs.js";
-
-export interface RegisteredRoute {
-  method: string;
-  path: string;
-}
+import type { Route } from "../http/route.js";
 
 type JsonObject = Record<string, unknown>;
-
-const METHODS = new Set<string>(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
 function schemaOf(s: z.ZodType, io: "input" | "output"): JsonObject {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any" }) as JsonObject;
@@ -22,88 +14,97 @@ export function openApiPath(path: string): string {
   return path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 }
 
-function operation(doc: RouteDoc): JsonObject {
-  const params = [...doc.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
-    name: m[1],
-    in: "path",
-    required: true,
-    schema: { type: "string" },
-  }));
-  if (doc.query) {
-    const q = schemaOf(doc.query, "input") as {
+function parameters(route: Route): JsonObject[] {
+  const out: JsonObject[] = [];
+  const names = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] as string);
+  const pathProps = route.params
+    ? ((schemaOf(route.params, "input").properties ?? {}) as Record<string, JsonObject>)
+    : {};
+  for (const name of names) {
+    out.push({ name, in: "path", required: true, schema: pathProps[name] ?? { type: "string" } });
+  }
+  if (route.query) {
+    const q = schemaOf(route.query, "input") as {
       properties?: Record<string, JsonObject>;
       required?: string[];
     };
     for (const [name, schema] of Object.entries(q.properties ?? {})) {
-      params.push({
-        name,
-        in: "query",
-        required: (q.required ?? []).includes(name),
-        schema: schema as { type: string },
-      });
+      out.push({ name, in: "query", required: (q.required ?? []).includes(name), schema });
     }
   }
-  const errors: JsonObject = {};
-  const errorStatuses = new Set<number>([400, 404, 500, 503]);
-  if (doc.auth) errorStatuses.add(401);
-  if (doc.adminOnly) errorStatuses.add(403);
-  for (const status of errorStatuses) {
-    errors[String(status)] = { $ref: "#/components/responses/Error" };
+  return out;
+}
+
+/** The statuses a route answers with besides success, each with the codes that produce it. */
+export function errorStatuses(route: Route): Map<number, ErrorCode[]> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of route.errorCodes) {
+    const status = httpStatusOf[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  const success: JsonObject = { description: doc.summary };
-  if (doc.success.schema) {
-    success.content = { "application/json": { schema: schemaOf(doc.success.schema, "output") } };
-  } else if (doc.success.contentType) {
-    success.content = { [doc.success.contentType]: {} };
+  return byStatus;
+}
+
+function errorResponse(route: Route, codes: ErrorCode[]): JsonObject {
+  const description = codes.join(", ");
+  const special = codes.map((c) => route.errorBodies[c]).find((b) => b !== undefined);
+  if (special === undefined)
+    return {
+      description,
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    };
+  if (special === "text/html")
+    return { description: `${description} (an HTML page)`, content: { "text/html": {} } };
+  return { description, content: { "application/json": { schema: schemaOf(special, "output") } } };
+}
+
+function operation(route: Route): JsonObject {
+  const success: JsonObject = { description: route.success.description ?? route.summary };
+  const content: JsonObject = {};
+  if (route.success.schema)
+    content["application/json"] = { schema: schemaOf(route.success.schema, "output") };
+  for (const type of route.success.contentTypes ?? []) content[type] ??= {};
+  if (Object.keys(content).length > 0) success.content = content;
+
+  const responses: JsonObject = { [String(route.success.status)]: success };
+  for (const [status, codes] of [...errorStatuses(route)].sort(([a], [b]) => a - b)) {
+    responses[String(status)] = errorResponse(route, codes);
   }
+  const params = parameters(route);
+  const role =
+    route.access === "admin"
+      ? "Needs an admin API key."
+      : route.access === "operator"
+        ? "Needs an admin API key of the default workspace (the operator)."
+        : undefined;
+  const description = [route.description, role].filter(Boolean).join("\n\n");
   return {
-    summary: doc.summary,
-    tags: [doc.tag],
+    summary: route.summary,
+    ...(description ? { description } : {}),
+    operationId: `${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? "").toUpperCase())}`,
+    tags: [...route.tags],
     ...(params.length > 0 ? { parameters: params } : {}),
-    ...(doc.body
+    ...(route.body
       ? {
           requestBody: {
-            required: true,
-            content: { "application/json": { schema: schemaOf(doc.body, "input") } },
+            required: !route.bodyOptional,
+            content: { "application/json": { schema: schemaOf(route.body, "input") } },
           },
         }
       : {}),
-    ...(doc.auth ? { security: [{ apiKey: [] }] } : { security: [] }),
-    responses: { [String(doc.success.status)]: success, ...errors },
+    security: route.access === "public" ? [] : [{ apiKey: [] }],
+    ...(route.access === "public" ? {} : { "x-required-role": route.access }),
+    responses,
   };
 }
 
-/**
- * The OpenAPI 3.1 document, from the zod schemas the routes validate with. Routes registered on the
- * app without a RouteDoc (mounted from another module) still appear, with a generic description.
- */
-export function buildOpenApi(docs: RouteDoc[], registered: RegisteredRoute[], serverUrl: string): JsonObject {
+/** The OpenAPI 3.1 document, produced from the route declarations alone. */
+export function buildOpenApi(routes: readonly Route[], serverUrl: string): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
-  const add = (method: string, path: string, op: JsonObject) => {
-    const p = openApiPath(path);
+  for (const route of routes) {
+    const p = openApiPath(route.path);
     paths[p] ??= {};
-    paths[p][method.toLowerCase()] = op;
-  };
-  const documented = new Set(docs.map((d) => `${d.method} ${d.path}`));
-  for (const d of docs) {
-    if (registered.some((r) => r.method === d.method && r.path === d.path))
-      add(d.method, d.path, operation(d));
-  }
-  for (const r of registered) {
-    if (!METHODS.has(r.method) || documented.has(`${r.method} ${r.path}`)) continue;
-    const auth = r.path.startsWith("/api/");
-    add(
-      r.method,
-      r.path,
-      operation({
-        method: r.method as Method,
-        path: r.path,
-        summary: `${r.method} ${r.path}`,
-        tag: r.path.split("/")[2] ?? "other",
-        auth,
-        success: { status: 200, schema: null, contentType: "application/json" },
-      }),
-    );
+    paths[p][route.method.toLowerCase()] = operation(route);
   }
   return {
     openapi: "3.1.0",
@@ -117,11 +118,12 @@ export function buildOpenApi(docs: RouteDoc[], registered: RegisteredRoute[], se
     paths,
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tenantlens API key" } },
-      schemas: { Error: schemaOf(ErrorResponse, "output") },
-      responses: {
+      schemas: {
         Error: {
-          description: `An error. Codes and statuses: ${ErrorCode.options.map((c) => `${c} ${httpStatusOf[c]}`).join(", ")}`,
-          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+          ...schemaOf(ErrorResponse, "output"),
+          description: `An error. Codes and statuses: ${Object.entries(httpStatusOf)
+            .map(([c, s]) => `${c} ${s}`)
+            .join(", ")}`,
         },
       },
     },

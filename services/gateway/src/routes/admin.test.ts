@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { bootstrapAccess } from "../auth/bootstrap.js";
-import { type Harness, startHarness } from "../testing/harness.js";
-
-interface Json {
-  [k: string]: unknown;
-}
+import { type Harness, readError, readOk, startHarness } from "../testing/harness.js";
+import { createKey, createWorkspace, revokeKey, whoAmI } from "./admin.js";
 
 describe("API keys and workspaces", () => {
   let h: Harness;
@@ -18,18 +15,17 @@ describe("API keys and workspaces", () => {
 
   it("tells a key who it is", async () => {
     const res = await h.call("GET", "/api/whoami", { key: h.memberKey });
-    const me = (await res.json()) as Json;
+    const me = await readOk(whoAmI, res);
     assert.equal(me.workspaceId, "default");
     assert.equal(me.role, "member");
   });
 
   it("creates a key shown once, lists keys without secrets, and revokes", async () => {
     const res = await h.call("POST", "/api/keys", { body: { name: "ci", role: "member" } });
-    assert.equal(res.status, 201);
-    const created = (await res.json()) as { id: string; key: string };
+    const created = await readOk(createKey, res);
     assert.match(created.key, /^tl_[a-z0-9]+_[a-f0-9]{64}$/);
     assert.equal(
-      ((await (await h.call("GET", "/api/whoami", { key: created.key })).json()) as Json).keyId,
+      (await readOk(whoAmI, await h.call("GET", "/api/whoami", { key: created.key }))).keyId,
       created.id,
     );
 
@@ -39,7 +35,7 @@ describe("API keys and workspaces", () => {
     assert.ok(!/"hash"/.test(list), "no hash in listings");
 
     const revoked = await h.call("DELETE", `/api/keys/${created.id}`);
-    assert.deepEqual(await revoked.json(), { revoked: true });
+    assert.deepEqual(await readOk(revokeKey, revoked), { revoked: true });
     const after = await h.call("GET", "/api/whoami", { key: created.key });
     assert.equal(after.status, 401);
   });
@@ -53,14 +49,12 @@ describe("API keys and workspaces", () => {
     ] as const) {
       const res = await h.call(method, path, { key: h.memberKey, body });
       assert.equal(res.status, 403, `${method} ${path}`);
-      assert.equal(((await res.json()) as { error: Json }).error.code, "forbidden");
+      assert.equal((await readError(res)).code, "forbidden");
     }
   });
 
   it("never revokes another workspace's key and refuses to revoke itself", async () => {
-    const other = (await (await h.call("GET", "/api/whoami", { key: h.otherKey })).json()) as {
-      keyId: string;
-    };
+    const other = await readOk(whoAmI, await h.call("GET", "/api/whoami", { key: h.otherKey }));
     const res = await h.call("DELETE", `/api/keys/${other.keyId}`);
     assert.equal(res.status, 404);
     assert.equal((await h.call("GET", "/api/whoami", { key: h.otherKey })).status, 200);
@@ -70,11 +64,10 @@ describe("API keys and workspaces", () => {
 
   it("creates a workspace with its first admin key (default-workspace admins only)", async () => {
     const res = await h.call("POST", "/api/workspaces", { body: { id: "acme", name: "ACME" } });
-    assert.equal(res.status, 201);
-    const body = (await res.json()) as { workspace: Json; apiKey: { key: string; role: string } };
+    const body = await readOk(createWorkspace, res);
     assert.equal(body.workspace.id, "acme");
     assert.equal(body.apiKey.role, "admin");
-    const me = (await (await h.call("GET", "/api/whoami", { key: body.apiKey.key })).json()) as Json;
+    const me = await readOk(whoAmI, await h.call("GET", "/api/whoami", { key: body.apiKey.key }));
     assert.equal(me.workspaceId, "acme");
 
     const dup = await h.call("POST", "/api/workspaces", { body: { id: "acme" } });

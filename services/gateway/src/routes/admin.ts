@@ -1,45 +1,82 @@
-import { AppError, DEFAULT_WORKSPACE } from "@tenantlens/contracts";
-import { Hono } from "hono";
-import type { ApiKeyStore } from "../auth/key-store.js";
-import { requireAdmin } from "../auth/middleware.js";
-import type { WorkspaceStore } from "../auth/workspace-store.js";
-import type { AppEnv } from "../env.js";
-import { readJson } from "../http/body.js";
-import { CreateKeyBody, CreateWorkspaceBody } from "../schemas.js";
+import { AppError } from "@tenantlens/contracts";
+import { defineRoute } from "../http/route.js";
+import {
+  CreateKeyBody,
+  CreateWorkspaceBody,
+  KeyCreatedResponse,
+  KeyListResponse,
+  KeyParams,
+  RevokedResponse,
+  WhoAmIResponse,
+  WorkspaceCreatedResponse,
+} from "../schemas.js";
 
 /** API keys and workspaces. Keys are always scoped to the caller's workspace. */
-export function adminRoutes(keys: ApiKeyStore, workspaces: WorkspaceStore): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
 
-  app.get("/whoami", (c) => c.json(c.get("principal")));
+const tags = ["access"] as const;
 
-  app.get("/keys", requireAdmin, async (c) =>
-    c.json({ keys: await keys.list(c.get("principal").workspaceId) }),
-  );
+export const whoAmI = defineRoute({
+  method: "GET",
+  path: "/api/whoami",
+  summary: "The caller's workspace, key id and role",
+  tags,
+  access: "member",
+  success: { status: 200, schema: WhoAmIResponse },
+  handler: (_c, { principal }) => principal,
+});
 
-  app.post("/keys", requireAdmin, async (c) => {
-    const body = await readJson(c, CreateKeyBody);
-    return c.json(await keys.create(c.get("principal").workspaceId, body.role, body.name), 201);
-  });
+export const listKeys = defineRoute({
+  method: "GET",
+  path: "/api/keys",
+  summary: "The workspace's API keys (never the keys themselves)",
+  tags,
+  access: "admin",
+  success: { status: 200, schema: KeyListResponse },
+  handler: async (_c, { principal }, { keys }) => ({ keys: await keys.list(principal.workspaceId) }),
+});
 
-  app.delete("/keys/:keyId", requireAdmin, async (c) => {
-    const { workspaceId, keyId } = c.get("principal");
-    const target = c.req.param("keyId");
-    if (target === keyId) throw new AppError("conflict", "a key cannot revoke itself; use another admin key");
-    await keys.revoke(workspaceId, target);
-    return c.json({ revoked: true });
-  });
+export const createKey = defineRoute({
+  method: "POST",
+  path: "/api/keys",
+  summary: "Create an API key (the key is shown once)",
+  tags,
+  access: "admin",
+  body: CreateKeyBody,
+  success: { status: 201, schema: KeyCreatedResponse },
+  handler: (_c, { body, principal }, { keys }) => keys.create(principal.workspaceId, body.role, body.name),
+});
 
-  // Workspaces are created by the operator: an admin of the default workspace.
-  app.post("/workspaces", requireAdmin, async (c) => {
-    if (c.get("principal").workspaceId !== DEFAULT_WORKSPACE) {
-      throw new AppError("forbidden", "only an admin key of the default workspace can create workspaces");
-    }
-    const body = await readJson(c, CreateWorkspaceBody);
+export const revokeKey = defineRoute({
+  method: "DELETE",
+  path: "/api/keys/:keyId",
+  summary: "Revoke an API key (not the one making the request)",
+  tags,
+  access: "admin",
+  params: KeyParams,
+  errors: ["conflict"],
+  success: { status: 200, schema: RevokedResponse },
+  handler: async (_c, { params, principal }, { keys }) => {
+    if (params.keyId === principal.keyId)
+      throw new AppError("conflict", "a key cannot revoke itself; use another admin key");
+    await keys.revoke(principal.workspaceId, params.keyId);
+    return { revoked: true as const };
+  },
+});
+
+export const createWorkspace = defineRoute({
+  method: "POST",
+  path: "/api/workspaces",
+  summary: "Create a workspace and its first admin key (admins of the default workspace)",
+  tags,
+  access: "operator",
+  body: CreateWorkspaceBody,
+  errors: ["conflict"],
+  success: { status: 201, schema: WorkspaceCreatedResponse },
+  handler: async (_c, { body }, { keys, workspaces }) => {
     const workspace = await workspaces.create(body.id, body.name ?? body.id);
     const apiKey = await keys.create(workspace.id, "admin", `first admin key of ${workspace.id}`);
-    return c.json({ workspace, apiKey }, 201);
-  });
+    return { workspace, apiKey };
+  },
+});
 
-  return app;
-}
+export const accessRoutes = [whoAmI, listKeys, createKey, revokeKey, createWorkspace];

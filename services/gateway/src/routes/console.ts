@@ -1,53 +1,80 @@
 import { type Integration, IntegrationList } from "@tenantlens/contracts";
-import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { html } from "hono/html";
-import type { ApiKeyStore } from "../auth/key-store.js";
 import { page } from "../console/layout.js";
-import type { AppEnv, GatewayDeps, Principal } from "../env.js";
+import type { Principal } from "../env.js";
+import { defineRoute, type RouteDeps } from "../http/route.js";
 
 const COOKIE = "tl_key";
+
+const tags = ["console"] as const;
+
+/** Console forms accept posts from the console's own origin only. */
+const sameOrigin = (deps: RouteDeps) => {
+  const publicOrigin = new URL(deps.publicUrl).origin;
+  return [csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin })];
+};
 
 /**
  * A minimal operator console: sign in with an API key (kept in an HttpOnly cookie), see the
  * workspace's integrations and how to query them. The full console comes later.
  */
-export function consoleRoutes(deps: GatewayDeps, keys: ApiKeyStore): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const publicOrigin = new URL(deps.publicUrl).origin;
-  const secure = publicOrigin.startsWith("https:");
-
-  app.use(
-    "/console/*",
-    csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin }),
-  );
-
-  app.get("/", async (c) => {
+export const consoleHome = defineRoute({
+  method: "GET",
+  path: "/",
+  summary: "Operator console (HTML)",
+  tags,
+  access: "public",
+  success: { status: 200, contentTypes: ["text/html"] },
+  handler: async (c, _input, deps) => {
     const key = getCookie(c, COOKIE);
-    const principal = key ? await keys.verify(key) : null;
+    const principal = key ? await deps.keys.verify(key) : null;
     if (!principal) return c.html(signIn(key ? "That API key is not valid any more." : null));
     const { integrations } = await deps.bus
       .request(IntegrationList, { workspaceId: principal.workspaceId })
       .catch(() => ({ integrations: null }));
     return c.html(home(principal, integrations, deps.publicUrl));
-  });
+  },
+});
 
-  app.post("/console/sign-in", async (c) => {
+export const consoleSignIn = defineRoute({
+  method: "POST",
+  path: "/console/sign-in",
+  summary: "Console sign-in with an API key (form post; sets an HttpOnly cookie)",
+  tags,
+  access: "public",
+  middleware: sameOrigin,
+  // 401: the sign-in page again, saying the key is not valid; 403: a post from another origin.
+  errors: ["unauthorized", "forbidden"],
+  errorBodies: { unauthorized: "text/html" },
+  success: { status: 303 },
+  handler: async (c, _input, deps) => {
     const form = await c.req.parseBody();
     const key = typeof form.key === "string" ? form.key.trim() : "";
-    if (!key || !(await keys.verify(key))) return c.html(signIn("That API key is not valid."), 401);
+    if (!key || !(await deps.keys.verify(key))) return c.html(signIn("That API key is not valid."), 401);
+    const secure = new URL(deps.publicUrl).protocol === "https:";
     setCookie(c, COOKIE, key, { httpOnly: true, sameSite: "Strict", secure, path: "/", maxAge: 7 * 86_400 });
     return c.redirect("/", 303);
-  });
+  },
+});
 
-  app.post("/console/sign-out", (c) => {
+export const consoleSignOut = defineRoute({
+  method: "POST",
+  path: "/console/sign-out",
+  summary: "Console sign-out",
+  tags,
+  access: "public",
+  middleware: sameOrigin,
+  errors: ["forbidden"],
+  success: { status: 303 },
+  handler: (c) => {
     deleteCookie(c, COOKIE, { path: "/" });
     return c.redirect("/", 303);
-  });
+  },
+});
 
-  return app;
-}
+export const consoleRoutes = [consoleHome, consoleSignIn, consoleSignOut];
 
 function signIn(problem: string | null) {
   return page(

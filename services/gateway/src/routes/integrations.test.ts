@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConsentComplete, IntegrationCreate, IntegrationUpdate, PollStart } from "@tenantlens/contracts";
-import { type Harness, startHarness } from "../testing/harness.js";
+import { type Harness, readError, readOk, startHarness } from "../testing/harness.js";
+import {
+  createIntegration,
+  deleteIntegration,
+  disableIntegration,
+  enableIntegration,
+  getIntegration,
+  listIntegrations,
+  listPolls,
+  startPoll,
+  updateIntegration,
+} from "./integrations.js";
 
 const TENANT = "0b7d4c1e-3a2f-4e5d-8c9b-1a2b3c4d5e6f";
 const appAuth = { mode: "app", clientId: "11111111-2222-4333-8444-555555555555", clientSecret: "s3cret" };
@@ -23,16 +34,14 @@ describe("integration routes", () => {
     const res = await h.call("POST", "/api/integrations", {
       body: { name, tenantId: TENANT, auth: appAuth },
     });
-    assert.equal(res.status, 201);
-    return ((await res.json()) as { id: string }).id;
+    return (await readOk(createIntegration, res)).id;
   }
 
   it("creates an app-mode integration in the caller's workspace, whatever the body says", async () => {
     const res = await h.call("POST", "/api/integrations", {
       body: { name: "Contoso", tenantId: TENANT, auth: appAuth, workspaceId: "other" },
     });
-    assert.equal(res.status, 201);
-    const body = (await res.json()) as { id: string; status: string; consentUrl?: string; integration: Json };
+    const body = await readOk(createIntegration, res);
     assert.match(body.id, /^int_/);
     assert.equal(body.status, "active");
     assert.equal(body.consentUrl, undefined);
@@ -46,8 +55,7 @@ describe("integration routes", () => {
     const res = await h.call("POST", "/api/integrations", {
       body: { name: "Fabrikam", auth: { mode: "delegated" } },
     });
-    assert.equal(res.status, 201);
-    const body = (await res.json()) as { status: string; consentUrl?: string };
+    const body = await readOk(createIntegration, res);
     assert.equal(body.status, "pending_consent");
     assert.match(body.consentUrl ?? "", /^https:\/\//);
   });
@@ -55,8 +63,7 @@ describe("integration routes", () => {
   it("lists integrations with last poll and counts", async () => {
     const id = await create("Listed");
     const res = await h.call("GET", "/api/integrations");
-    assert.equal(res.status, 200);
-    const { integrations } = (await res.json()) as { integrations: Json[] };
+    const { integrations } = await readOk(listIntegrations, res);
     const mine = integrations.find((i) => i.id === id);
     assert.ok(mine);
     assert.equal(mine.lastPoll, null);
@@ -66,32 +73,26 @@ describe("integration routes", () => {
   it("starts a poll (202), reports it running, then committed with counts", async () => {
     const id = await create("Polled");
     const first = await h.call("POST", `/api/integrations/${id}/polls`);
-    assert.equal(first.status, 202);
-    const started = (await first.json()) as { pollId: string; alreadyRunning: boolean };
+    const started = await readOk(startPoll, first);
     assert.match(started.pollId, /^poll_/);
     assert.equal(started.alreadyRunning, false);
     const sent = h.standIns.received.get(PollStart.subject)?.at(-1) as Json;
     assert.deepEqual(sent, { workspaceId: "default", integrationId: id, reason: "manual" });
 
     const again = await h.call("POST", `/api/integrations/${id}/polls`, { body: { full: true } });
-    assert.deepEqual(await again.json(), { pollId: started.pollId, alreadyRunning: true });
+    assert.deepEqual(await readOk(startPoll, again), { pollId: started.pollId, alreadyRunning: true });
 
-    const running = (await (await h.call("GET", `/api/integrations/${id}`)).json()) as { lastPoll: Json };
-    assert.equal(running.lastPoll.pollId, started.pollId);
-    assert.equal(running.lastPoll.status, "running");
+    const running = await readOk(getIntegration, await h.call("GET", `/api/integrations/${id}`));
+    assert.equal(running.lastPoll?.pollId, started.pollId);
+    assert.equal(running.lastPoll?.status, "running");
 
     h.standIns.commitLatest(id, { azuread_user: 3, azuread_group: 2 });
-    const done = (await (await h.call("GET", `/api/integrations/${id}`)).json()) as {
-      lastPoll: Json;
-      counts: Json;
-    };
-    assert.equal(done.lastPoll.status, "succeeded");
-    assert.ok(done.lastPoll.committedAt);
+    const done = await readOk(getIntegration, await h.call("GET", `/api/integrations/${id}`));
+    assert.equal(done.lastPoll?.status, "succeeded");
+    assert.ok(done.lastPoll?.committedAt);
     assert.deepEqual(done.counts, { azuread_user: 3, azuread_group: 2 });
 
-    const history = (await (await h.call("GET", `/api/integrations/${id}/polls?limit=5`)).json()) as {
-      polls: Json[];
-    };
+    const history = await readOk(listPolls, await h.call("GET", `/api/integrations/${id}/polls?limit=5`));
     assert.equal(history.polls.length, 1);
     assert.equal(history.polls[0]?.pollId, started.pollId);
   });
@@ -102,8 +103,8 @@ describe("integration routes", () => {
     const poll = h.standIns.polls.find((p) => p.integrationId === id);
     assert.ok(poll);
     Object.assign(poll, { status: "succeeded", outcome: "succeeded", completedAt: new Date().toISOString() });
-    const view = (await (await h.call("GET", `/api/integrations/${id}`)).json()) as { lastPoll: Json };
-    assert.equal(view.lastPoll.status, "committing");
+    const view = await readOk(getIntegration, await h.call("GET", `/api/integrations/${id}`));
+    assert.equal(view.lastPoll?.status, "committing");
   });
 
   it("validates poll options and history limits", async () => {
@@ -118,12 +119,12 @@ describe("integration routes", () => {
 
   it("disables, enables and deletes", async () => {
     const id = await create("Lifecycle");
-    const off = (await (await h.call("POST", `/api/integrations/${id}/disable`)).json()) as Json;
+    const off = await readOk(disableIntegration, await h.call("POST", `/api/integrations/${id}/disable`));
     assert.equal(off.enabled, false);
-    const on = (await (await h.call("POST", `/api/integrations/${id}/enable`)).json()) as Json;
+    const on = await readOk(enableIntegration, await h.call("POST", `/api/integrations/${id}/enable`));
     assert.equal(on.enabled, true);
     const del = await h.call("DELETE", `/api/integrations/${id}`);
-    assert.deepEqual(await del.json(), { deleted: true });
+    assert.deepEqual(await readOk(deleteIntegration, del), { deleted: true });
     const gone = await h.call("GET", `/api/integrations/${id}`);
     assert.equal(gone.status, 404);
   });
@@ -141,10 +142,9 @@ describe("integration routes", () => {
       const res = await h.call("PATCH", `/api/integrations/${id}`, {
         body: { name: " Renamed ", auth: { clientSecret: "n3w-s3cret" } },
       });
-      assert.equal(res.status, 200);
-      const text = await res.text();
+      const text = await res.clone().text();
       assert.ok(!text.includes("n3w-s3cret"), "the secret never comes back");
-      assert.equal((JSON.parse(text) as Json).id, id);
+      assert.equal((await readOk(updateIntegration, res)).id, id);
       assert.deepEqual(seen.at(-1), {
         workspaceId: "default",
         id,
@@ -175,8 +175,7 @@ describe("integration routes", () => {
     ]) {
       const res = await h.call("PATCH", `/api/integrations/${id}`, { body });
       assert.equal(res.status, 400, JSON.stringify(body));
-      const err = (await res.json()) as { error: { code: string } };
-      assert.equal(err.error.code, "bad_request");
+      assert.equal((await readError(res)).code, "bad_request");
     }
     assert.equal((await h.call("PATCH", `/api/integrations/${id}`, { raw: "{not json" })).status, 400);
     const other = await h.call("PATCH", `/api/integrations/${id}`, {
@@ -196,9 +195,10 @@ describe("integration routes", () => {
   });
 
   it("completes a consent on /oauth/callback and renders the outcome", async () => {
-    const created = (await (
-      await h.call("POST", "/api/integrations", { body: { name: "Delegated", auth: { mode: "delegated" } } })
-    ).json()) as { id: string };
+    const created = await readOk(
+      createIntegration,
+      await h.call("POST", "/api/integrations", { body: { name: "Delegated", auth: { mode: "delegated" } } }),
+    );
     const ok = await h.call(
       "GET",
       `/oauth/callback?state=${created.id}&code=abc&tenant=${encodeURIComponent("evil<tenant>")}`,

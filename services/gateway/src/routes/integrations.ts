@@ -1,167 +1,245 @@
+import type { Bus } from "@tenantlens/bus";
 import {
   AppError,
   ConsentStart,
-  type Integration,
+  Integration,
   IntegrationCreate,
   IntegrationDelete,
   IntegrationGet,
-  IntegrationId,
   IntegrationList,
   IntegrationUpdate,
   PollList,
   PollStart,
   TableCounts,
 } from "@tenantlens/contracts";
-import { Hono } from "hono";
 import { countsByTable, pollView } from "../domain/poll-view.js";
-import type { AppEnv, GatewayDeps } from "../env.js";
-import { readJson, readQuery } from "../http/body.js";
+import { defineRoute } from "../http/route.js";
 import {
+  ConsentLinkResponse,
   CreateIntegrationInput,
+  DeletedResponse,
+  IntegrationCreated,
+  IntegrationListResponse,
+  IntegrationParams,
   type IntegrationView,
+  IntegrationView as IntegrationViewSchema,
   PollHistoryQuery,
+  PollHistoryResponse,
+  PollStartedResponse,
   StartPollBody,
   UpdateIntegrationBody,
 } from "../schemas.js";
 
 /** auth checks credentials with Entra (its own timeout is 30 s) before it answers. */
 const CHECK_TIMEOUT_MS = 40_000;
+const tags = ["integrations"] as const;
 
-/** Integration setup and collection: thin over auth (integrations), poller (polls) and store (status). */
-export function integrationRoutes(deps: GatewayDeps): Hono<AppEnv> {
-  const { bus } = deps;
-  const app = new Hono<AppEnv>();
+/** The integration the path names, proven to belong to the caller's workspace (else 404). */
+const owned = {
+  params: IntegrationParams,
+  load: (
+    _c: unknown,
+    { params, principal }: { params: { id: string }; principal: { workspaceId: string } },
+    { bus }: { bus: Bus },
+  ) => bus.request(IntegrationGet, { workspaceId: principal.workspaceId, id: params.id }),
+};
 
-  // Validates the id and proves the integration belongs to the caller's workspace.
-  async function owned(workspaceId: string, rawId: string): Promise<Integration> {
-    const id = IntegrationId.safeParse(rawId);
-    if (!id.success) throw new AppError("not_found", `no integration ${rawId}`);
-    return bus.request(IntegrationGet, { workspaceId, id: id.data });
+// Store-side details are optional: while the store restarts the integration is still shown.
+async function withStatus(bus: Bus, integration: Integration): Promise<IntegrationView> {
+  const { workspaceId, id } = integration;
+  const [polls, counts] = await Promise.allSettled([
+    bus.request(PollList, { workspaceId, integrationId: id, limit: 1 }),
+    bus.request(TableCounts, { workspaceId, integrationId: id }),
+  ]);
+  const view: IntegrationView = { ...integration, lastPoll: null, counts: null };
+  if (polls.status === "fulfilled") {
+    const last = polls.value.polls[0];
+    view.lastPoll = last ? pollView(last) : null;
   }
-
-  // Store-side details are optional: while the store restarts the integration is still shown.
-  async function withStatus(integration: Integration): Promise<IntegrationView> {
-    const { workspaceId, id } = integration;
-    const [polls, counts] = await Promise.allSettled([
-      bus.request(PollList, { workspaceId, integrationId: id, limit: 1 }),
-      bus.request(TableCounts, { workspaceId, integrationId: id }),
-    ]);
-    const view: IntegrationView = { ...integration, lastPoll: null, counts: null };
-    if (polls.status === "fulfilled") {
-      const last = polls.value.polls[0];
-      view.lastPoll = last ? pollView(last) : null;
-    }
-    if (counts.status === "fulfilled") view.counts = countsByTable(counts.value.tables);
-    const failed = [polls, counts].find((r) => r.status === "rejected");
-    if (failed) {
-      if (!isTransient(failed.reason)) throw failed.reason;
-      view.unavailable = ["store"];
-    }
-    return view;
+  if (counts.status === "fulfilled") view.counts = countsByTable(counts.value.tables);
+  const failed = [polls, counts].find((r) => r.status === "rejected");
+  if (failed) {
+    if (!isTransient(failed.reason)) throw failed.reason;
+    view.unavailable = ["store"];
   }
-
-  app.post("/integrations", async (c) => {
-    const input = await readJson(c, CreateIntegrationInput);
-    const { workspaceId } = c.get("principal");
-    const res = await bus.request(
-      IntegrationCreate,
-      { ...input, workspaceId },
-      { timeoutMs: CHECK_TIMEOUT_MS },
-    );
-    const body = { id: res.integration.id, status: res.integration.status, integration: res.integration };
-    return c.json(res.consentUrl ? { ...body, consentUrl: res.consentUrl } : body, 201);
-  });
-
-  app.get("/integrations", async (c) => {
-    const { workspaceId } = c.get("principal");
-    const { integrations } = await bus.request(IntegrationList, { workspaceId });
-    return c.json({ integrations: await Promise.all(integrations.map(withStatus)) });
-  });
-
-  app.get("/integrations/:id", async (c) => {
-    const integration = await owned(c.get("principal").workspaceId, c.req.param("id"));
-    return c.json(await withStatus(integration));
-  });
-
-  // Ownership first, then the body: another workspace's id is 404 whatever the body says.
-  app.patch("/integrations/:id", async (c) => {
-    const { workspaceId } = c.get("principal");
-    const integration = await owned(workspaceId, c.req.param("id"));
-    const body = await readJson(c, UpdateIntegrationBody);
-    const updated = await bus.request(
-      IntegrationUpdate,
-      {
-        workspaceId,
-        id: integration.id,
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        ...(body.auth?.clientId !== undefined ? { clientId: body.auth.clientId } : {}),
-        ...(body.auth?.clientSecret !== undefined ? { clientSecret: body.auth.clientSecret } : {}),
-      },
-      { timeoutMs: CHECK_TIMEOUT_MS },
-    );
-    return c.json(updated);
-  });
-
-  app.post("/integrations/:id/consent", async (c) => {
-    const { workspaceId } = c.get("principal");
-    const integration = await owned(workspaceId, c.req.param("id"));
-    const res = await bus.request(ConsentStart, { workspaceId, id: integration.id });
-    return c.json({
-      id: res.integration.id,
-      status: res.integration.status,
-      consentUrl: res.consentUrl,
-      integration: res.integration,
-    });
-  });
-
-  app.post("/integrations/:id/polls", async (c) => {
-    const { workspaceId } = c.get("principal");
-    const integration = await owned(workspaceId, c.req.param("id"));
-    const body = await readJson(c, StartPollBody, { allowEmpty: true });
-    const res = await bus.request(PollStart, {
-      workspaceId,
-      integrationId: integration.id,
-      reason: "manual",
-      ...(body.resources ? { resources: body.resources } : {}),
-      ...(body.full !== undefined ? { full: body.full } : {}),
-    });
-    return c.json(res, 202);
-  });
-
-  app.get("/integrations/:id/polls", async (c) => {
-    const { workspaceId } = c.get("principal");
-    const integration = await owned(workspaceId, c.req.param("id"));
-    const { limit } = readQuery(c, PollHistoryQuery);
-    const { polls } = await bus.request(PollList, { workspaceId, integrationId: integration.id, limit });
-    return c.json({ polls: polls.map(pollView) });
-  });
-
-  for (const [action, enabled] of [
-    ["disable", false],
-    ["enable", true],
-  ] as const) {
-    app.post(`/integrations/:id/${action}`, async (c) => {
-      const { workspaceId } = c.get("principal");
-      const integration = await owned(workspaceId, c.req.param("id"));
-      return c.json(
-        await bus.request(
-          IntegrationUpdate,
-          { workspaceId, id: integration.id, enabled },
-          { timeoutMs: CHECK_TIMEOUT_MS },
-        ),
-      );
-    });
-  }
-
-  app.delete("/integrations/:id", async (c) => {
-    const { workspaceId } = c.get("principal");
-    const integration = await owned(workspaceId, c.req.param("id"));
-    return c.json(await bus.request(IntegrationDelete, { workspaceId, id: integration.id }));
-  });
-
-  return app;
+  return view;
 }
 
 function isTransient(err: unknown): boolean {
   return err instanceof AppError && (err.code === "unavailable" || err.code === "timeout");
 }
+
+export const createIntegration = defineRoute({
+  method: "POST",
+  path: "/api/integrations",
+  summary: "Connect a tenant (app: client credentials; delegated: returns consentUrl)",
+  tags,
+  access: "member",
+  body: CreateIntegrationInput,
+  calls: [IntegrationCreate],
+  success: { status: 201, schema: IntegrationCreated },
+  handler: async (_c, { body, principal }, { bus }) => {
+    const res = await bus.request(
+      IntegrationCreate,
+      { ...body, workspaceId: principal.workspaceId },
+      { timeoutMs: CHECK_TIMEOUT_MS },
+    );
+    return { ...res, id: res.integration.id, status: res.integration.status };
+  },
+});
+
+export const listIntegrations = defineRoute({
+  method: "GET",
+  path: "/api/integrations",
+  summary: "The workspace's integrations with their last poll and row counts",
+  tags,
+  access: "member",
+  calls: [IntegrationList, PollList, TableCounts],
+  success: { status: 200, schema: IntegrationListResponse },
+  handler: async (_c, { principal }, { bus }) => {
+    const { integrations } = await bus.request(IntegrationList, { workspaceId: principal.workspaceId });
+    return { integrations: await Promise.all(integrations.map((i) => withStatus(bus, i))) };
+  },
+});
+
+export const getIntegration = defineRoute({
+  method: "GET",
+  path: "/api/integrations/:id",
+  summary: "One integration with its last poll (status, per-resource outcome) and row counts per table",
+  tags,
+  access: "member",
+  ...owned,
+  calls: [IntegrationGet, PollList, TableCounts],
+  success: { status: 200, schema: IntegrationViewSchema },
+  handler: (_c, { loaded }, { bus }) => withStatus(bus, loaded),
+});
+
+export const updateIntegration = defineRoute({
+  method: "PATCH",
+  path: "/api/integrations/:id",
+  summary:
+    "Rename, or fix a broken app-mode integration with a new client secret (and client id): checked at once, status active or broken with the reason",
+  tags,
+  access: "member",
+  ...owned,
+  body: UpdateIntegrationBody,
+  calls: [IntegrationGet, IntegrationUpdate],
+  success: { status: 200, schema: Integration },
+  handler: (_c, { body, loaded, principal }, { bus }) =>
+    bus.request(
+      IntegrationUpdate,
+      {
+        workspaceId: principal.workspaceId,
+        id: loaded.id,
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.auth?.clientId !== undefined ? { clientId: body.auth.clientId } : {}),
+        ...(body.auth?.clientSecret !== undefined ? { clientSecret: body.auth.clientSecret } : {}),
+      },
+      { timeoutMs: CHECK_TIMEOUT_MS },
+    ),
+});
+
+export const consentLink = defineRoute({
+  method: "POST",
+  path: "/api/integrations/:id/consent",
+  summary:
+    "Delegated mode: a new consent link (one-time, 10 minutes) after a declined, expired or revoked consent",
+  tags,
+  access: "member",
+  ...owned,
+  calls: [IntegrationGet, ConsentStart],
+  success: { status: 200, schema: ConsentLinkResponse },
+  handler: async (_c, { loaded, principal }, { bus }) => {
+    const res = await bus.request(ConsentStart, { workspaceId: principal.workspaceId, id: loaded.id });
+    return { ...res, id: res.integration.id, status: res.integration.status };
+  },
+});
+
+export const startPoll = defineRoute({
+  method: "POST",
+  path: "/api/integrations/:id/polls",
+  summary: "Collect now (alreadyRunning when a poll is in progress)",
+  tags,
+  access: "member",
+  ...owned,
+  body: StartPollBody,
+  bodyOptional: true,
+  calls: [IntegrationGet, PollStart],
+  success: { status: 202, schema: PollStartedResponse },
+  handler: (_c, { body, loaded, principal }, { bus }) =>
+    bus.request(PollStart, {
+      workspaceId: principal.workspaceId,
+      integrationId: loaded.id,
+      reason: "manual",
+      ...(body.resources ? { resources: body.resources } : {}),
+      ...(body.full !== undefined ? { full: body.full } : {}),
+    }),
+});
+
+export const listPolls = defineRoute({
+  method: "GET",
+  path: "/api/integrations/:id/polls",
+  summary: "Poll history, newest first",
+  tags,
+  access: "member",
+  ...owned,
+  query: PollHistoryQuery,
+  calls: [IntegrationGet, PollList],
+  success: { status: 200, schema: PollHistoryResponse },
+  handler: async (_c, { loaded, principal, query }, { bus }) => {
+    const { polls } = await bus.request(PollList, {
+      workspaceId: principal.workspaceId,
+      integrationId: loaded.id,
+      limit: query.limit,
+    });
+    return { polls: polls.map(pollView) };
+  },
+});
+
+function setEnabled(action: "disable" | "enable", summary: string) {
+  return defineRoute({
+    method: "POST",
+    path: `/api/integrations/:id/${action}`,
+    summary,
+    tags,
+    access: "member",
+    ...owned,
+    calls: [IntegrationGet, IntegrationUpdate],
+    success: { status: 200, schema: Integration },
+    handler: (_c, { loaded, principal }, { bus }) =>
+      bus.request(
+        IntegrationUpdate,
+        { workspaceId: principal.workspaceId, id: loaded.id, enabled: action === "enable" },
+        { timeoutMs: CHECK_TIMEOUT_MS },
+      ),
+  });
+}
+
+export const disableIntegration = setEnabled("disable", "Stop collecting (the data stays)");
+export const enableIntegration = setEnabled("enable", "Resume collecting");
+
+export const deleteIntegration = defineRoute({
+  method: "DELETE",
+  path: "/api/integrations/:id",
+  summary: "Delete an integration and its credentials",
+  tags,
+  access: "member",
+  ...owned,
+  calls: [IntegrationGet, IntegrationDelete],
+  success: { status: 200, schema: DeletedResponse },
+  handler: (_c, { loaded, principal }, { bus }) =>
+    bus.request(IntegrationDelete, { workspaceId: principal.workspaceId, id: loaded.id }),
+});
+
+export const integrationRoutes = [
+  createIntegration,
+  listIntegrations,
+  getIntegration,
+  updateIntegration,
+  consentLink,
+  startPoll,
+  listPolls,
+  disableIntegration,
+  enableIntegration,
+  deleteIntegration,
+];

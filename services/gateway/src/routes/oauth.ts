@@ -1,9 +1,9 @@
 import { AppError, ConsentComplete, type Integration } from "@tenantlens/contracts";
 import type { Context } from "hono";
-import { Hono } from "hono";
 import { html } from "hono/html";
 import { page } from "../console/layout.js";
-import type { AppEnv, GatewayDeps } from "../env.js";
+import type { AppEnv } from "../env.js";
+import { defineRoute } from "../http/route.js";
 
 /** auth redeems the code with Entra (its own timeout is 30 s) before it answers. */
 const REDEEM_TIMEOUT_MS = 40_000;
@@ -20,10 +20,18 @@ interface Outcome {
  * the `tenant` parameter is not passed on, since only the redeemed tokens may name the tenant. The
  * browser gets a small page (every value escaped) saying what happened and what to do next.
  */
-export function oauthRoutes(deps: GatewayDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-
-  app.get("/oauth/callback", async (c) => {
+export const oauthCallback = defineRoute({
+  method: "GET",
+  path: "/oauth/callback",
+  summary: "OAuth redirect URI: completes a delegated or admin consent (HTML)",
+  tags: ["integrations"],
+  access: "public",
+  // Every failure is a page saying what happened: 400 for a consent that cannot complete, 503 when
+  // auth or the identity platform cannot be reached, 500 for a bug.
+  errors: ["bad_request", "unavailable"],
+  errorBodies: { bad_request: "text/html", unavailable: "text/html", internal: "text/html" },
+  success: { status: 200, contentTypes: ["text/html"] },
+  handler: async (c, _input, deps) => {
     const q = c.req.query();
     if (!q.state) {
       return render(
@@ -76,10 +84,8 @@ export function oauthRoutes(deps: GatewayDeps): Hono<AppEnv> {
         failed(`Something went wrong on our side (request ${requestId}). Try again later.`),
       );
     }
-  });
-
-  return app;
-}
+  },
+});
 
 function failed(message: string): Outcome {
   return { ok: false, title: "Consent not completed", message };

@@ -3,25 +3,46 @@ import { after, before, describe, it } from "node:test";
 import { DEFAULT_WORKSPACE, type Generation, GenerationGet } from "@tenantlens/contracts";
 import { writeGeneration } from "@tenantlens/query/testing";
 import { cleanup, type ServiceProcess, startService, tempDir, withServiceLogs } from "@tenantlens/testkit";
-import { type Harness, startHarness } from "../testing/harness.js";
-import { formatFromAccept } from "./query.js";
+import { Hono } from "hono";
+import { type Harness, readError, readOk, startHarness } from "../testing/harness.js";
+import {
+  createSavedQuery,
+  deleteSavedQuery,
+  formatFromAccept,
+  listExamples,
+  listSavedQueries,
+  listTables,
+  queryHistory,
+  runQuery,
+  updateSavedQuery,
+} from "./query.js";
 
-interface ErrorBody {
-  error: { code: string; message: string; requestId: string };
+/** The format a request with this Accept header gets (or the error message). */
+async function formatFor(accept: string | undefined): Promise<string> {
+  const app = new Hono();
+  app.get("/", (c) => {
+    try {
+      return c.text(formatFromAccept(c));
+    } catch (err) {
+      return c.text(`error: ${(err as Error).message}`);
+    }
+  });
+  const res = await app.request("/", { headers: accept === undefined ? {} : { accept } });
+  return res.text();
 }
 
 describe("formatFromAccept", () => {
-  it("picks the best supported type", () => {
-    assert.equal(formatFromAccept(undefined), "json");
-    assert.equal(formatFromAccept("*/*"), "json");
-    assert.equal(formatFromAccept("text/csv"), "csv");
-    assert.equal(formatFromAccept("application/x-ndjson"), "ndjson");
-    assert.equal(formatFromAccept("application/vnd.apache.parquet"), "parquet");
-    assert.equal(formatFromAccept("text/html,application/xhtml+xml,*/*;q=0.8"), "json");
-    assert.equal(formatFromAccept("application/json;q=0.5, text/csv"), "csv");
-    assert.equal(formatFromAccept("text/*"), "csv");
-    assert.throws(() => formatFromAccept("text/html"), /cannot answer in text\/html/);
-    assert.throws(() => formatFromAccept("text/csv;q=0"), /cannot answer/);
+  it("picks the best supported type", async () => {
+    assert.equal(await formatFor(undefined), "json");
+    assert.equal(await formatFor("*/*"), "json");
+    assert.equal(await formatFor("text/csv"), "csv");
+    assert.equal(await formatFor("application/x-ndjson"), "ndjson");
+    assert.equal(await formatFor("application/vnd.apache.parquet"), "parquet");
+    assert.equal(await formatFor("text/html,application/xhtml+xml,*/*;q=0.8"), "json");
+    assert.equal(await formatFor("application/json;q=0.5, text/csv"), "csv");
+    assert.equal(await formatFor("text/*"), "csv");
+    assert.match(await formatFor("text/html"), /^error: cannot answer in text\/html/);
+    assert.match(await formatFor("text/csv;q=0"), /^error: cannot answer/);
   });
 });
 
@@ -82,7 +103,7 @@ describe("query routes", () => {
   const post = (body: unknown, headers: Record<string, string> = {}, key?: string) =>
     h.call("POST", "/api/query", { body, headers, ...(key ? { key } : {}) });
 
-  it("answers JSON exactly as DESIGN.md says", () =>
+  it("answers JSON in the documented shape, keys in the documented order", () =>
     withServiceLogs(async () => {
       const res = await post({
         sql: "SELECT id, display_name, proxy_addresses FROM azuread_user ORDER BY id",
@@ -90,8 +111,9 @@ describe("query routes", () => {
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("x-generation-id"), "3");
       assert.match(res.headers.get("x-query-id") ?? "", /^q_/);
-      const body = (await res.json()) as Record<string, unknown>;
-      assert.deepEqual(Object.keys(body), ["columns", "rows", "rowCount", "truncated", "durationMs"]);
+      const raw = (await res.clone().json()) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(raw), ["columns", "rows", "rowCount", "truncated", "durationMs"]);
+      const body = await readOk(runQuery, res);
       assert.deepEqual(body.columns, [
         { name: "id", type: "VARCHAR" },
         { name: "display_name", type: "VARCHAR" },
@@ -103,10 +125,7 @@ describe("query routes", () => {
       ]);
       assert.equal(body.rowCount, 2);
       assert.equal(body.truncated, false);
-      const capped = (await (await post({ sql: "SELECT * FROM range(100)", maxRows: 5 })).json()) as {
-        rows: unknown[];
-        truncated: boolean;
-      };
+      const capped = await readOk(runQuery, await post({ sql: "SELECT * FROM range(100)", maxRows: 5 }));
       assert.equal(capped.rows.length, 5);
       assert.equal(capped.truncated, true);
     }));
@@ -114,8 +133,7 @@ describe("query routes", () => {
   it("streams large JSON answers from the object store", () =>
     withServiceLogs(async () => {
       const res = await post({ sql: "SELECT range AS i, repeat('y', 50) AS pad FROM range(3000)" });
-      assert.equal(res.status, 200);
-      const body = (await res.json()) as { rows: Array<{ i: number }>; rowCount: number; columns: unknown[] };
+      const body = await readOk(runQuery, res);
       assert.equal(body.rows.length, 3000);
       assert.equal(body.rows[2999]?.i, 2999);
       assert.equal(body.rowCount, 3000);
@@ -166,40 +184,31 @@ describe("query routes", () => {
       ];
       for (const [body, status, code, pattern] of cases) {
         const res = await post(body);
-        const err = (await res.json()) as ErrorBody;
         assert.equal(res.status, status, JSON.stringify(body));
-        assert.equal(err.error.code, code);
-        assert.match(err.error.message, pattern);
-        assert.equal(err.error.requestId, res.headers.get("x-request-id"));
+        const err = await readError(res);
+        assert.equal(err.code, code);
+        assert.match(err.message, pattern);
+        assert.equal(err.requestId, res.headers.get("x-request-id"));
       }
     }));
 
   it("scopes everything to the key's workspace", () =>
     withServiceLogs(async () => {
       const res = await post({ sql: "SELECT * FROM azuread_user" }, {}, h.otherKey);
-      const err = (await res.json()) as ErrorBody;
       assert.equal(res.status, 400);
-      assert.match(err.error.message, /No data has been collected/);
+      assert.match((await readError(res)).message, /No data has been collected/);
       for (const file of generations.get(DEFAULT_WORKSPACE)?.tables.map((t) => t.file) ?? []) {
         const steal = await post({ sql: `SELECT * FROM read_parquet('${file}')` }, {}, h.otherKey);
         assert.equal(steal.status, 400);
         assert.doesNotMatch(await steal.text(), /Ada|Grace/);
       }
-      const tables = (await (await h.call("GET", "/api/tables", { key: h.otherKey })).json()) as {
-        tables: unknown[];
-      };
+      const tables = await readOk(listTables, await h.call("GET", "/api/tables", { key: h.otherKey }));
       assert.deepEqual(tables.tables, []);
     }));
 
   it("lists tables, examples and history", () =>
     withServiceLogs(async () => {
-      const t = (await (await h.call("GET", "/api/tables")).json()) as {
-        tables: Array<{
-          name: string;
-          description: string;
-          columns: Array<{ name: string; type: string; description: string }>;
-        }>;
-      };
+      const t = await readOk(listTables, await h.call("GET", "/api/tables"));
       const users = t.tables.find((x) => x.name === "azuread_user");
       assert.ok(users?.description);
       assert.deepEqual(
@@ -210,13 +219,10 @@ describe("query routes", () => {
           description: "'Member' or 'Guest'",
         },
       );
-      const ex = (await (await h.call("GET", "/api/examples")).json()) as {
-        examples: Array<{ id: string; sql: string }>;
-      };
+      const ex = await readOk(listExamples, await h.call("GET", "/api/examples"));
       assert.equal(ex.examples.length, 5);
       const hist = await h.call("GET", "/api/queries/history?limit=5");
-      assert.equal(hist.status, 200);
-      assert.deepEqual(await hist.json(), { entries: [], generationId: 3 });
+      assert.deepEqual(await readOk(queryHistory, hist), { entries: [], generationId: 3 });
       assert.equal((await h.call("GET", "/api/queries/history?limit=0")).status, 400);
       assert.equal((await h.call("GET", "/api/queries/history?outcome=maybe")).status, 400);
     }));
@@ -230,8 +236,7 @@ describe("query routes", () => {
           sql: "SELECT * FROM azuread_user WHERE user_type = 'Guest'",
         },
       });
-      assert.equal(created.status, 201);
-      const q = (await created.json()) as { id: string; name: string; createdBy: string };
+      const q = await readOk(createSavedQuery, created);
       assert.match(q.id, /^sq_/);
       const dup = await h.call("POST", "/api/saved-queries", { body: { name: "guests", sql: "SELECT 1" } });
       assert.equal(dup.status, 409);
@@ -249,20 +254,19 @@ describe("query routes", () => {
       const patched = await h.call("PATCH", `/api/saved-queries/${q.id}`, {
         body: { description: "guests only" },
       });
-      assert.equal(((await patched.json()) as { description: string }).description, "guests only");
+      assert.equal((await readOk(updateSavedQuery, patched)).description, "guests only");
       assert.equal((await h.call("PATCH", `/api/saved-queries/${q.id}`, { body: {} })).status, 400);
-      const list = (await (await h.call("GET", "/api/saved-queries")).json()) as {
-        savedQueries: Array<{ id: string }>;
-      };
+      const list = await readOk(listSavedQueries, await h.call("GET", "/api/saved-queries"));
       assert.deepEqual(
         list.savedQueries.map((s) => s.id),
         [q.id],
       );
-      const others = (await (await h.call("GET", "/api/saved-queries", { key: h.otherKey })).json()) as {
-        savedQueries: unknown[];
-      };
+      const others = await readOk(
+        listSavedQueries,
+        await h.call("GET", "/api/saved-queries", { key: h.otherKey }),
+      );
       assert.deepEqual(others.savedQueries, []);
-      assert.deepEqual(await (await h.call("DELETE", `/api/saved-queries/${q.id}`)).json(), {
+      assert.deepEqual(await readOk(deleteSavedQuery, await h.call("DELETE", `/api/saved-queries/${q.id}`)), {
         deleted: true,
       });
       assert.equal((await h.call("GET", `/api/saved-queries/${q.id}`)).status, 404);

@@ -1,65 +1,41 @@
+import type { Bus } from "@tenantlens/bus";
 import {
   AppError,
   QueryExamplesList,
   QueryExecute,
   QueryHistoryList,
-  QueryOutcome,
   type ResultFormat,
+  SavedQuery,
   SavedQueryCreate,
   SavedQueryDelete,
   SavedQueryGet,
-  SavedQueryId,
   SavedQueryList,
   SavedQueryUpdate,
   TablesList,
 } from "@tenantlens/contracts";
-import { type Context, Hono } from "hono";
-import { z } from "zod";
-import type { AppEnv, GatewayDeps } from "../env.js";
-import { readJson, readQuery } from "../http/body.js";
-
-/** POST /api/query body (DESIGN.md). The workspace always comes from the API key, never the body. */
-export const QueryBody = z
-  .object({
-    sql: z.string().min(1, "sql is required").max(100_000),
-    maxRows: z.number().int().min(1).max(1_000_000).optional(),
-    timeoutMs: z.number().int().min(100).max(600_000).optional(),
-  })
-  .strict();
-
-export const HistoryQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1_000).default(50),
-  actor: z.string().min(1).max(200).optional(),
-  outcome: QueryOutcome.optional(),
-});
-
-export const SavedQueryBody = z
-  .object({
-    name: z.string().trim().min(1, "name is required").max(120),
-    description: z.string().trim().max(2_000).default(""),
-    sql: z.string().trim().min(1, "sql is required").max(100_000),
-  })
-  .strict();
-
-export const SavedQueryPatchBody = z
-  .object({
-    name: z.string().trim().min(1).max(120).optional(),
-    description: z.string().trim().max(2_000).optional(),
-    sql: z.string().trim().min(1).max(100_000).optional(),
-  })
-  .strict()
-  .refine((b) => b.name !== undefined || b.description !== undefined || b.sql !== undefined, {
-    message: "nothing to change: give name, description or sql",
-  });
+import type { Context } from "hono";
+import { accepts } from "hono/accepts";
+import { parseAccept } from "hono/utils/accept";
+import { defineRoute } from "../http/route.js";
+import {
+  HistoryQuery,
+  QueryBody,
+  QueryResult,
+  SavedQueryBody,
+  SavedQueryParams,
+  SavedQueryPatchBody,
+} from "../schemas.js";
 
 /** Download formats by media type; application/json is the default answer. */
-const MEDIA_TYPES: ReadonlyArray<[string, ResultFormat]> = [
-  ["application/json", "json"],
-  ["text/csv", "csv"],
-  ["application/x-ndjson", "ndjson"],
-  ["application/vnd.apache.parquet", "parquet"],
-  ["application/parquet", "parquet"],
-];
+const FORMAT_OF: Readonly<Record<string, ResultFormat>> = {
+  "application/json": "json",
+  "text/csv": "csv",
+  "application/x-ndjson": "ndjson",
+  "application/vnd.apache.parquet": "parquet",
+  "application/parquet": "parquet",
+};
+const MEDIA_TYPES = Object.keys(FORMAT_OF);
+const NOTHING = "";
 
 const EXTENSIONS: Record<ResultFormat, string> = {
   json: "json",
@@ -73,143 +49,199 @@ const REPLY_MARGIN_MS = 15_000;
 const MAX_QUERY_MS = 600_000;
 
 /**
- * The result format an Accept header asks for: the supported type with the highest q-value (an exact
- * type beats a wildcard at equal q); JSON when the header is absent or only wildcards match.
+ * The result format the Accept header asks for (Hono's negotiation: highest q, then the most
+ * specific range); JSON when the header is absent or only wildcards match; bad_request when it
+ * names only types we cannot produce.
  */
-export function formatFromAccept(accept: string | undefined): ResultFormat {
-  if (!accept || accept.trim() === "") return "json";
-  const ranges = accept.split(",").map((part) => {
-    const [type = "", ...params] = part.trim().toLowerCase().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    const qv = q ? Number(q.slice(2)) : 1;
-    return { type: type.trim(), q: Number.isFinite(qv) ? qv : 0 };
-  });
-  let best: { format: ResultFormat; q: number; exact: boolean } | undefined;
-  for (const [media, format] of MEDIA_TYPES) {
-    const [major] = media.split("/");
-    for (const r of ranges) {
-      const exact = r.type === media;
-      const matches = exact || r.type === "*/*" || r.type === `${major}/*`;
-      if (!matches || r.q <= 0) continue;
-      if (!best || r.q > best.q || (r.q === best.q && exact && !best.exact)) best = { format, q: r.q, exact };
-    }
-  }
-  if (!best) {
-    throw new AppError(
-      "bad_request",
-      `cannot answer in ${accept}: ask for application/json, text/csv, application/x-ndjson or application/vnd.apache.parquet`,
-    );
-  }
-  return best.format;
+export function formatFromAccept(c: Context): ResultFormat {
+  const chosen = accepts(c, { header: "Accept", supports: MEDIA_TYPES, default: NOTHING });
+  if (chosen !== NOTHING) return FORMAT_OF[chosen] as ResultFormat;
+  const accept = c.req.header("Accept")?.trim();
+  const wildcard = accept && parseAccept(accept).some((r) => r.q > 0 && (r.type === "*/*" || r.type === "*"));
+  if (!accept || wildcard) return "json";
+  throw new AppError(
+    "bad_request",
+    `cannot answer in ${accept}: ask for application/json, text/csv, application/x-ndjson or application/vnd.apache.parquet`,
+  );
 }
 
-function savedQueryId(raw: string): string {
-  const id = SavedQueryId.safeParse(raw);
-  if (!id.success) throw new AppError("not_found", `No saved query ${raw} in this workspace.`);
-  return id.data;
+async function blob(bus: Bus, bucket: string, key: string): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = await bus.getBlob(bucket, key);
+  if (!bytes)
+    throw new AppError("unavailable", "the query result expired before it could be sent; run it again");
+  // Hono wants an ArrayBuffer-backed array; the object store's already is, so no copy then.
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
-/** Analyst SQL, tables, history, saved queries and examples: thin over the query service. */
-export function queryRoutes(deps: GatewayDeps): Hono<AppEnv> {
-  const { bus } = deps;
-  const app = new Hono<AppEnv>();
+const tags = ["query"] as const;
 
-  async function blob(bucket: string, key: string): Promise<Uint8Array<ArrayBuffer>> {
-    const bytes = await bus.getBlob(bucket, key);
-    if (!bytes)
-      throw new AppError("unavailable", "the query result expired before it could be sent; run it again");
-    // Hono wants an ArrayBuffer-backed array; the object store's already is, so no copy then.
-    return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
-  }
-
-  function resultHeaders(
-    c: Context<AppEnv>,
-    r: { queryId: string; generationId: number; rowCount: number; truncated: boolean },
-  ) {
-    c.header("X-Query-Id", r.queryId);
-    c.header("X-Generation-Id", String(r.generationId));
-    c.header("X-Row-Count", String(r.rowCount));
-    c.header("X-Truncated", String(r.truncated));
-  }
-
-  app.post("/query", async (c) => {
-    const input = await readJson(c, QueryBody);
-    const format = formatFromAccept(c.req.header("accept"));
-    const { workspaceId, keyId } = c.get("principal");
+export const runQuery = defineRoute({
+  method: "POST",
+  path: "/api/query",
+  summary:
+    "Read-only SQL over the workspace's tables; Accept text/csv, application/x-ndjson or application/vnd.apache.parquet downloads the result",
+  tags,
+  access: "member",
+  body: QueryBody,
+  calls: [QueryExecute],
+  success: {
+    status: 200,
+    schema: QueryResult,
+    contentTypes: ["text/csv", "application/x-ndjson", "application/vnd.apache.parquet"],
+  },
+  handler: async (c, { body, principal }, { bus }) => {
+    const format = formatFromAccept(c);
     const res = await bus.request(
       QueryExecute,
       {
-        workspaceId,
-        actor: keyId,
+        workspaceId: principal.workspaceId,
+        actor: principal.keyId,
         format,
-        sql: input.sql,
-        maxRows: input.maxRows,
-        timeoutMs: input.timeoutMs,
+        sql: body.sql,
+        maxRows: body.maxRows,
+        timeoutMs: body.timeoutMs,
       },
-      { timeoutMs: (input.timeoutMs ?? MAX_QUERY_MS) + REPLY_MARGIN_MS },
+      { timeoutMs: (body.timeoutMs ?? MAX_QUERY_MS) + REPLY_MARGIN_MS },
     );
-    resultHeaders(c, res);
+    c.header("X-Query-Id", res.queryId);
+    c.header("X-Generation-Id", String(res.generationId));
+    c.header("X-Row-Count", String(res.rowCount));
+    c.header("X-Truncated", String(res.truncated));
     const meta = { rowCount: res.rowCount, truncated: res.truncated, durationMs: res.durationMs };
+    // Rows are passed through as the query service produced them: never re-validated value by value.
+    if (format === "json" && res.rows) return c.json({ columns: res.columns, rows: res.rows, ...meta });
+    if (!res.resultRef) throw new Error("query answer carried neither rows nor a result");
+    const bytes = await blob(bus, res.resultRef.bucket, res.resultRef.key);
     if (format === "json") {
-      if (res.rows) return c.json({ columns: res.columns, rows: res.rows, ...meta });
-      if (!res.resultRef) throw new AppError("internal", "query answer carried neither rows nor a result");
       // Large answers: the stored rows array is spliced in as is, never parsed here.
-      const rows = Buffer.from(await blob(res.resultRef.bucket, res.resultRef.key)).toString("utf8");
       const head = JSON.stringify({ columns: res.columns }).slice(0, -1);
       const tail = JSON.stringify(meta).slice(1);
-      return c.body(`${head},"rows":${rows},${tail}`, 200, { "content-type": "application/json" });
+      return c.body(`${head},"rows":${Buffer.from(bytes).toString("utf8")},${tail}`, 200, {
+        "content-type": "application/json",
+      });
     }
-    if (!res.resultRef) throw new AppError("internal", "query answer carried no result file");
-    const bytes = await blob(res.resultRef.bucket, res.resultRef.key);
     return c.body(bytes, 200, {
       "content-type": res.resultRef.contentType,
       "content-disposition": `attachment; filename="query-${res.queryId}.${EXTENSIONS[format]}"`,
     });
-  });
+  },
+});
 
-  app.get("/tables", async (c) => {
-    const { workspaceId } = c.get("principal");
-    return c.json(await bus.request(TablesList, { workspaceId }));
-  });
+export const listTables = defineRoute({
+  method: "GET",
+  path: "/api/tables",
+  summary: "Every table with its columns, types and descriptions",
+  tags,
+  access: "member",
+  calls: [TablesList],
+  success: { status: 200, schema: TablesList.response },
+  handler: (_c, { principal }, { bus }) => bus.request(TablesList, { workspaceId: principal.workspaceId }),
+});
 
-  app.get("/queries/history", async (c) => {
-    const q = readQuery(c, HistoryQuery);
-    const { workspaceId } = c.get("principal");
-    return c.json(await bus.request(QueryHistoryList, { workspaceId, ...q }));
-  });
+export const queryHistory = defineRoute({
+  method: "GET",
+  path: "/api/queries/history",
+  summary: "Query history of the workspace, newest first",
+  tags,
+  access: "member",
+  query: HistoryQuery,
+  calls: [QueryHistoryList],
+  success: { status: 200, schema: QueryHistoryList.response },
+  handler: (_c, { principal, query }, { bus }) =>
+    bus.request(QueryHistoryList, { workspaceId: principal.workspaceId, ...query }),
+});
 
-  app.get("/examples", async (c) => c.json(await bus.request(QueryExamplesList, {})));
+export const listExamples = defineRoute({
+  method: "GET",
+  path: "/api/examples",
+  summary: "Example queries (the product's common questions)",
+  tags,
+  access: "member",
+  calls: [QueryExamplesList],
+  success: { status: 200, schema: QueryExamplesList.response },
+  handler: (_c, _input, { bus }) => bus.request(QueryExamplesList, {}),
+});
 
-  app.get("/saved-queries", async (c) => {
-    const { workspaceId } = c.get("principal");
-    return c.json(await bus.request(SavedQueryList, { workspaceId }));
-  });
+export const listSavedQueries = defineRoute({
+  method: "GET",
+  path: "/api/saved-queries",
+  summary: "Saved queries of the workspace",
+  tags,
+  access: "member",
+  calls: [SavedQueryList],
+  success: { status: 200, schema: SavedQueryList.response },
+  handler: (_c, { principal }, { bus }) =>
+    bus.request(SavedQueryList, { workspaceId: principal.workspaceId }),
+});
 
-  app.post("/saved-queries", async (c) => {
-    const input = await readJson(c, SavedQueryBody);
-    const { workspaceId, keyId } = c.get("principal");
-    const res = await bus.request(SavedQueryCreate, { ...input, workspaceId, actor: keyId });
-    return c.json(res.savedQuery, 201);
-  });
+export const createSavedQuery = defineRoute({
+  method: "POST",
+  path: "/api/saved-queries",
+  summary: "Save a query",
+  tags,
+  access: "member",
+  body: SavedQueryBody,
+  calls: [SavedQueryCreate],
+  success: { status: 201, schema: SavedQuery },
+  handler: async (_c, { body, principal }, { bus }) =>
+    (
+      await bus.request(SavedQueryCreate, {
+        ...body,
+        workspaceId: principal.workspaceId,
+        actor: principal.keyId,
+      })
+    ).savedQuery,
+});
 
-  app.get("/saved-queries/:id", async (c) => {
-    const id = savedQueryId(c.req.param("id"));
-    const { workspaceId } = c.get("principal");
-    return c.json((await bus.request(SavedQueryGet, { workspaceId, id })).savedQuery);
-  });
+export const getSavedQuery = defineRoute({
+  method: "GET",
+  path: "/api/saved-queries/:id",
+  summary: "One saved query",
+  tags,
+  access: "member",
+  params: SavedQueryParams,
+  calls: [SavedQueryGet],
+  success: { status: 200, schema: SavedQuery },
+  handler: async (_c, { params, principal }, { bus }) =>
+    (await bus.request(SavedQueryGet, { workspaceId: principal.workspaceId, id: params.id })).savedQuery,
+});
 
-  app.patch("/saved-queries/:id", async (c) => {
-    const id = savedQueryId(c.req.param("id"));
-    const patch = await readJson(c, SavedQueryPatchBody);
-    const { workspaceId } = c.get("principal");
-    return c.json((await bus.request(SavedQueryUpdate, { workspaceId, id, ...patch })).savedQuery);
-  });
+export const updateSavedQuery = defineRoute({
+  method: "PATCH",
+  path: "/api/saved-queries/:id",
+  summary: "Change a saved query's name, description or SQL",
+  tags,
+  access: "member",
+  params: SavedQueryParams,
+  body: SavedQueryPatchBody,
+  calls: [SavedQueryUpdate],
+  success: { status: 200, schema: SavedQuery },
+  handler: async (_c, { body, params, principal }, { bus }) =>
+    (await bus.request(SavedQueryUpdate, { workspaceId: principal.workspaceId, id: params.id, ...body }))
+      .savedQuery,
+});
 
-  app.delete("/saved-queries/:id", async (c) => {
-    const id = savedQueryId(c.req.param("id"));
-    const { workspaceId } = c.get("principal");
-    return c.json(await bus.request(SavedQueryDelete, { workspaceId, id }));
-  });
+export const deleteSavedQuery = defineRoute({
+  method: "DELETE",
+  path: "/api/saved-queries/:id",
+  summary: "Delete a saved query",
+  tags,
+  access: "member",
+  params: SavedQueryParams,
+  calls: [SavedQueryDelete],
+  success: { status: 200, schema: SavedQueryDelete.response },
+  handler: (_c, { params, principal }, { bus }) =>
+    bus.request(SavedQueryDelete, { workspaceId: principal.workspaceId, id: params.id }),
+});
 
-  return app;
-}
+export const queryRoutes = [
+  runQuery,
+  listTables,
+  queryHistory,
+  listExamples,
+  listSavedQueries,
+  createSavedQuery,
+  getSavedQuery,
+  updateSavedQuery,
+  deleteSavedQuery,
+];

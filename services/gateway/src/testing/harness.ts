@@ -1,16 +1,37 @@
+import assert from "node:assert/strict";
 import { type Bus, connectBus } from "@tenantlens/bus";
-import { DEFAULT_WORKSPACE } from "@tenantlens/contracts";
+import { DEFAULT_WORKSPACE, ErrorResponse } from "@tenantlens/contracts";
 import { createLogger } from "@tenantlens/telemetry";
 import { type NatsServer, startNats, startService, tempDir } from "@tenantlens/testkit";
 import type { Hono } from "hono";
+import type { z } from "zod";
 import { createApp } from "../app.js";
 import { bootstrapAccess } from "../auth/bootstrap.js";
 import { ApiKeyStore } from "../auth/key-store.js";
 import { WorkspaceStore } from "../auth/workspace-store.js";
 import type { AppEnv } from "../env.js";
+import type { Route } from "../http/route.js";
 import { type StandIns, serveStandIns } from "./stand-ins.js";
 
 export const PUBLIC_URL = "http://127.0.0.1:18080";
+
+/** A route's success answer, read through the route's own schema (its status is checked first). */
+export async function readOk<R extends z.ZodType>(route: Route<R>, res: Response): Promise<z.output<R>> {
+  const text = await res.text();
+  assert.equal(
+    res.status,
+    route.success.status,
+    `${route.method} ${route.path} → ${res.status} ${text.slice(0, 300)}`,
+  );
+  const schema = route.success.schema;
+  assert.ok(schema, `${route.method} ${route.path} declares no JSON answer`);
+  return schema.parse(JSON.parse(text));
+}
+
+/** An error answer, read through the one error schema. */
+export async function readError(res: Response): Promise<ErrorResponse["error"]> {
+  return ErrorResponse.parse(await res.json()).error;
+}
 
 export interface CallOptions {
   key?: string | null;

@@ -1,3 +1,5 @@
+import { ErrorResponse } from "@tenantlens/contracts";
+
 /** The few REST calls the CLI makes, with errors turned into messages and exit codes. */
 
 export class CliFailure extends Error {
@@ -46,14 +48,14 @@ export async function call(
 
 async function errorText(res: Response): Promise<string> {
   const text = await res.text();
+  let json: unknown;
   try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message) {
-      const hint = res.status === 401 ? " (check --key or TENANTLENS_API_KEY)" : "";
-      return `${body.error.code ?? res.status}: ${body.error.message}${hint}`;
-    }
+    json = JSON.parse(text);
   } catch {
-    // not our JSON error body
+    // not JSON at all (a proxy's page, say)
   }
-  return `HTTP ${res.status}: ${text.slice(0, 500)}`;
+  const body = ErrorResponse.safeParse(json);
+  if (!body.success) return `HTTP ${res.status}: ${text.slice(0, 500)}`;
+  const hint = res.status === 401 ? " (check --key or TENANTLENS_API_KEY)" : "";
+  return `${body.data.error.code}: ${body.data.error.message}${hint}`;
 }

@@ -29,7 +29,7 @@ export interface WriteGenerationOptions {
   allCatalogTables?: boolean;
 }
 
-/** The columns a table has in the warehouse, as the store lays it out (DESIGN.md, libs/graph). */
+/** The columns a table has in the warehouse, as the store lays it out (docs/warehouse.md, libs/graph). */
 export function warehouseSchema(table: string): Array<[string, string]> | undefined {
   const pick = (cols: readonly ColumnDef[]) => cols.map((c): [string, string] => [c.name, c.type]);
   for (const r of catalog) {

@@ -9,8 +9,8 @@ import {
   IntegrationUpdate,
   TokenGet,
 } from "@tenantlens/contracts";
-import type { ConsentService } from "./consent-service.js";
-import type { AuthService } from "./service.js";
+import type { ConsentService } from "../consent-service.js";
+import type { AuthService } from "../service.js";
 
 /** NATS request handlers: the bus validates requests and responses; each calls one verb. */
 export function serveAuth(bus: Bus, svc: AuthService, consent: ConsentService): void {

@@ -1,0 +1,18 @@
+import type { Route } from "../http/route.js";
+import { accessRoutes } from "./admin.js";
+import { consoleRoutes } from "./console.js";
+import { integrationRoutes } from "./integrations.js";
+import { oauthCallback } from "./oauth.js";
+import { queryRoutes } from "./query.js";
+import { health, openApiDocument } from "./system.js";
+
+/** Every route of the gateway, in the order the OpenAPI document lists them. */
+export const allRoutes: readonly Route[] = [
+  health,
+  openApiDocument,
+  ...consoleRoutes,
+  oauthCallback,
+  ...integrationRoutes,
+  ...queryRoutes,
+  ...accessRoutes,
+];
