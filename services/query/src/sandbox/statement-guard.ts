@@ -5,6 +5,7 @@ import {
   StatementType,
 } from "@duckdb/node-api";
 import { AppError } from "@tenantlens/contracts";
+import { buildCatalog, type FunctionCatalog, refusedReference } from "../domain/function-policy.js";
 import {
   EMPTY_QUERY_MESSAGE,
   explainTarget,
@@ -19,8 +20,10 @@ const READ_ONLY_TYPES = new Set<StatementType>([StatementType.SELECT, StatementT
 /**
  * Parser-level check, without binding: exactly one statement and that statement is a SELECT in
  * DuckDB's own parser (json_serialize_sql accepts only SELECT nodes, which covers WITH, VALUES, FROM,
- * DESCRIBE, SHOW, SUMMARIZE and PIVOT) or EXPLAIN of one. Binding comes later, inside the sandbox, so a
- * forbidden statement is refused before it can touch anything, with a message naming the rule.
+ * DESCRIBE, SHOW, SUMMARIZE and PIVOT) or EXPLAIN of one, and every function, table function and
+ * catalog relation it names is allowed by the function policy. Binding comes later, inside the
+ * sandbox, so a forbidden statement is refused before it can touch anything, with a message naming
+ * the rule.
  */
 export async function checkReadOnly(conn: DuckDBConnection, sql: string): Promise<void> {
   // The parser reports "Error in native callback" for blank text, so blank is caught first.
@@ -35,12 +38,38 @@ export async function checkReadOnly(conn: DuckDBConnection, sql: string): Promis
   if (count === 0) throw new AppError("query_error", EMPTY_QUERY_MESSAGE);
   if (count > 1) throw new AppError("query_error", multipleStatementsMessage(count));
   const target = explainTarget(sql) ?? sql;
-  const reader = await conn.runAndReadAll(
-    "SELECT json_serialize_sql($1::VARCHAR) ->> '$.error' AS error, json_array_length(json_serialize_sql($1::VARCHAR) -> '$.statements') AS n",
-    [target],
-  );
-  const [error, n] = reader.getRowsJson()[0] ?? [];
-  if (error !== "false" || String(n) !== "1") throw new AppError("query_error", notReadOnlyMessage(target));
+  const reader = await conn.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)::VARCHAR", [target]);
+  const tree = JSON.parse(String(reader.getRows()[0]?.[0] ?? "{}")) as {
+    error?: boolean;
+    statements?: unknown[];
+  };
+  if (tree.error !== false || tree.statements?.length !== 1) {
+    throw new AppError("query_error", notReadOnlyMessage(target));
+  }
+  const refused = refusedReference(tree.statements[0], await functionCatalog(conn));
+  if (refused) throw new AppError("query_error", refused);
+}
+
+let catalog: Promise<FunctionCatalog> | undefined;
+
+/** DuckDB's built-in functions and internal views, read once per process (they never change). */
+function functionCatalog(conn: DuckDBConnection): Promise<FunctionCatalog> {
+  catalog ??= (async () => {
+    const functions = await conn.runAndReadAll(
+      "SELECT function_name, function_type, has_side_effects, macro_definition FROM duckdb_functions() WHERE internal",
+    );
+    const views = await conn.runAndReadAll("SELECT view_name FROM duckdb_views() WHERE internal");
+    return buildCatalog(
+      functions.getRows().map(([name, type, sideEffects, macro]) => ({
+        name: String(name),
+        type: String(type),
+        hasSideEffects: sideEffects === true,
+        macroDefinition: macro === null ? null : String(macro),
+      })),
+      views.getRows().map(([name]) => String(name)),
+    );
+  })();
+  return catalog;
 }
 
 /**
