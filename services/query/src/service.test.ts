@@ -166,7 +166,7 @@ describe("query service (process)", () => {
       );
       for (const t of current.get("beta")?.tables ?? []) {
         const e = await refusal(query("alpha", `SELECT * FROM read_parquet('${t.file}')`));
-        assert.match(e.message, /Permission Error/);
+        assert.match(e.message, /read_parquet is not available/);
       }
       for (const t of current.get("alpha")?.tables ?? []) {
         const e = await refusal(query("beta", `SELECT * FROM '${t.file}'`));
@@ -180,7 +180,11 @@ describe("query service (process)", () => {
       const meanwhile = await query("alpha", "SELECT count(*) AS n FROM azuread_group");
       assert.deepEqual(meanwhile.rows, [{ n: 3 }]);
       for (const [sql, pattern] of [
-        ["SELECT * FROM read_csv('/etc/passwd')", /Permission Error/],
+        ["SELECT * FROM read_csv('/etc/passwd')", /read_csv is not available/],
+        ["SELECT * FROM enable_logging(storage='file', storage_config={'path':'x'})", /not available/],
+        ["SELECT current_setting('temp_directory')", /not available/],
+        ["SELECT * FROM duckdb_settings()", /not available/],
+        ["SELECT sql FROM duckdb_views()", /not available/],
         ["COPY azuread_user TO '/tmp/tl-x.csv'", /read-only.*COPY/],
         ["ATTACH '/tmp/tl-x.duckdb'", /read-only.*ATTACH/],
         ["INSTALL httpfs", /read-only.*INSTALL/],
@@ -193,6 +197,21 @@ describe("query service (process)", () => {
       }
       const t = await runaway;
       assert.equal(t.code, "query_timeout");
+      assert.deepEqual((await query("alpha", "SELECT 1 AS still")).rows, [{ still: 1 }]);
+    }));
+
+  it("holds the byte cap for every row, the first included, and keeps answering", () =>
+    withServiceLogs(async () => {
+      // One value of 80 MB (over the 64 MiB cap): measured inside DuckDB, never converted, never stored.
+      for (const format of ["json", "csv", "parquet"] as const) {
+        const huge = await query("alpha", "SELECT repeat('x', 80000000) AS big", { format });
+        assert.equal(huge.truncated, true, format);
+        assert.equal(huge.rowCount, 0, format);
+      }
+      const some = await query("alpha", "SELECT i, repeat('y', 1000000) AS pad FROM range(200) t(i)");
+      assert.equal(some.truncated, true);
+      assert.ok(some.rowCount > 0 && some.rowCount < 200, String(some.rowCount));
+      assert.deepEqual((await query("beta", "SELECT 1 AS still")).rows, [{ still: 1 }]);
       assert.deepEqual((await query("alpha", "SELECT 1 AS still")).rows, [{ still: 1 }]);
     }));
 

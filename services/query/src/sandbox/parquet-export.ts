@@ -39,17 +39,20 @@ export class ParquetExporter {
     return new ParquetExporter(instance, dir);
   }
 
-  async export(result: DuckDBResult, names: string[], maxRows: number): Promise<ExportResult> {
+  async export(result: DuckDBResult, caps: ExportCaps): Promise<ExportResult> {
     const id = Math.random().toString(36).slice(2, 12);
     const table = `r_${id}`;
     const file = path.join(this.dir, `${id}.parquet`);
     const types = result.columnTypes();
     const conn = await this.instance.connect();
     try {
+      // The measuring column (if any) travels into the table and stays out of the file.
+      const names = caps.sizeColumn === null ? caps.names : [...caps.names, SIZE_COLUMN];
       const cols = names.map((n, i) => `${quoteIdent(n)} ${duckdbTypeName(types[i]!)}`).join(", ");
       await conn.run(`CREATE TABLE ${table} (${cols})`);
-      const { rowCount, truncated } = await appendCapped(conn, table, result, maxRows);
-      await conn.run(`COPY ${table} TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`);
+      const { rowCount, truncated } = await appendCapped(conn, table, result, caps);
+      const select = caps.sizeColumn === null ? table : `(SELECT * EXCLUDE (${SIZE_COLUMN}) FROM ${table})`;
+      await conn.run(`COPY ${select} TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`);
       const bytes = await readFile(file);
       return {
         rowCount,
@@ -68,25 +71,49 @@ export class ParquetExporter {
   }
 }
 
+export interface ExportCaps {
+  names: string[];
+  maxRows: number;
+  /** Stop before the measured rows pass this many bytes (the Parquet file is smaller still). */
+  maxBytes: number;
+  /** Index of the column holding each row's measured size, or null when the result is unmeasured. */
+  sizeColumn: number | null;
+}
+
+const SIZE_COLUMN = "__tl_row_bytes";
+
 async function appendCapped(
   conn: DuckDBConnection,
   table: string,
   result: DuckDBResult,
-  maxRows: number,
+  caps: ExportCaps,
 ): Promise<{ rowCount: number; truncated: boolean }> {
   const appender = await conn.createAppender(table);
   let rowCount = 0;
+  let bytes = 0;
   let truncated = false;
   try {
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      if (rowCount >= maxRows) {
+      if (rowCount >= caps.maxRows) {
         truncated = true;
         break;
       }
-      if (rowCount + chunk.rowCount > maxRows) {
-        chunk.rowCount = maxRows - rowCount;
+      let fits = Math.min(chunk.rowCount, caps.maxRows - rowCount);
+      if (caps.sizeColumn !== null) {
+        const sizes = chunk.getColumnVector(caps.sizeColumn);
+        for (let r = 0; r < fits; r++) {
+          const size = Number(sizes.getItem(r));
+          if (bytes + size > caps.maxBytes) {
+            fits = r;
+            break;
+          }
+          bytes += size;
+        }
+      }
+      if (fits < chunk.rowCount) {
+        chunk.rowCount = fits;
         truncated = true;
       }
       appender.appendDataChunk(chunk);

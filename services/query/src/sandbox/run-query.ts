@@ -1,4 +1,14 @@
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue, Json } from "@duckdb/node-api";
+import {
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBPreparedStatement,
+  type DuckDBResult,
+  type DuckDBType,
+  DuckDBTypeId,
+  type DuckDBValue,
+  type Json,
+  StatementType,
+} from "@duckdb/node-api";
 import type { ResultFormat } from "@tenantlens/contracts";
 import { csvHeader, csvRow, ndjsonRow } from "../domain/csv.js";
 import { toApiJson } from "./json-values.js";
@@ -39,9 +49,58 @@ export const CONTENT_TYPES: Record<ResultFormat, string> = {
   parquet: "application/vnd.apache.parquet",
 };
 
+/** Name of the column the service adds to measure each row (never shown to users). */
+const SIZE_COLUMN = "__tl_row_bytes";
+
+/** Bytes a value of this type takes, as SQL over the positional column `#i` (null counts 4). */
+function sizeExpression(type: DuckDBType, i: number): string {
+  const ref = `#${i + 1}`;
+  switch (type.typeId) {
+    case DuckDBTypeId.VARCHAR:
+      return `coalesce(strlen(${ref}), 4)`;
+    case DuckDBTypeId.BLOB:
+      return `coalesce(octet_length(${ref}), 4)`;
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.ARRAY:
+    case DuckDBTypeId.STRUCT:
+    case DuckDBTypeId.MAP:
+    case DuckDBTypeId.UNION:
+    case DuckDBTypeId.BIT:
+    case DuckDBTypeId.BIGNUM:
+      return `coalesce(strlen(CAST(${ref} AS VARCHAR)), 4)`;
+    default:
+      return "24";
+  }
+}
+
+/**
+ * The statement wrapped so DuckDB measures every row before it leaves DuckDB: the service then
+ * stops at the byte cap without converting a value that would not fit, however large one value is.
+ * The statement is first rewritten by DuckDB's own parser (comments and semicolons gone), so any
+ * query the guard accepted can be wrapped; EXPLAIN (plan text, never table data) runs as is.
+ */
+async function prepareMeasured(
+  conn: DuckDBConnection,
+  checked: DuckDBPreparedStatement,
+  sql: string,
+): Promise<DuckDBPreparedStatement | null> {
+  if (checked.statementType === StatementType.EXPLAIN) return null;
+  const reader = await conn.runAndReadAll("SELECT json_deserialize_sql(json_serialize_sql($1::VARCHAR))", [
+    sql,
+  ]);
+  const normalized = String(reader.getRows()[0]?.[0] ?? "");
+  const types = Array.from({ length: checked.columnCount }, (_, i) => checked.columnType(i));
+  const size = types.length > 0 ? types.map(sizeExpression).join(" + ") : "0";
+  return conn.prepare(
+    `SELECT *, CAST(${size} AS BIGINT) AS ${SIZE_COLUMN} FROM (\n${normalized}\n) AS __tl_q`,
+  );
+}
+
 /**
  * Runs one analyst statement on a sandboxed connection: parser check, prepare, then streams chunks
- * until the row or byte cap, encoding as it goes so a huge result never sits in memory twice.
+ * until the row or byte cap, encoding as it goes so a huge result never sits in memory twice. The
+ * byte cap holds for every row, the first included: a row that alone passes it is not converted,
+ * and the answer is empty with `truncated: true`.
  */
 export async function runQuery(
   conn: DuckDBConnection,
@@ -49,25 +108,43 @@ export async function runQuery(
   exporter: ParquetExporter,
 ): Promise<RunResult> {
   await checkReadOnly(conn, req.sql);
-  const prepared = await prepareReadOnly(conn, req.sql, req.params);
+  const checked = await prepareReadOnly(conn, req.sql, req.params);
+  // The service's own parameterised queries (history) are small by construction and run as they are.
+  const measured = req.params
+    ? null
+    : await prepareMeasured(conn, checked, req.sql).catch((err: unknown) => {
+        checked.destroySync();
+        throw err;
+      });
+  const prepared = measured ?? checked;
   let result: DuckDBResult;
   try {
     result = await prepared.stream();
   } finally {
-    prepared.destroySync();
+    checked.destroySync();
+    measured?.destroySync();
   }
-  const names = result.deduplicatedColumnNames();
-  const types = result.columnTypes();
+  const width = result.columnCount - (measured ? 1 : 0);
+  const names = result.deduplicatedColumnNames().slice(0, width);
+  const types = result.columnTypes().slice(0, width);
   const columns = names.map((name, i) => ({ name, type: duckdbTypeName(types[i]!) }));
+  const rowBytes = measured
+    ? (chunk: DuckDBDataChunk, r: number) => Number(chunk.getColumnVector(width).getItem(r))
+    : () => 0;
 
   if (req.format === "parquet") {
-    const out = await exporter.export(result, names, req.maxRows);
+    const out = await exporter.export(result, {
+      names,
+      maxRows: req.maxRows,
+      maxBytes: req.maxResultBytes,
+      sizeColumn: measured ? width : null,
+    });
     return { columns, rowCount: out.rowCount, truncated: out.truncated, body: out.body };
   }
 
   const encoder = encoderFor(req.format, names);
   const parts: string[] = [encoder.start];
-  let bytes = encoder.start.length;
+  let bytes = encoder.start.length + encoder.end.length;
   let rowCount = 0;
   let truncated = false;
   read: for (;;) {
@@ -76,16 +153,16 @@ export async function runQuery(
     // Row by row, so the byte cap stops conversion before a wide chunk fills the heap; and with the
     // result's column types, because a chunk's vector types lose aliases such as JSON.
     for (let r = 0; r < chunk.rowCount; r++) {
-      if (rowCount >= req.maxRows) {
+      if (rowCount >= req.maxRows || bytes + rowBytes(chunk, r) > req.maxResultBytes) {
         truncated = true;
         break read;
       }
-      const values = chunk.getRowValues(r);
       const row: Record<string, Json> = {};
-      for (let i = 0; i < names.length; i++)
-        row[names[i]!] = toApiJson(values[i] ?? null, types[i]!, toApiJson);
+      for (let i = 0; i < width; i++) {
+        row[names[i]!] = toApiJson(chunk.getColumnVector(i).getItem(r), types[i]!, toApiJson);
+      }
       const text = encoder.row(row, rowCount === 0);
-      if (bytes + text.length > req.maxResultBytes && rowCount > 0) {
+      if (bytes + text.length > req.maxResultBytes) {
         truncated = true;
         break read;
       }
