@@ -123,6 +123,8 @@ try {
     tempRoot: path.join(root, "pool"),
     killGraceMs: 5_000,
     heapMb: 1024,
+    fairness: { perWorkspace: 1, perActor: 1 },
+    quarantine: { crashes: 3, windowMs: 300_000, cooldownMs: 300_000 },
     logger: createLogger("bench", {}, { level: "silent" }),
   });
 
@@ -150,6 +152,7 @@ try {
           maxResultBytes: 64 * 1024 * 1024,
         },
         60_000,
+        { workspaceId: spec.workspaceId, actor: "bench" },
       ),
     );
     rows.push([

@@ -10,7 +10,7 @@ export const QueryColumn = z.object({ name: z.string(), type: z.string() });
 export const QueryExecute = defineRequest({
   subject: "query.sql.execute",
   service: "query",
-  errors: ["query_error", "query_timeout", "not_found"],
+  errors: ["query_error", "query_timeout", "not_found", "rate_limited"],
   request: z.object({
     workspaceId: WorkspaceId,
     sql: z.string().min(1, "sql is required").max(100_000),

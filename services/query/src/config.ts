@@ -26,6 +26,13 @@ export const queryConfigSchema = z
     QUERY_INLINE_MAX_BYTES: int({ min: 1_000, max: 900_000 }).default(800_000),
     /** DuckDB worker processes (one query at a time each). */
     QUERY_WORKERS: int({ min: 1, max: 64 }).default(2),
+    /** Queries one workspace may run at once (default: every worker but one, at least 1). */
+    QUERY_WORKSPACE_CONCURRENCY: int({ min: 1, max: 64 }).optional(),
+    /** Queries one API key may run at once. */
+    QUERY_KEY_CONCURRENCY: int({ min: 1, max: 64 }).default(1),
+    /** A workspace whose queries kill this many workers within QUERY_QUARANTINE_MS is held back that long. */
+    QUERY_QUARANTINE_CRASHES: int({ min: 1, max: 1_000 }).default(3),
+    QUERY_QUARANTINE_MS: durationMs.default(300_000),
     QUERY_THREADS: int({ min: 1, max: 256 }).default(2),
     QUERY_MEMORY_LIMIT: duckdbSize.default("1GB"),
     QUERY_MAX_TEMP_DIRECTORY_SIZE: duckdbSize.default("4GB"),
@@ -55,6 +62,10 @@ export const queryConfigSchema = z
   });
 
 export type QueryConfig = z.infer<typeof queryConfigSchema>;
+
+export function workspaceConcurrency(c: QueryConfig): number {
+  return c.QUERY_WORKSPACE_CONCURRENCY ?? Math.max(1, c.QUERY_WORKERS - 1);
+}
 
 export function readerIdDefault(): string {
   return `${os.hostname()}-${process.pid}`;

@@ -52,6 +52,11 @@ export type ExecuteResponse = ResponseOf<typeof QueryExecute>;
 
 /** Time the service's own SQL (describe, history, checks) may take. */
 const INTERNAL_TIMEOUT_MS = 30_000;
+/**
+ * The service's own short SQL has a line of its own in the fair queue, so a workspace's long
+ * analyst queries never hold up its table list or history.
+ */
+const SERVICE = { workspaceId: "_service", actor: "_service" } as const;
 const MAX_HISTORY_ERROR = 4_000;
 
 /**
@@ -89,6 +94,7 @@ export class QueryService {
           maxResultBytes: limits.maxResultBytes,
         },
         timeoutMs,
+        { workspaceId: req.workspaceId, actor: req.actor },
       );
       const result = expect(out, "execute").result;
       rowCount = result.rowCount;
@@ -165,6 +171,7 @@ export class QueryService {
           maxResultBytes: this.deps.limits.maxResultBytes,
         },
         INTERNAL_TIMEOUT_MS,
+        SERVICE,
       );
       const body = expect(out, "execute").result.body;
       const rows = body.kind === "json" ? (JSON.parse(body.text) as Record<string, unknown>[]) : [];
@@ -235,6 +242,7 @@ export class QueryService {
       const out = await this.deps.pool.run(
         { type: "describe", generation: specOf(workspaceId, generation) },
         INTERNAL_TIMEOUT_MS,
+        SERVICE,
       );
       return expect(out, "describe").tables.map((t) => documentTable(t.name, t.columns));
     } finally {
@@ -243,7 +251,7 @@ export class QueryService {
   }
 
   private async checkSql(sql: string): Promise<void> {
-    expect(await this.deps.pool.run({ type: "check", sql }, INTERNAL_TIMEOUT_MS), "check");
+    expect(await this.deps.pool.run({ type: "check", sql }, INTERNAL_TIMEOUT_MS, SERVICE), "check");
   }
 
   /** Small JSON answers travel in the reply; large ones and downloads through the object store. */

@@ -53,6 +53,7 @@ describe("query service (process)", () => {
       maxRows: number;
       timeoutMs: number;
       format: "json" | "csv" | "ndjson" | "parquet";
+      actor: string;
     }> = {},
   ) =>
     bus.request(
@@ -198,6 +199,24 @@ describe("query service (process)", () => {
       const t = await runaway;
       assert.equal(t.code, "query_timeout");
       assert.deepEqual((await query("alpha", "SELECT 1 AS still")).rows, [{ still: 1 }]);
+    }));
+
+  it("keeps answering every workspace while one floods it with long queries", () =>
+    withServiceLogs(async () => {
+      const flood = ["key_1", "key_2", "key_3"].map((actor) =>
+        refusal(query("alpha", RUNAWAY, { timeoutMs: 3_000, actor })),
+      );
+      const started = Date.now();
+      const beta = await query("beta", "SELECT display_name FROM azuread_user", { timeoutMs: 2_000 });
+      assert.deepEqual(beta.rows, [{ display_name: "Beta Secret" }]);
+      assert.ok(Date.now() - started < 2_000, `beta waited ${Date.now() - started} ms`);
+      const outcomes = await Promise.all(flood);
+      assert.ok(outcomes.every((e) => e.code === "query_timeout"));
+      // Only one of alpha's queries ran (its workspace limit); the others waited their turn and gave up.
+      assert.equal(
+        outcomes.filter((e) => /waited 3000 ms for a free query worker/.test(e.message)).length,
+        2,
+      );
     }));
 
   it("holds the byte cap for every row, the first included, and keeps answering", () =>

@@ -4,7 +4,7 @@ import type { Logger } from "@tenantlens/telemetry";
 import { GenerationTracker } from "./adapters/generations.js";
 import { LEASE_TTL_SECONDS, LEASES_BUCKET, LeaseKeeper, readerIdFrom } from "./adapters/leases.js";
 import { SAVED_QUERIES_BUCKET, SavedQueryStore } from "./adapters/saved-queries-kv.js";
-import { type QueryConfig, readerIdDefault, tempDirOf } from "./config.js";
+import { type QueryConfig, readerIdDefault, tempDirOf, workspaceConcurrency } from "./config.js";
 import { QueryService } from "./query-service.js";
 import { followGenerations } from "./transport/consumers.js";
 import { serveQuery } from "./transport/requests.js";
@@ -45,6 +45,12 @@ export async function startQueryService(
     tempRoot: tempDirOf(config, readerId),
     killGraceMs: config.QUERY_KILL_GRACE_MS,
     heapMb: config.QUERY_WORKER_HEAP_MB,
+    fairness: { perWorkspace: workspaceConcurrency(config), perActor: config.QUERY_KEY_CONCURRENCY },
+    quarantine: {
+      crashes: config.QUERY_QUARANTINE_CRASHES,
+      windowMs: config.QUERY_QUARANTINE_MS,
+      cooldownMs: config.QUERY_QUARANTINE_MS,
+    },
     logger: logger.child({ component: "workers" }),
   });
   const leases = new LeaseKeeper(

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppError } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
+import { type FairLimits, FairQueue, type Owner } from "./fair-queue.js";
 import type { Job, JobFailure, JobOutput, ParentMessage, WorkerConfig, WorkerMessage } from "./protocol.js";
 
 export interface PoolOptions {
@@ -15,6 +16,13 @@ export interface PoolOptions {
   killGraceMs: number;
   /** V8 heap limit of each worker (results are encoded there). */
   heapMb: number;
+  /** Running jobs per workspace and per caller; the rest wait their turn, round-robin by workspace. */
+  fairness: FairLimits;
+  /**
+   * A workspace whose queries killed this many workers within `windowMs` may not run queries for
+   * `cooldownMs`: its crashes must not keep workers from everyone else.
+   */
+  quarantine: { crashes: number; windowMs: number; cooldownMs: number };
   logger: Logger;
 }
 
@@ -27,6 +35,7 @@ export class JobFailed extends AppError {
 interface Pending {
   id: number;
   job: Job;
+  owner: Owner;
   deadline: number;
   resolve(out: JobOutput): void;
   reject(err: JobFailed): void;
@@ -52,13 +61,18 @@ const TSX = import.meta.resolve("tsx");
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  private readonly queue: Pending[] = [];
+  private readonly queue: FairQueue<Pending>;
+  /** Per workspace: when its queries last killed a worker, and until when it is held back. */
+  private readonly crashesBy = new Map<string, number[]>();
+  private readonly quarantinedUntil = new Map<string, number>();
   private nextId = 1;
   private nextWorker = 1;
   private closed = false;
   private crashes = 0;
 
-  private constructor(private readonly opts: PoolOptions) {}
+  private constructor(private readonly opts: PoolOptions) {
+    this.queue = new FairQueue(opts.fairness);
+  }
 
   static async start(opts: PoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(opts);
@@ -67,25 +81,36 @@ export class WorkerPool {
     return pool;
   }
 
-  /** Runs a job on the first free worker; rejects with JobFailed (an AppError). */
-  run(job: Job, timeoutMs: number): Promise<JobOutput> {
+  /**
+   * Runs a job for `owner` on a free worker, in its workspace's turn; rejects with JobFailed (an
+   * AppError).
+   */
+  run(job: Job, timeoutMs: number, owner: Owner): Promise<JobOutput> {
     if (this.closed)
       return Promise.reject(failed("unavailable", "the query service is shutting down", "error"));
+    const until = this.quarantinedUntil.get(owner.workspaceId) ?? 0;
+    if (until > Date.now()) {
+      return Promise.reject(
+        failed(
+          "rate_limited",
+          `Queries of this workspace stopped query workers ${this.opts.quarantine.crashes} times within ${Math.round(this.opts.quarantine.windowMs / 1000)} s (they needed more memory than allowed); new queries are refused for ${Math.ceil((until - Date.now()) / 1000)} s more. Aggregate, filter or add a LIMIT.`,
+          "rejected",
+        ),
+      );
+    }
     return new Promise<JobOutput>((resolve, reject) => {
-      const p: Pending = { id: this.nextId++, job, deadline: Date.now() + timeoutMs, resolve, reject };
+      const p: Pending = { id: this.nextId++, job, owner, deadline: Date.now() + timeoutMs, resolve, reject };
       p.queueTimer = setTimeout(() => {
-        const i = this.queue.indexOf(p);
-        if (i < 0) return;
-        this.queue.splice(i, 1);
+        if (!this.queue.remove(p)) return;
         reject(
           failed(
             "query_timeout",
-            `The query waited ${timeoutMs} ms for a free query worker (all ${this.opts.size} busy) and did not start.`,
+            `The query waited ${timeoutMs} ms for a free query worker and did not start (this workspace may run ${this.opts.fairness.perWorkspace} at once, each key ${this.opts.fairness.perActor}).`,
             "timeout",
           ),
         );
       }, timeoutMs);
-      this.queue.push(p);
+      this.queue.push(p, owner);
       this.dispatch();
     });
   }
@@ -102,12 +127,12 @@ export class WorkerPool {
 
   /** Jobs running or waiting. */
   get load(): number {
-    return this.queue.length + this.slots.filter((s) => s.current).length;
+    return this.queue.size + this.slots.filter((s) => s.current).length;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) {
+    for (const p of this.queue.drain()) {
       clearTimeout(p.queueTimer);
       p.reject(failed("unavailable", "the query service is shutting down", "error"));
     }
@@ -163,7 +188,7 @@ export class WorkerPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (!slot.ready || slot.current) continue;
-      const p = this.queue.shift();
+      const p = this.queue.take()?.item;
       if (!p) return;
       clearTimeout(p.queueTimer);
       const current: NonNullable<Slot["current"]> = { ...p };
@@ -184,6 +209,7 @@ export class WorkerPool {
         "query ignored its interrupt: killing the worker",
       );
       slot.current = undefined;
+      this.queue.finished(current.owner);
       current.reject(
         failed(
           "query_timeout",
@@ -200,6 +226,7 @@ export class WorkerPool {
     if (!current || current.id !== m.id) return;
     clearTimeout(current.timer);
     slot.current = undefined;
+    this.queue.finished(current.owner);
     if (current.interruptedAt !== undefined) {
       current.reject(
         failed("query_timeout", "The query ran past its time limit and was interrupted.", "timeout"),
@@ -220,6 +247,8 @@ export class WorkerPool {
     if (current) {
       clearTimeout(current.timer);
       slot.current = undefined;
+      this.queue.finished(current.owner);
+      this.noteCrash(current.owner.workspaceId);
       current.reject(
         failed(
           "query_error",
@@ -229,8 +258,25 @@ export class WorkerPool {
       );
     }
     if (this.closed) return;
-    this.crashes = Date.now() - slot.startedAt < 5_000 ? this.crashes + 1 : 0;
+    // Only a worker that dies on its own soon after start counts as a broken install (and slows
+    // respawning); one killed by a query is replaced at once, so no workspace costs others capacity.
+    this.crashes = !current && Date.now() - slot.startedAt < 5_000 ? this.crashes + 1 : 0;
     this.respawnLater();
+  }
+
+  private noteCrash(workspaceId: string): void {
+    const { crashes, windowMs, cooldownMs } = this.opts.quarantine;
+    const now = Date.now();
+    const recent = [...(this.crashesBy.get(workspaceId) ?? []), now].filter((t) => now - t < windowMs);
+    this.crashesBy.set(workspaceId, recent);
+    if (recent.length >= crashes) {
+      this.quarantinedUntil.set(workspaceId, now + cooldownMs);
+      this.crashesBy.delete(workspaceId);
+      this.opts.logger.warn(
+        { workspaceId, cooldownMs },
+        "queries of this workspace keep killing workers: held back",
+      );
+    }
   }
 
   /** Replaces a worker, backing off while they keep dying right after start (a broken install). */
@@ -260,6 +306,7 @@ export class WorkerPool {
     if (current) {
       clearTimeout(current.timer);
       slot.current = undefined;
+      this.queue.finished(current.owner);
       current.reject(failed("unavailable", "the query service is shutting down", "error"));
     }
     const exited = new Promise<void>((resolve) => {
