@@ -128,4 +128,21 @@ describe("gateway app", () => {
     });
     assert.equal(forged.status, 403, "cross-site form posts are refused");
   });
+
+  it("limits each key's request rate with 429 and Retry-After, without touching other keys", async () => {
+    const limited = await startHarness({ standIns: true, rateLimitPerMinute: 60 });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push((await limited.call("GET", "/api/whoami")).status);
+      // A burst of a sixth of the minute's allowance (10), then 429.
+      assert.deepEqual(statuses, [...Array(10).fill(200), 429, 429]);
+      const res = await limited.call("GET", "/api/whoami");
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get("retry-after"), "1");
+      assert.equal((await readError(res)).code, "rate_limited");
+      assert.equal((await limited.call("GET", "/api/whoami", { key: limited.memberKey })).status, 200);
+    } finally {
+      await limited.stop();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { ApiKeyStore } from "./auth/key-store.js";
 import { requireApiKey } from "./auth/middleware.js";
+import { rateLimitPerKey } from "./auth/rate-limit.js";
 import { WorkspaceStore } from "./auth/workspace-store.js";
 import type { AppEnv, GatewayDeps } from "./env.js";
 import { notFound, onError } from "./http/errors.js";
@@ -43,7 +44,7 @@ export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoute
   app.notFound(notFound);
 
   // Authentication happens before routing, so no /api route can be reached without a key.
-  app.use("/api/*", requireApiKey(routeDeps.keys));
+  app.use("/api/*", requireApiKey(routeDeps.keys), rateLimitPerKey(deps.rateLimitPerMinute ?? 600));
   for (const route of routes) route.mount(app, routeDeps);
   return app;
 }

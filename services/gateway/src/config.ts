@@ -9,6 +9,10 @@ export const GatewayConfig = z.object({
   /** Seeds an admin key of the default workspace at start. */
   TENANTLENS_API_KEY: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
   GATEWAY_MAX_BODY_BYTES: int({ min: 1024, max: 64 * 1024 * 1024 }).default(1024 * 1024),
+  /** Requests per minute one API key may make (bursts up to a sixth of it); 429 past it. */
+  GATEWAY_RATE_LIMIT_PER_MINUTE: int({ min: 1, max: 1_000_000 }).default(600),
+  /** Longest time limit a non-admin key may give a query (admins: the query service's maximum). */
+  GATEWAY_MEMBER_MAX_QUERY_MS: int({ min: 100, max: 600_000 }).default(60_000),
   LOG_LEVEL: logLevel,
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -25,4 +25,8 @@ export interface GatewayDeps {
   publicUrl: string;
   /** Largest request body accepted (bytes); default 1 MiB. */
   maxBodyBytes?: number;
+  /** Requests per minute per API key; default 600. */
+  rateLimitPerMinute?: number;
+  /** Longest query time limit a non-admin key may ask for; default 60 s. */
+  memberMaxQueryMs?: number;
 }

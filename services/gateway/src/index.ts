@@ -31,7 +31,14 @@ const server = serve(
   },
   (info: AddressInfo) => {
     const publicUrl = publicUrlOf(config, info.port);
-    app = createApp({ bus, logger, publicUrl, maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES });
+    app = createApp({
+      bus,
+      logger,
+      publicUrl,
+      maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+      rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
+      memberMaxQueryMs: config.GATEWAY_MEMBER_MAX_QUERY_MS,
+    });
     logger.info({ url: publicUrl, listen: `${info.address}:${info.port}` }, "ready");
   },
 );

@@ -124,7 +124,7 @@ export interface Route<R extends z.ZodType | undefined = z.ZodType | undefined> 
 }
 
 /**
- * The codes a route can answer with: a bug (internal) always; 401/403 by access; 404 for path
+ * The codes a route can answer with: a bug (internal) always; 401/429/403 by access; 404 for path
  * parameters; 400 for inputs; 413 for bodies; everything its NATS calls can end with; and its own.
  */
 export function derivedErrors(spec: {
@@ -136,7 +136,10 @@ export function derivedErrors(spec: {
   calls?: readonly RequestDef[];
 }): ErrorCode[] {
   const codes = new Set<ErrorCode>(["internal"]);
-  if (spec.access !== "public") codes.add("unauthorized");
+  if (spec.access !== "public") {
+    codes.add("unauthorized");
+    codes.add("rate_limited");
+  }
   if (spec.access === "admin" || spec.access === "operator") codes.add("forbidden");
   if (spec.params) codes.add("not_found");
   if (spec.query || spec.body) codes.add("bad_request");

@@ -192,6 +192,17 @@ describe("query routes", () => {
       }
     }));
 
+  it("keeps non-admin keys to the members' longest time limit", () =>
+    withServiceLogs(async () => {
+      const long = await post({ sql: "SELECT 1", timeoutMs: 120_000 }, {}, h.memberKey);
+      assert.equal(long.status, 400);
+      assert.match((await readError(long)).message, /at most 60000 ms/);
+      const ok = await post({ sql: "SELECT 1 AS one", timeoutMs: 30_000 }, {}, h.memberKey);
+      assert.deepEqual((await readOk(runQuery, ok)).rows, [{ one: 1 }]);
+      const admin = await post({ sql: "SELECT 1 AS one", timeoutMs: 120_000 });
+      assert.equal(admin.status, 200);
+    }));
+
   it("scopes everything to the key's workspace", () =>
     withServiceLogs(async () => {
       const res = await post({ sql: "SELECT * FROM azuread_user" }, {}, h.otherKey);

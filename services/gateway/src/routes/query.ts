@@ -89,8 +89,14 @@ export const runQuery = defineRoute({
     schema: QueryResult,
     contentTypes: ["text/csv", "application/x-ndjson", "application/vnd.apache.parquet"],
   },
-  handler: async (c, { body, principal }, { bus }) => {
+  handler: async (c, { body, principal }, { bus, memberMaxQueryMs = 60_000 }) => {
     const format = formatFromAccept(c);
+    if (principal.role !== "admin" && (body.timeoutMs ?? 0) > memberMaxQueryMs) {
+      throw new AppError(
+        "bad_request",
+        `timeoutMs: this key may give a query at most ${memberMaxQueryMs} ms; an admin key may ask for more`,
+      );
+    }
     const res = await bus.request(
       QueryExecute,
       {

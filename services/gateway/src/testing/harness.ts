@@ -61,7 +61,9 @@ export interface Harness {
  * `standIns: false` leaves those subjects unanswered (to test "service unavailable");
  * `realQuery` runs the real query service as a child process for the query routes.
  */
-export async function startHarness(opts: { standIns?: boolean; realQuery?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { standIns?: boolean; realQuery?: boolean; rateLimitPerMinute?: number } = {},
+): Promise<Harness> {
   const nats = await startNats();
   const query = opts.realQuery
     ? await startService("query", { NATS_URL: nats.url, TENANTLENS_DATA_DIR: tempDir("tl-gw-query") })
@@ -76,7 +78,14 @@ export async function startHarness(opts: { standIns?: boolean; realQuery?: boole
   const memberKey = (await keys.create(DEFAULT_WORKSPACE, "member", "member")).key;
   await new WorkspaceStore(bus).create("other", "Other workspace");
   const otherKey = (await keys.create("other", "admin", "other admin")).key;
-  const app = createApp({ bus, logger, publicUrl: PUBLIC_URL, maxBodyBytes: 64 * 1024 });
+  const app = createApp({
+    bus,
+    logger,
+    publicUrl: PUBLIC_URL,
+    maxBodyBytes: 64 * 1024,
+    // Tests fire hundreds of requests per key; the limit itself is tested with a small value.
+    rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
+  });
 
   const call = (method: string, path: string, o: CallOptions = {}) => {
     const headers: Record<string, string> = { ...o.headers };
