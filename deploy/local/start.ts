@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "@tenantlens/config";
+import { ConfigError, usePrivateDataDir } from "@tenantlens/config";
 import { loadOrCreateApiKey } from "./api-key.js";
 import type { ChildSpec } from "./child.js";
 import { HELP, type LauncherConfig, loadLauncherConfig, UsageError } from "./config.js";
@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   }
   const services = runnableServices();
   const dataDir = config.TENANTLENS_DATA_DIR;
-  mkdirSync(dataDir, { recursive: true });
+  // Data files private to this user; the services and nats-server inherit the umask.
+  usePrivateDataDir(dataDir);
   const lock = acquireLock(dataDir);
   if ("heldBy" in lock) {
     exitWith([

@@ -1,5 +1,6 @@
 export { z } from "zod";
 export { ConfigError, loadConfig, loadConfigOrExit } from "./load.js";
+export { usePrivateDataDir } from "./private-dir.js";
 export {
   authorityHost,
   bool,

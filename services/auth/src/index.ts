@@ -1,5 +1,5 @@
 import { connectBus, installSignalHandlers } from "@tenantlens/bus";
-import { loadConfigOrExit } from "@tenantlens/config";
+import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { IntegrationChanged } from "@tenantlens/contracts";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import { CONSENT_BUCKET, CONSENT_BUCKET_TTL_SECONDS, ConsentStore } from "./adapters/consent-store.js";
@@ -17,6 +17,7 @@ import { AuthService } from "./service.js";
 import { serveAuth } from "./transport/requests.js";
 
 const config = loadConfigOrExit(authConfigSchema, "auth");
+usePrivateDataDir(config.TENANTLENS_DATA_DIR);
 const logger = createLogger("auth", {}, { level: config.LOG_LEVEL });
 const telemetry = await startTelemetry("auth");
 

@@ -1,10 +1,11 @@
 import { connectBus, installSignalHandlers } from "@tenantlens/bus";
-import { loadConfigOrExit } from "@tenantlens/config";
+import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import { queryConfigSchema } from "./config.js";
 import { startQueryService } from "./start.js";
 
 const config = loadConfigOrExit(queryConfigSchema, "query");
+usePrivateDataDir(config.TENANTLENS_DATA_DIR);
 const logger = createLogger("query", {}, { level: config.LOG_LEVEL });
 const telemetry = await startTelemetry("query");
 

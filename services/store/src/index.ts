@@ -1,6 +1,6 @@
 import path from "node:path";
 import { connectBus, installSignalHandlers } from "@tenantlens/bus";
-import { loadConfigOrExit } from "@tenantlens/config";
+import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { catalog } from "@tenantlens/graph";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import { storeConfigSchema } from "./config.js";
@@ -8,6 +8,7 @@ import { startStore } from "./service.js";
 import { Warehouse } from "./warehouse.js";
 
 const config = loadConfigOrExit(storeConfigSchema, "store");
+usePrivateDataDir(config.TENANTLENS_DATA_DIR);
 const logger = createLogger("store", {}, { level: config.LOG_LEVEL });
 
 async function main(): Promise<void> {

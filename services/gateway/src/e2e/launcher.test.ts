@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { cleanup, freePort, repoRoot, tempDir, waitFor } from "@tenantlens/testkit";
@@ -79,6 +79,14 @@ describe("npm start (demo mode)", { timeout: 400_000 }, () => {
       const users = await queryCounts(sys, "SELECT 'users' AS t, count(*) FROM azuread_user");
       assert.ok((users.users ?? 0) >= 190, `demo users are queryable: ${JSON.stringify(users)}`);
 
+      // Everything under the data directory is private: the NATS store, the warehouse, generations, keys.
+      const exposed = listTree(dataDir).filter((f) => (statSync(f).mode & 0o077) !== 0);
+      assert.deepEqual(exposed, [], "files or directories readable by others");
+      assert.ok(
+        listTree(dataDir).some((f) => f.endsWith(".parquet")),
+        "generations were written",
+      );
+
       child.kill("SIGINT");
       const code = await Promise.race([
         exited,
@@ -104,3 +112,14 @@ describe("npm start (demo mode)", { timeout: 400_000 }, () => {
     }
   });
 });
+
+/** Every file and directory below `dir` (the directory itself included). */
+function listTree(dir: string): string[] {
+  const out = [dir];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listTree(full));
+    else out.push(full);
+  }
+  return out;
+}
