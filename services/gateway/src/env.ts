@@ -6,7 +6,7 @@ export interface Principal {
   workspaceId: string;
   /** Stable id of the API key (never the key itself); recorded as the actor. */
   keyId: string;
-  role: "admin" | "member";
+  role: "admin" | "analyst" | "viewer";
 }
 
 /** Hono environment shared by every route module of the gateway. */

@@ -16,7 +16,7 @@ import {
   WorkspaceId,
 } from "@tenantlens/contracts";
 import { z } from "zod";
-import { Role } from "./auth/key-store.js";
+import { Role, RoleInput } from "./auth/key-store.js";
 import { Workspace } from "./auth/workspace-store.js";
 
 /**
@@ -120,7 +120,7 @@ export const SavedQueryPatchBody = SavedQueryUpdate.request
 // ── access ──────────────────────────────────────────────────────────────────────────────────────
 
 export const CreateKeyBody = z
-  .object({ name: z.string().trim().min(1).max(200), role: Role.default("member") })
+  .object({ name: z.string().trim().min(1).max(200), role: RoleInput.default("analyst") })
   .strict();
 export const KeyParams = z.object({ keyId: z.string().min(1).max(100) });
 export const KeyInfoSchema = z.object({

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Harness, startHarness } from "./testing/harness.js";
+import { allows } from "./http/route.js";
+import { allRoutes } from "./routes/index.js";
+import { type Harness, readError, startHarness } from "./testing/harness.js";
 
 /**
  * The shared security suite: every /api route registered on the app — whether declared with
@@ -141,5 +143,31 @@ describe("every /api route", () => {
       integrations: { workspaceId: string }[];
     };
     assert.ok(other.integrations.every((i) => i.workspaceId === "other"));
+  });
+
+  it("enforces each route's role for every key role: viewer < analyst < admin", async () => {
+    const keys = { viewer: h.viewerKey, analyst: h.memberKey, admin: h.adminKey } as const;
+    const declared = new Map(allRoutes.map((r) => [`${r.method} ${r.path}`, r]));
+    for (const r of routes) {
+      const route = declared.get(`${r.method} ${r.path}`);
+      assert.ok(route, `${r.method} ${r.path} is declared`);
+      for (const [role, key] of Object.entries(keys) as [keyof typeof keys, string][]) {
+        // Paths point at objects of another workspace's id space, so nothing is changed.
+        const res = await h.call(r.method, r.path.replace(/:[A-Za-z0-9_]+/g, "x1"), {
+          key,
+          body: bodyFor(r.method, r.path),
+        });
+        const allowed = allows(route.access, { workspaceId: "default", keyId: "k", role });
+        const where = `${role} → ${r.method} ${r.path}: ${res.status}`;
+        if (allowed) assert.notEqual(res.status, 403, where);
+        else {
+          assert.equal(res.status, 403, where);
+          assert.equal((await readError(res)).code, "forbidden", where);
+        }
+      }
+    }
+    assert.ok(!allows("analyst", { workspaceId: "default", keyId: "k", role: "viewer" }));
+    assert.ok(allows("analyst", { workspaceId: "default", keyId: "k", role: "admin" }));
+    assert.ok(!allows("operator", { workspaceId: "other", keyId: "k", role: "admin" }));
   });
 });

@@ -6,13 +6,22 @@ import { BOOTSTRAP_KEY_ID, generateApiKey, hashApiKey, keyIdOf, sameHash } from 
 
 export const KEYS_BUCKET = "tl_api_keys";
 
-export const Role = z.enum(["admin", "member"]);
+/**
+ * What a key may do in its workspace: `viewer` reads, `analyst` also queries and keeps saved
+ * queries, rules and alerts, `admin` also manages integrations, channels and keys.
+ */
+export const Role = z.enum(["admin", "analyst", "viewer"]);
 export type Role = z.infer<typeof Role>;
+
+/** A role as given: `member`, the analyst's former name, is still understood. */
+export const RoleInput = z
+  .enum(["admin", "analyst", "viewer", "member"])
+  .transform((r): Role => (r === "member" ? "analyst" : r));
 
 const StoredKey = z.object({
   hash: z.string().regex(/^[a-f0-9]{64}$/),
   workspaceId: WorkspaceId,
-  role: Role,
+  role: RoleInput,
   name: z.string(),
   createdAt: z.string(),
 });

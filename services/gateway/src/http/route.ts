@@ -18,10 +18,21 @@ import { errorResponse } from "./errors.js";
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
- * Who may call a route: anyone (outside /api), any API key of the workspace, its admin keys, or
- * the operator (an admin key of the default workspace, which runs the installation).
+ * Who may call a route: anyone (outside /api); a key of the workspace with at least this role
+ * (viewer < analyst < admin); or the operator, an admin key of the default workspace, which runs
+ * the installation.
  */
-export type Access = "public" | "member" | "admin" | "operator";
+export type Access = "public" | "viewer" | "analyst" | "admin" | "operator";
+
+const RANK: Record<Principal["role"], number> = { viewer: 0, analyst: 1, admin: 2 };
+
+/** Whether a key's role reaches the route's access level. */
+export function allows(access: Access, principal: Principal | undefined): boolean {
+  if (access === "public") return true;
+  if (!principal) return false;
+  if (access === "operator") return principal.role === "admin" && principal.workspaceId === DEFAULT_WORKSPACE;
+  return RANK[principal.role] >= RANK[access];
+}
 
 /** What route handlers may use; built once per app. */
 export interface RouteDeps extends GatewayDeps {
@@ -140,7 +151,7 @@ export function derivedErrors(spec: {
     codes.add("unauthorized");
     codes.add("rate_limited");
   }
-  if (spec.access === "admin" || spec.access === "operator") codes.add("forbidden");
+  if (spec.access !== "public" && spec.access !== "viewer") codes.add("forbidden");
   if (spec.params) codes.add("not_found");
   if (spec.query || spec.body) codes.add("bad_request");
   if (spec.body) codes.add("payload_too_large");
@@ -228,13 +239,14 @@ export function defineRoute<
 
   async function run(c: Context<AppEnv>, deps: RouteDeps): Promise<Response> {
     const principal = spec.access === "public" ? undefined : c.get("principal");
-    if ((spec.access === "admin" || spec.access === "operator") && principal?.role !== "admin")
-      throw new AppError("forbidden", "this route needs an admin API key");
-    if (spec.access === "operator" && principal?.workspaceId !== DEFAULT_WORKSPACE)
+    if (!allows(spec.access, principal)) {
       throw new AppError(
         "forbidden",
-        "this route needs an admin API key of the default workspace (the operator)",
+        spec.access === "operator"
+          ? "this route needs an admin API key of the default workspace (the operator)"
+          : `this route needs an API key with the ${spec.access} role or higher (this key: ${principal?.role})`,
       );
+    }
     const params = parseWith(
       spec.params,
       c.req.param() as Record<string, string>,

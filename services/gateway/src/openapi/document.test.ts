@@ -172,7 +172,7 @@ describe("the OpenAPI document", () => {
       path: "/api/sloppy",
       summary: "raises a code it does not declare",
       tags: ["test"],
-      access: "member",
+      access: "viewer",
       success: { status: 200, schema: z.object({ ok: z.boolean() }) },
       handler: () => {
         throw new AppError("conflict", "surprise");
@@ -183,7 +183,7 @@ describe("the OpenAPI document", () => {
       path: "/api/honest",
       summary: "raises a declared code",
       tags: ["test"],
-      access: "member",
+      access: "viewer",
       errors: ["conflict"],
       success: { status: 200, schema: z.object({ ok: z.boolean() }) },
       handler: () => {

@@ -72,11 +72,11 @@ function operation(route: Route): JsonObject {
   }
   const params = parameters(route);
   const role =
-    route.access === "admin"
-      ? "Needs an admin API key."
+    route.access === "public"
+      ? undefined
       : route.access === "operator"
         ? "Needs an admin API key of the default workspace (the operator)."
-        : undefined;
+        : `Needs an API key with the ${route.access} role or higher (viewer < analyst < admin).`;
   const description = [route.description, role].filter(Boolean).join("\n\n");
   return {
     summary: route.summary,

@@ -17,12 +17,13 @@ describe("API keys and workspaces", () => {
     const res = await h.call("GET", "/api/whoami", { key: h.memberKey });
     const me = await readOk(whoAmI, res);
     assert.equal(me.workspaceId, "default");
-    assert.equal(me.role, "member");
+    assert.equal(me.role, "analyst");
   });
 
   it("creates a key shown once, lists keys without secrets, and revokes", async () => {
     const res = await h.call("POST", "/api/keys", { body: { name: "ci", role: "member" } });
     const created = await readOk(createKey, res);
+    assert.equal(created.role, "analyst", "member, the analyst's former name, is still understood");
     assert.match(created.key, /^tl_[a-z0-9]+_[a-f0-9]{64}$/);
     assert.equal(
       (await readOk(whoAmI, await h.call("GET", "/api/whoami", { key: created.key }))).keyId,

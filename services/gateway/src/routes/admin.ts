@@ -20,7 +20,7 @@ export const whoAmI = defineRoute({
   path: "/api/whoami",
   summary: "The caller's workspace, key id and role",
   tags,
-  access: "member",
+  access: "viewer",
   success: { status: 200, schema: WhoAmIResponse },
   handler: (_c, { principal }) => principal,
 });

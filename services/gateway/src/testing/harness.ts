@@ -48,8 +48,10 @@ export interface Harness {
   standIns: StandIns;
   /** Admin key of the default workspace (as TENANTLENS_API_KEY would seed). */
   adminKey: string;
-  /** Member key of the default workspace. */
+  /** Analyst key of the default workspace (named after the role's former name, member). */
   memberKey: string;
+  /** Viewer (read-only) key of the default workspace. */
+  viewerKey: string;
   /** Admin key of another workspace, "other". */
   otherKey: string;
   call(method: string, path: string, opts?: CallOptions): Promise<Response>;
@@ -75,7 +77,8 @@ export async function startHarness(
   const adminKey = "test-admin-key-0123456789abcdef";
   await bootstrapAccess(bus, adminKey);
   const keys = new ApiKeyStore(bus);
-  const memberKey = (await keys.create(DEFAULT_WORKSPACE, "member", "member")).key;
+  const memberKey = (await keys.create(DEFAULT_WORKSPACE, "analyst", "member")).key;
+  const viewerKey = (await keys.create(DEFAULT_WORKSPACE, "viewer", "viewer")).key;
   await new WorkspaceStore(bus).create("other", "Other workspace");
   const otherKey = (await keys.create("other", "admin", "other admin")).key;
   const app = createApp({
@@ -107,6 +110,7 @@ export async function startHarness(
     standIns,
     adminKey,
     memberKey,
+    viewerKey,
     otherKey,
     call,
     async stop() {
