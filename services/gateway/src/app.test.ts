@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createLogger } from "@tenantlens/telemetry";
 import { createApp } from "./app.js";
+import { createKey } from "./routes/admin.js";
 import { health } from "./routes/system.js";
 import { type Harness, PUBLIC_URL, readError, readOk, startHarness } from "./testing/harness.js";
 
@@ -109,24 +110,74 @@ describe("gateway app", () => {
         auth: { mode: "app", clientId: "c", clientSecret: "s" },
       },
     });
-    const signIn = await h.app.request(`http://127.0.0.1:18080/console/sign-in`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://127.0.0.1:18080" },
-      body: new URLSearchParams({ key: h.adminKey }).toString(),
-    });
-    assert.equal(signIn.status, 303);
-    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    assert.match(signIn.headers.get("set-cookie") ?? "", /HttpOnly/i);
+    const cookie = await signIn(h.adminKey);
     const page = await h.call("GET", "/", { key: null, headers: { cookie } });
     const text = await page.text();
     assert.match(text, /Workspace <code>default<\/code>/);
     assert.match(text, /Console &lt;b&gt;demo&lt;\/b&gt;/, "names are escaped");
-    const forged = await h.app.request(`http://127.0.0.1:18080/console/sign-in`, {
+    const forged = await h.app.request(`${PUBLIC_URL}/console/sign-in`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
       body: new URLSearchParams({ key: h.adminKey }).toString(),
     });
     assert.equal(forged.status, 403, "cross-site form posts are refused");
+  });
+
+  /** Signs in through the form and returns the session cookie (`tl_session=<id>`). */
+  async function signIn(key: string): Promise<string> {
+    const res = await h.app.request(`${PUBLIC_URL}/console/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: PUBLIC_URL },
+      body: new URLSearchParams({ key }).toString(),
+    });
+    assert.equal(res.status, 303);
+    const setCookie = res.headers.get("set-cookie") ?? "";
+    assert.match(setCookie, /HttpOnly/i);
+    assert.match(setCookie, /SameSite=Strict/i);
+    assert.ok(!setCookie.includes(key), "the cookie never holds the API key");
+    return setCookie.split(";")[0] ?? "";
+  }
+
+  it("keeps console sessions on the server: sign-out and key revocation end them", async () => {
+    const signedIn = (cookie: string) =>
+      h
+        .call("GET", "/", { key: null, headers: { cookie } })
+        .then(async (r) => /Workspace <code>/.test(await r.text()));
+    const cookie = await signIn(h.adminKey);
+    assert.match(cookie, /^tl_session=[A-Za-z0-9_-]{43}$/);
+    assert.ok(await signedIn(cookie));
+    const out = await h.app.request(`${PUBLIC_URL}/console/sign-out`, {
+      method: "POST",
+      headers: { cookie, origin: PUBLIC_URL },
+    });
+    assert.equal(out.status, 303);
+    assert.equal(await signedIn(cookie), false, "a signed-out session cannot be replayed");
+
+    const temp = await readOk(
+      createKey,
+      await h.call("POST", "/api/keys", { body: { name: "console", role: "viewer" } }),
+    );
+    const tempCookie = await signIn(temp.key);
+    assert.ok(await signedIn(tempCookie));
+    await h.call("DELETE", `/api/keys/${temp.id}`);
+    assert.equal(await signedIn(tempCookie), false, "revoking the key ends its sessions");
+    assert.equal(await signedIn("tl_session=forged-session-id-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), false);
+  });
+
+  it("sends security headers and serves the console only under PUBLIC_URL's host", async () => {
+    for (const path of ["/", "/api/whoami", "/healthz"]) {
+      const res = await h.call("GET", path);
+      assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'self'/, path);
+      assert.match(res.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/, path);
+      assert.equal(res.headers.get("x-frame-options"), "DENY", path);
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
+      assert.equal(res.headers.get("referrer-policy"), "no-referrer", path);
+    }
+    const rebound = await h.app.request("http://evil.example:18080/", {
+      headers: { host: "evil.example:18080" },
+    });
+    assert.equal(rebound.status, 400);
+    assert.match((await readError(rebound)).message, /served at http:\/\/127\.0\.0\.1:18080/);
   });
 
   it("limits each key's request rate with 429 and Retry-After, without touching other keys", async () => {

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
 import { ApiKeyStore } from "./auth/key-store.js";
 import { requireApiKey } from "./auth/middleware.js";
 import { rateLimitPerKey } from "./auth/rate-limit.js";
+import { SessionStore } from "./auth/session-store.js";
 import { WorkspaceStore } from "./auth/workspace-store.js";
 import type { AppEnv, GatewayDeps } from "./env.js";
 import { notFound, onError } from "./http/errors.js";
@@ -16,15 +18,33 @@ export { DEFAULT_MAX_BODY_BYTES } from "./http/route.js";
  * listens: index.ts serves it, tests call `app.request()`.
  */
 export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoutes): Hono<AppEnv> {
+  const keys = new ApiKeyStore(deps.bus);
   const routeDeps: RouteDeps = {
     ...deps,
-    keys: new ApiKeyStore(deps.bus),
+    keys,
+    sessions: new SessionStore(deps.bus, keys, (deps.sessionHours ?? 12) * 3600),
     workspaces: new WorkspaceStore(deps.bus),
     routes,
   };
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      xFrameOptions: "DENY",
+      referrerPolicy: "no-referrer",
+      crossOriginResourcePolicy: "same-origin",
+    }),
+  );
   app.use(async (c, next) => {
     const started = performance.now();
     await next();

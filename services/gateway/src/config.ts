@@ -13,6 +13,8 @@ export const GatewayConfig = z.object({
   GATEWAY_RATE_LIMIT_PER_MINUTE: int({ min: 1, max: 1_000_000 }).default(600),
   /** Longest time limit a non-admin key may give a query (admins: the query service's maximum). */
   GATEWAY_MEMBER_MAX_QUERY_MS: int({ min: 100, max: 600_000 }).default(60_000),
+  /** Console sessions end this many hours after sign-in. */
+  GATEWAY_SESSION_HOURS: int({ min: 1, max: 24 * 30 }).default(12),
   LOG_LEVEL: logLevel,
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

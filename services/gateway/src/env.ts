@@ -29,4 +29,6 @@ export interface GatewayDeps {
   rateLimitPerMinute?: number;
   /** Longest query time limit a non-admin key may ask for; default 60 s. */
   memberMaxQueryMs?: number;
+  /** Console sessions end after this many hours; default 12. */
+  sessionHours?: number;
 }

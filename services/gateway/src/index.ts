@@ -38,6 +38,7 @@ const server = serve(
       maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
       rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
       memberMaxQueryMs: config.GATEWAY_MEMBER_MAX_QUERY_MS,
+      sessionHours: config.GATEWAY_SESSION_HOURS,
     });
     logger.info({ url: publicUrl, listen: `${info.address}:${info.port}` }, "ready");
   },

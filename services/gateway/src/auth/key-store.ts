@@ -58,6 +58,12 @@ export class ApiKeyStore {
     return { workspaceId: stored.workspaceId, keyId, role: stored.role };
   }
 
+  /** The principal of a stored key by its id (sessions remember the id, never the key). */
+  async principalOf(keyId: string): Promise<Principal | null> {
+    const stored = await this.read(keyId);
+    return stored ? { workspaceId: stored.workspaceId, keyId, role: stored.role } : null;
+  }
+
   /** Stores `key` as an admin key of `workspaceId` unless it is already there (idempotent). */
   async seed(key: string, workspaceId: string, name: string): Promise<string> {
     const keyId = keyIdOf(key);

@@ -11,6 +11,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import type { ApiKeyStore } from "../auth/key-store.js";
+import type { SessionStore } from "../auth/session-store.js";
 import type { WorkspaceStore } from "../auth/workspace-store.js";
 import type { AppEnv, GatewayDeps, Principal } from "../env.js";
 import { errorResponse } from "./errors.js";
@@ -37,6 +38,7 @@ export function allows(access: Access, principal: Principal | undefined): boolea
 /** What route handlers may use; built once per app. */
 export interface RouteDeps extends GatewayDeps {
   keys: ApiKeyStore;
+  sessions: SessionStore;
   workspaces: WorkspaceStore;
   /** Every declared route (the OpenAPI document is built from them). */
   routes: readonly Route[];

@@ -1,24 +1,18 @@
 import { type Integration, IntegrationList } from "@tenantlens/contracts";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import { page } from "../console/layout.js";
 import type { Principal } from "../env.js";
-import { defineRoute, type RouteDeps } from "../http/route.js";
+import { consoleForm, samePublicHost } from "../http/browser.js";
+import { defineRoute } from "../http/route.js";
 
-const COOKIE = "tl_key";
+const COOKIE = "tl_session";
 
 const tags = ["console"] as const;
 
-/** Console forms accept posts from the console's own origin only. */
-const sameOrigin = (deps: RouteDeps) => {
-  const publicOrigin = new URL(deps.publicUrl).origin;
-  return [csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin })];
-};
-
 /**
- * A minimal operator console: sign in with an API key (kept in an HttpOnly cookie), see the
- * workspace's integrations and how to query them. The full console comes later.
+ * A minimal operator console: sign in with an API key into a server-side session (the cookie holds
+ * an opaque session id, never the key), see the workspace's integrations and how to query them.
  */
 export const consoleHome = defineRoute({
   method: "GET",
@@ -26,11 +20,13 @@ export const consoleHome = defineRoute({
   summary: "Operator console (HTML)",
   tags,
   access: "public",
+  middleware: (deps) => [samePublicHost(deps)],
+  errors: ["bad_request"],
   success: { status: 200, contentTypes: ["text/html"] },
   handler: async (c, _input, deps) => {
-    const key = getCookie(c, COOKIE);
-    const principal = key ? await deps.keys.verify(key) : null;
-    if (!principal) return c.html(signIn(key ? "That API key is not valid any more." : null));
+    const session = getCookie(c, COOKIE);
+    const principal = session ? await deps.sessions.principal(session) : null;
+    if (!principal) return c.html(signIn(session ? "Your session ended; sign in again." : null));
     const { integrations } = await deps.bus
       .request(IntegrationList, { workspaceId: principal.workspaceId })
       .catch(() => ({ integrations: null }));
@@ -41,20 +37,28 @@ export const consoleHome = defineRoute({
 export const consoleSignIn = defineRoute({
   method: "POST",
   path: "/console/sign-in",
-  summary: "Console sign-in with an API key (form post; sets an HttpOnly cookie)",
+  summary: "Console sign-in with an API key (form post; starts a session, sets an HttpOnly session cookie)",
   tags,
   access: "public",
-  middleware: sameOrigin,
+  middleware: consoleForm,
   // 401: the sign-in page again, saying the key is not valid; 403: a post from another origin.
-  errors: ["unauthorized", "forbidden"],
+  errors: ["bad_request", "unauthorized", "forbidden"],
   errorBodies: { unauthorized: "text/html" },
   success: { status: 303 },
   handler: async (c, _input, deps) => {
     const form = await c.req.parseBody();
     const key = typeof form.key === "string" ? form.key.trim() : "";
-    if (!key || !(await deps.keys.verify(key))) return c.html(signIn("That API key is not valid."), 401);
+    const principal = key ? await deps.keys.verify(key) : null;
+    if (!principal) return c.html(signIn("That API key is not valid."), 401);
+    const session = await deps.sessions.create(principal);
     const secure = new URL(deps.publicUrl).protocol === "https:";
-    setCookie(c, COOKIE, key, { httpOnly: true, sameSite: "Strict", secure, path: "/", maxAge: 7 * 86_400 });
+    setCookie(c, COOKIE, session, {
+      httpOnly: true,
+      sameSite: "Strict",
+      secure,
+      path: "/",
+      maxAge: deps.sessions.ttlSeconds,
+    });
     return c.redirect("/", 303);
   },
 });
@@ -62,13 +66,15 @@ export const consoleSignIn = defineRoute({
 export const consoleSignOut = defineRoute({
   method: "POST",
   path: "/console/sign-out",
-  summary: "Console sign-out",
+  summary: "Console sign-out (ends the session on the server)",
   tags,
   access: "public",
-  middleware: sameOrigin,
-  errors: ["forbidden"],
+  middleware: consoleForm,
+  errors: ["bad_request", "forbidden"],
   success: { status: 303 },
-  handler: (c) => {
+  handler: async (c, _input, deps) => {
+    const session = getCookie(c, COOKIE);
+    if (session) await deps.sessions.end(session);
     deleteCookie(c, COOKIE, { path: "/" });
     return c.redirect("/", 303);
   },
