@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { allows } from "./http/route.js";
 import { allRoutes } from "./routes/index.js";
 import { type Harness, readError, startHarness } from "./testing/harness.js";
+import { apiRoutesOf, fillPath, sampleBody } from "./testing/route-walk.js";
 
 /**
  * The shared security suite: every /api route registered on the app — whether declared with
@@ -10,7 +11,6 @@ import { type Harness, readError, startHarness } from "./testing/harness.js";
  * workspace's data.
  */
 
-const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 const TENANT = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
 describe("every /api route", () => {
@@ -20,14 +20,7 @@ describe("every /api route", () => {
 
   before(async () => {
     h = await startHarness({ realQuery: true });
-    // Every route registered on the app, once (middleware of a route is listed under its path too).
-    const seen = new Set<string>();
-    routes = h.app.routes.filter((r) => {
-      const key = `${r.method} ${r.path}`;
-      if (!METHODS.has(r.method) || !r.path.startsWith("/api/") || seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    routes = apiRoutesOf(h.app.routes);
     const name = `victim-${Date.now()}`;
     const created = (await (
       await h.call("POST", "/api/integrations", {
@@ -50,20 +43,8 @@ describe("every /api route", () => {
   });
 
   // Parameters point at the default workspace's real objects, so "other workspace" really tries them.
-  const concrete = (path: string) =>
-    path
-      .replace(":id", victim.integrationId)
-      .replace(":keyId", victim.memberKeyId)
-      .replace(/:[A-Za-z0-9_]+/g, "x1");
-  const bodyFor = (method: string, path: string): unknown => {
-    if (method === "GET" || method === "DELETE") return undefined;
-    if (path === "/api/integrations")
-      return { name: "other's", tenantId: TENANT, auth: { mode: "app", clientId: "c", clientSecret: "s" } };
-    if (path === "/api/query") return { sql: "SELECT * FROM azuread_user" };
-    if (path === "/api/keys") return { name: "k" };
-    if (path === "/api/workspaces") return { id: "stolen" };
-    return {};
-  };
+  const concrete = (path: string) => fillPath(path, { id: victim.integrationId, keyId: victim.memberKeyId });
+  const bodyFor = sampleBody;
 
   it("covers the routes the gateway must protect", () => {
     const listed = new Set(routes.map((r) => `${r.method} ${r.path}`));

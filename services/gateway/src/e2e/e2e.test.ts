@@ -3,6 +3,8 @@ import { after, before, describe, it } from "node:test";
 import type { Bus } from "@tenantlens/bus";
 import { startSimulator } from "@tenantlens/entra-sim";
 import { cleanup, connectTestBus, waitFor, withServiceLogs } from "@tenantlens/testkit";
+import { allRoutes } from "../routes/index.js";
+import { fillPath, sampleBody } from "../testing/route-walk.js";
 import { api, queryCounts, type System, startSystem } from "./system.js";
 
 /**
@@ -137,29 +139,67 @@ describe("end to end: Graph → poller → JetStream → store → SQL", { timeo
     });
   });
 
-  it("another workspace sees none of it", async () => {
+  it("another workspace sees and changes none of it, on every route of the real stack", async () => {
     await withServiceLogs(async () => {
       const ws = await api<{ apiKey: { key: string } }>(sys, "POST", "/api/workspaces", {
         body: { id: "e2e-other" },
       });
       assert.equal(ws.status, 201, JSON.stringify(ws.body));
       const otherKey = ws.body.apiKey.key;
-      const list = await api<{ integrations: unknown[] }>(sys, "GET", "/api/integrations", { key: otherKey });
-      assert.deepEqual(list.body.integrations, []);
-      const one = await api(sys, "GET", `/api/integrations/${integrationId}`, { key: otherKey });
-      assert.equal(one.status, 404);
-      const poll = await api(sys, "POST", `/api/integrations/${integrationId}/polls`, {
-        key: otherKey,
-        body: {},
+      // Real objects of the default workspace, and words only its data contains.
+      const saved = await api<{ id: string }>(sys, "POST", "/api/saved-queries", {
+        body: { name: "E2E guests", sql: "SELECT display_name FROM azuread_user WHERE user_type = 'Guest'" },
       });
-      assert.equal(poll.status, 404);
-      // No data of its own: the table is either absent or empty, never the default workspace's rows.
+      assert.equal(saved.status, 201, JSON.stringify(saved.body));
+      const me = await api<{ keyId: string }>(sys, "GET", "/api/whoami");
+      const names = await api<{ rows: { display_name: string; user_principal_name: string }[] }>(
+        sys,
+        "POST",
+        "/api/query",
+        { body: { sql: "SELECT display_name, user_principal_name FROM azuread_user ORDER BY id LIMIT 5" } },
+      );
+      const secrets = [
+        "E2E tenant",
+        "E2E guests",
+        sim.tenants[0]!.tenantId,
+        sim.tenants[0]!.clientId,
+        ...names.body.rows.flatMap((r) => [r.display_name, r.user_principal_name]),
+      ];
+      const ids = { id: integrationId, keyId: me.body.keyId };
+      const routes = allRoutes.filter((r) => r.access !== "public");
+      for (const r of routes) {
+        for (const path of new Set([
+          fillPath(r.path, ids),
+          fillPath(r.path, { ...ids, id: saved.body.id }),
+        ])) {
+          const res = await api<unknown>(sys, r.method, path, {
+            key: otherKey,
+            body: sampleBody(r.method, r.path),
+          });
+          const text = JSON.stringify(res.body);
+          const where = `${r.method} ${path} → ${res.status} ${text.slice(0, 200)}`;
+          assert.ok(res.status < 500, where);
+          for (const secret of secrets) assert.ok(!text.includes(secret), `leaks "${secret}": ${where}`);
+          if (r.path.includes(":")) assert.ok([403, 404].includes(res.status), where);
+        }
+      }
+      // The queries ran against the other workspace's (empty) data, never the default's.
       const q = await api<{ rows?: Record<string, unknown>[] }>(sys, "POST", "/api/query", {
         key: otherKey,
         body: { sql: "SELECT count(*) AS n FROM azuread_user" },
       });
       if (q.status === 200) assert.equal(Number(q.body.rows?.[0]?.n), 0);
       else assert.ok([400, 404].includes(q.status), JSON.stringify(q.body));
+      // Nothing of the default workspace changed.
+      const mine = await api<IntegrationView & { enabled: boolean; name: string }>(
+        sys,
+        "GET",
+        `/api/integrations/${integrationId}`,
+      );
+      assert.equal(mine.body.enabled, true);
+      assert.equal(mine.body.name, "E2E tenant");
+      assert.equal((await api(sys, "GET", `/api/saved-queries/${saved.body.id}`)).status, 200);
+      assert.deepEqual(await queryCounts(sys, USERS_SQL), firstAnswers.users);
     });
   });
 
