@@ -8,6 +8,7 @@ import { createApp } from "../app.js";
 import { defineRoute } from "../http/route.js";
 import { allRoutes } from "../routes/index.js";
 import { type Harness, PUBLIC_URL, readError, startHarness } from "../testing/harness.js";
+import { fillPath } from "../testing/route-walk.js";
 import { openApiPath } from "./document.js";
 
 /**
@@ -107,10 +108,7 @@ describe("the OpenAPI document", () => {
 
   it("documents every status a route answers with, under bad requests, with services up and down", async () => {
     const concrete = (path: string) =>
-      path
-        .replace(":id", victim.integrationId)
-        .replace(":keyId", victim.memberKeyId)
-        .replace(/:[A-Za-z0-9_]+/g, "x1");
+      fillPath(path, { id: victim.integrationId, keyId: victim.memberKeyId });
     const garbage = (path: string) => path.replace(/:[A-Za-z0-9_]+/g, "..%2F..%2Fnope");
     const valid: Record<string, unknown> = {
       "/api/integrations": {
