@@ -16,14 +16,14 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE alerts (id VARCHAR NOT NULL, workspace_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, doc VARCHAR NOT NULL)`,
     `CREATE TABLE alert_state (alert_id VARCHAR NOT NULL, generation_id BIGINT, rows VARCHAR)`,
     `CREATE TABLE integrations_seen (integration_id VARCHAR NOT NULL, name VARCHAR, status VARCHAR)`,
-    `CREATE TABLE inbox (key VARCHAR NOT NULL, at BIGINT NOT NULL)`,
+    `CREATE TABLE inbox (key VARCHAR NOT NULL, at_ms BIGINT NOT NULL)`,
     `CREATE TABLE pending (workspace_id VARCHAR NOT NULL, batch VARCHAR NOT NULL, alert_id VARCHAR NOT NULL,
-     item VARCHAR NOT NULL, context VARCHAR NOT NULL, at BIGINT NOT NULL)`,
+     item VARCHAR NOT NULL, context VARCHAR NOT NULL, at_ms BIGINT NOT NULL)`,
     `CREATE TABLE held (channel_id VARCHAR NOT NULL, alert_id VARCHAR NOT NULL, item VARCHAR NOT NULL,
-     context VARCHAR NOT NULL, at BIGINT NOT NULL)`,
-    `CREATE TABLE duplicates (channel_id VARCHAR NOT NULL, alert_id VARCHAR NOT NULL, at BIGINT NOT NULL)`,
-    `CREATE TABLE sent_keys (channel_id VARCHAR NOT NULL, dedup_key VARCHAR NOT NULL, at BIGINT NOT NULL)`,
-    `CREATE TABLE sent_log (channel_id VARCHAR NOT NULL, at BIGINT NOT NULL)`,
+     context VARCHAR NOT NULL, at_ms BIGINT NOT NULL)`,
+    `CREATE TABLE duplicates (channel_id VARCHAR NOT NULL, alert_id VARCHAR NOT NULL, at_ms BIGINT NOT NULL)`,
+    `CREATE TABLE sent_keys (channel_id VARCHAR NOT NULL, dedup_key VARCHAR NOT NULL, at_ms BIGINT NOT NULL)`,
+    `CREATE TABLE sent_log (channel_id VARCHAR NOT NULL, at_ms BIGINT NOT NULL)`,
     `CREATE TABLE notifications (
      id VARCHAR NOT NULL, workspace_id VARCHAR NOT NULL, alert_id VARCHAR, alert_name VARCHAR, alert_kind VARCHAR,
      channel_id VARCHAR NOT NULL, channel_kind VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
@@ -187,7 +187,7 @@ export interface PendingRow {
 export async function takePending(sql: Sql, workspaceId: string, batch: string): Promise<PendingRow[]> {
   const params = { ws: workspaceId, batch };
   const rows = await sql.all(
-    "SELECT alert_id, item, context FROM pending WHERE workspace_id = $ws AND batch = $batch ORDER BY at",
+    "SELECT alert_id, item, context FROM pending WHERE workspace_id = $ws AND batch = $batch ORDER BY at_ms",
     params,
   );
   await sql.run("DELETE FROM pending WHERE workspace_id = $ws AND batch = $batch", params);
@@ -204,7 +204,7 @@ export async function staleBatches(
   olderThan: number,
 ): Promise<{ workspaceId: string; batch: string }[]> {
   const rows = await sql.all(
-    "SELECT workspace_id, batch FROM pending GROUP BY ALL HAVING max(at) < $t ORDER BY min(at)",
+    "SELECT workspace_id, batch FROM pending GROUP BY ALL HAVING max(at_ms) < $t ORDER BY min(at_ms)",
     { t: olderThan },
   );
   return rows.map((r) => ({ workspaceId: String(r.workspace_id), batch: String(r.batch) }));
@@ -213,7 +213,7 @@ export async function staleBatches(
 // ---- per-channel limits
 
 export async function sentWithin(sql: Sql, channelId: string, since: number): Promise<number> {
-  const [r] = await sql.all("SELECT count(*) AS n FROM sent_log WHERE channel_id = $c AND at > $since", {
+  const [r] = await sql.all("SELECT count(*) AS n FROM sent_log WHERE channel_id = $c AND at_ms > $since", {
     c: channelId,
     since,
   });
@@ -225,7 +225,7 @@ export async function logSent(sql: Sql, channelId: string, at: number): Promise<
 }
 
 export async function recentKeys(sql: Sql, channelId: string, since: number): Promise<Set<string>> {
-  const rows = await sql.all("SELECT dedup_key FROM sent_keys WHERE channel_id = $c AND at > $since", {
+  const rows = await sql.all("SELECT dedup_key FROM sent_keys WHERE channel_id = $c AND at_ms > $since", {
     c: channelId,
     since,
   });
@@ -281,17 +281,17 @@ export interface Held {
 export async function takeHeld(sql: Sql, channelId: string, alertId: string): Promise<Held> {
   const params = { c: channelId, a: alertId };
   const rows = await sql.all(
-    "SELECT item, context, at FROM held WHERE channel_id = $c AND alert_id = $a ORDER BY at",
+    "SELECT item, context, at_ms FROM held WHERE channel_id = $c AND alert_id = $a ORDER BY at_ms",
     params,
   );
   const [d] = await sql.all(
-    "SELECT count(*) AS n, min(at) AS since FROM duplicates WHERE channel_id = $c AND alert_id = $a",
+    "SELECT count(*) AS n, min(at_ms) AS since FROM duplicates WHERE channel_id = $c AND alert_id = $a",
     params,
   );
   await sql.run("DELETE FROM held WHERE channel_id = $c AND alert_id = $a", params);
   await sql.run("DELETE FROM duplicates WHERE channel_id = $c AND alert_id = $a", params);
   const last = rows[rows.length - 1];
-  const since = [rows[0]?.at, d?.since].filter((v) => v !== null && v !== undefined).map(Number);
+  const since = [rows[0]?.at_ms, d?.since].filter((v) => v !== null && v !== undefined).map(Number);
   return {
     items: rows.map((r) => JSON.parse(String(r.item))),
     context: last ? JSON.parse(String(last.context)) : null,
@@ -480,9 +480,9 @@ export async function prune(
   opts: { keepMs: number; logRetentionMs: number },
 ): Promise<void> {
   const before = now - opts.keepMs;
-  await sql.run("DELETE FROM inbox WHERE at < $t", { t: before });
-  await sql.run("DELETE FROM sent_keys WHERE at < $t", { t: before });
-  await sql.run("DELETE FROM sent_log WHERE at < $t", { t: before });
+  await sql.run("DELETE FROM inbox WHERE at_ms < $t", { t: before });
+  await sql.run("DELETE FROM sent_keys WHERE at_ms < $t", { t: before });
+  await sql.run("DELETE FROM sent_log WHERE at_ms < $t", { t: before });
   await sql.run(
     `DELETE FROM notifications WHERE created_at < $t AND status IN ('delivered', 'failed', 'dead_lettered')
        AND version = logged_version`,
