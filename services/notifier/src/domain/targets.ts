@@ -16,6 +16,8 @@ const RANGES: Array<[label: string, family: Family, cidrs: string[]]> = [
   ["a loopback address", "ipv6", ["::1/128"]],
   ["an unspecified address", "ipv4", ["0.0.0.0/8"]],
   ["an unspecified address", "ipv6", ["::/128"]],
+  ["an IPv4-mapped IPv6 address", "ipv6", ["::ffff:0:0/96"]],
+  ["an IPv4-compatible IPv6 address", "ipv6", ["::/96"]],
   ["a private address", "ipv4", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]],
   ["a shared (carrier-grade NAT) address", "ipv4", ["100.64.0.0/10"]],
   ["a link-local address", "ipv4", ["169.254.0.0/16"]],
@@ -24,8 +26,6 @@ const RANGES: Array<[label: string, family: Family, cidrs: string[]]> = [
   ["a site-local address", "ipv6", ["fec0::/10"]],
   ["a multicast address", "ipv4", ["224.0.0.0/4"]],
   ["a multicast address", "ipv6", ["ff00::/8"]],
-  ["an IPv4-mapped IPv6 address", "ipv6", ["::ffff:0:0/96"]],
-  ["an IPv4-compatible IPv6 address", "ipv6", ["::/96"]],
   ["a reserved address", "ipv4", ["240.0.0.0/4", "192.0.0.0/24"]],
   ["a documentation or benchmarking address", "ipv4", ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"]],
   ["a documentation or benchmarking address", "ipv4", ["198.18.0.0/15"]],
@@ -35,14 +35,20 @@ const RANGES: Array<[label: string, family: Family, cidrs: string[]]> = [
   ["a 6to4 or Teredo address", "ipv6", ["2002::/16", "2001::/32"]],
 ];
 
-const LISTS: Array<{ label: string; list: BlockList }> = RANGES.map(([label, family, cidrs]) => {
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [net, bits] = cidr.split("/");
-    list.addSubnet(net as string, Number(bits), family);
-  }
-  return { label, list };
-});
+/**
+ * Node's BlockList also matches IPv4 addresses against IPv4-mapped IPv6 rules (and the reverse),
+ * so every list holds one family and is consulted only for addresses of that family.
+ */
+const LISTS: Array<{ label: string; family: Family; list: BlockList }> = RANGES.map(
+  ([label, family, cidrs]) => {
+    const list = new BlockList();
+    for (const cidr of cidrs) {
+      const [net, bits] = cidr.split("/");
+      list.addSubnet(net as string, Number(bits), family);
+    }
+    return { label, family, list };
+  },
+);
 
 /** Without brackets and zone: `[::1]` → `::1`. */
 export function bareHost(host: string): string {
@@ -55,7 +61,7 @@ export function blockedReason(ip: string): string | null {
   const v = isIP(addr);
   if (v === 0) return "not an IP address";
   const family: Family = v === 4 ? "ipv4" : "ipv6";
-  for (const { label, list } of LISTS) if (list.check(addr, family)) return label;
+  for (const l of LISTS) if (l.family === family && l.list.check(addr, family)) return l.label;
   return null;
 }
 
@@ -67,6 +73,7 @@ export interface AllowEntry {
   value: string;
   port: number | null;
   prefix?: number;
+  family: Family;
   list?: BlockList;
 }
 
@@ -93,9 +100,10 @@ function parseAllowEntry(raw: string): AllowEntry {
     const bits = Number(bitsText);
     if (v === 0 || !Number.isInteger(bits) || bits < 0 || bits > (v === 4 ? 32 : 128))
       throw bad("expected a CIDR such as 10.0.0.0/8 or fd00::/8");
+    const family = v === 4 ? "ipv4" : "ipv6";
     const list = new BlockList();
-    list.addSubnet(net as string, bits, v === 4 ? "ipv4" : "ipv6");
-    return { raw, kind: "cidr", value: net as string, port: null, prefix: bits, list };
+    list.addSubnet(net as string, bits, family);
+    return { raw, kind: "cidr", value: net as string, port: null, prefix: bits, family, list };
   }
   let host = raw;
   let port: number | null = null;
@@ -111,11 +119,11 @@ function parseAllowEntry(raw: string): AllowEntry {
     }
   }
   if (port !== null && (port < 1 || port > 65535)) throw bad("port must be 1-65535");
-  if (isIP(host)) return { raw, kind: "ip", value: host, port };
+  if (isIP(host)) return { raw, kind: "ip", value: host, port, family: isIP(host) === 4 ? "ipv4" : "ipv6" };
   const name = host.toLowerCase().replace(/\.$/, "");
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(name))
     throw bad("expected a host name, an IP address (optionally with :port) or a CIDR");
-  return { raw, kind: "host", value: name, port };
+  return { raw, kind: "host", value: name, port, family: "ipv4" };
 }
 
 /** The operator's allow-list covers this (URL host, port, resolved address). */
@@ -126,16 +134,17 @@ export function isAllowed(entries: readonly AllowEntry[], host: string, port: nu
   return entries.some((e) => {
     if (e.port !== null && e.port !== port) return false;
     if (e.kind === "host") return e.value === name;
-    if (e.kind === "ip") return sameIp(e.value, addr);
+    if (e.family !== family) return false;
+    if (e.kind === "ip") return sameIp(e.value, addr, family);
     return e.list?.check(addr, family) ?? false;
   });
 }
 
-function sameIp(a: string, b: string): boolean {
+function sameIp(a: string, b: string, family: Family): boolean {
   if (a === b) return true;
   const list = new BlockList();
-  list.addAddress(a, isIP(a) === 6 ? "ipv6" : "ipv4");
-  return list.check(b, isIP(b) === 6 ? "ipv6" : "ipv4");
+  list.addAddress(a, family);
+  return list.check(b, family);
 }
 
 /** Port a URL connects to. */

@@ -49,9 +49,13 @@ export const FAST_ENV = {
   PUBLIC_URL: "http://console.test:8080",
 };
 
-export async function startNotifierStack(env: Record<string, string> = {}): Promise<NotifierStack> {
-  const nats = await startNats();
-  const dataDir = tempDir("tl-notifier");
+/** `nats`/`dataDir`: run on an existing server and data directory (e.g. after another notifier stopped). */
+export async function startNotifierStack(
+  env: Record<string, string> = {},
+  opts: { nats?: NatsServer; dataDir?: string } = {},
+): Promise<NotifierStack> {
+  const nats = opts.nats ?? (await startNats());
+  const dataDir = opts.dataDir ?? tempDir("tl-notifier");
   const fullEnv = { NATS_URL: nats.url, TENANTLENS_DATA_DIR: dataDir, ...FAST_ENV, ...env };
   let notifier = await startService("notifier", fullEnv);
   const bus = await connectTestBus(nats, { service: "gateway", label: "notifier-test" });
@@ -90,7 +94,7 @@ export async function startNotifierStack(env: Record<string, string> = {}): Prom
       await watcher.stop();
       await bus.drain();
       await notifier.stop();
-      await nats.stop();
+      if (!opts.nats) await nats.stop();
     },
   };
 }
