@@ -112,8 +112,8 @@ export interface Receiver {
   requests: Received[];
   /** TCP connections accepted (also those that never sent a request). */
   connections(): number;
-  /** What to answer next: status (and headers); default 204. */
-  respond: (r: Received) => { status: number; headers?: Record<string, string> };
+  /** What to answer: status (and headers), default 204; "hang" never answers (the request stays open). */
+  respond: (r: Received) => { status: number; headers?: Record<string, string> } | "hang";
   close(): Promise<void>;
 }
 
@@ -145,7 +145,7 @@ export async function startReceiver(): Promise<Receiver> {
       };
       receiver.requests.push(r);
       const answer = receiver.respond(r);
-      res.writeHead(answer.status, answer.headers ?? {}).end();
+      if (answer !== "hang") res.writeHead(answer.status, answer.headers ?? {}).end();
     });
   });
   server.on("connection", (s: Socket) => {
