@@ -54,7 +54,13 @@ const credentialIds = (col: string) =>
 
 /** The query for one alert over the polls of one generation (at most MAX_ITEMS rows, plus `total`). */
 export function changeSql(f: ChangeFilters, pollIds: readonly string[]): string {
-  const where = [`c.poll_id IN (${list(pollIds)})`, `c.change_type IN (${list(f.changeTypes)})`];
+  const where = [
+    `c.poll_id IN (${list(pollIds)})`,
+    `c.change_type IN (${list(f.changeTypes)})`,
+    // An integration's first collection is its baseline: everything in it is "added", nothing new.
+    `EXISTS (SELECT 1 FROM polls p WHERE p.integration_id = c.integration_id AND p.poll_id NOT IN (${list(pollIds)})
+      AND p.status IN ('succeeded', 'partial'))`,
+  ];
   if (f.fields?.length)
     where.push(`(c.change_type <> 'modified' OR list_has_any(c.fields, [${list(f.fields)}]))`);
   if (f.integrationIds?.length) where.push(`c.integration_id IN (${list(f.integrationIds)})`);
