@@ -12,7 +12,7 @@ export interface CatcherOptions {
   host?: string;
   /** 0 = any free port. */
   smtpPort?: number;
-  /** 0 = any free port; null = no viewer. */
+  /** 0 = any free port (also used when this one is taken); null = no viewer. */
   httpPort?: number | null;
   /** Largest message accepted (default 10 MiB). */
   maxBytes?: number;
@@ -83,9 +83,14 @@ export async function startCatcher(opts: CatcherOptions): Promise<Catcher> {
         res.end();
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      http?.once("error", reject);
-      http?.listen(opts.httpPort ?? 0, host, () => resolve());
+    const listen = (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        http?.once("error", reject);
+        http?.listen(port, host, () => resolve());
+      });
+    await listen(opts.httpPort ?? 0).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE" || !opts.httpPort) throw err;
+      return listen(0);
     });
   }
   const urlHost = host.includes(":") ? `[${host}]` : host;
