@@ -1,11 +1,19 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   AlertCreate,
+  AlertUpdate,
+  AppError,
+  ChannelCreate,
+  ChannelDelete,
   ChannelGet,
+  ChannelList,
   ChannelRotate,
   ChannelTest,
+  ChannelUpdate,
   IntegrationChanged,
   NotificationList,
   WebhookBody,
@@ -237,5 +245,105 @@ describe("webhook delivery", { timeout: 120_000 }, () => {
       });
       assert.equal(redirected.notification.status, "failed");
       assert.match(redirected.notification.error ?? "", /redirects are not followed/);
+    }));
+
+  it("validates channels and alerts, scopes them per workspace and never shows secrets", () =>
+    withServiceLogs(async () => {
+      const reject = async (p: Promise<unknown>, code: string, message: RegExp) => {
+        const err = await p.then(
+          () => null,
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof AppError, `expected ${code}`);
+        assert.equal(err.code, code);
+        assert.match(err.message, message);
+      };
+      const { channel } = await createWebhook(stack.bus, path("/valid"), {
+        headers: { "X-Token": "s3cret-header" },
+      });
+      const alert = (
+        filters: Record<string, unknown>,
+        kind: "change" | "rule" = "change",
+        channelIds = [channel.id],
+      ) =>
+        stack.bus.request(AlertCreate, {
+          kind,
+          workspaceId: WS,
+          actor: "key_test",
+          name: "x",
+          channelIds,
+          filters: filters as never,
+        });
+      await reject(alert({ table: "azuread_nope" }), "bad_request", /unknown table azuread_nope/);
+      await reject(
+        alert({ table: "azuread_user", fields: ["shoe_size"] }),
+        "bad_request",
+        /has no field shoe_size/,
+      );
+      await reject(
+        alert({ table: "azuread_user", condition: "credential_added" }),
+        "bad_request",
+        /applies to azuread_application/,
+      );
+      await reject(
+        alert({}, "rule", ["ch_doesnotexist1"]),
+        "bad_request",
+        /channel ch_doesnotexist1 does not exist/,
+      );
+      await reject(
+        stack.bus.request(ChannelCreate, {
+          kind: "webhook",
+          workspaceId: WS,
+          actor: "k",
+          name: "x",
+          url: "http://h.test/",
+          headers: { "Webhook-Id": "x" },
+        }),
+        "bad_request",
+        /reserved header/,
+      );
+      const { alert: created } = await alert({ severities: ["critical"] }, "rule");
+      await reject(
+        stack.bus.request(AlertUpdate, {
+          workspaceId: WS,
+          actor: "k",
+          id: created.id,
+          filters: { table: "azuread_user" },
+        }),
+        "bad_request",
+        /invalid filters for a rule alert/,
+      );
+      await reject(
+        stack.bus.request(ChannelDelete, { workspaceId: WS, actor: "k", id: channel.id }),
+        "conflict",
+        new RegExp(created.id),
+      );
+      await reject(
+        stack.bus.request(ChannelUpdate, {
+          workspaceId: WS,
+          actor: "k",
+          id: channel.id,
+          recipients: ["a@example.com"],
+        }),
+        "bad_request",
+        /recipients apply to email channels/,
+      );
+      // Another workspace sees none of it.
+      await reject(
+        stack.bus.request(ChannelGet, { workspaceId: "other", id: channel.id }),
+        "not_found",
+        /not found/,
+      );
+      assert.deepEqual((await stack.bus.request(ChannelList, { workspaceId: "other" })).channels, []);
+      // Secrets and header values are sealed at rest and never in answers.
+      const listed = JSON.stringify(await stack.bus.request(ChannelList, { workspaceId: WS }));
+      assert.doesNotMatch(listed, /s3cret-header/);
+      assert.doesNotMatch(listed, /whsec_[A-Za-z0-9+/]{20}/);
+      const files = readdirSync(join(stack.dataDir, "notifier")).map((f) =>
+        readFileSync(join(stack.dataDir, "notifier", f)),
+      );
+      const raw = Buffer.concat(files).toString("latin1");
+      assert.ok(raw.includes("A256GCM"), "sealed values are in the notifier's file");
+      assert.ok(!raw.includes("s3cret-header"), "no header value in clear at rest");
     }));
 });
