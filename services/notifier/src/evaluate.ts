@@ -130,11 +130,13 @@ export class Evaluator {
   private async runSaved(
     alert: Extract<Alert, { kind: "query" }>,
     generationId: number | undefined,
+    limits: { queryMs: number; requestMs: number } = { queryMs: 30_000, requestMs: 60_000 },
   ): Promise<{ rows: Rows; name: string; generationId: number }> {
-    const { savedQuery } = await this.d.bus.request(SavedQueryGet, {
-      workspaceId: alert.workspaceId,
-      id: alert.filters.savedQueryId,
-    });
+    const { savedQuery } = await this.d.bus.request(
+      SavedQueryGet,
+      { workspaceId: alert.workspaceId, id: alert.filters.savedQueryId },
+      { timeoutMs: limits.requestMs },
+    );
     const res = await this.d.bus.request(
       QueryExecute,
       {
@@ -142,11 +144,12 @@ export class Evaluator {
         sql: savedQuery.sql,
         actor: `notifier:${alert.id}`,
         maxRows: this.d.queryMaxRows,
+        timeoutMs: limits.queryMs,
         format: "json",
         history: false,
         ...(generationId ? { generationId } : {}),
       },
-      { timeoutMs: 60_000 },
+      { timeoutMs: limits.requestMs },
     );
     return { rows: await this.rowsOf(res), name: savedQuery.name, generationId: res.generationId };
   }
@@ -161,6 +164,7 @@ export class Evaluator {
         format: "json",
         history: false,
         generationId,
+        timeoutMs: 30_000,
       },
       { timeoutMs: 60_000 },
     );

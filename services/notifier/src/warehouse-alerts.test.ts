@@ -80,6 +80,7 @@ describe("change and query alerts on the warehouse", { timeout: 240_000 }, () =>
     );
     const env = { NATS_URL: stack.nats.url, TENANTLENS_DATA_DIR: stack.dataDir };
     await withServiceLogs(async () => {
+      // Debug logs of the store are printed only if the test fails (they show what it ingested).
       await startService("store", { ...env, GENERATION_DEBOUNCE_MS: "200", LOG_LEVEL: "debug" });
       await startService("query", { ...env, QUERY_WORKERS: "1" });
     });

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import {
-  type Alert,
   AlertKind,
   type Channel,
   ChannelKind,
@@ -69,10 +68,6 @@ export function channelView(c: StoredChannel, now = Date.now()): Channel {
     updatedBy: c.updatedBy,
   };
 }
-
-/** Alerts are stored as their public view (filters already validated for their kind). */
-export type StoredAlert = Alert;
-export { AlertKind };
 
 /** Lowercase base32-ish ids: `<prefix>_` + 20 random characters. */
 export function newId(prefix: "ch" | "al" | "msg"): string {
