@@ -9,6 +9,7 @@ import {
   IntegrationCreate,
   PollStart,
   QueryExecute,
+  SavedQueryCreate,
   WebhookBody,
 } from "@tenantlens/contracts";
 import { startSimulator } from "@tenantlens/entra-sim";
@@ -116,6 +117,26 @@ describe("end to end: a tenant change → one webhook and one mail", { timeout: 
         channelIds: [hook.channel.id, mail.channel.id],
         filters: { table: "azuread_user", changeTypes: ["modified"], fields: ["account_enabled"] },
       });
+      // A query alert on the same channel: the saved query's rows change with the account.
+      const { savedQuery } = await bus.request(SavedQueryCreate, {
+        workspaceId: WS,
+        actor: "key_e2e",
+        name: "Disabled accounts",
+        description: "",
+        sql: "SELECT id, display_name FROM azuread_user WHERE NOT account_enabled ORDER BY id",
+      });
+      await bus.request(
+        AlertCreate,
+        {
+          kind: "query",
+          workspaceId: WS,
+          actor: "key_e2e",
+          name: "Disabled accounts changed",
+          channelIds: [hook.channel.id],
+          filters: { savedQueryId: savedQuery.id, on: ["rows_added", "rows_removed"] },
+        },
+        { timeoutMs: 20_000 },
+      );
       const { rows } = await bus.request(QueryExecute, {
         workspaceId: WS,
         actor: "key_e2e",
@@ -145,10 +166,24 @@ describe("end to end: a tenant change → one webhook and one mail", { timeout: 
         });
       }
       // Each change made exactly one of each: the second round's arrivals are the second ones.
-      assert.equal(receiver.requests.length, 2);
+      await waitFor(() => receiver.requests.length === 4, { what: "the query alert's two webhooks" });
+      const bodies = receiver.requests.map((r) =>
+        WebhookBody.parse(new Webhook(hook.secret ?? "").verify(r.body, r.headers as Record<string, string>)),
+      );
+      assert.equal(bodies.filter((b) => b.type === "resource.changed").length, 2);
+      const queryBodies = bodies.filter((b) => b.type === "query.result_changed");
+      assert.deepEqual(
+        queryBodies.map((b) =>
+          b.type === "query.result_changed" ? [b.data.rowsAdded, b.data.rowsRemoved] : [],
+        ),
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      );
       const mails = await smtp.messages();
       assert.equal(mails.length, 2);
-      const [first] = receiver.requests;
+      const first = receiver.requests.find((r) => r.body.includes('"type":"resource.changed"'));
       const body = WebhookBody.parse(
         new Webhook(hook.secret ?? "").verify(first!.body, first!.headers as Record<string, string>),
       );
