@@ -182,6 +182,7 @@ const ChannelRef = z.object({ workspaceId: WorkspaceId, id: ChannelId });
 export const ChannelCreate = defineRequest({
   subject: "notifier.channel.create",
   service: "notifier",
+  errors: [],
   request: z.discriminatedUnion("kind", [EmailChannelInput.extend(Scope), WebhookChannelInput.extend(Scope)]),
   /** `secret`: webhook channels only, returned this once. */
   response: z.object({ channel: Channel, secret: WebhookSecret.optional() }),
@@ -190,6 +191,7 @@ export const ChannelCreate = defineRequest({
 export const ChannelList = defineRequest({
   subject: "notifier.channel.list",
   service: "notifier",
+  errors: [],
   request: z.object({ workspaceId: WorkspaceId }),
   response: z.object({ channels: z.array(Channel) }),
 });
@@ -197,6 +199,7 @@ export const ChannelList = defineRequest({
 export const ChannelGet = defineRequest({
   subject: "notifier.channel.get",
   service: "notifier",
+  errors: ["not_found"],
   request: ChannelRef,
   response: z.object({ channel: Channel }),
 });
@@ -204,6 +207,7 @@ export const ChannelGet = defineRequest({
 export const ChannelUpdate = defineRequest({
   subject: "notifier.channel.update",
   service: "notifier",
+  errors: ["not_found"],
   request: ChannelUpdateInput.extend({ ...Scope, id: ChannelId }),
   response: z.object({ channel: Channel }),
 });
@@ -212,6 +216,7 @@ export const ChannelUpdate = defineRequest({
 export const ChannelDelete = defineRequest({
   subject: "notifier.channel.delete",
   service: "notifier",
+  errors: ["not_found", "conflict"],
   request: ChannelRef.extend({ actor: Actor }),
   response: z.object({ deleted: z.literal(true) }),
 });
@@ -231,6 +236,7 @@ export const ChannelRotateInput = z.strictObject({
 export const ChannelRotate = defineRequest({
   subject: "notifier.channel.rotate",
   service: "notifier",
+  errors: ["not_found"],
   request: ChannelRotateInput.extend({ ...Scope, id: ChannelId }),
   response: z.object({ channel: Channel, secret: WebhookSecret }),
 });
@@ -390,6 +396,7 @@ const AlertRef = z.object({ workspaceId: WorkspaceId, id: AlertId });
 export const AlertCreate = defineRequest({
   subject: "notifier.alert.create",
   service: "notifier",
+  errors: [],
   request: z.discriminatedUnion("kind", [
     RuleAlertInput.extend(Scope),
     ChangeAlertInput.extend(Scope),
@@ -403,6 +410,7 @@ export const AlertCreate = defineRequest({
 export const AlertList = defineRequest({
   subject: "notifier.alert.list",
   service: "notifier",
+  errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
     kind: AlertKind.optional(),
@@ -414,6 +422,7 @@ export const AlertList = defineRequest({
 export const AlertGet = defineRequest({
   subject: "notifier.alert.get",
   service: "notifier",
+  errors: ["not_found"],
   request: AlertRef,
   response: z.object({ alert: Alert }),
 });
@@ -421,6 +430,7 @@ export const AlertGet = defineRequest({
 export const AlertUpdate = defineRequest({
   subject: "notifier.alert.update",
   service: "notifier",
+  errors: ["not_found"],
   request: AlertUpdateInput.extend({ ...Scope, id: AlertId }),
   response: z.object({ alert: Alert }),
 });
@@ -428,6 +438,7 @@ export const AlertUpdate = defineRequest({
 export const AlertDelete = defineRequest({
   subject: "notifier.alert.delete",
   service: "notifier",
+  errors: ["not_found"],
   request: AlertRef.extend({ actor: Actor }),
   response: z.object({ deleted: z.literal(true) }),
 });
@@ -484,6 +495,7 @@ export type Notification = z.infer<typeof Notification>;
 export const NotificationList = defineRequest({
   subject: "notifier.notification.list",
   service: "notifier",
+  errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
     alertId: AlertId.optional(),
@@ -500,6 +512,7 @@ export const NotificationList = defineRequest({
 export const ChannelTest = defineRequest({
   subject: "notifier.channel.test",
   service: "notifier",
+  errors: ["not_found"],
   request: ChannelRef.extend({ actor: Actor }),
   response: z.object({ notification: Notification }),
 });

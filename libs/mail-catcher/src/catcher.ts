@@ -42,7 +42,8 @@ export interface MessageSummary {
  */
 export async function startCatcher(opts: CatcherOptions): Promise<Catcher> {
   const host = opts.host ?? "127.0.0.1";
-  mkdirSync(opts.dir, { recursive: true });
+  // Caught mail may hold anything an alert says: private to this user, like the rest of the data dir.
+  mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -61,7 +62,7 @@ export async function startCatcher(opts: CatcherOptions): Promise<Catcher> {
         }
         const id = `${Date.now().toString().padStart(14, "0")}-${randomBytes(4).toString("hex")}`;
         try {
-          writeFileSync(path.join(opts.dir, `${id}.eml`), Buffer.concat(chunks));
+          writeFileSync(path.join(opts.dir, `${id}.eml`), Buffer.concat(chunks), { mode: 0o600 });
           callback(null, `queued as ${id}`);
         } catch (err) {
           callback(err instanceof Error ? err : new Error(String(err)));

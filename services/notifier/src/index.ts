@@ -1,11 +1,12 @@
 import { connectBus, installSignalHandlers } from "@tenantlens/bus";
-import { loadConfigOrExit } from "@tenantlens/config";
+import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { loadMasterKey } from "@tenantlens/secrets";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import { notifierConfigSchema } from "./config.js";
 import { startNotifier } from "./service.js";
 
 const config = loadConfigOrExit(notifierConfigSchema, "notifier");
+usePrivateDataDir(config.TENANTLENS_DATA_DIR);
 const logger = createLogger("notifier", {}, { level: config.LOG_LEVEL });
 
 async function main(): Promise<void> {
