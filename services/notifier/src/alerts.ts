@@ -6,11 +6,11 @@ import {
   type AlertUpdateInput,
   AppError,
   alertFilterSchemas,
+  formatIssues,
   type RequestOf,
   SavedQueryGet,
 } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
-import { z } from "zod";
 import type { Db } from "./adapters/db.js";
 import { deleteAlert, getAlert, getChannel, listAlerts, putAlert, setAlertState } from "./adapters/state.js";
 import { FilterError, normalizeChangeFilters } from "./domain/change-sql.js";
@@ -102,10 +102,7 @@ export class Alerts {
   private async checkFilters(workspaceId: string, kind: AlertKind, raw: unknown): Promise<Alert["filters"]> {
     const parsed = alertFilterSchemas[kind].safeParse(raw);
     if (!parsed.success)
-      throw new AppError(
-        "bad_request",
-        `invalid filters for a ${kind} alert: ${z.prettifyError(parsed.error)}`,
-      );
+      throw new AppError("bad_request", `invalid filters for a ${kind} alert: ${formatIssues(parsed.error)}`);
     const filters = parsed.data;
     if (kind === "change") {
       try {
