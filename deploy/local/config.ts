@@ -41,6 +41,8 @@ export const LauncherEnv = z.object({
   /** Size of the simulated demo tenant. */
   TENANTLENS_DEMO_USERS: int({ min: 1, max: 1_000_000 }).default(1500),
   TENANTLENS_DEMO_SEED: int({ min: 0 }).default(1),
+  /** A real SMTP server for alert mail; unset: the launcher runs its local mail catcher. */
+  SMTP_URL: z.string().trim().min(1).optional(),
   LOG_LEVEL: z
     .string()
     .transform((v) => v.trim().toLowerCase())
@@ -113,5 +115,6 @@ Environment (all optional):
   TENANTLENS_API_KEY=...         admin API key (default: generated into <data dir>/api-key)
   GRAPH_ENDPOINT, AZURE_AUTHORITY_HOST   Graph and identity endpoints when TENANTLENS_DEMO=false
   TENANTLENS_DEMO_USERS=1500     users in the simulated tenant
+  SMTP_URL=smtp://host:587       send alert mail there instead of the local mail catcher
   LOG_LEVEL=warn                 lowest level of service output shown (--verbose: info)
 `;

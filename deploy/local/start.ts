@@ -6,6 +6,7 @@ import { loadOrCreateApiKey } from "./api-key.js";
 import type { ChildSpec } from "./child.js";
 import { HELP, type LauncherConfig, loadLauncherConfig, UsageError } from "./config.js";
 import { ApiClient, DEMO_INTEGRATION_NAME, ensureDemoIntegration, waitForFirstData } from "./demo.js";
+import { startDemoMail } from "./demo-mail.js";
 import { acquireLock } from "./lock.js";
 import { displayLine, isReadyLine } from "./log-lines.js";
 import { freePort, isListening } from "./ports.js";
@@ -201,7 +202,11 @@ async function main(): Promise<void> {
       say(`launcher | Entra ID simulator at ${sim.graphEndpoint}`);
     }
 
-    // 3. Services, each its own process
+    // 3. A local SMTP catcher for alert mail, unless a real server is configured
+    const mail = await startDemoMail(supervisor, tsxChild, dataDir, config.childLogLevel, config.SMTP_URL);
+    if (mail) say(`launcher | alert mail is caught locally: ${mail.httpUrl ?? mail.smtpUrl}`);
+
+    // 4. Services, each its own process
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NATS_URL: natsUrl,
@@ -216,6 +221,7 @@ async function main(): Promise<void> {
       ...(sim ? { NODE_EXTRA_CA_CERTS: sim.caCertPath } : {}),
       // The demo tenant changes a few objects a minute: poll it every minute so history visibly grows.
       ...(sim && !("POLL_INTERVAL_SECONDS" in process.env) ? { POLL_INTERVAL_SECONDS: "60" } : {}),
+      ...(mail ? { SMTP_URL: mail.smtpUrl } : {}),
     };
     for (const name of services) {
       await supervisor.start(
@@ -229,7 +235,7 @@ async function main(): Promise<void> {
       if (config.displayLevel !== "info") say(`launcher | ${name} ready`);
     }
 
-    // 4. The demo integration, over REST like a user
+    // 5. The demo integration, over REST like a user
     const api = new ApiClient(`http://${localHost(config.GATEWAY_HOST)}:${config.GATEWAY_PORT}`, apiKey.key);
     let demoLine = "";
     if (sim) {
@@ -247,7 +253,20 @@ async function main(): Promise<void> {
         );
       });
     }
-    banner(config, apiKey, demoLine);
+    let mailLine = "";
+    if (mail) {
+      mailLine = `${mail.httpUrl ?? mail.smtpUrl}  (caught alert mail; also ${path.join(mail.dir, "*.eml")})`;
+      if (sim && services.includes("notifier")) {
+        const alert = await mail.ensureAlert(natsUrl).catch((err: unknown) => {
+          complain(
+            `launcher | could not create the demo alert: ${err instanceof Error ? err.message : String(err)}`,
+          );
+          return null;
+        });
+        if (alert) mailLine += `\n            Alert "${alert.name}" mails ${alert.recipient}`;
+      }
+    }
+    banner(config, apiKey, demoLine, mailLine);
   } catch (err) {
     complain(`launcher | could not start: ${err instanceof Error ? err.message : String(err)}`);
     await shutdown(1);
@@ -258,6 +277,7 @@ function banner(
   config: LauncherConfig,
   apiKey: ReturnType<typeof loadOrCreateApiKey>,
   demoLine: string,
+  mailLine = "",
 ): void {
   const url = config.publicUrl;
   const rel = apiKey.file ? path.relative(process.cwd(), apiKey.file) : "";
@@ -271,6 +291,7 @@ function banner(
     `  API key   ${apiKey.key}${apiKey.file ? `  (saved in ${apiKey.file})` : "  (from TENANTLENS_API_KEY)"}`,
   );
   say(`  API docs  ${url}/openapi.json`);
+  if (mailLine) say(`  Mail      ${mailLine}`);
   if (demoLine) say(`  Demo      ${demoLine}`);
   else
     say(

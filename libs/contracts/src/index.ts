@@ -3,6 +3,7 @@ export * from "./common.js";
 export * from "./define.js";
 export * from "./errors.js";
 export * from "./integration.js";
+export * from "./notify.js";
 export * from "./query.js";
 export * from "./rules.js";
 export * from "./saved-query.js";

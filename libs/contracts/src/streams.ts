@@ -35,6 +35,12 @@ export const streams: Record<string, StreamDef> = {
     maxAgeSeconds: 30 * DAY,
     duplicateWindowSeconds: 600,
   },
+  TL_NOTIFY: {
+    name: "TL_NOTIFY",
+    description: "Notification delivery log (every state change of every message)",
+    maxAgeSeconds: 7 * DAY,
+    duplicateWindowSeconds: 120,
+  },
   TL_QUERY: {
     name: "TL_QUERY",
     description: "Executed analyst queries (for query history)",

@@ -11,6 +11,22 @@ import {
   IntegrationUpdate,
   TokenGet,
 } from "./integration.js";
+import {
+  AlertCreate,
+  AlertDelete,
+  AlertGet,
+  AlertList,
+  AlertUpdate,
+  ChannelCreate,
+  ChannelDelete,
+  ChannelGet,
+  ChannelList,
+  ChannelRotate,
+  ChannelTest,
+  ChannelUpdate,
+  DeliveryRecorded,
+  NotificationList,
+} from "./notify.js";
 import { QueryExecute, QueryExecuted, TablesList } from "./query.js";
 import {
   RuleChanged,
@@ -46,6 +62,7 @@ export const allEvents: EventDef[] = [
   RuleStatusChanged,
   ScoreRecorded,
   RunCompleted,
+  DeliveryRecorded,
 ];
 
 /** Every request subject, for documentation and the subject-grammar test. */
@@ -70,4 +87,17 @@ export const allRequests: RequestDef[] = [
   SavedQueryDelete,
   QueryHistoryList,
   QueryExamplesList,
+  ChannelCreate,
+  ChannelList,
+  ChannelGet,
+  ChannelUpdate,
+  ChannelDelete,
+  ChannelTest,
+  ChannelRotate,
+  AlertCreate,
+  AlertList,
+  AlertGet,
+  AlertUpdate,
+  AlertDelete,
+  NotificationList,
 ];

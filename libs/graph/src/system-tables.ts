@@ -76,11 +76,37 @@ export const queryHistorySchema = systemTable(
   ],
 );
 
+export const notificationsSchema = systemTable(
+  "notifications",
+  "Every email and webhook the notifier sent or tried to send: one row per message, latest state",
+  [
+    ["notification_id", "VARCHAR", "Notification id (also the webhook-id header of a webhook)"],
+    ["alert_id", "VARCHAR", "Alert that produced it (null for a channel test)"],
+    ["alert_name", "VARCHAR", "Alert name at the time"],
+    ["alert_kind", "VARCHAR", "rule, change, query, integration or compliance"],
+    ["channel_id", "VARCHAR", "Channel it went to"],
+    ["channel_kind", "VARCHAR", "email or webhook"],
+    ["event_type", "VARCHAR", "Webhook event type, e.g. rule.results_changed"],
+    ["summary", "VARCHAR", "What it says (the email subject)"],
+    ["item_count", "BIGINT", "Items it carries (violations, changes, rows, …)"],
+    ["status", "VARCHAR", "queued, retrying, delivered, failed or dead_lettered"],
+    ["attempts", "BIGINT", "Delivery attempts so far"],
+    ["response_code", "BIGINT", "HTTP status of the last webhook attempt, or the SMTP reply code"],
+    ["error", "VARCHAR", "Why the last attempt failed"],
+    ["created_at", "TIMESTAMPTZ", "When it was created"],
+    ["updated_at", "TIMESTAMPTZ", "Last state change"],
+    ["last_attempt_at", "TIMESTAMPTZ", "Last attempt"],
+    ["next_attempt_at", "TIMESTAMPTZ", "Next scheduled attempt (retrying)"],
+    ["delivered_at", "TIMESTAMPTZ", "When it was accepted"],
+  ],
+);
+
 /** Every system table the warehouse has today (rules and notifications add theirs here). */
 export const systemTableSchemas: readonly SystemTableSchema[] = [
   integrationsSchema,
   pollsSchema,
   queryHistorySchema,
+  notificationsSchema,
 ];
 
 export function systemTableSchema(name: string): SystemTableSchema | undefined {

@@ -15,6 +15,7 @@ import {
   TokenGet,
 } from "@tenantlens/contracts";
 import { type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
+import { keyFilePath } from "@tenantlens/secrets";
 import {
   connectTestBus,
   graphEnv,
@@ -28,7 +29,6 @@ import {
   withServiceLogs,
 } from "@tenantlens/testkit";
 import { INTEGRATIONS_BUCKET } from "./adapters/integration-store.js";
-import { keyFilePath } from "./adapters/master-key.js";
 import { rejects } from "./testing/rejects.js";
 
 /**

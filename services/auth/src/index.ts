@@ -1,12 +1,12 @@
 import { connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { IntegrationChanged } from "@tenantlens/contracts";
+import { loadMasterKey } from "@tenantlens/secrets";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import { CONSENT_BUCKET, CONSENT_BUCKET_TTL_SECONDS, ConsentStore } from "./adapters/consent-store.js";
 import { MsalDelegatedTokenSource } from "./adapters/delegated-client.js";
 import { MsalTokenSource } from "./adapters/entra-client.js";
 import { INTEGRATIONS_BUCKET, IntegrationStore } from "./adapters/integration-store.js";
-import { loadMasterKey } from "./adapters/master-key.js";
 import { TOKEN_CACHE_BUCKET, TokenCacheStore } from "./adapters/token-cache-store.js";
 import { authConfigSchema } from "./config.js";
 import { ConsentService } from "./consent-service.js";

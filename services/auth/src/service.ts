@@ -9,11 +9,11 @@ import {
   type ResponseOf,
   type TokenGet,
 } from "@tenantlens/contracts";
+import { aadFor, CryptoError, type Keyring, needsReseal, open, seal } from "@tenantlens/secrets";
 import type { Logger } from "@tenantlens/telemetry";
 import type { AppCredentials, TokenSource } from "./adapters/entra-client.js";
 import { type Versioned, WriteConflict } from "./adapters/integration-store.js";
 import type { DelegatedFlow, Verdict } from "./delegated-flow.js";
-import { aadFor, CryptoError, type Keyring, needsReseal, open, seal } from "./domain/crypto.js";
 import { classifyTokenFailure } from "./domain/entra-errors.js";
 import {
   DISABLED_REASON,

@@ -1,1 +1,44 @@
-export {};
+import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
+import { loadMasterKey } from "@tenantlens/secrets";
+import { createLogger, startTelemetry } from "@tenantlens/telemetry";
+import { notifierConfigSchema } from "./config.js";
+import { startNotifier } from "./service.js";
+
+const config = loadConfigOrExit(notifierConfigSchema, "notifier");
+usePrivateDataDir(config.TENANTLENS_DATA_DIR);
+const logger = createLogger("notifier", {}, { level: config.LOG_LEVEL });
+
+async function main(): Promise<void> {
+  const telemetry = await startTelemetry("notifier");
+  const key = loadMasterKey({
+    envKey: config.TENANTLENS_SECRET_KEY,
+    previous: config.TENANTLENS_SECRET_KEY_PREVIOUS,
+    dataDir: config.TENANTLENS_DATA_DIR,
+  });
+  logger.info({ keyId: key.ring.current.id, keySource: key.origin }, "secret key loaded");
+  const bus = await connectBus({ url: config.NATS_URL, service: "notifier", logger });
+  await bus.ensureStreams();
+  const notifier = await startNotifier({ bus, config, ring: key.ring, logger });
+  installSignalHandlers("notifier", logger, async () => {
+    // Consumers and deliveries stop first (the delivery log still needs NATS), then the bus drains.
+    await notifier.stop();
+    await bus.drain();
+    await notifier.close();
+    await telemetry.shutdown();
+  });
+  await bus.flush();
+  logger.info(
+    {
+      smtp: config.SMTP_URL ? new URL(config.SMTP_URL).host : "off (SMTP_URL unset)",
+      allowedTargets: config.NOTIFIER_ALLOWED_TARGETS.map((e) => e.raw),
+      retrySchedule: config.NOTIFIER_RETRY_SCHEDULE,
+    },
+    "ready",
+  );
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err }, "notifier could not start");
+  process.exit(1);
+});

@@ -1,7 +1,7 @@
 import type { KV } from "@tenantlens/bus";
+import { aadFor, type Keyring, open, Sealed, seal } from "@tenantlens/secrets";
 import { z } from "zod";
 import { CONSENT_TTL_SECONDS, ConsentState, stateKey } from "../domain/consent.js";
-import { aadFor, type Keyring, open, Sealed, seal } from "../domain/crypto.js";
 
 export const CONSENT_BUCKET = "tl_consent_states";
 /** The bucket's max age: entries vanish on their own shortly after a state expires. */

@@ -1,5 +1,5 @@
 import type { KV } from "@tenantlens/bus";
-import { aadFor, type Keyring, needsReseal, open, Sealed, seal } from "../domain/crypto.js";
+import { aadFor, type Keyring, needsReseal, open, Sealed, seal } from "@tenantlens/secrets";
 
 export const TOKEN_CACHE_BUCKET = "tl_token_caches";
 const KIND = "token_cache";

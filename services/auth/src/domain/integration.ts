@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Integration } from "@tenantlens/contracts";
+import { Sealed } from "@tenantlens/secrets";
 import type { z } from "zod";
-import { Sealed } from "./crypto.js";
 import { CONSENT_AGAIN } from "./entra-errors.js";
 
 /** What auth keeps per integration: the public view plus the sealed client secret. */

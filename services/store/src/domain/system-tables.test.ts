@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { IntegrationChanged, QueryExecuted } from "@tenantlens/contracts";
-import { defineSystemTable, integrationsTable, systemTables } from "./system-tables.js";
+import { DeliveryRecorded, IntegrationChanged, QueryExecuted } from "@tenantlens/contracts";
+import { defineSystemTable, integrationsTable, notificationsTable, systemTables } from "./system-tables.js";
 
 describe("system table registry", () => {
-  it("declares integrations, polls and query_history with workspace-internal columns", () => {
+  it("declares integrations, polls, query_history and notifications with workspace-internal columns", () => {
     assert.deepEqual(
       systemTables.map((s) => s.table.name),
-      ["integrations", "polls", "query_history"],
+      ["integrations", "polls", "query_history", "notifications"],
     );
     for (const s of systemTables)
       assert.deepEqual(
@@ -42,6 +42,38 @@ describe("system table registry", () => {
     assert.deepEqual(integrationsTable.source?.effects?.(payload), [
       { kind: "purge_integration", workspaceId: "default", integrationId: "int_abcdefgh12" },
     ]);
+  });
+
+  it("maps a delivery record to the latest-state row of its notification", () => {
+    const payload = DeliveryRecorded.schema.parse({
+      id: "msg_abcdefgh12345678",
+      workspaceId: "default",
+      alertId: "al_abcdefgh12",
+      alertName: "Critical violations",
+      alertKind: "rule",
+      channelId: "ch_abcdefgh12",
+      channelKind: "webhook",
+      eventType: "rule.results_changed",
+      summary: "2 violations opened",
+      itemCount: 2,
+      status: "retrying",
+      attempts: 2,
+      responseCode: 503,
+      error: "HTTP 503",
+      createdAt: "2025-01-01T00:00:00Z",
+      updatedAt: "2025-01-01T00:00:05Z",
+      lastAttemptAt: "2025-01-01T00:00:05Z",
+      nextAttemptAt: "2025-01-01T00:05:05Z",
+      deliveredAt: null,
+    });
+    const row = notificationsTable.source?.toRow(payload);
+    assert.equal(notificationsTable.source?.mode, "upsert");
+    assert.equal(notificationsTable.source?.newerBy, "updated_at");
+    assert.equal(row?.workspaceId, "default");
+    assert.equal(row?.values.notification_id, "msg_abcdefgh12345678");
+    assert.equal(row?.values.status, "retrying");
+    assert.equal(row?.values.response_code, 503);
+    for (const c of notificationsTable.table.columns) assert.ok(c.name in (row?.values ?? {}), c.name);
   });
 
   it("rejects a declaration whose key is not a column", () => {

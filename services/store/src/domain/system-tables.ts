@@ -1,7 +1,8 @@
 import type { EventDef, EventPayload } from "@tenantlens/contracts";
-import { IntegrationChanged, QueryExecuted } from "@tenantlens/contracts";
+import { DeliveryRecorded, IntegrationChanged, QueryExecuted } from "@tenantlens/contracts";
 import {
   integrationsSchema,
+  notificationsSchema,
   pollsSchema,
   queryHistorySchema,
   type SystemTableSchema,
@@ -142,5 +143,45 @@ export const queryHistoryTable = defineSystemTable({
   },
 });
 
+/** The notifier's delivery log: the latest state of each message (attempts, status, response). */
+export const notificationsTable = defineSystemTable({
+  schema: notificationsSchema,
+  key: ["notification_id"],
+  retainBy: "created_at",
+  source: {
+    event: DeliveryRecorded,
+    mode: "upsert",
+    newerBy: "updated_at",
+    toRow: (n) => ({
+      workspaceId: n.workspaceId,
+      values: {
+        notification_id: n.id,
+        alert_id: n.alertId,
+        alert_name: n.alertName,
+        alert_kind: n.alertKind,
+        channel_id: n.channelId,
+        channel_kind: n.channelKind,
+        event_type: n.eventType,
+        summary: n.summary,
+        item_count: n.itemCount,
+        status: n.status,
+        attempts: n.attempts,
+        response_code: n.responseCode,
+        error: n.error,
+        created_at: n.createdAt,
+        updated_at: n.updatedAt,
+        last_attempt_at: n.lastAttemptAt,
+        next_attempt_at: n.nextAttemptAt,
+        delivered_at: n.deliveredAt,
+      },
+    }),
+  },
+});
+
 /** The registry: every system table, in the order generations list them. */
-export const systemTables: readonly SystemTableDecl[] = [integrationsTable, pollsTable, queryHistoryTable];
+export const systemTables: readonly SystemTableDecl[] = [
+  integrationsTable,
+  pollsTable,
+  queryHistoryTable,
+  notificationsTable,
+];

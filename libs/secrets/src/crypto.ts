@@ -3,7 +3,8 @@ import { z } from "zod";
 
 /**
  * Secrets at rest: AES-256-GCM with a fresh random 96-bit nonce per encryption, the key id in the
- * record (so keys can rotate) and AAD binding the ciphertext to what it is (`<integrationId>|<kind>`),
+ * record (so keys can rotate) and AAD binding the ciphertext to what it is (`<recordId>|<kind>`, e.g. an integration's
+ * client secret or a webhook channel's signing secret),
  * so a sealed value copied into another record or field fails to open.
  */
 export const Sealed = z.object({
@@ -48,8 +49,9 @@ export function keyring(current: SecretKey, previous: SecretKey[] = []): Keyring
   return { current, previous: previous.filter((k) => k.id !== current.id) };
 }
 
-export function aadFor(integrationId: string, kind: string): string {
-  return `${integrationId}|${kind}`;
+/** What a sealed value is bound to: the record that owns it and which of its fields it is. */
+export function aadFor(recordId: string, kind: string): string {
+  return `${recordId}|${kind}`;
 }
 
 export function seal(key: SecretKey, plaintext: string, aad: string): Sealed {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Keyring, keyring, secretKey } from "../domain/crypto.js";
+import { type Keyring, keyring, secretKey } from "./crypto.js";
 
 export interface KeySource {
   ring: Keyring;
@@ -16,7 +16,8 @@ export function keyFilePath(dataDir: string): string {
 
 /**
  * The master key comes from TENANTLENS_SECRET_KEY, or from `<dataDir>/keys/master.key`, created with
- * mode 0600 on first start. Either way it lives apart from the NATS store that holds what it encrypts.
+ * mode 0600 on first start. Either way it lives apart from the data it encrypts. Every service that
+ * seals secrets (auth, notifier) shares the same key; the `wx` create makes a first start race-free.
  */
 export function loadMasterKey(opts: { envKey?: Buffer; previous?: Buffer[]; dataDir: string }): KeySource {
   const previous = (opts.previous ?? []).map(secretKey);
