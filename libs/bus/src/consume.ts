@@ -38,6 +38,27 @@ export function on<E extends EventDef>(
   return { def, handle: (payload, meta) => fn(payload as EventPayload<E>, meta) };
 }
 
+/** A message the consumer gave up on, handed to `deadLetter.handle` before it is acknowledged. */
+export interface DeadMessage {
+  meta: MessageMeta;
+  /** Why, in words: undecodable, invalid, or failed on every delivery (with the last error). */
+  reason: string;
+  /** The body as received, as text (it may not be JSON). */
+  body: string;
+  /** The validated payload, when it passed validation (the handler failed on it). */
+  payload?: unknown;
+}
+
+export interface DeadLetterOptions {
+  /**
+   * Deliveries a message gets: when its handler fails on the last one, or it arrives a time more
+   * (the consumer died handling it), it is dead-lettered instead of redelivered.
+   */
+  maxDeliveries: number;
+  /** Records the message durably; the message is acked only after this resolves (else retried). */
+  handle(dead: DeadMessage): Promise<void>;
+}
+
 export interface ConsumeOptions {
   durable: string;
   stream: string;
@@ -54,6 +75,12 @@ export interface ConsumeOptions {
   startAt?: "all" | "new";
   /** Handlers running at once in this process (default 1; forced to 1 when ordered). */
   concurrency?: number;
+  /**
+   * Bounded attempts: without it a message that keeps failing is redelivered forever and an
+   * undecodable one is terminated; with it both go to `handle` (so a consumer that must not skip
+   * a message silently, e.g. an ordered one, learns about each).
+   */
+  deadLetter?: DeadLetterOptions;
 }
 
 export interface Consumer {
@@ -113,7 +140,12 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
   let current: ConsumerMessages | undefined;
 
   const processOne = (m: JsMsg) =>
-    processMessage(core, log, opts.durable, match, ackWaitMs, m).catch((err: unknown) => {
+    processMessage(
+      core,
+      log,
+      { durable: opts.durable, match, ackWaitMs, deadLetter: opts.deadLetter },
+      m,
+    ).catch((err: unknown) => {
       log.error({ err, streamSeq: m.seq }, "could not settle message");
     });
   let wake: () => void = () => {};
@@ -239,14 +271,14 @@ async function ensureConsumer(
   throw new Error(`consumer ${name} on ${stream}: could not create it after 3 attempts`);
 }
 
-async function processMessage(
-  core: BusCore,
-  baseLog: Logger,
-  durable: string,
-  match: (subject: string) => Handler | undefined,
-  ackWaitMs: number,
-  m: JsMsg,
-): Promise<void> {
+interface ProcessOptions {
+  durable: string;
+  match: (subject: string) => Handler | undefined;
+  ackWaitMs: number;
+  deadLetter: DeadLetterOptions | undefined;
+}
+
+async function processMessage(core: BusCore, baseLog: Logger, opts: ProcessOptions, m: JsMsg): Promise<void> {
   const headers = toRecord(m.headers);
   const meta: MessageMeta = {
     subject: m.subject,
@@ -256,25 +288,31 @@ async function processMessage(
     headers,
   };
   const log = baseLog.child({ subject: m.subject, streamSeq: m.seq, deliveryCount: meta.deliveryCount });
-  const handler = match(m.subject);
-  if (!handler) {
-    log.warn("no handler for this subject: message terminated");
-    m.term();
-    return;
-  }
+  const { deadLetter } = opts;
+  /** Without a dead-letter handler a bad message is terminated: it never blocks the stream. */
+  const reject = async (reason: string, payload?: unknown) => {
+    if (!deadLetter) {
+      log.warn({ reason }, "message terminated");
+      m.term();
+      return;
+    }
+    await settleDead(m, log, deadLetter, { meta, reason, body: decoder.decode(m.data), payload });
+  };
+  const handler = opts.match(m.subject);
+  if (!handler) return reject("no handler for this subject");
   let json: unknown;
   try {
     json = JSON.parse(decoder.decode(m.data));
   } catch {
-    log.warn({ bytes: m.data.length }, "message is not JSON: terminated");
-    m.term();
-    return;
+    return reject(`not JSON (${m.data.length} bytes)`);
   }
   const parsed = handler.def.schema.safeParse(json);
-  if (!parsed.success) {
-    log.warn({ issues: formatIssues(parsed.error) }, "invalid payload: message terminated");
-    m.term();
-    return;
+  if (!parsed.success) return reject(`invalid payload: ${formatIssues(parsed.error)}`);
+  if (deadLetter && meta.deliveryCount > deadLetter.maxDeliveries) {
+    return reject(
+      `delivered ${meta.deliveryCount} times without being settled (the consumer stopped or crashed while handling it)`,
+      parsed.data,
+    );
   }
 
   const parent = extractTrace(headers);
@@ -290,7 +328,7 @@ async function processMessage(
         "messaging.operation.name": "process",
         "messaging.destination.name": m.subject,
         "messaging.destination.template": handler.def.subject,
-        "messaging.consumer.group.name": durable,
+        "messaging.consumer.group.name": opts.durable,
         "messaging.message.id": meta.msgId ?? "",
         "messaging.message.body.size": m.data.length,
       },
@@ -298,7 +336,7 @@ async function processMessage(
     parent,
     async (span) => {
       // Keeps a long handler's message from being redelivered to someone else meanwhile.
-      const keepAlive = setInterval(() => m.working(), Math.max(500, ackWaitMs / 2));
+      const keepAlive = setInterval(() => m.working(), Math.max(500, opts.ackWaitMs / 2));
       try {
         await handler.handle(parsed.data, meta);
         clearInterval(keepAlive);
@@ -309,14 +347,42 @@ async function processMessage(
         if (!confirmed) log.warn("ack not confirmed; the message may be redelivered");
       } catch (err) {
         clearInterval(keepAlive);
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+        if (deadLetter && meta.deliveryCount >= deadLetter.maxDeliveries) {
+          log.error({ err }, "handler failed on the last delivery; dead-lettering the message");
+          const reason = `failed on ${meta.deliveryCount} deliveries; last error: ${errorText(err)}`;
+          await reject(reason, parsed.data);
+          return;
+        }
         const delay = nakDelayMs(meta.deliveryCount);
         m.nak(delay);
         log.error({ err, retryInMs: delay }, "handler failed; message will be redelivered");
-        span.recordException(err instanceof Error ? err : String(err));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
       } finally {
         span.end();
       }
     },
   );
+}
+
+/** Hands a message to the dead-letter handler, then acks it; if recording fails it is redelivered. */
+async function settleDead(
+  m: JsMsg,
+  log: Logger,
+  deadLetter: DeadLetterOptions,
+  dead: DeadMessage,
+): Promise<void> {
+  try {
+    await deadLetter.handle(dead);
+  } catch (err) {
+    const delay = nakDelayMs(dead.meta.deliveryCount);
+    log.error(
+      { err, reason: dead.reason, retryInMs: delay },
+      "could not dead-letter the message; redelivering",
+    );
+    m.nak(delay);
+    return;
+  }
+  log.error({ reason: dead.reason }, "message dead-lettered");
+  await m.ackAck().catch((err: unknown) => log.warn({ err }, "ack of a dead letter not confirmed"));
 }
