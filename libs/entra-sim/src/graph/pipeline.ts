@@ -77,6 +77,14 @@ async function run(
       "InvalidAuthenticationToken",
       "Access token validation failure. The tenant of the token is not served here.",
     );
+  // As Graph does once the app's service principal is gone, whatever tokens it still holds.
+  const caller = rt.identity.tenant(claims.tid)?.apps.find((a) => a.clientId === claims.appid);
+  if (caller?.deleted)
+    throw new GraphError(
+      401,
+      "Authorization_IdentityNotFound",
+      "The identity of the calling application could not be established.",
+    );
   dir.syncIdentity();
 
   let malformed = false;
