@@ -96,11 +96,13 @@ async function run(
     if (f?.type === "drop") return { drop: true };
     if (f?.type === "status") {
       const [code, message] =
-        f.status === 503
-          ? ["serviceNotAvailable", "The service is temporarily unavailable. Please retry later."]
-          : f.status === 504
-            ? ["gatewayTimeout", "The gateway did not receive a response in time."]
-            : ["generalException", "An internal server error occurred."];
+        f.status === 401
+          ? ["InvalidAuthenticationToken", "Access token validation failure. The token was revoked."]
+          : f.status === 503
+            ? ["serviceNotAvailable", "The service is temporarily unavailable. Please retry later."]
+            : f.status === 504
+              ? ["gatewayTimeout", "The gateway did not receive a response in time."]
+              : ["generalException", "An internal server error occurred."];
       throw new GraphError(f.status, code, message, f.status === 503 ? { "retry-after": "1" } : {});
     }
     if (f?.type === "expiredPageToken") {
