@@ -37,6 +37,31 @@ describe("classifyTokenFailure", () => {
     );
   });
 
+  it("ends the reason with Microsoft's own message (its first line), once", () => {
+    const said = "AADSTS700016: Application with identifier 'abc' was not found in the directory 'Contoso'.";
+    assert.match(
+      broken({
+        oauthError: "unauthorized_client",
+        aadsts: 700016,
+        status: 400,
+        message: `${said}\r\nTrace ID: 1`,
+      }),
+      /^App .* was not found in tenant .*\(AADSTS700016\)\..* Microsoft said: AADSTS700016: Application with identifier 'abc' was not found in the directory 'Contoso'\.$/,
+    );
+    const invalidClient = broken({
+      oauthError: "invalid_client",
+      message: "AADSTS7000215: Invalid client secret provided.",
+    });
+    assert.match(
+      invalidClient,
+      /client credentials .* Microsoft said: AADSTS7000215: Invalid client secret provided\.$/,
+    );
+    assert.equal(
+      broken({ oauthError: "weird", status: 400, message: "AADSTS1: odd" }).split("odd").length,
+      2,
+    );
+  });
+
   it("falls back to the OAuth error when the number is unknown", () => {
     assert.match(
       broken({ oauthError: "invalid_client", aadsts: 1234567, message: "x" }),

@@ -32,7 +32,20 @@ export interface FailureContext {
 
 const TRANSIENT_OAUTH = new Set(["temporarily_unavailable", "server_error"]);
 
+/**
+ * Network trouble and 5xx/429 are transient; any other refusal breaks the integration with a
+ * reason that says what to fix and ends with Microsoft's own message (its first line).
+ */
 export function classifyTokenFailure(f: TokenFailure, ctx: FailureContext): FailureDecision {
+  const d = decide(f, ctx);
+  if (d.kind !== "broken") return d;
+  const said = firstLine(f.message).trim();
+  return said === "" || d.reason.includes(said)
+    ? d
+    : { kind: "broken", reason: `${d.reason} Microsoft said: ${said}` };
+}
+
+function decide(f: TokenFailure, ctx: FailureContext): FailureDecision {
   if (f.network) return { kind: "transient", message: `identity platform unreachable: ${f.message}` };
   if (f.status !== undefined && (f.status >= 500 || f.status === 429)) {
     return { kind: "transient", message: `identity platform answered ${f.status}: ${f.message}` };
