@@ -1,0 +1,1 @@
+export { compareIntegrations, type TableDiff } from "./compare.js";
