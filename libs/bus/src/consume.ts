@@ -137,13 +137,15 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
   const batch = ordered ? 1 : Math.max(concurrency, Math.min(16, config.max_ack_pending ?? 16));
   const inflight = new Set<Promise<void>>();
   let stopping = false;
+  // Ends the waits of a message held for another try (see settleDead).
+  const halt = new AbortController();
   let current: ConsumerMessages | undefined;
 
   const processOne = (m: JsMsg) =>
     processMessage(
       core,
       log,
-      { durable: opts.durable, match, ackWaitMs, deadLetter: opts.deadLetter },
+      { durable: opts.durable, match, ackWaitMs, deadLetter: opts.deadLetter, stopped: halt.signal },
       m,
     ).catch((err: unknown) => {
       log.error({ err, streamSeq: m.seq }, "could not settle message");
@@ -188,6 +190,7 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        halt.abort();
         wake();
         void current?.close().catch(() => {});
         await loop;
@@ -276,6 +279,7 @@ interface ProcessOptions {
   match: (subject: string) => Handler | undefined;
   ackWaitMs: number;
   deadLetter: DeadLetterOptions | undefined;
+  stopped: AbortSignal;
 }
 
 async function processMessage(core: BusCore, baseLog: Logger, opts: ProcessOptions, m: JsMsg): Promise<void> {
@@ -290,13 +294,14 @@ async function processMessage(core: BusCore, baseLog: Logger, opts: ProcessOptio
   const log = baseLog.child({ subject: m.subject, streamSeq: m.seq, deliveryCount: meta.deliveryCount });
   const { deadLetter } = opts;
   /** Without a dead-letter handler a bad message is terminated: it never blocks the stream. */
-  const reject = async (reason: string, payload?: unknown) => {
+  const reject = async (reason: string, payload?: unknown, retry?: () => Promise<void>) => {
     if (!deadLetter) {
       log.warn({ reason }, "message terminated");
       m.term();
       return;
     }
-    await settleDead(m, log, deadLetter, { meta, reason, body: decoder.decode(m.data), payload });
+    const dead = { meta, reason, body: decoder.decode(m.data), payload };
+    await settleDead(m, log, { ...opts, deadLetter }, dead, retry);
   };
   const handler = opts.match(m.subject);
   if (!handler) return reject("no handler for this subject");
@@ -352,7 +357,7 @@ async function processMessage(core: BusCore, baseLog: Logger, opts: ProcessOptio
         if (deadLetter && meta.deliveryCount >= deadLetter.maxDeliveries) {
           log.error({ err }, "handler failed on the last delivery; dead-lettering the message");
           const reason = `failed on ${meta.deliveryCount} deliveries; last error: ${errorText(err)}`;
-          await reject(reason, parsed.data);
+          await reject(reason, parsed.data, () => handler.handle(parsed.data, meta));
           return;
         }
         const delay = nakDelayMs(meta.deliveryCount);
@@ -365,24 +370,64 @@ async function processMessage(core: BusCore, baseLog: Logger, opts: ProcessOptio
   );
 }
 
-/** Hands a message to the dead-letter handler, then acks it; if recording fails it is redelivered. */
+/**
+ * Hands a message to the dead-letter handler, then acks it. If recording fails (the consumer's own
+ * storage is in trouble, say), the message stays here instead of coming back as one more delivery:
+ * after a pause (1 s, 5 s, then 30 s) the handler gets it once more, since the trouble may never
+ * have been the message, then the recording again. On stop it is nak'ed.
+ */
 async function settleDead(
   m: JsMsg,
   log: Logger,
-  deadLetter: DeadLetterOptions,
+  opts: ProcessOptions & { deadLetter: DeadLetterOptions },
   dead: DeadMessage,
+  retry?: () => Promise<void>,
 ): Promise<void> {
+  const keepAlive = setInterval(() => m.working(), Math.max(500, opts.ackWaitMs / 2));
+  const ack = () => m.ackAck().catch((err: unknown) => log.warn({ err }, "ack not confirmed"));
   try {
-    await deadLetter.handle(dead);
-  } catch (err) {
-    const delay = nakDelayMs(dead.meta.deliveryCount);
-    log.error(
-      { err, reason: dead.reason, retryInMs: delay },
-      "could not dead-letter the message; redelivering",
-    );
-    m.nak(delay);
-    return;
+    for (let round = 1; ; round++) {
+      try {
+        await opts.deadLetter.handle(dead);
+        log.error({ reason: dead.reason }, "message dead-lettered");
+        await ack();
+        return;
+      } catch (err) {
+        log.error(
+          { err, reason: dead.reason },
+          "could not dead-letter the message; holding it for another try",
+        );
+      }
+      if (!(await pause(nakDelayMs(round), opts.stopped))) {
+        m.nak();
+        return;
+      }
+      if (!retry) continue;
+      try {
+        await retry();
+        log.warn("the handler succeeded on another try; the message is not dead-lettered");
+        await ack();
+        return;
+      } catch (err) {
+        log.error({ err }, "the handler failed again");
+      }
+    }
+  } finally {
+    clearInterval(keepAlive);
   }
-  log.error({ reason: dead.reason }, "message dead-lettered");
-  await m.ackAck().catch((err: unknown) => log.warn({ err }, "ack of a dead letter not confirmed"));
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const t = setTimeout(() => done(true), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
