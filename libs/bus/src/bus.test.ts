@@ -4,7 +4,7 @@ import { headers as natsHeaders } from "@nats-io/transport-node";
 import { AppError } from "@tenantlens/contracts";
 import { type NatsServer, startNats, stopAll, waitFor } from "@tenantlens/testkit";
 import type { Bus } from "./bus.js";
-import { type MessageMeta, on } from "./consume.js";
+import { type DeadMessage, type MessageMeta, on } from "./consume.js";
 import { testBus, testContracts } from "./testing.js";
 
 let nats: NatsServer;
@@ -172,6 +172,62 @@ describe("consume", () => {
     const info = await consumer.info();
     assert.equal(info.config.max_ack_pending, 1);
     assert.equal(info.config.filter_subject ?? "", "ordered.thing.happened.*");
+    await consumer.stop();
+  });
+
+  test("dead letters: a message failing on every delivery and an undecodable one are handed over, then acked", async () => {
+    const { c, bus } = await setup("dead");
+    const dead: DeadMessage[] = [];
+    const done: number[] = [];
+    let recordFails = 1;
+    const consumer = await bus.consume({
+      durable: "dead",
+      stream: c.stream.name,
+      ordered: true,
+      handlers: [
+        on(c.Happened, async (p) => {
+          if (p.n === 2) throw new Error("always fails");
+          done.push(p.n);
+        }),
+      ],
+      deadLetter: {
+        maxDeliveries: 2,
+        handle: async (d) => {
+          // The first recording fails: the message is held and recorded on the next try.
+          if (d.meta.streamSeq === 3 && recordFails-- > 0) throw new Error("cannot record");
+          dead.push(d);
+        },
+      },
+    });
+    await bus.publishMany(
+      c.Happened,
+      [1, 2].map((n) => ({ id: `d${n}`, group: "g", n })),
+      { concurrency: 1 },
+    );
+    await bus.js.publish("dead.thing.happened.g", new TextEncoder().encode("not json"));
+    await bus.publish(c.Happened, { id: "d4", group: "g", n: 4 });
+    await waitFor(() => done.includes(4), { what: "the message after the dead ones", timeoutMs: 20_000 });
+    assert.deepEqual(done, [1, 4]);
+    assert.deepEqual(
+      dead.map((d) => [d.meta.streamSeq, d.meta.deliveryCount]),
+      [
+        [2, 2],
+        [3, 1],
+      ],
+    );
+    assert.match(dead[0]?.reason ?? "", /failed on 2 deliveries; last error: always fails/);
+    assert.deepEqual(dead[0]?.payload, { id: "d2", group: "g", n: 2 });
+    assert.equal(dead[0]?.meta.msgId, "d2");
+    assert.match(dead[1]?.reason ?? "", /^not JSON/);
+    assert.equal(dead[1]?.body, "not json");
+    const info = await waitFor(
+      async () => {
+        const i = await consumer.info();
+        return i.ack_floor.stream_seq === 4 ? i : undefined;
+      },
+      { what: "every message acked" },
+    );
+    assert.equal(info.num_ack_pending, 0);
     await consumer.stop();
   });
 

@@ -38,6 +38,27 @@ export function on<E extends EventDef>(
   return { def, handle: (payload, meta) => fn(payload as EventPayload<E>, meta) };
 }
 
+/** A message the consumer gave up on, handed to `deadLetter.handle` before it is acknowledged. */
+export interface DeadMessage {
+  meta: MessageMeta;
+  /** Why, in words: undecodable, invalid, or failed on every delivery (with the last error). */
+  reason: string;
+  /** The body as received, as text (it may not be JSON). */
+  body: string;
+  /** The validated payload, when it passed validation (the handler failed on it). */
+  payload?: unknown;
+}
+
+export interface DeadLetterOptions {
+  /**
+   * Deliveries a message gets: when its handler fails on the last one, or it arrives a time more
+   * (the consumer died handling it), it is dead-lettered instead of redelivered.
+   */
+  maxDeliveries: number;
+  /** Records the message durably; the message is acked only after this resolves (else retried). */
+  handle(dead: DeadMessage): Promise<void>;
+}
+
 export interface ConsumeOptions {
   durable: string;
   stream: string;
@@ -54,6 +75,12 @@ export interface ConsumeOptions {
   startAt?: "all" | "new";
   /** Handlers running at once in this process (default 1; forced to 1 when ordered). */
   concurrency?: number;
+  /**
+   * Bounded attempts: without it a message that keeps failing is redelivered forever and an
+   * undecodable one is terminated; with it both go to `handle` (so a consumer that must not skip
+   * a message silently, e.g. an ordered one, learns about each).
+   */
+  deadLetter?: DeadLetterOptions;
 }
 
 export interface Consumer {
@@ -110,10 +137,17 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
   const batch = ordered ? 1 : Math.max(concurrency, Math.min(16, config.max_ack_pending ?? 16));
   const inflight = new Set<Promise<void>>();
   let stopping = false;
+  // Ends the waits of a message held for another try (see settleDead).
+  const halt = new AbortController();
   let current: ConsumerMessages | undefined;
 
   const processOne = (m: JsMsg) =>
-    processMessage(core, log, opts.durable, match, ackWaitMs, m).catch((err: unknown) => {
+    processMessage(
+      core,
+      log,
+      { durable: opts.durable, match, ackWaitMs, deadLetter: opts.deadLetter, stopped: halt.signal },
+      m,
+    ).catch((err: unknown) => {
       log.error({ err, streamSeq: m.seq }, "could not settle message");
     });
   let wake: () => void = () => {};
@@ -156,6 +190,7 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        halt.abort();
         wake();
         void current?.close().catch(() => {});
         await loop;
@@ -239,14 +274,15 @@ async function ensureConsumer(
   throw new Error(`consumer ${name} on ${stream}: could not create it after 3 attempts`);
 }
 
-async function processMessage(
-  core: BusCore,
-  baseLog: Logger,
-  durable: string,
-  match: (subject: string) => Handler | undefined,
-  ackWaitMs: number,
-  m: JsMsg,
-): Promise<void> {
+interface ProcessOptions {
+  durable: string;
+  match: (subject: string) => Handler | undefined;
+  ackWaitMs: number;
+  deadLetter: DeadLetterOptions | undefined;
+  stopped: AbortSignal;
+}
+
+async function processMessage(core: BusCore, baseLog: Logger, opts: ProcessOptions, m: JsMsg): Promise<void> {
   const headers = toRecord(m.headers);
   const meta: MessageMeta = {
     subject: m.subject,
@@ -256,25 +292,32 @@ async function processMessage(
     headers,
   };
   const log = baseLog.child({ subject: m.subject, streamSeq: m.seq, deliveryCount: meta.deliveryCount });
-  const handler = match(m.subject);
-  if (!handler) {
-    log.warn("no handler for this subject: message terminated");
-    m.term();
-    return;
-  }
+  const { deadLetter } = opts;
+  /** Without a dead-letter handler a bad message is terminated: it never blocks the stream. */
+  const reject = async (reason: string, payload?: unknown, retry?: () => Promise<void>) => {
+    if (!deadLetter) {
+      log.warn({ reason }, "message terminated");
+      m.term();
+      return;
+    }
+    const dead = { meta, reason, body: decoder.decode(m.data), payload };
+    await settleDead(m, log, { ...opts, deadLetter }, dead, retry);
+  };
+  const handler = opts.match(m.subject);
+  if (!handler) return reject("no handler for this subject");
   let json: unknown;
   try {
     json = JSON.parse(decoder.decode(m.data));
   } catch {
-    log.warn({ bytes: m.data.length }, "message is not JSON: terminated");
-    m.term();
-    return;
+    return reject(`not JSON (${m.data.length} bytes)`);
   }
   const parsed = handler.def.schema.safeParse(json);
-  if (!parsed.success) {
-    log.warn({ issues: formatIssues(parsed.error) }, "invalid payload: message terminated");
-    m.term();
-    return;
+  if (!parsed.success) return reject(`invalid payload: ${formatIssues(parsed.error)}`);
+  if (deadLetter && meta.deliveryCount > deadLetter.maxDeliveries) {
+    return reject(
+      `delivered ${meta.deliveryCount} times without being settled (the consumer stopped or crashed while handling it)`,
+      parsed.data,
+    );
   }
 
   const parent = extractTrace(headers);
@@ -290,7 +333,7 @@ async function processMessage(
         "messaging.operation.name": "process",
         "messaging.destination.name": m.subject,
         "messaging.destination.template": handler.def.subject,
-        "messaging.consumer.group.name": durable,
+        "messaging.consumer.group.name": opts.durable,
         "messaging.message.id": meta.msgId ?? "",
         "messaging.message.body.size": m.data.length,
       },
@@ -298,7 +341,7 @@ async function processMessage(
     parent,
     async (span) => {
       // Keeps a long handler's message from being redelivered to someone else meanwhile.
-      const keepAlive = setInterval(() => m.working(), Math.max(500, ackWaitMs / 2));
+      const keepAlive = setInterval(() => m.working(), Math.max(500, opts.ackWaitMs / 2));
       try {
         await handler.handle(parsed.data, meta);
         clearInterval(keepAlive);
@@ -309,14 +352,82 @@ async function processMessage(
         if (!confirmed) log.warn("ack not confirmed; the message may be redelivered");
       } catch (err) {
         clearInterval(keepAlive);
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+        if (deadLetter && meta.deliveryCount >= deadLetter.maxDeliveries) {
+          log.error({ err }, "handler failed on the last delivery; dead-lettering the message");
+          const reason = `failed on ${meta.deliveryCount} deliveries; last error: ${errorText(err)}`;
+          await reject(reason, parsed.data, () => handler.handle(parsed.data, meta));
+          return;
+        }
         const delay = nakDelayMs(meta.deliveryCount);
         m.nak(delay);
         log.error({ err, retryInMs: delay }, "handler failed; message will be redelivered");
-        span.recordException(err instanceof Error ? err : String(err));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
       } finally {
         span.end();
       }
     },
   );
+}
+
+/**
+ * Hands a message to the dead-letter handler, then acks it. If recording fails (the consumer's own
+ * storage is in trouble, say), the message stays here instead of coming back as one more delivery:
+ * after a pause (1 s, 5 s, then 30 s) the handler gets it once more, since the trouble may never
+ * have been the message, then the recording again. On stop it is nak'ed.
+ */
+async function settleDead(
+  m: JsMsg,
+  log: Logger,
+  opts: ProcessOptions & { deadLetter: DeadLetterOptions },
+  dead: DeadMessage,
+  retry?: () => Promise<void>,
+): Promise<void> {
+  const keepAlive = setInterval(() => m.working(), Math.max(500, opts.ackWaitMs / 2));
+  const ack = () => m.ackAck().catch((err: unknown) => log.warn({ err }, "ack not confirmed"));
+  try {
+    for (let round = 1; ; round++) {
+      try {
+        await opts.deadLetter.handle(dead);
+        log.error({ reason: dead.reason }, "message dead-lettered");
+        await ack();
+        return;
+      } catch (err) {
+        log.error(
+          { err, reason: dead.reason },
+          "could not dead-letter the message; holding it for another try",
+        );
+      }
+      if (!(await pause(nakDelayMs(round), opts.stopped))) {
+        m.nak();
+        return;
+      }
+      if (!retry) continue;
+      try {
+        await retry();
+        log.warn("the handler succeeded on another try; the message is not dead-lettered");
+        await ack();
+        return;
+      } catch (err) {
+        log.error({ err }, "the handler failed again");
+      }
+    }
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const t = setTimeout(() => done(true), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

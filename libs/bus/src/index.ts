@@ -9,6 +9,8 @@ export {
 export {
   type ConsumeOptions,
   type Consumer,
+  type DeadLetterOptions,
+  type DeadMessage,
   type Handler,
   type MessageMeta,
   nakDelayMs,

@@ -2,6 +2,15 @@ import { z } from "zod";
 import { IntegrationId, TenantId, Timestamp, WorkspaceId } from "./common.js";
 import { defineEvent, defineRequest } from "./define.js";
 
+/**
+ * - `pending_consent`: a delegated integration waits for an administrator's consent.
+ * - `active`: auth gets tokens for it and the poller collects it.
+ * - `broken`: the identity platform refused its credentials or consent (wrong, expired or revoked
+ *   secret, deleted app, revoked consent or sign-in; the OAuth `invalid_client`, `invalid_grant`,
+ *   `unauthorized_client` answers). `statusReason` says what to fix and quotes Microsoft's message.
+ *   New credentials, a new consent or enabling it again make auth try once more.
+ * - `disabled`: turned off by a user.
+ */
 export const IntegrationStatus = z.enum(["pending_consent", "active", "broken", "disabled"]);
 export type IntegrationStatus = z.infer<typeof IntegrationStatus>;
 
@@ -92,7 +101,15 @@ export const TokenGet = defineRequest({
   subject: "auth.token.get",
   service: "auth",
   errors: ["not_found", "integration_broken"],
-  request: z.object({ integrationId: IntegrationId }),
+  request: z.object({
+    integrationId: IntegrationId,
+    /**
+     * Graph refused the last token (401): skip auth's token cache and ask the identity platform,
+     * which either issues a new token or refuses the credentials (the integration turns `broken`).
+     * Callers send it at most once per backoff step.
+     */
+    forceRefresh: z.boolean().optional(),
+  }),
   response: z.object({
     accessToken: z.string().min(1),
     expiresAt: Timestamp,

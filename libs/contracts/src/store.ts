@@ -33,6 +33,25 @@ export const GenerationCommitted = defineEvent({
   msgId: (p) => `${p.workspaceId}.${p.generationId}`,
 });
 
+/**
+ * The store gave up on a message of this poll (dead-lettered after its last delivery): the poll is
+ * failed and the rest of it skipped. Its data is incomplete, so the poller's next poll of the
+ * integration must read everything again rather than continue from a delta link.
+ */
+export const PollIngestFailed = defineEvent({
+  subject: "store.poll.failed",
+  stream: "TL_STORE",
+  schema: z.object({
+    workspaceId: WorkspaceId,
+    integrationId: IntegrationId,
+    pollId: PollId,
+    reason: z.string(),
+    failedAt: Timestamp,
+  }),
+  token: (p) => p.integrationId,
+  msgId: (p) => `${p.pollId}.failed`,
+});
+
 export const GenerationGet = defineRequest({
   subject: "store.generation.get",
   service: "store",
@@ -77,6 +96,50 @@ export const PollList = defineRequest({
     limit: z.number().int().min(1).max(500).default(20),
   }),
   response: z.object({ polls: z.array(PollRecord) }),
+});
+
+/** A collected message the store could not apply and set aside, with why (operators' view). */
+export const DeadLetter = z.object({
+  subject: z.string(),
+  streamSeq: z.number().int().nonnegative(),
+  msgId: z.string().nullable(),
+  workspaceId: WorkspaceId.nullable(),
+  integrationId: IntegrationId.nullable(),
+  pollId: PollId.nullable(),
+  reason: z.string(),
+  deliveries: z.number().int().nonnegative(),
+  /** The message as received, cut to 2,000 characters. */
+  body: z.string(),
+  deadAt: Timestamp,
+});
+export type DeadLetter = z.infer<typeof DeadLetter>;
+
+/** Dead letters, newest first; without a workspace every workspace's (and those whose workspace is unknown). */
+export const DeadLetterList = defineRequest({
+  subject: "store.deadletter.list",
+  service: "store",
+  errors: [],
+  request: z.object({
+    workspaceId: WorkspaceId.optional(),
+    integrationId: IntegrationId.optional(),
+    limit: z.number().int().min(1).max(500).default(50),
+  }),
+  response: z.object({ deadLetters: z.array(DeadLetter) }),
+});
+
+/** How far ingest got, across workspaces: for operators, and for tests that must see progress. */
+export const IngestStatus = defineRequest({
+  subject: "store.ingest.get",
+  service: "store",
+  errors: [],
+  request: z.object({}),
+  response: z.object({
+    /** Collection messages committed (applied, skipped or set aside) that the ledger remembers. */
+    committed: z.number().int().nonnegative(),
+    /** TL_COLLECT sequence of the newest committed message; null before the first. */
+    lastSeq: z.number().int().nonnegative().nullable(),
+    deadLetters: z.number().int().nonnegative(),
+  }),
 });
 
 /** Object counts per table for one integration (current state). */

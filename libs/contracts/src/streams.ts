@@ -25,7 +25,7 @@ export const streams: Record<string, StreamDef> = {
   },
   TL_STORE: {
     name: "TL_STORE",
-    description: "Committed warehouse generations",
+    description: "Committed warehouse generations; polls the store could not ingest",
     maxAgeSeconds: 7 * DAY,
     duplicateWindowSeconds: 120,
   },

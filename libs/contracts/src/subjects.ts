@@ -45,7 +45,15 @@ import {
   SavedQueryList,
   SavedQueryUpdate,
 } from "./saved-query.js";
-import { GenerationCommitted, GenerationGet, PollList, TableCounts } from "./store.js";
+import {
+  DeadLetterList,
+  GenerationCommitted,
+  GenerationGet,
+  IngestStatus,
+  PollIngestFailed,
+  PollList,
+  TableCounts,
+} from "./store.js";
 
 /** Every event of the system; streams take their subjects from here. */
 export const allEvents: EventDef[] = [
@@ -55,6 +63,7 @@ export const allEvents: EventDef[] = [
   ResourceCollected,
   PollCompleted,
   GenerationCommitted,
+  PollIngestFailed,
   QueryExecuted,
   RuleChanged,
   RuleEvaluated,
@@ -78,6 +87,8 @@ export const allRequests: RequestDef[] = [
   GenerationGet,
   PollList,
   TableCounts,
+  DeadLetterList,
+  IngestStatus,
   QueryExecute,
   TablesList,
   SavedQueryCreate,

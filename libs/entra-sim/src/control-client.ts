@@ -18,6 +18,8 @@ export interface SimTenantSummary {
 export interface IdentitySettings {
   accessTokenLifetimeSeconds: number;
   autoApprove: boolean;
+  /** Every token request is answered this much later (a slow identity platform). */
+  tokenDelayMs: number;
 }
 
 export interface MintTokenRequest {

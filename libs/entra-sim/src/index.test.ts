@@ -123,7 +123,13 @@ describe("startSimulator (identity + directory + Graph)", () => {
     const sp = `/v1.0/servicePrincipals(appId='${tenant.clientId}')`;
     assert.equal((await graphGet(sp, token)).status, 200);
     await sim.control.deleteApp(tenant.tenantId);
-    assert.equal((await graphGet(sp, token)).status, 404);
+    // Its own token, still unexpired, no longer gets in: the service principal is gone.
+    const refused = await graphGet(sp, token);
+    assert.equal(refused.status, 401);
+    assert.equal(
+      (refused.body.error as { code?: string } | undefined)?.code,
+      "Authorization_IdentityNotFound",
+    );
     await sim.control.restoreApp(tenant.tenantId);
     assert.equal((await graphGet(sp, token)).status, 200);
   });

@@ -43,7 +43,7 @@ let dataDir: string;
 const events: EventPayload<typeof IntegrationChanged>[] = [];
 
 // One simulator tenant per test that breaks its app, so tests stay independent.
-const T = { main: 0, expire: 1, revoke: 2, deleted: 3, fix: 4, rotate: 5 } as const;
+const T = { main: 0, expire: 1, revoke: 2, deleted: 3, fix: 4, rotate: 5, forced: 6 } as const;
 const tenant = (i: number): SimulatorTenant => {
   const t = sim.tenants[i];
   if (!t) throw new Error(`simulator tenant ${i} missing`);
@@ -83,7 +83,7 @@ describe("auth service", { timeout: 180_000 }, () => {
     // run-time changes (expired secret, revoked consent) are seen at once.
     sim = await startSimulator({
       seed: 7,
-      tenants: [{ users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }, { users: 3 }],
+      tenants: Array.from({ length: 7 }, () => ({ users: 3 })),
       accessTokenLifetimeSeconds: 120,
     });
     dataDir = tempDir("tl-auth");
@@ -244,6 +244,30 @@ describe("auth service", { timeout: 180_000 }, () => {
       // Give stragglers a moment, then count: exactly one "became broken" event.
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(eventsFor(integration.id).filter((e) => e.integration.status === "broken").length, 1);
+    }));
+
+  it("forceRefresh skips the token cache: a secret revoked while its token is cached breaks the integration at once", () =>
+    withServiceLogs(async () => {
+      const t = tenant(T.forced);
+      // A token that outlives msal's renewal margin, so the cache would keep answering with it.
+      await sim.control.setTokenLifetime(3600);
+      try {
+        const { integration } = await create("ws-main", t);
+        const cached = await bus.request(TokenGet, { integrationId: integration.id }, { timeoutMs: 30_000 });
+        await sim.control.rotateSecret(t.tenantId);
+        const again = await bus.request(TokenGet, { integrationId: integration.id }, { timeoutMs: 30_000 });
+        assert.equal(again.accessToken, cached.accessToken, "without forceRefresh the cache answers");
+        await rejects(
+          bus.request(TokenGet, { integrationId: integration.id, forceRefresh: true }, { timeoutMs: 30_000 }),
+          "integration_broken",
+          /secret is wrong \(AADSTS7000215\).* Microsoft said: AADSTS7000215: Invalid client secret provided\./,
+        );
+        const got = await bus.request(IntegrationGet, { workspaceId: "ws-main", id: integration.id });
+        assert.equal(got.status, "broken");
+        assert.match(got.statusReason ?? "", /Microsoft said: AADSTS7000215/);
+      } finally {
+        await sim.control.setTokenLifetime(120);
+      }
     }));
 
   it("marks an integration broken once when admin consent is revoked at run time", () =>

@@ -191,20 +191,31 @@ export class AuthService {
     return { deleted: true };
   }
 
+  /**
+   * A token from msal's cache, or with `forceRefresh` (Graph refused the cached one) straight from
+   * the identity platform, which then issues a new one or refuses the credentials: the integration
+   * turns broken at once instead of replaying a dead token until it expires.
+   */
   async token(req: RequestOf<typeof TokenGet>): Promise<ResponseOf<typeof TokenGet>> {
-    const running = this.inflight.get(req.integrationId);
+    // A forced request must not join a cached answer in flight (it could be the refused token).
+    const key = `${req.integrationId}|${req.forceRefresh === true}`;
+    const running = this.inflight.get(key);
     if (running) return running;
-    const p = this.tokenOnce(req.integrationId).finally(() => this.inflight.delete(req.integrationId));
-    this.inflight.set(req.integrationId, p);
+    const p = this.tokenOnce(req.integrationId, req.forceRefresh === true).finally(() =>
+      this.inflight.delete(key),
+    );
+    this.inflight.set(key, p);
     return p;
   }
 
-  private async tokenOnce(id: string): Promise<ResponseOf<typeof TokenGet>> {
+  private async tokenOnce(id: string, forceRefresh: boolean): Promise<ResponseOf<typeof TokenGet>> {
     const cur = await this.records.store.get(id);
     if (!cur) throw new AppError("not_found", `integration ${id} does not exist`);
     const refusal = refusalReason(cur.value);
     if (refusal) throw new AppError("integration_broken", refusal);
-    const verdict = await this.check(cur.value, false);
+    if (forceRefresh)
+      this.deps.log.info({ integrationId: id }, "token refresh forced: Graph refused the last one");
+    const verdict = await this.check(cur.value, forceRefresh);
     if (verdict.kind === "transient") {
       this.deps.log.warn(
         { integrationId: id, reason: verdict.message },

@@ -4,6 +4,7 @@ import type { Logger } from "@tenantlens/telemetry";
 import type { CollectEvents } from "./adapters/collect-events.js";
 import type { DeltaLinks } from "./adapters/delta-links.js";
 import { type GraphBody, type GraphReader, GraphRequestError } from "./adapters/graph-reader.js";
+import type { RunningPolls } from "./adapters/running-polls.js";
 import { TokenUnavailable } from "./adapters/token-provider.js";
 import { splitDerived } from "./domain/derived.js";
 import { classifyGraphFailure } from "./domain/graph-errors.js";
@@ -33,6 +34,8 @@ export interface CollectorDeps {
   tokens: { get(): Promise<string> };
   events: CollectEvents;
   deltaLinks: DeltaLinks;
+  /** Where a poll is known to run until its PollCompleted is stored (closed after a crash). */
+  running: RunningPolls;
   graphEndpoint: string;
   pageSize: number | null;
   maxMessageBytes: number;
@@ -68,6 +71,7 @@ export async function runPoll(job: PollJob, deps: CollectorDeps, signal: AbortSi
     tenantId: job.tenantId,
   };
   const startedAt = now().toISOString();
+  await deps.running.opened({ ...ref, startedAt });
   await deps.events.pollStarted({
     ...ref,
     resources: job.resources.map((r) => r.name),
@@ -89,6 +93,7 @@ export async function runPoll(job: PollJob, deps: CollectorDeps, signal: AbortSi
       completedAt: now().toISOString(),
       resources,
     });
+    await deps.running.closed(job.pollId);
     log.info({ outcome, error }, "poll completed");
     return resources;
   };

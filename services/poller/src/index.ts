@@ -2,15 +2,17 @@ import { connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit } from "@tenantlens/config";
 import { AppError, IntegrationList } from "@tenantlens/contracts";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
+import { closeAbandonedPolls } from "./abandoned-polls.js";
 import { busCollectEvents } from "./adapters/collect-events.js";
 import { DELTA_BUCKET, KvDeltaLinks } from "./adapters/delta-links.js";
 import { createGraphReader } from "./adapters/graph-reader.js";
+import { KvRunningPolls, RUNNING_POLLS_BUCKET } from "./adapters/running-polls.js";
 import { TokenProvider } from "./adapters/token-provider.js";
 import { runPoll } from "./collector.js";
 import { pollerConfigSchema } from "./config.js";
-import { defaultRetryPolicy } from "./domain/retry.js";
+import { backoffMs, defaultRetryPolicy } from "./domain/retry.js";
 import { PollManager } from "./poll-manager.js";
-import { followIntegrations } from "./transport/consumers.js";
+import { followIngestFailures, followIntegrations } from "./transport/consumers.js";
 import { servePoller } from "./transport/requests.js";
 
 const config = loadConfigOrExit(pollerConfigSchema, "poller");
@@ -20,12 +22,15 @@ const bus = await connectBus({ url: config.NATS_URL, service: "poller", logger }
 await bus.ensureStreams();
 
 const deltaLinks = new KvDeltaLinks(await bus.kv(DELTA_BUCKET));
+const running = new KvRunningPolls(await bus.kv(RUNNING_POLLS_BUCKET));
 const events = busCollectEvents(bus);
 const retry = {
   ...defaultRetryPolicy,
   maxRetries: config.GRAPH_MAX_RETRIES,
   baseDelayMs: config.GRAPH_BACKOFF_BASE_MS,
 };
+// Before any new poll: close those a previous life left running (killed mid-poll).
+await closeAbandonedPolls({ running, events, log: logger });
 
 const manager = new PollManager({
   concurrency: config.POLL_CONCURRENCY,
@@ -33,7 +38,10 @@ const manager = new PollManager({
   fullReconcileMs: config.FULL_RECONCILE_HOURS * 3_600_000,
   log: logger,
   run: async (job, signal) => {
-    const tokens = new TokenProvider(bus, job.integration.id);
+    // Forced token refreshes after a 401 are paced like Graph retries: one per backoff step.
+    const tokens = new TokenProvider(bus, job.integration.id, {
+      forcedRefreshDelayMs: (step) => backoffMs(step, retry),
+    });
     const log = logger.child({ integrationId: job.integration.id });
     await runPoll(
       {
@@ -50,6 +58,7 @@ const manager = new PollManager({
         tokens,
         events,
         deltaLinks,
+        running,
         graphEndpoint: config.GRAPH_ENDPOINT,
         pageSize: config.PAGE_SIZE ?? null,
         maxMessageBytes: config.MAX_MESSAGE_BYTES,
@@ -64,8 +73,10 @@ servePoller(bus, manager);
 // The server must know our subscriptions before we say ready, or early requests find no responder.
 await bus.flush();
 const consumer = await followIntegrations(bus, manager, deltaLinks);
+const failures = await followIngestFailures(bus, manager, deltaLinks);
 installSignalHandlers("poller", logger, async () => {
   await consumer.stop();
+  await failures.stop();
   await manager.stop();
   await bus.drain();
   await telemetry.shutdown();

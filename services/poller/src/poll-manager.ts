@@ -78,6 +78,8 @@ export class PollManager {
   private readonly waiting: Array<() => void> = [];
   /** When each integration's last full read started (in memory: a restart counts as one). */
   private readonly lastFull = new Map<string, number>();
+  /** Integrations whose next poll must read everything (the store could not ingest one of theirs). */
+  private readonly fullRequired = new Set<string>();
   private readonly startedAt: number;
   private active = 0;
   private stopped = false;
@@ -125,7 +127,9 @@ export class PollManager {
       throw new AppError("integration_broken", `integration ${i.id} cannot be polled: ${why}`);
     }
     const resources = selectResources(req.resources);
-    const full = req.full ?? this.fullDue(i.id, req.reason);
+    const full =
+      req.full === true || this.fullRequired.has(i.id) || (req.full ?? this.fullDue(i.id, req.reason));
+    if (full) this.fullRequired.delete(i.id);
     // A new integration has no delta links yet: its first poll is a full read too.
     if (full || req.reason === "integration_created") this.lastFull.set(i.id, this.now());
     const pollId = newPollId();
@@ -181,6 +185,14 @@ export class PollManager {
       const reason = change === "created" ? "integration_created" : "integration_changed";
       if (!this.running.has(i.id)) this.start({ integration: i, reason });
     }
+  }
+
+  /**
+   * The store failed a poll of this integration at ingest: its delta links may have moved past
+   * changes the warehouse never got, so the next poll (not a running one) reads everything.
+   */
+  requireFullRead(id: string): void {
+    this.fullRequired.add(id);
   }
 
   integration(id: string): Integration | undefined {

@@ -11,6 +11,7 @@ describe("store config", () => {
     assert.equal(c.GENERATION_DEBOUNCE_MS, 2000);
     assert.equal(c.GENERATIONS_KEPT, 2);
     assert.equal(c.DUCKDB_MEMORY_LIMIT, "1GB");
+    assert.equal(c.STORE_MAX_DELIVERIES, 5);
     assert.equal(c.TENANTLENS_DATA_DIR, path.resolve("./data"));
   });
 
@@ -32,6 +33,7 @@ describe("store config", () => {
         DUCKDB_MEMORY_LIMIT: "lots",
         NATS_URL: "http://x",
         GENERATION_DEBOUNCE_MS: "1h",
+        STORE_MAX_DELIVERIES: "0",
       });
       assert.fail("expected a ConfigError");
     } catch (err) {
@@ -42,6 +44,7 @@ describe("store config", () => {
         "GENERATION_DEBOUNCE_MS",
         "HISTORY_RETENTION_DAYS",
         "NATS_URL",
+        "STORE_MAX_DELIVERIES",
       ]);
     }
   });

@@ -22,6 +22,11 @@ export const storeConfigSchema = z.object({
   GENERATION_GC_INTERVAL_MS: durationMs.pipe(z.number().min(1_000, "at least 1s")).default(60_000),
   /** JetStream ack wait of the store's consumers; long pages are kept alive meanwhile. */
   ACK_WAIT_SECONDS: int({ min: 1, max: 3_600 }).default(10),
+  /**
+   * Deliveries of a collection message before the store sets it aside (dead letter) and fails its
+   * poll; until then it is retried after 1 s, 5 s, then every 30 s, holding back the messages behind it.
+   */
+  STORE_MAX_DELIVERIES: int({ min: 1, max: 100 }).default(5),
   DUCKDB_MEMORY_LIMIT: memorySize.default("1GB"),
   /** WAL size that triggers a checkpoint: larger ingests faster, replays longer after a crash. */
   DUCKDB_CHECKPOINT_THRESHOLD: memorySize.default("128MB"),

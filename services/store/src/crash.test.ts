@@ -6,6 +6,7 @@ import { type Bus, connectBus } from "@tenantlens/bus";
 import {
   type EventPayload,
   GenerationGet,
+  IngestStatus,
   PageCollected,
   PollCompleted,
   PollList,
@@ -179,19 +180,9 @@ describe("crash safety (process killed with SIGKILL during a large ingest)", () 
       ACK_WAIT_SECONDS: "1",
       GENERATION_GRACE_MS: "0",
     });
-    /** Change records committed so far (0 while the store is down). */
-    const progress = async (bus: Bus) => {
-      try {
-        const { polls } = await bus.request(
-          PollList,
-          { workspaceId: ref.workspaceId, limit: 10 },
-          { timeoutMs: 2_000 },
-        );
-        return polls.reduce((n, p) => n + p.changes.added + p.changes.modified + p.changes.removed, 0);
-      } catch {
-        return 0;
-      }
-    };
+    /** TL_COLLECT sequence of the newest committed message, read through the running store. */
+    const committedSeq = async (bus: Bus) =>
+      (await bus.request(IngestStatus, {}, { timeoutMs: 5_000 })).lastSeq ?? 0;
     const lastCommitted = async (bus: Bus) => {
       const { polls } = await bus.request(PollList, {
         workspaceId: ref.workspaceId,
@@ -216,17 +207,27 @@ describe("crash safety (process killed with SIGKILL during a large ingest)", () 
     })();
     try {
       // The crash run: killed at random moments while work is pending, restarted each time.
-      // Each life first makes some progress (a page committed), then dies at a random moment up to
-      // 600 ms later: mid-page, mid-commit, mid-generation. Short lives keep the ingest unfinished.
+      // Each life first proves progress, read through the running store: a message committed
+      // after the life began (the ledger grew past what this life found at its start). Then it
+      // dies at a random moment up to 600 ms later: mid-page, mid-commit, mid-generation. Short
+      // lives keep the ingest unfinished.
       let midIngestKills = 0;
+      let progressed = 0;
       for (let k = 0; k < KILLS; k++) {
-        const before = await progress(busA);
         const s = await startService("store", env(natsA, dirA), { readyTimeoutMs: 60_000 });
-        await waitFor(async () => (await progress(busA)) > before, {
-          what: "progress",
-          timeoutMs: 60_000,
-          intervalMs: 20,
-        });
+        const atStart = await committedSeq(busA);
+        assert.ok(
+          atStart >= progressed,
+          `seed ${seed}: committed messages went back from ${progressed} to ${atStart}`,
+        );
+        assert.ok(atStart < messages.length, `seed ${seed}: the ingest finished before kill ${k + 1}`);
+        progressed = await waitFor(
+          async () => {
+            const n = await committedSeq(busA);
+            return n > atStart ? n : undefined;
+          },
+          { what: `progress in life ${k + 1}`, timeoutMs: 60_000, intervalMs: 20 },
+        );
         await new Promise((r) => setTimeout(r, Math.floor(random() * 600)));
         const done = await lastCommitted(busA).catch(() => undefined);
         await s.kill();

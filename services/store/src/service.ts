@@ -1,10 +1,11 @@
 import type { Bus, Consumer } from "@tenantlens/bus";
-import { GenerationCommitted } from "@tenantlens/contracts";
+import { GenerationCommitted, PollIngestFailed } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { kvLeaseReader, LEASE_TTL_SECONDS, LEASES_BUCKET } from "./adapters/leases.js";
 import { pruneHistory } from "./adapters/retention.js";
 import type { StoreConfig } from "./config.js";
 import { GenerationService } from "./generation-service.js";
+import { pollFailureAnnouncer } from "./poll-failures.js";
 import { consumeCollection, consumeSystemEvents } from "./transport/consumers.js";
 import { serveRequests } from "./transport/requests.js";
 import type { Warehouse } from "./warehouse.js";
@@ -20,6 +21,7 @@ export type StoreSettings = Pick<
   | "GENERATION_GRACE_MS"
   | "GENERATION_GC_INTERVAL_MS"
   | "ACK_WAIT_SECONDS"
+  | "STORE_MAX_DELIVERIES"
 >;
 
 export interface RunningStore {
@@ -62,8 +64,16 @@ export async function startStore(deps: {
       logger.error({ err }, "history pruning failed; retried tomorrow");
     }
   };
+  const announceFailures = pollFailureAnnouncer({
+    warehouse,
+    publish: async (failure) => {
+      await bus.publish(PollIngestFailed, failure);
+    },
+    log: logger,
+  });
   await prune();
   await generations.recover();
+  await announceFailures();
 
   serveRequests(bus, warehouse);
   const consumerDeps = {
@@ -72,14 +82,17 @@ export async function startStore(deps: {
     log: logger,
     ackWaitSeconds: config.ACK_WAIT_SECONDS,
     onGeneration: (ws: string, kind: "poll" | "system") => generations.requested(ws, kind),
+    maxDeliveries: config.STORE_MAX_DELIVERIES,
+    onDeadLetter: () => void announceFailures(),
   };
   const consumers: Consumer[] = [
     await consumeCollection(consumerDeps),
     ...(await consumeSystemEvents(consumerDeps, warehouse.schema.system)),
   ];
 
-  // Periodically: retry what failed (a generation that could not be written or announced), clean up.
+  // Periodically: retry what failed (a generation or a poll failure not announced), clean up.
   const gc = setInterval(() => {
+    void announceFailures();
     void generations
       .recover()
       .then(() => generations.collect())

@@ -15,10 +15,12 @@ import {
   requestGeneration,
 } from "./adapters/bookkeeping.js";
 import { Db, type DbOptions, type Sql } from "./adapters/db.js";
+import { pollDeadLettered, recordDeadLetter } from "./adapters/dead-letters.js";
 import { type MigrationResult, migrate } from "./adapters/migrate.js";
 import { createStage, purgeIntegration, removeUnseen, writePage } from "./adapters/page-writer.js";
-import { addPollCounts, pollCompleted, pollStarted } from "./adapters/poll-writer.js";
+import { addPollCounts, pollCompleted, pollFailedAtIngest, pollStarted } from "./adapters/poll-writer.js";
 import { writeSystemRow } from "./adapters/system-writer.js";
+import { type DeadLetterRecord, pollFailureText } from "./domain/dead-letter.js";
 import { resourceTablesFor, type WarehouseSchema, warehouseSchema } from "./domain/schema.js";
 import { type SystemTableDecl, systemTables } from "./domain/system-tables.js";
 
@@ -71,8 +73,29 @@ export class Warehouse {
     });
   }
 
-  pollStarted(p: EventPayload<typeof PollStarted>, msg: MessageRef): Promise<ApplyResult> {
+  /**
+   * A collection message: applied once, unless an earlier message of its poll was dead-lettered.
+   * Then it is skipped (and recorded as processed), so nothing of the poll lands after the gap:
+   * a later page or a "complete" resource would otherwise remove or overwrite what the gap held.
+   */
+  private collected(
+    pollId: string,
+    msg: MessageRef,
+    fn: (sql: Sql) => Promise<ApplyResult>,
+  ): Promise<ApplyResult> {
     return this.once(msg, async (sql) => {
+      if (await pollDeadLettered(sql, pollId)) {
+        return {
+          status: "ignored",
+          reason: `poll ${pollId} was failed at ingest; the rest of it is skipped`,
+        };
+      }
+      return fn(sql);
+    });
+  }
+
+  pollStarted(p: EventPayload<typeof PollStarted>, msg: MessageRef): Promise<ApplyResult> {
+    return this.collected(p.pollId, msg, async (sql) => {
       await pollStarted(sql, p);
       await bumpVersions(sql, p.workspaceId, ["polls"]);
       await requestGeneration(sql, {
@@ -86,7 +109,7 @@ export class Warehouse {
   }
 
   pageCollected(p: EventPayload<typeof PageCollected>, msg: MessageRef): Promise<ApplyResult> {
-    return this.once(msg, async (sql) => {
+    return this.collected(p.pollId, msg, async (sql) => {
       const t = resourceTablesFor(this.schema, p.resource);
       if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
       const r = await writePage(sql, t, p, msg.key);
@@ -102,7 +125,7 @@ export class Warehouse {
   }
 
   resourceCollected(p: EventPayload<typeof ResourceCollected>, msg: MessageRef): Promise<ApplyResult> {
-    return this.once(msg, async (sql) => {
+    return this.collected(p.pollId, msg, async (sql) => {
       const t = resourceTablesFor(this.schema, p.resource);
       if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
       // Only a complete full read proves absence; partial, failed and not_collected remove nothing.
@@ -117,7 +140,7 @@ export class Warehouse {
   }
 
   pollCompleted(p: EventPayload<typeof PollCompleted>, msg: MessageRef): Promise<ApplyResult> {
-    return this.once(msg, async (sql) => {
+    return this.collected(p.pollId, msg, async (sql) => {
       await pollCompleted(sql, p);
       await bumpVersions(sql, p.workspaceId, ["polls"]);
       await requestGeneration(sql, {
@@ -127,6 +150,40 @@ export class Warehouse {
         pollId: p.pollId,
       });
       return { status: "applied", generation: { workspaceId: p.workspaceId, kind: "poll" } };
+    });
+  }
+
+  /**
+   * A collection message the consumer gave up on: kept with its reason, and its poll (when the
+   * message names one) failed in the same transaction, so the poll's later messages are skipped.
+   */
+  deadLetter(d: DeadLetterRecord, msg: MessageRef & { msgId: string | null }): Promise<ApplyResult> {
+    return this.once(msg, async (sql) => {
+      const owner = d.pollId
+        ? await pollFailedAtIngest(
+            sql,
+            {
+              pollId: d.pollId,
+              workspaceId: d.workspaceId ?? undefined,
+              integrationId: d.integrationId ?? undefined,
+              tenantId: d.tenantId ?? undefined,
+            },
+            pollFailureText(msg.subject, msg.seq, d.reason),
+            d.collectedAt ?? new Date().toISOString(),
+          )
+        : null;
+      // The poll's row knows its workspace even when the message body could not be read.
+      await recordDeadLetter(sql, msg, { ...d, ...(owner ?? {}) });
+      if (!owner || !d.pollId) return { status: "applied" };
+      await bumpVersions(sql, owner.workspaceId, ["polls"]);
+      // The poll is over: its pages so far become visible, as a failed poll's do.
+      await requestGeneration(sql, {
+        requestId: msg.key,
+        workspaceId: owner.workspaceId,
+        kind: "poll",
+        pollId: d.pollId,
+      });
+      return { status: "applied", generation: { workspaceId: owner.workspaceId, kind: "poll" } };
     });
   }
 

@@ -12,6 +12,8 @@ import type { SimApp, TenantIdentity } from "../types.js";
 import { GRAPH_APP_ROLES } from "./generate/catalog.js";
 import { createDirectory, type Directory, DirectoryRegistry } from "./index.js";
 
+const OBSERVER_APP_ID = "0b5e7a1c-4f4e-4c1b-9a39-6f0d3c2e8a11";
+
 /**
  * The identity → directory mirror through the real assembly (identity control routes, the real
  * Identity, the Graph half) driven in-process with app.request: identity control changes show up in
@@ -90,9 +92,13 @@ describe("identity → directory mirror", () => {
     return r.json;
   }
 
-  /** Graph GET with a token holding the whole read set (consent state does not matter to it). */
+  /**
+   * Graph GET with a token holding the whole read set, as another app of the tenant (an admin's
+   * tool): neither the consent state nor the deletion of the Tenantlens app matters to it.
+   */
   async function graph(path: string, i = 0): Promise<{ status: number; json: Json }> {
-    const token = await identity.mintAppToken(tenant(i), simApp(i), { roles: [...APPLICATION_PERMISSIONS] });
+    const observer = { ...simApp(i), clientId: OBSERVER_APP_ID, displayName: "Directory observer" };
+    const token = await identity.mintAppToken(tenant(i), observer, { roles: [...APPLICATION_PERMISSIONS] });
     return request("GET", path, { authorization: `Bearer ${token.token}` });
   }
 

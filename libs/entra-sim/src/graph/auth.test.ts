@@ -34,6 +34,25 @@ describe("tokens, permissions and licences", () => {
     assert.equal(basicAuth.status, 401);
   });
 
+  it("answers 401 Authorization_IdentityNotFound to a still-valid token once its app is deleted", async () => {
+    const t = f.tenants[0]!;
+    const token = await f.token(premium);
+    const app = t.identity.apps[0]!;
+    app.deleted = true;
+    try {
+      const r = await f.call("/v1.0/users?$top=1", { token });
+      assert.equal(r.status, 401);
+      assert.equal(code(r), "Authorization_IdentityNotFound");
+      assert.equal(
+        (r.json as Err).error.message,
+        "The identity of the calling application could not be established.",
+      );
+    } finally {
+      app.deleted = false;
+    }
+    assert.equal((await f.call("/v1.0/users?$top=1", { token })).status, 200);
+  });
+
   it("takes the tenant from the token", async () => {
     const a = await f.call("/v1.0/organization?$select=id", { token: await f.token(premium) });
     const b = await f.call("/v1.0/organization?$select=id", { token: await f.token(basic) });

@@ -20,8 +20,8 @@ describe("injected faults", () => {
     for (let i = 0; i < 20; i++) assert.equal((await f.call("/v1.0/users?$top=1")).status, 200);
   });
 
-  it("one-shot counts fire exactly that many times (500, 503, 504) with OData bodies", async () => {
-    for (const status of [500, 503, 504]) {
+  it("one-shot counts fire exactly that many times (401, 500, 503, 504) with OData bodies", async () => {
+    for (const status of [401, 500, 503, 504]) {
       await setFaults([{ type: "status", status, count: 2 }]);
       const got = [];
       for (let i = 0; i < 4; i++) got.push((await f.call("/v1.0/users?$top=1")).status);
@@ -33,6 +33,9 @@ describe("injected faults", () => {
     assert.ok(r.headers.get("request-id"));
     const listed = await f.control("GET", `/_sim/tenants/${t}/faults`);
     assert.equal((listed.json.rules as { fired: number }[])[0]!.fired, 1);
+    await setFaults([{ type: "status", status: 401, count: 1 }]);
+    const refused = await f.call("/v1.0/users");
+    assert.equal((refused.json.error as { code: string }).code, "InvalidAuthenticationToken");
   });
 
   it("rates fire on about that share of requests, scoped to a path prefix", async () => {

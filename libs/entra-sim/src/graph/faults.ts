@@ -1,13 +1,13 @@
 import { prng } from "../directory/hash.js";
 
 /**
- * Injected faults: 5xx answers, slow answers, dropped connections, malformed JSON and expired page
+ * Injected faults: 5xx answers, a 401 refusing a valid token, slow answers, dropped connections, malformed JSON and expired page
  * tokens, each fired with a probability (rate) or a fixed number of times (count), optionally only
  * under a path prefix, for one tenant or globally.
  */
 
 export type FaultRule =
-  | ({ type: "status"; status: 500 | 503 | 504 } & FaultScope)
+  | ({ type: "status"; status: 401 | 500 | 503 | 504 } & FaultScope)
   | ({ type: "slow"; delayMs: number } & FaultScope)
   | ({ type: "drop" } & FaultScope)
   | ({ type: "malformedJson" } & FaultScope)

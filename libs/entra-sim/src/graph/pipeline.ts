@@ -77,6 +77,14 @@ async function run(
       "InvalidAuthenticationToken",
       "Access token validation failure. The tenant of the token is not served here.",
     );
+  // As Graph does once the app's service principal is gone, whatever tokens it still holds.
+  const caller = rt.identity.tenant(claims.tid)?.apps.find((a) => a.clientId === claims.appid);
+  if (caller?.deleted)
+    throw new GraphError(
+      401,
+      "Authorization_IdentityNotFound",
+      "The identity of the calling application could not be established.",
+    );
   dir.syncIdentity();
 
   let malformed = false;
@@ -88,11 +96,13 @@ async function run(
     if (f?.type === "drop") return { drop: true };
     if (f?.type === "status") {
       const [code, message] =
-        f.status === 503
-          ? ["serviceNotAvailable", "The service is temporarily unavailable. Please retry later."]
-          : f.status === 504
-            ? ["gatewayTimeout", "The gateway did not receive a response in time."]
-            : ["generalException", "An internal server error occurred."];
+        f.status === 401
+          ? ["InvalidAuthenticationToken", "Access token validation failure. The token was revoked."]
+          : f.status === 503
+            ? ["serviceNotAvailable", "The service is temporarily unavailable. Please retry later."]
+            : f.status === 504
+              ? ["gatewayTimeout", "The gateway did not receive a response in time."]
+              : ["generalException", "An internal server error occurred."];
       throw new GraphError(f.status, code, message, f.status === 503 ? { "retry-after": "1" } : {});
     }
     if (f?.type === "expiredPageToken") {

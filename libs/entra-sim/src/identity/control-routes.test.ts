@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { appToken } from "../app-token.js";
+import { appToken, requestAppToken } from "../app-token.js";
 import { SimControlClient, SimControlError } from "../control-client.js";
 import type { Simulator, SimulatorTenant } from "../server.js";
 import { startIdentitySim } from "./test-fixtures/stub-sim.js";
@@ -187,10 +187,23 @@ describe("identity control API (/_sim/)", () => {
     }
   });
 
+  it("slows the token endpoint down on request", async () => {
+    await sim.control.updateIdentitySettings({ tokenDelayMs: 300 });
+    try {
+      const began = Date.now();
+      // Any answer will do (an earlier test rotated this tenant's secret): only its delay counts.
+      await requestAppToken(f, sim.authorityHost, tenant);
+      assert.ok(Date.now() - began >= 300, `answered after ${Date.now() - began} ms`);
+    } finally {
+      await sim.control.updateIdentitySettings({ tokenDelayMs: 0 });
+    }
+  });
+
   it("toggles auto-approve", async () => {
     assert.deepEqual(await sim.control.updateIdentitySettings({ autoApprove: true }), {
       accessTokenLifetimeSeconds: 3600,
       autoApprove: true,
+      tokenDelayMs: 0,
     });
     const u = new URL(`${sim.authorityHost}/${tenant.tenantId}/oauth2/v2.0/authorize`);
     u.searchParams.set("client_id", tenant.clientId);

@@ -20,6 +20,7 @@ export function createIdentityControlApp(identity: Identity): Hono {
       state.accessTokenLifetimeSeconds = body.data.accessTokenLifetimeSeconds;
     }
     if (body.data.autoApprove !== undefined) identity.autoApprove = body.data.autoApprove;
+    if (body.data.tokenDelayMs !== undefined) state.tokenDelayMs = body.data.tokenDelayMs;
     return c.json(settings(identity));
   });
 
@@ -147,6 +148,7 @@ function settings(identity: Identity) {
   return {
     accessTokenLifetimeSeconds: identity.state.accessTokenLifetimeSeconds,
     autoApprove: identity.autoApprove,
+    tokenDelayMs: identity.state.tokenDelayMs,
   };
 }
 
@@ -187,6 +189,7 @@ const settingsSchema = z
   .object({
     accessTokenLifetimeSeconds: z.number().int().min(1).max(86_400).optional(),
     autoApprove: z.boolean().optional(),
+    tokenDelayMs: z.number().int().min(0).max(60_000).optional(),
   })
   .strict();
 

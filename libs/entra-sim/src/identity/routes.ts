@@ -68,6 +68,8 @@ export function createIdentityApp(identity: Identity): Hono {
   );
   app.post("/:tenant/oauth2/v2.0/token", limit, async (c) => {
     const form = await readForm(c);
+    const delay = identity.state.tokenDelayMs;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const result = await handleTokenRequest(identity, {
       tenant: c.req.param("tenant"),
       form,

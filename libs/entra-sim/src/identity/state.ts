@@ -32,6 +32,8 @@ export class IdentityState {
   private readonly tokensValidFrom = new Map<string, number>();
   private readonly appListeners = new Set<(change: SimAppChange) => void>();
   accessTokenLifetimeSeconds = DEFAULT_ACCESS_TOKEN_LIFETIME_S;
+  /** Every token request waits this long before it is answered (a slow identity platform). */
+  tokenDelayMs = 0;
 
   constructor(tenants: TenantIdentity[]) {
     for (const t of tenants) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { aadstsIn, classifyTokenFailure } from "./entra-errors.js";
+import { aadstsIn, classifyTokenFailure, microsoftMessage } from "./entra-errors.js";
 
 const ctx = {
   tenantId: "11111111-1111-1111-1111-111111111111",
@@ -35,6 +35,43 @@ describe("classifyTokenFailure", () => {
       broken({ oauthError: "invalid_grant", aadsts: 65001, status: 400, message: "x" }),
       /consent/,
     );
+  });
+
+  it("ends the reason with Microsoft's own message (its first line), once", () => {
+    const said = "AADSTS700016: Application with identifier 'abc' was not found in the directory 'Contoso'.";
+    assert.match(
+      broken({
+        oauthError: "unauthorized_client",
+        aadsts: 700016,
+        status: 400,
+        message: `${said}\r\nTrace ID: 1`,
+      }),
+      /^App .* was not found in tenant .*\(AADSTS700016\)\..* Microsoft said: AADSTS700016: Application with identifier 'abc' was not found in the directory 'Contoso'\.$/,
+    );
+    const invalidClient = broken({
+      oauthError: "invalid_client",
+      message: "AADSTS7000215: Invalid client secret provided.",
+    });
+    assert.match(
+      invalidClient,
+      /client credentials .* Microsoft said: AADSTS7000215: Invalid client secret provided\.$/,
+    );
+    assert.equal(
+      broken({ oauthError: "weird", status: 400, message: "AADSTS1: odd" }).split("odd").length,
+      2,
+    );
+  });
+
+  it("takes Microsoft's message out of msal's wrapping", () => {
+    const description =
+      "AADSTS700016: Application with identifier 'abc' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.";
+    const wrapped = `Error(s): 700016 - Timestamp: 2025-01-09 02:02:12Z - Description: ${description}\r\nTrace ID: 1\r\nCorrelation ID: 2\r\nTimestamp: 2025-01-09 02:02:12Z - Correlation ID: 2 - Trace ID: 1`;
+    assert.equal(microsoftMessage(wrapped), description);
+    assert.equal(
+      microsoftMessage("AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1"),
+      "AADSTS7000215: Invalid client secret provided.",
+    );
+    assert.equal(microsoftMessage("plain words"), "plain words");
   });
 
   it("falls back to the OAuth error when the number is unknown", () => {

@@ -32,7 +32,31 @@ export interface FailureContext {
 
 const TRANSIENT_OAUTH = new Set(["temporarily_unavailable", "server_error"]);
 
+/**
+ * Network trouble and 5xx/429 are transient; any other refusal breaks the integration with a
+ * reason that says what to fix and ends with Microsoft's own message (its first line).
+ */
 export function classifyTokenFailure(f: TokenFailure, ctx: FailureContext): FailureDecision {
+  const d = decide(f, ctx);
+  if (d.kind !== "broken") return d;
+  const said = microsoftMessage(f.message);
+  return said === "" || d.reason.includes(said)
+    ? d
+    : { kind: "broken", reason: `${d.reason} Microsoft said: ${said}` };
+}
+
+/**
+ * Microsoft's own words from a token error: msal wraps the description as "Error(s): … -
+ * Timestamp: … - Description: AADSTS…: … - Trace ID: …"; trace and correlation ids are noise here.
+ */
+export function microsoftMessage(text: string): string {
+  const described =
+    /Description:\s*([\s\S]*?)(?:\s+-\s+(?:Trace ID|Correlation ID|Timestamp):|$)/.exec(text)?.[1] ?? text;
+  const line = (described.split(/\r?\n|\s+Trace ID:/)[0] ?? "").trim();
+  return line.length > 500 ? `${line.slice(0, 497)}...` : line;
+}
+
+function decide(f: TokenFailure, ctx: FailureContext): FailureDecision {
   if (f.network) return { kind: "transient", message: `identity platform unreachable: ${f.message}` };
   if (f.status !== undefined && (f.status >= 500 || f.status === 429)) {
     return { kind: "transient", message: `identity platform answered ${f.status}: ${f.message}` };

@@ -52,7 +52,7 @@ export function createGraphReader(opts: {
   return {
     async get(url, headers, signal) {
       // Fetch the token first so a refused token surfaces as itself, not wrapped in a GraphError.
-      await opts.tokens.get();
+      let sent = await opts.tokens.get();
       for (let attempt = 0; ; attempt++) {
         try {
           const body: unknown = await client.api(url).headers(headers).option("signal", signal).get();
@@ -69,10 +69,15 @@ export function createGraphReader(opts: {
           if (err instanceof GraphRequestError || err instanceof TokenUnavailable) throw err;
           if (err instanceof GraphError) {
             if (err.code === "TokenUnavailable") throw new TokenUnavailable("unavailable", err.message);
-            // 401: the token expired or was revoked early; get a fresh one once.
+            // 401: the token expired or was revoked early. Auth's cache would hand the same one
+            // back, so once per request ask for a replacement from the identity platform itself
+            // (auth refuses it if the credentials are gone, which ends the poll as "no token").
             if (err.statusCode === 401 && attempt === 0) {
-              opts.tokens.invalidate();
-              await opts.tokens.get();
+              opts.log.warn(
+                { code: err.code, message: err.message },
+                "Graph refused the access token; replacing it",
+              );
+              sent = await opts.tokens.replace(sent, signal);
               continue;
             }
             throw new GraphRequestError({

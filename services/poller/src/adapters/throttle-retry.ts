@@ -1,6 +1,7 @@
 import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
 import type { Logger } from "@tenantlens/telemetry";
 import { type RetryPolicy, retryDecision } from "../domain/retry.js";
+import { sleep } from "./sleep.js";
 
 export interface ThrottleEvents {
   /** Called before each wait, for logs and metrics. */
@@ -76,21 +77,6 @@ export class ThrottleRetryHandler implements Middleware {
       await sleep(d.delayMs, outer);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Delta and skip tokens are credentials of a sort: logs get the path only. */

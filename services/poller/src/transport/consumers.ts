@@ -1,5 +1,5 @@
 import { type Bus, on } from "@tenantlens/bus";
-import { IntegrationChanged } from "@tenantlens/contracts";
+import { IntegrationChanged, PollIngestFailed } from "@tenantlens/contracts";
 import type { DeltaLinks } from "../adapters/delta-links.js";
 import type { PollManager } from "../poll-manager.js";
 
@@ -14,6 +14,27 @@ export function followIntegrations(bus: Bus, manager: PollManager, deltaLinks: D
       on(IntegrationChanged, async ({ change, integration }) => {
         manager.changed(change, integration);
         if (change === "deleted") await deltaLinks.discardAll(integration.id);
+      }),
+    ],
+  });
+}
+
+/**
+ * Polls the store could not ingest: the integration's delta links are dropped and its next poll
+ * reads everything, so what the failed poll carried is not skipped by the next delta round.
+ */
+export function followIngestFailures(bus: Bus, manager: PollManager, deltaLinks: DeltaLinks) {
+  return bus.consume({
+    durable: "poller-ingest-failures",
+    stream: PollIngestFailed.stream,
+    handlers: [
+      on(PollIngestFailed, async ({ integrationId, pollId, reason }) => {
+        manager.requireFullRead(integrationId);
+        await deltaLinks.discardAll(integrationId);
+        bus.logger.warn(
+          { integrationId, pollId, reason },
+          "the store failed a poll; the next one reads everything",
+        );
       }),
     ],
   });

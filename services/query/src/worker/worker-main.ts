@@ -58,8 +58,10 @@ process.on("message", (raw: ParentMessage) => {
   }
 });
 
-// The parent is gone (crash or kill): nothing left to answer.
+// The parent is gone (crash or kill -9): nothing left to answer. Running queries are interrupted
+// first, or a long one would keep this orphan computing beside the restarted service's workers.
 process.on("disconnect", () => {
+  for (const conn of connections.values()) conn.interrupt();
   void cache.closeAll().finally(() => process.exit(0));
 });
 

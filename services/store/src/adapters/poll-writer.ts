@@ -88,3 +88,36 @@ export async function pollsCommitted(
     { ids: listValue([...pollIds]), gen: generationId },
   );
 }
+
+/**
+ * The store set a message of the poll aside: the poll is failed whatever its own messages say
+ * (a PollCompleted that follows is skipped). Creates the row when the message names its whole poll.
+ * Returns the poll's workspace and integration, or null when the poll is unknown.
+ */
+export async function pollFailedAtIngest(
+  sql: Sql,
+  p: { pollId: string } & Partial<PollRef>,
+  error: string,
+  at: string,
+): Promise<{ workspaceId: string; integrationId: string } | null> {
+  if (p.workspaceId && p.integrationId && p.tenantId) {
+    await ensurePoll(
+      sql,
+      { pollId: p.pollId, workspaceId: p.workspaceId, integrationId: p.integrationId, tenantId: p.tenantId },
+      at,
+      null,
+    );
+  }
+  await sql.run(
+    `UPDATE polls SET status = 'failed', outcome = 'failed', error = $error,
+       completed_at = coalesce(completed_at, CAST($at AS TIMESTAMPTZ))
+     WHERE poll_id = $poll`,
+    { poll: p.pollId, error, at },
+  );
+  const rows = await sql.all(
+    `SELECT _tl_workspace_id AS ws, integration_id FROM polls WHERE poll_id = $poll`,
+    { poll: p.pollId },
+  );
+  const r = rows[0];
+  return r ? { workspaceId: String(r.ws), integrationId: String(r.integration_id) } : null;
+}

@@ -82,3 +82,20 @@ export async function getGeneration(sql: Sql, workspaceId: string): Promise<Gene
   const r = rows[0];
   return r ? (JSON.parse(String(r.manifest)) as Generation) : null;
 }
+
+/** Ledger size and reach for the collection stream, and how many messages were set aside. */
+export async function ingestStatus(
+  sql: Sql,
+): Promise<{ committed: number; lastSeq: number | null; deadLetters: number }> {
+  const rows = await sql.all(
+    `SELECT (SELECT count(*) FROM "_tl_ledger" WHERE stream = 'TL_COLLECT') AS committed,
+       (SELECT max(seq) FROM "_tl_ledger" WHERE stream = 'TL_COLLECT') AS last_seq,
+       (SELECT count(*) FROM "_tl_dead_letters") AS dead`,
+  );
+  const r = rows[0];
+  return {
+    committed: num(r?.committed),
+    lastSeq: r?.last_seq === null || r?.last_seq === undefined ? null : num(r.last_seq),
+    deadLetters: num(r?.dead),
+  };
+}

@@ -3,6 +3,7 @@ import type { WarehouseSchema } from "../domain/schema.js";
 import { quoteIdent, WORKSPACE_COLUMN } from "../domain/table-model.js";
 import { bumpVersions, pruneLedger } from "./bookkeeping.js";
 import type { Db } from "./db.js";
+import { pruneDeadLetters } from "./dead-letters.js";
 
 /** Tables pruned by age, with their time column. */
 function prunable(schema: WarehouseSchema): { table: string; column: string }[] {
@@ -13,8 +14,8 @@ function prunable(schema: WarehouseSchema): { table: string; column: string }[] 
 }
 
 /**
- * Deletes history older than the retention window (change rows and query history) and old ledger
- * entries, in one transaction; the affected tables are re-exported by the next generation.
+ * Deletes history older than the retention window (change rows and query history), old ledger
+ * entries and dead letters, in one transaction; the affected tables are re-exported by the next generation.
  */
 export async function pruneHistory(
   db: Db,
@@ -35,6 +36,7 @@ export async function pruneHistory(
       for (const r of affected) await bumpVersions(sql, String(r.ws), [table]);
     }
     await pruneLedger(sql, LEDGER_RETENTION_DAYS);
+    await pruneDeadLetters(sql, LEDGER_RETENTION_DAYS);
     return { deleted };
   });
 }

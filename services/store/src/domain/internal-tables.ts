@@ -27,6 +27,26 @@ export const ledgerTable = internalTable(
   ["msg_key"],
 );
 
+/**
+ * Collected messages the store gave up on (their poll is failed, the rest of it skipped), kept for
+ * operators; `announced_at` is set once PollIngestFailed was published (an outbox, like generations).
+ */
+export const deadLettersTable = internalTable("_tl_dead_letters", "Messages set aside after failing", [
+  ["msg_key", "VARCHAR"],
+  ["stream", "VARCHAR"],
+  ["seq", "BIGINT"],
+  ["subject", "VARCHAR"],
+  ["msg_id", "VARCHAR"],
+  ["workspace_id", "VARCHAR"],
+  ["integration_id", "VARCHAR"],
+  ["poll_id", "VARCHAR"],
+  ["reason", "VARCHAR"],
+  ["deliveries", "BIGINT"],
+  ["body", "VARCHAR"],
+  ["dead_at", "TIMESTAMPTZ"],
+  ["announced_at", "TIMESTAMPTZ"],
+]);
+
 /** Bumped in the same transaction as any write, so a generation knows which tables changed. */
 export const tableVersionsTable = internalTable(
   "_tl_table_versions",
@@ -74,6 +94,7 @@ export const internalTables: readonly WarehouseTable[] = [
   migrationsTable,
   columnsTable,
   ledgerTable,
+  deadLettersTable,
   tableVersionsTable,
   generationRequestsTable,
   generationsTable,

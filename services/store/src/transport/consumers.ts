@@ -1,9 +1,10 @@
-import type { Bus, Consumer, MessageMeta } from "@tenantlens/bus";
+import type { Bus, Consumer, DeadMessage, MessageMeta } from "@tenantlens/bus";
 import { on } from "@tenantlens/bus";
 import type { EventDef } from "@tenantlens/contracts";
 import { PageCollected, PollCompleted, PollStarted, ResourceCollected } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import type { MessageRef } from "../adapters/bookkeeping.js";
+import { deadLetterRecord } from "../domain/dead-letter.js";
 import type { SystemTableDecl } from "../domain/system-tables.js";
 import type { ApplyResult, Warehouse } from "../warehouse.js";
 
@@ -24,6 +25,10 @@ export interface ConsumerDeps {
   ackWaitSeconds: number;
   /** Told when a commit asked for a generation. */
   onGeneration(workspaceId: string, kind: "poll" | "system"): void;
+  /** Deliveries a collection message gets before it is dead-lettered. */
+  maxDeliveries: number;
+  /** Told after a dead letter was committed (its poll failure is then announced). */
+  onDeadLetter(): void;
 }
 
 function settle(deps: ConsumerDeps, meta: MessageMeta, result: ApplyResult): void {
@@ -39,6 +44,8 @@ function settle(deps: ConsumerDeps, meta: MessageMeta, result: ApplyResult): voi
 /**
  * One durable, ordered consumer over the whole collection stream: messages apply one at a time in
  * stream order, each acked only after its transaction committed (the bus acks when we resolve).
+ * A message that fails on its last delivery (or cannot be read) is dead-lettered: recorded, its
+ * poll failed and the rest of that poll skipped, so it holds the others back for a bounded time.
  */
 export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
   const { warehouse } = deps;
@@ -47,11 +54,28 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
     <P>(fn: (p: P, m: MessageRef) => Promise<ApplyResult>) =>
     async (payload: P, meta: MessageMeta) =>
       settle(deps, meta, await fn(payload, messageRef(stream, meta)));
+  const deadLetter = async (dead: DeadMessage) => {
+    const record = deadLetterRecord({ ...dead, ...dead.meta });
+    const ref = { ...messageRef(stream, dead.meta), msgId: dead.meta.msgId ?? null };
+    const result = await warehouse.deadLetter(record, ref);
+    deps.log.error(
+      {
+        subject: dead.meta.subject,
+        streamSeq: dead.meta.streamSeq,
+        pollId: record.pollId,
+        reason: dead.reason,
+      },
+      "collection message dead-lettered; its poll is failed and the rest of it skipped",
+    );
+    settle(deps, dead.meta, result);
+    deps.onDeadLetter();
+  };
   return deps.bus.consume({
     durable: "store-collect",
     stream,
     ordered: true,
     ackWaitSeconds: deps.ackWaitSeconds,
+    deadLetter: { maxDeliveries: deps.maxDeliveries, handle: deadLetter },
     handlers: [
       on(
         PollStarted,
