@@ -1,8 +1,7 @@
 import path from "node:path";
-import { connectBus } from "@tenantlens/bus";
 import { parseReadyLine, type ReadyLine } from "@tenantlens/mail-catcher";
-import { createLogger } from "@tenantlens/telemetry";
 import type { ChildSpec } from "./child.js";
+import type { ApiClient } from "./demo.js";
 import { DEMO_ALERT_NAME, DEMO_RECIPIENT, ensureDemoAlert } from "./demo-alert.js";
 import { isListening } from "./ports.js";
 import type { Supervisor } from "./supervisor.js";
@@ -16,8 +15,8 @@ type TsxChild = <T>(
 ) => ChildSpec<T>;
 
 export interface DemoMail extends ReadyLine {
-  /** Creates the demo alert (email on new critical/high violations) unless it exists. */
-  ensureAlert(natsUrl: string): Promise<{ name: string; recipient: string }>;
+  /** Creates the demo alert (email on new critical/high violations) over REST unless it exists. */
+  ensureAlert(api: ApiClient): Promise<{ name: string; recipient: string }>;
 }
 
 /** The viewer's usual port (Mailpit's), when it is free. */
@@ -52,19 +51,9 @@ export async function startDemoMail(
   );
   return {
     ...ready,
-    async ensureAlert(natsUrl) {
-      const bus = await connectBus({
-        url: natsUrl,
-        service: "gateway",
-        logger: createLogger("launcher", {}, { level: "silent" }),
-        maxReconnectAttempts: 0,
-      });
-      try {
-        await ensureDemoAlert(bus);
-        return { name: DEMO_ALERT_NAME, recipient: DEMO_RECIPIENT };
-      } finally {
-        await bus.drain();
-      }
+    async ensureAlert(api) {
+      await ensureDemoAlert(api);
+      return { name: DEMO_ALERT_NAME, recipient: DEMO_RECIPIENT };
     },
   };
 }

@@ -257,7 +257,7 @@ async function main(): Promise<void> {
     if (mail) {
       mailLine = `${mail.httpUrl ?? mail.smtpUrl}  (caught alert mail; also ${path.join(mail.dir, "*.eml")})`;
       if (sim && services.includes("notifier")) {
-        const alert = await mail.ensureAlert(natsUrl).catch((err: unknown) => {
+        const alert = await mail.ensureAlert(api).catch((err: unknown) => {
           complain(
             `launcher | could not create the demo alert: ${err instanceof Error ? err.message : String(err)}`,
           );

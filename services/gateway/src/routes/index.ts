@@ -1,5 +1,6 @@
 import type { Route } from "../http/route.js";
 import { accessRoutes } from "./admin.js";
+import { alertRoutes } from "./alerts.js";
 import { consoleRoutes } from "./console.js";
 import { integrationRoutes } from "./integrations.js";
 import { oauthCallback } from "./oauth.js";
@@ -14,5 +15,6 @@ export const allRoutes: readonly Route[] = [
   oauthCallback,
   ...integrationRoutes,
   ...queryRoutes,
+  ...alertRoutes,
   ...accessRoutes,
 ];
