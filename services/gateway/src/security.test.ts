@@ -19,7 +19,7 @@ describe("every /api route", () => {
   let victim: { integrationId: string; name: string; memberKeyId: string };
 
   before(async () => {
-    h = await startHarness({ realQuery: true });
+    h = await startHarness({ real: ["query", "notifier"] });
     routes = apiRoutesOf(h.app.routes);
     const name = `victim-${Date.now()}`;
     const created = (await (

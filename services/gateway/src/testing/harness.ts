@@ -15,6 +15,9 @@ import { type StandIns, serveStandIns } from "./stand-ins.js";
 
 export const PUBLIC_URL = "http://127.0.0.1:18080";
 
+/** Services a harness can run for real, next to the stand-ins. */
+export type RealService = "query" | "notifier" | "rules";
+
 /** A route's success answer, read through the route's own schema (its status is checked first). */
 export async function readOk<R extends z.ZodType>(route: Route<R>, res: Response): Promise<z.output<R>> {
   const text = await res.text();
@@ -61,15 +64,17 @@ export interface Harness {
 /**
  * A gateway app over a real nats-server, with stand-in responders for auth, poller and store.
  * `standIns: false` leaves those subjects unanswered (to test "service unavailable");
- * `realQuery` runs the real query service as a child process for the query routes.
+ * `real` runs those services (query, notifier, rules) as child processes for their routes.
  */
 export async function startHarness(
-  opts: { standIns?: boolean; realQuery?: boolean; rateLimitPerMinute?: number } = {},
+  opts: { standIns?: boolean; real?: RealService[]; rateLimitPerMinute?: number } = {},
 ): Promise<Harness> {
   const nats = await startNats();
-  const query = opts.realQuery
-    ? await startService("query", { NATS_URL: nats.url, TENANTLENS_DATA_DIR: tempDir("tl-gw-query") })
-    : null;
+  const real = await Promise.all(
+    (opts.real ?? []).map((name) =>
+      startService(name, { NATS_URL: nats.url, TENANTLENS_DATA_DIR: tempDir(`tl-gw-${name}`) }),
+    ),
+  );
   const logger = createLogger("gateway", {}, { level: "silent" });
   const bus = await connectBus({ url: nats.url, service: "gateway", logger });
   const peerBus = await connectBus({ url: nats.url, service: "auth", logger });
@@ -114,7 +119,7 @@ export async function startHarness(
     otherKey,
     call,
     async stop() {
-      await query?.stop();
+      await Promise.all(real.map((p) => p.stop()));
       await peerBus.drain();
       await bus.drain();
       await nats.stop();
