@@ -129,6 +129,16 @@ describe("store service (process)", () => {
     assert.equal(tables.find((t) => t.table === "azuread_user")?.rows, 3);
     const none = await bus.request(GenerationGet, { workspaceId: "nobody-here" });
     assert.equal(none.generation, null);
+    const exact = await bus.request(GenerationGet, {
+      workspaceId: ref.workspaceId,
+      generationId: g.generationId,
+    });
+    assert.equal(exact.generation?.manifestPath, g.manifestPath);
+    const unknown = await bus.request(GenerationGet, {
+      workspaceId: ref.workspaceId,
+      generationId: g.generationId + 1000,
+    });
+    assert.equal(unknown.generation, null);
   });
 
   it("ignores a republished page and records integrations and query history from events", async () => {
