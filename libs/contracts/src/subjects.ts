@@ -21,6 +21,21 @@ import {
   ViolationsChanged,
 } from "./rules.js";
 import {
+  PackList,
+  RuleCreate,
+  RuleDelete,
+  RuleDryRun,
+  RuleGet,
+  RuleList,
+  RuleUpdate,
+  RunStart,
+  SuppressionChanged,
+  SuppressionList,
+  ViolationList,
+  ViolationSuppress,
+  ViolationUnsuppress,
+} from "./rules-api.js";
+import {
   QueryExamplesList,
   QueryHistoryList,
   SavedQueryCreate,
@@ -46,6 +61,7 @@ export const allEvents: EventDef[] = [
   RuleStatusChanged,
   ScoreRecorded,
   RunCompleted,
+  SuppressionChanged,
 ];
 
 /** Every request subject, for documentation and the subject-grammar test. */
@@ -70,4 +86,16 @@ export const allRequests: RequestDef[] = [
   SavedQueryDelete,
   QueryHistoryList,
   QueryExamplesList,
+  RuleDryRun,
+  RuleCreate,
+  RuleGet,
+  RuleList,
+  RuleUpdate,
+  RuleDelete,
+  RunStart,
+  ViolationList,
+  ViolationSuppress,
+  ViolationUnsuppress,
+  SuppressionList,
+  PackList,
 ];
