@@ -4,10 +4,20 @@ import { IntegrationChanged, QueryExecuted } from "@tenantlens/contracts";
 import { defineSystemTable, integrationsTable, systemTables } from "./system-tables.js";
 
 describe("system table registry", () => {
-  it("declares integrations, polls and query_history with workspace-internal columns", () => {
+  it("declares the system tables with workspace-internal columns", () => {
     assert.deepEqual(
       systemTables.map((s) => s.table.name),
-      ["integrations", "polls", "query_history"],
+      [
+        "integrations",
+        "polls",
+        "query_history",
+        "rules",
+        "rule_evaluations",
+        "rule_violations",
+        "rule_violation_events",
+        "rule_suppressions",
+        "compliance_scores",
+      ],
     );
     for (const s of systemTables)
       assert.deepEqual(
@@ -35,7 +45,7 @@ describe("system table registry", () => {
       integration,
       at: "2025-01-03T00:00:00Z",
     });
-    const row = integrationsTable.source?.toRow(payload);
+    const [row] = integrationsTable.source?.toRows(payload) ?? [];
     assert.equal(row?.workspaceId, "default");
     assert.equal(row?.values.deleted_at, "2025-01-03T00:00:00Z");
     assert.equal(row?.values.updated_at, "2025-01-03T00:00:00Z");
@@ -57,7 +67,7 @@ describe("system table registry", () => {
           source: {
             event: QueryExecuted,
             mode: "append",
-            toRow: (q) => ({ workspaceId: q.workspaceId, values: {} }),
+            toRows: (q) => [{ workspaceId: q.workspaceId, values: {} }],
           },
         }),
       /unknown column b/,
