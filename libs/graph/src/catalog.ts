@@ -775,6 +775,33 @@ export const roleManagementPolicyAssignments = resource({
   ],
 });
 
+export const crossTenantAccessDefault = resource({
+  name: "crossTenantAccessPolicyDefault",
+  table: "azuread_cross_tenant_access_policy_configuration_default",
+  description:
+    "Default cross-tenant access settings: B2B collaboration and direct connect in and out, and which claims of other tenants are trusted",
+  path: "/policies/crossTenantAccessPolicy/default",
+  pageSize: null,
+  singleton: true,
+  // Graph's answer has no id: the one row is keyed by the setting's name.
+  singletonId: "crossTenantAccessPolicyConfigurationDefault",
+  permissions: ["Policy.Read.All"],
+  idDescription: "Always 'crossTenantAccessPolicyConfigurationDefault'",
+  props: [
+    ["isServiceDefault", "BOOLEAN", "Still Microsoft's defaults (never changed by an admin)"],
+    [
+      "b2bCollaborationInbound",
+      "JSON",
+      "Guests from other tenants: usersAndGroups / applications {accessType allowed|blocked, targets}",
+    ],
+    ["b2bCollaborationOutbound", "JSON", "This tenant's users as guests elsewhere"],
+    ["b2bDirectConnectInbound", "JSON", "B2B direct connect (Teams shared channels) in"],
+    ["b2bDirectConnectOutbound", "JSON", "B2B direct connect out"],
+    ["inboundTrust", "JSON", "Trusted claims of other tenants: isMfaAccepted, isCompliantDeviceAccepted, …"],
+    ["automaticUserConsentSettings", "JSON", "Automatic redemption of invitations in and out"],
+  ],
+});
+
 /** Every resource the collector knows, in collection order. */
 export const catalog: readonly ResourceDef[] = [
   organization,
@@ -806,6 +833,7 @@ export const catalog: readonly ResourceDef[] = [
   tenantAppManagementPolicy,
   roleAssignmentScheduleInstances,
   roleManagementPolicyAssignments,
+  crossTenantAccessDefault,
 ];
 
 export function resourceByName(name: string): ResourceDef | undefined {

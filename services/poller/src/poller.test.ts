@@ -133,6 +133,7 @@ async function stats(t: SimulatorTenant): Promise<Record<string, number>> {
     authenticationMethodsPolicy: 1,
     defaultAppManagementPolicy: 1,
     roleAssignmentScheduleInstances: await count("roleManagement/directory/roleAssignmentScheduleInstances"),
+    crossTenantAccessPolicyDefault: 1,
     roleManagementPolicyAssignments: await count(
       "policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'%2F'%20and%20scopeType%20eq%20'DirectoryRole'",
     ),
