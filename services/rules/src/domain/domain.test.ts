@@ -26,11 +26,12 @@ describe("rows of a rule query", () => {
       ],
     );
     assert.deepEqual(parsed.candidates[0]?.details, { upn: "u1@x" });
-    assert.equal((parsed.candidates[1]?.details as { truncated: boolean }).truncated, true);
-    assert.deepEqual(parseRows([], ["id"]), {
-      ok: false,
-      error: parseRows([], ["id"]).ok ? "" : (parseRows([], ["id"]) as { error: string }).error,
+    assert.deepEqual(parsed.candidates[1]?.details, {
+      truncated: true,
+      preview: JSON.stringify({ big: "x".repeat(MAX_DETAILS_CHARS) }).slice(0, 1_000),
     });
+    const noColumn = parseRows([], ["id"]);
+    assert.ok(!noColumn.ok && /no resource_id column/.test(noColumn.error));
     const noId = parseRows([{ resource_id: null }], ["resource_id"]);
     assert.equal(noId.ok, false);
   });
