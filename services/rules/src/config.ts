@@ -19,7 +19,7 @@ export const rulesConfigSchema = z.object({
   /** Rows read per rule query; a rule returning more keeps the first ones and resolves nothing that run. */
   RULES_MAX_VIOLATIONS: int({ min: 1, max: 1_000_000 }).default(100_000),
   /** Largest event published; violation changes are split into parts below it. */
-  RULES_MAX_MESSAGE_BYTES: int({ min: 10_000, max: 8_000_000 }).default(900_000),
+  RULES_MAX_MESSAGE_BYTES: int({ min: 64_000, max: 8_000_000 }).default(900_000),
   /** DuckDB memory limit of the service's own state file. */
   RULES_DUCKDB_MEMORY_LIMIT: memorySize.default("512MB"),
   /** Ack wait of the generation consumer (a long run is kept alive meanwhile). */

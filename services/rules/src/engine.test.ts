@@ -282,6 +282,44 @@ describe("rules engine", () => {
     );
     assert.equal((await refusal(h.admin.get(WS, created.rule.id, 10))).code, "not_found");
   });
+
+  it("splits a large run's changes into messages under the size limit (64 kB here), each change once", async () => {
+    const users = (compliantTenant().azuread_user ?? []).length;
+    const sql = `SELECT u.integration_id, u.id || '-' || i AS resource_id, repeat('x', 900) AS display_name
+      FROM azuread_user u, range(100) t(i)`;
+    const created = await h.admin.create(OTHER, "key_bob", { ...rule(sql), packs: ["bulk"] }, true);
+    assert.equal(created.dryRun.integrations[0]?.violationCount, users * 100);
+    const run = await h.events.run(
+      (r) => r.workspaceId === OTHER && r.trigger === "rule_changed",
+      "bulk run",
+    );
+    const check = (runId: string, transition: string) => {
+      const parts = h.events.changes.filter((c) => c.runId === runId && c.ruleId === created.rule.id);
+      assert.ok(parts.length > 5, `${parts.length} parts`);
+      assert.deepEqual(
+        parts.map((p) => [p.part, p.parts]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
+        parts.map((_, i) => [i, parts.length]),
+      );
+      for (const p of parts) assert.ok(Buffer.byteLength(JSON.stringify(p)) <= 64_000);
+      const changes = parts.flatMap((p) => p.changes);
+      assert.equal(changes.length, users * 100);
+      assert.equal(new Set(changes.map((c) => c.resourceId)).size, users * 100);
+      assert.ok(changes.every((c) => c.transition === transition && c.displayName === "x".repeat(900)));
+    };
+    check(run.runId, "opened");
+    assert.equal(run.transitions.opened, users * 100);
+    // Deleting the rule resolves them all, split the same way.
+    await h.admin.remove(OTHER, created.rule.id, "key_bob");
+    const del = await waitFor(
+      () => h.events.changes.find((c) => c.ruleId === created.rule.id && c.runId.startsWith("del_")),
+      { what: "resolutions of the bulk rule" },
+    );
+    await waitFor(
+      () => (h.events.changes.filter((c) => c.runId === del.runId).length === del.parts ? true : undefined),
+      { what: "every part of the resolutions" },
+    );
+    check(del.runId, "resolved");
+  });
 });
 
 /** The transition kinds a run counted at least once. */

@@ -24,7 +24,7 @@ import type { Row, Sql, StateDb } from "./adapters/state-db.js";
 import { resolveRuleViolations } from "./adapters/suppression-store.js";
 import type { OutboxEvent } from "./domain/events.js";
 import type { PackInfo } from "./domain/scores.js";
-import { evaluate, type QueryExecutor } from "./evaluator.js";
+import { discard, evaluate, type QueryExecutor } from "./evaluator.js";
 import { managedPacks, managedRule } from "./managed/index.js";
 
 export interface EngineLimits {
@@ -118,7 +118,7 @@ export class RulesEngine {
   changeEvents(rule: StoredRule, rows: readonly Row[], ref: { runId: string; at: string }): OutboxEvent[] {
     const byPair = groupChanges(rows);
     const events: OutboxEvent[] = [];
-    for (const [k, changes] of byPair) {
+    for (const [k, { changes }] of byPair) {
       const integrationId = k.split("\u0000")[1] as string;
       events.push(
         ...violationEvents(
@@ -339,6 +339,7 @@ export class RulesEngine {
     const asRun = (s: StoredRule): RuleInRun => ({ ref: ruleRef(s), evaluation: s.definition.evaluation });
     const evaluation = await evaluate(
       executor,
+      db.read(),
       {
         workspaceId,
         generationId: r.generationId,
@@ -358,24 +359,26 @@ export class RulesEngine {
       );
     }
     const at = this.now();
-    const outcome = await db.transaction(async (sql) =>
-      applyRun(sql, {
-        workspaceId,
-        runId: r.runId,
-        trigger: r.trigger,
-        generationId: r.generationId,
-        full: r.ruleIds === null,
-        at,
-        startedAt,
-        rules: new Map(selected.map((s) => [s.id, asRun(s)])),
-        results: evaluation.results,
-        enabledRules: new Map(enabled.map((s) => [s.id, asRun(s)])),
-        packs: this.packsOf(stored),
-        scoreOnlyRules: r.ruleIds,
-        pendingRunId: r.pendingRunId,
-        maxMessageBytes: limits.maxMessageBytes,
-      }),
-    );
+    const outcome = await db
+      .transaction(async (sql) =>
+        applyRun(sql, {
+          workspaceId,
+          runId: r.runId,
+          trigger: r.trigger,
+          generationId: r.generationId,
+          full: r.ruleIds === null,
+          at,
+          startedAt,
+          rules: new Map(selected.map((s) => [s.id, asRun(s)])),
+          results: evaluation.results,
+          enabledRules: new Map(enabled.map((s) => [s.id, asRun(s)])),
+          packs: this.packsOf(stored),
+          scoreOnlyRules: r.ruleIds,
+          pendingRunId: r.pendingRunId,
+          maxMessageBytes: limits.maxMessageBytes,
+        }),
+      )
+      .finally(() => discard(evaluation.files));
     this.deps.outbox.kick();
     if (outcome) {
       log.info(

@@ -21,10 +21,9 @@ import {
   toRule,
 } from "./adapters/rule-store.js";
 import { resolveRuleViolations } from "./adapters/suppression-store.js";
-import { COVERAGE_SQL, coverageFrom, EMPTY_COVERAGE } from "./domain/coverage.js";
-import { judge, type QueryOutcome, verdict } from "./domain/judge.js";
-import { parseRows } from "./domain/rows.js";
+import { recordsViolations, verdict } from "./domain/judge.js";
 import { newId, type RulesEngine } from "./engine.js";
+import { discard, evaluate } from "./evaluator.js";
 import { managedPackIds, managedPacks } from "./managed/index.js";
 
 /**
@@ -51,49 +50,59 @@ export class RuleAdmin {
     rule: { queries: ReadonlyArray<{ sql: string }>; evaluation: RuleEvaluation },
     limit = 100,
   ): Promise<DryRunResult> {
-    const { executor, limits } = this.engine.deps;
+    const { executor, limits, db } = this.engine.deps;
     const generationId = (await this.engine.deps.currentGeneration(workspaceId)) ?? 0;
     const started = Date.now();
-    const cov = await executor.run({ workspaceId, generationId, sql: COVERAGE_SQL, maxRows: 100_000 });
-    const coverage = cov.ok ? coverageFrom(cov.rows) : EMPTY_COVERAGE;
-    const outcomes: QueryOutcome[] = [];
-    for (const [i, q] of rule.queries.entries()) {
-      const o = await executor.run({ workspaceId, generationId, sql: q.sql, maxRows: limits.maxViolations });
-      const which = rule.queries.length > 1 ? `Query ${i + 1}: ` : "";
-      if (!o.ok) throw new AppError("bad_request", `${which}${o.error}`);
-      const parsed = parseRows(o.rows, o.columns);
-      if (!parsed.ok) throw new AppError("bad_request", `${which}${parsed.error}`);
-      outcomes.push(o);
-    }
-    const judgements = judge(
-      { id: "dry-run", queries: rule.queries, evaluation: rule.evaluation },
-      outcomes,
-      coverage,
+    const evaluation = await evaluate(
+      executor,
+      db.read(),
+      {
+        workspaceId,
+        generationId,
+        rules: [{ id: "dry-run", queries: rule.queries, evaluation: rule.evaluation }],
+      },
+      { concurrency: 1, maxRows: limits.maxViolations, always: true },
     );
-    const integrations: DryRunResult["integrations"] = [];
-    const violations: DryRunResult["violations"] = [];
-    let total = 0;
-    let truncated = outcomes.some((o) => o.ok && o.truncated);
-    for (const j of judgements) {
-      if (j.kind === "skipped") continue;
-      if (j.kind === "error") throw new AppError("bad_request", j.error);
-      const status = verdict(rule.evaluation, j.candidates.length);
-      const recorded = rule.evaluation.kind === "any_row" || status === "failing" ? j.candidates : [];
-      integrations.push({ integrationId: j.integrationId, status, violationCount: recorded.length });
-      total += recorded.length;
-      for (const c of recorded) {
-        if (violations.length >= limit) break;
-        violations.push({
-          integrationId: j.integrationId,
-          resourceId: c.resourceId,
-          table: c.table,
-          displayName: c.displayName,
-          ...(c.details === undefined ? {} : { details: c.details }),
-        });
+    try {
+      const result = evaluation.results[0];
+      if (!result) throw new AppError("internal", "the dry run evaluated nothing");
+      if ("error" in result.summary) throw new AppError("bad_request", result.summary.error);
+      const integrations: DryRunResult["integrations"] = [];
+      const recorded: string[] = [];
+      let total = 0;
+      for (const j of result.judgements) {
+        if (j.kind === "skipped") continue;
+        if (j.kind === "error") throw new AppError("bad_request", j.error);
+        const status = verdict(rule.evaluation, j.count);
+        const count = recordsViolations(rule.evaluation, status) ? j.count : 0;
+        if (count > 0) recorded.push(j.integrationId);
+        integrations.push({ integrationId: j.integrationId, status, violationCount: count });
+        total += count;
       }
+      const violations: DryRunResult["violations"] = [];
+      if (result.candidates && recorded.length > 0) {
+        const rows = await db.read().all(
+          `SELECT integration_id, resource_id, resource_table, display_name, CAST(details AS VARCHAR) AS details
+           FROM (${result.candidates})
+           WHERE list_contains(CAST(CAST($ints AS JSON) AS VARCHAR[]), integration_id)
+           ORDER BY integration_id, resource_id LIMIT ${Math.max(0, Math.floor(limit))}`,
+          { ints: JSON.stringify(recorded) },
+        );
+        for (const r of rows) {
+          violations.push({
+            integrationId: String(r.integration_id),
+            resourceId: String(r.resource_id),
+            table: String(r.resource_table ?? ""),
+            displayName: r.display_name === null ? null : String(r.display_name),
+            ...(r.details === null ? {} : { details: JSON.parse(String(r.details)) as unknown }),
+          });
+        }
+      }
+      const truncated = total > violations.length || !("counts" in result.summary && result.summary.complete);
+      return { generationId, integrations, violations, truncated, durationMs: Date.now() - started };
+    } finally {
+      await discard(evaluation.files);
     }
-    if (total > violations.length) truncated = true;
-    return { generationId, integrations, violations, truncated, durationMs: Date.now() - started };
   }
 
   async create(

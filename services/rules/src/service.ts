@@ -1,8 +1,9 @@
+import path from "node:path";
 import type { Bus, Consumer } from "@tenantlens/bus";
 import { allEvents, type EventDef, GenerationGet } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { OutboxPublisher } from "./adapters/outbox.js";
-import { natsExecutor } from "./adapters/query-client.js";
+import { natsExecutor, resetResultsDir } from "./adapters/query-client.js";
 import type { StateDb } from "./adapters/state-db.js";
 import type { RulesConfig } from "./config.js";
 import { RulesEngine } from "./engine.js";
@@ -50,9 +51,12 @@ export async function startRules(deps: {
     },
     logger.child({ component: "outbox" }),
   );
+  // Rule results are Parquet files next to the state file, deleted once their run is applied.
+  const resultsDir = path.join(path.dirname(db.file), "results");
+  await resetResultsDir(resultsDir);
   const engine = new RulesEngine({
     db,
-    executor: natsExecutor(bus, { timeoutMs: config.RULES_QUERY_TIMEOUT_MS }),
+    executor: natsExecutor(bus, { timeoutMs: config.RULES_QUERY_TIMEOUT_MS, resultsDir }),
     currentGeneration: async (workspaceId) =>
       (await bus.request(GenerationGet, { workspaceId }, { timeoutMs: 10_000 })).generation?.generationId ??
       null,

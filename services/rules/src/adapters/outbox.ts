@@ -1,6 +1,6 @@
 import { AppError, RunCompleted, SuppressionChanged } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
-import type { OutboxEvent } from "../domain/events.js";
+import { type OutboxEvent, payloadJson } from "../domain/events.js";
 import type { Sql, StateDb } from "./state-db.js";
 
 /**
@@ -13,24 +13,54 @@ export async function enqueue(sql: Sql, events: readonly OutboxEvent[]): Promise
   if (events.length === 0) return;
   const rows = await sql.all(`SELECT value FROM counters WHERE name = 'outbox'`);
   const base = Number(rows[0]?.value ?? 0);
-  for (let i = 0; i < events.length; i += 500) {
-    const batch = events.slice(i, i + 500).map((e, j) => ({
-      seq: base + i + j + 1,
-      subject: e.subject,
-      payload: e.payload,
-    }));
+  // Batches of JSON text (payloads may already be JSON), flushed every few megabytes.
+  let batch: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
     await sql.run(
       `INSERT INTO outbox SELECT e.seq, e.subject, e.payload, now()
        FROM (SELECT unnest(from_json(CAST($batch AS JSON), '[{"seq":"BIGINT","subject":"VARCHAR","payload":"JSON"}]')) AS e)`,
-      { batch: JSON.stringify(batch) },
+      { batch: `[${batch.join(",")}]` },
     );
+    batch = [];
+    size = 0;
+  };
+  for (const [i, e] of events.entries()) {
+    const item = `{"seq":${base + i + 1},"subject":${JSON.stringify(e.subject)},"payload":${payloadJson(e)}}`;
+    batch.push(item);
+    size += item.length;
+    if (size > 8_000_000 || batch.length >= 500) await flush();
   }
+  await flush();
   await sql.run(`UPDATE counters SET value = $v WHERE name = 'outbox'`, { v: base + events.length });
+}
+
+/**
+ * Events of one subject produced by a query (columns `payload`, JSON text, and whatever `orderBy`
+ * names), appended to the outbox in that order: large batches never pass through JavaScript.
+ */
+export async function enqueueSelect(
+  sql: Sql,
+  subject: string,
+  select: string,
+  orderBy: string,
+): Promise<number> {
+  const rows = await sql.all(`SELECT value FROM counters WHERE name = 'outbox'`);
+  const base = Number(rows[0]?.value ?? 0);
+  const n = await sql.run(
+    `INSERT INTO outbox SELECT $base + row_number() OVER (ORDER BY ${orderBy}), $subject, CAST(payload AS JSON), now()
+     FROM (${select})`,
+    { base, subject },
+  );
+  if (n > 0) await sql.run(`UPDATE counters SET value = $v WHERE name = 'outbox'`, { v: base + n });
+  return n;
 }
 
 /** Subjects that wait for everything before them (a run's RunCompleted comes after all its events). */
 const BARRIERS = new Set([RunCompleted.subject, SuppressionChanged.subject]);
 const BATCH = 256;
+const BATCH_BYTES = 16_000_000;
 
 /** Drains the outbox in order, a batch at a time; a failed publish is retried later. */
 export class OutboxPublisher {
@@ -81,11 +111,15 @@ export class OutboxPublisher {
 
   private async loop(): Promise<void> {
     for (;;) {
-      const rows = await this.db
-        .read()
-        .all(
-          `SELECT seq, subject, CAST(payload AS VARCHAR) AS payload FROM outbox ORDER BY seq LIMIT ${BATCH}`,
-        );
+      const rows = await this.db.read().all(
+        // Up to BATCH events and about BATCH_BYTES (a run's violation changes can be hundreds of MB).
+        `SELECT seq, subject, payload FROM (
+             SELECT seq, subject, CAST(payload AS VARCHAR) AS payload,
+               sum(strlen(CAST(payload AS VARCHAR))) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS upto,
+               row_number() OVER (ORDER BY seq) AS k
+             FROM (SELECT * FROM outbox ORDER BY seq LIMIT ${BATCH}))
+           WHERE k = 1 OR upto <= ${BATCH_BYTES} ORDER BY seq`,
+      );
       if (rows.length === 0) return;
       let done = 0;
       try {

@@ -1,4 +1,4 @@
-import type { RuleEvaluation, RuleStatus, ViolationChange, ViolationTransition } from "@tenantlens/contracts";
+import type { RuleEvaluation, RuleStatus } from "@tenantlens/contracts";
 import {
   RuleEvaluated,
   RuleStatusChanged,
@@ -7,11 +7,12 @@ import {
   ViolationsChanged,
   ViolationTransition as ViolationTransitionSchema,
 } from "@tenantlens/contracts";
-import { chunkChanges, type OutboxEvent, type RuleRef } from "../domain/events.js";
+import { chunkJson, type OutboxEvent, type RuleRef } from "../domain/events.js";
 import { recordsViolations, verdict } from "../domain/judge.js";
 import { computeScores, type PackInfo } from "../domain/scores.js";
 import type { RuleResult } from "../evaluator.js";
-import { enqueue } from "./outbox.js";
+import { CHANGE_JSON } from "./change-json.js";
+import { enqueue, enqueueSelect } from "./outbox.js";
 import { iso, type Sql } from "./state-db.js";
 
 export type RunTrigger = "generation" | "manual" | "rule_changed" | "suppression_expired";
@@ -74,16 +75,17 @@ export async function applyRun(sql: Sql, plan: RunPlan): Promise<RunOutcome | nu
   const seen = await sql.all("SELECT 1 AS hit FROM runs WHERE run_id = $run", { run: plan.runId });
   if (seen.length > 0) return null;
 
-  // 1. Stage the candidates of every verdict, and the (rule, integration) pairs that had one.
+  // 1. The (rule, integration) pairs that had a verdict, and their candidates.
   await sql.run("DELETE FROM stage");
   await sql.run("DELETE FROM verdicts");
   const verdictPairs: Array<{ ruleId: string; integrationId: string }> = [];
   const pairs: PairStatus[] = [];
   let skipped = 0;
-  const stageApp = await sql.appender("stage", "main", "temp");
   const verdictApp = await sql.appender("verdicts", "main", "temp");
+  const staged: Array<{ ruleId: string; candidates: string; integrations: string[] }> = [];
   try {
     for (const r of plan.results) {
+      const judged: string[] = [];
       for (const j of r.judgements) {
         if (j.kind === "skipped") {
           skipped++;
@@ -100,29 +102,28 @@ export async function applyRun(sql: Sql, plan: RunPlan): Promise<RunOutcome | nu
           continue;
         }
         verdictPairs.push({ ruleId: r.rule.id, integrationId: j.integrationId });
+        judged.push(j.integrationId);
         verdictApp.appendVarchar(r.rule.id);
         verdictApp.appendVarchar(j.integrationId);
         verdictApp.appendBoolean(j.complete);
         verdictApp.endRow();
-        for (const c of j.candidates) {
-          stageApp.appendVarchar(r.rule.id);
-          stageApp.appendVarchar(j.integrationId);
-          stageApp.appendVarchar(c.resourceId);
-          stageApp.appendVarchar(c.table);
-          if (c.displayName === null) stageApp.appendNull();
-          else stageApp.appendVarchar(c.displayName);
-          if (c.details === undefined || c.details === null) stageApp.appendNull();
-          else stageApp.appendVarchar(JSON.stringify(c.details));
-          stageApp.appendNull();
-          stageApp.endRow();
-        }
       }
+      if (r.candidates && judged.length > 0)
+        staged.push({ ruleId: r.rule.id, candidates: r.candidates, integrations: judged });
     }
-    stageApp.flushSync();
     verdictApp.flushSync();
   } finally {
-    stageApp.closeSync();
     verdictApp.closeSync();
+  }
+  // The candidates go from the result files into the stage without passing through JavaScript.
+  for (const s of staged) {
+    await sql.run(
+      `INSERT INTO stage
+       SELECT $rule, integration_id, resource_id, resource_table, display_name, details, NULL
+       FROM (${s.candidates})
+       WHERE list_contains(CAST(CAST($ints AS JSON) AS VARCHAR[]), integration_id)`,
+      { rule: s.ruleId, ints: JSON.stringify(s.integrations) },
+    );
   }
 
   // 2. Which candidates a suppression covers (per violation, or every violation of a resource).
@@ -211,7 +212,9 @@ export async function applyRun(sql: Sql, plan: RunPlan): Promise<RunOutcome | nu
      FROM chg WHERE old_state IS NULL`,
     { ws, at },
   );
-  const changes = await readChanges(sql, ws);
+  const transitionCounts = await sql.all(
+    "SELECT rule_id, integration_id, transition, count(*) AS n FROM chg GROUP BY ALL",
+  );
 
   // 5. Statuses: open (not suppressed) violations per pair, previous status, the new one.
   const ruleIds = [...new Set(pairs.map((p) => p.ruleId))];
@@ -269,8 +272,9 @@ export async function applyRun(sql: Sql, plan: RunPlan): Promise<RunOutcome | nu
   // 6. Scores per pack and integration from the latest status of every enabled rule.
   const scoreEvents = await recordScores(sql, plan);
 
-  // 7. Events, in order: per rule and integration its violation changes, evaluation and status
-  // change; then scores; RunCompleted last.
+  // 7. Events, in order: the violation changes (built and split by DuckDB, straight into the
+  // outbox), then per rule and integration its evaluation and status change, then scores;
+  // RunCompleted last.
   const events: OutboxEvent[] = [];
   // Every kind is reported, zero or not (the contract's record is keyed by all transitions).
   const transitions: Record<string, number> = Object.fromEntries(
@@ -283,12 +287,23 @@ export async function applyRun(sql: Sql, plan: RunPlan): Promise<RunOutcome | nu
     generationId: plan.generationId,
     at,
   });
+  const heads = new Map<string, { rule_id: string; integration_id: string; head: string }>();
+  for (const t of transitionCounts) {
+    const ruleId = String(t.rule_id);
+    const integrationId = String(t.integration_id);
+    transitions[String(t.transition)] = (transitions[String(t.transition)] ?? 0) + Number(t.n);
+    const rule = plan.rules.get(ruleId);
+    if (!rule || heads.has(key(ruleId, integrationId))) continue;
+    heads.set(key(ruleId, integrationId), {
+      rule_id: ruleId,
+      integration_id: integrationId,
+      head: JSON.stringify({ ...ref(integrationId), ...rule.ref }),
+    });
+  }
+  await enqueueChanges(sql, ws, [...heads.values()], plan.maxMessageBytes);
   for (const p of pairs) {
     const rule = plan.rules.get(p.ruleId);
     if (!rule) continue;
-    const mine = changes.get(key(p.ruleId, p.integrationId)) ?? [];
-    for (const c of mine) transitions[c.transition] = (transitions[c.transition] ?? 0) + 1;
-    events.push(...violationEvents({ ...ref(p.integrationId), ...rule.ref }, mine, plan.maxMessageBytes));
     const violationCount = openCounts.get(key(p.ruleId, p.integrationId)) ?? 0;
     events.push({
       subject: RuleEvaluated.subject,
@@ -360,46 +375,87 @@ export async function applyRun(sql: Sql, plan: RunPlan): Promise<RunOutcome | nu
   return outcome;
 }
 
-/** The transitions staged in `chg`, as the events carry them, by (rule, integration). */
-async function readChanges(sql: Sql, ws: string): Promise<Map<string, ViolationChange[]>> {
-  const rows = await sql.all(
-    `SELECT c.rule_id, c.integration_id, c.resource_id, c.resource_table, c.display_name,
-       CAST(v.details AS VARCHAR) AS details, c.transition, v.state,
-       ${iso("v.first_seen_at")} AS first_seen, ${iso("v.last_seen_at")} AS last_seen,
-       ${iso("v.resolved_at")} AS resolved, v.suppression_id, s.actor, s.reason, ${iso("s.expires_at")} AS expires
-     FROM chg c
-     JOIN violations v ON v.workspace_id = $ws AND v.rule_id = c.rule_id AND v.integration_id = c.integration_id
-       AND v.resource_id = c.resource_id
-     LEFT JOIN suppressions s ON s.suppression_id = v.suppression_id
-     ORDER BY c.rule_id, c.integration_id, c.resource_id`,
-    { ws },
+/** Room left in a message for its head (workspace, run, rule, title, packs …). */
+const HEAD_BYTES = 8_192;
+
+/**
+ * ViolationsChanged for every transition staged in `chg`, written to the outbox by DuckDB: each
+ * change as JSON, split per rule and integration into parts under the size limit (a running sum of
+ * sizes, with room for the largest change), each part one message behind the head given for its
+ * pair. A run may change hundreds of thousands of violations; none of it passes through JavaScript.
+ */
+async function enqueueChanges(
+  sql: Sql,
+  ws: string,
+  heads: ReadonlyArray<{ rule_id: string; integration_id: string; head: string }>,
+  maxMessageBytes: number,
+): Promise<void> {
+  if (heads.length === 0) return;
+  const budget = maxMessageBytes - HEAD_BYTES;
+  await sql.run(
+    `CREATE OR REPLACE TEMP TABLE chg_parts AS
+     WITH c AS (
+       SELECT rule_id, integration_id, resource_id, CAST(${CHANGE_JSON} AS VARCHAR) AS change FROM (
+         SELECT c.rule_id, c.integration_id, c.resource_id, c.resource_table, c.display_name,
+           v.details, c.transition, v.state,
+           ${iso("v.first_seen_at")} AS first_seen, ${iso("v.last_seen_at")} AS last_seen,
+           ${iso("v.resolved_at")} AS resolved, v.suppression_id, s.actor, s.reason, ${iso("s.expires_at")} AS expires
+         FROM chg c
+         JOIN violations v ON v.workspace_id = $ws AND v.rule_id = c.rule_id AND v.integration_id = c.integration_id
+           AND v.resource_id = c.resource_id
+         LEFT JOIN suppressions s ON s.suppression_id = v.suppression_id)
+     ), sized AS (
+       SELECT *,
+         sum(strlen(change) + 1) OVER (PARTITION BY rule_id, integration_id ORDER BY resource_id
+           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+         max(strlen(change) + 1) OVER () AS biggest
+       FROM c
+     )
+     SELECT rule_id, integration_id,
+       CAST((upto - 1) // greatest($budget - biggest, $budget // 2) AS BIGINT) AS part,
+       string_agg(change, ',' ORDER BY resource_id) AS changes
+     FROM sized GROUP BY ALL`,
+    { ws, budget },
   );
-  return groupChanges(rows);
+  await sql.run(
+    `CREATE OR REPLACE TEMP TABLE chg_heads AS SELECT h.* FROM (SELECT unnest(from_json(CAST($heads AS JSON),
+       '[{"rule_id":"VARCHAR","integration_id":"VARCHAR","head":"VARCHAR"}]')) AS h)`,
+    { heads: JSON.stringify(heads) },
+  );
+  await enqueueSelect(
+    sql,
+    ViolationsChanged.subject,
+    `SELECT p.rule_id, p.integration_id, p.part,
+       left(h.head, -1) || ',"part":' || p.part || ',"parts":'
+         || (max(p.part) OVER (PARTITION BY p.rule_id, p.integration_id) + 1)
+         || ',"changes":[' || p.changes || ']}' AS payload
+     FROM chg_parts p JOIN chg_heads h USING (rule_id, integration_id)`,
+    "rule_id, integration_id, part",
+  );
 }
 
-/** Rows with rule_id, integration_id and the violation's columns → changes by (rule, integration). */
-export function groupChanges(rows: readonly Record<string, unknown>[]): Map<string, ViolationChange[]> {
-  const out = new Map<string, ViolationChange[]>();
-  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+/** A rule's changes for one integration: JSON texts, and how many of each transition. */
+export interface PairChanges {
+  changes: string[];
+  transitions: Map<string, number>;
+}
+
+/**
+ * Changes outside runs (suppression actions, deleted rules; a bounded number): rows with rule_id,
+ * integration_id, transition and change (JSON text) → changes by (rule, integration).
+ */
+export function groupChanges(rows: readonly Record<string, unknown>[]): Map<string, PairChanges> {
+  const out = new Map<string, PairChanges>();
   for (const r of rows) {
     const k = key(String(r.rule_id), String(r.integration_id));
-    const list = out.get(k) ?? [];
-    list.push({
-      resourceId: String(r.resource_id),
-      table: String(r.resource_table ?? ""),
-      displayName: text(r.display_name),
-      ...(r.details === null || r.details === undefined ? {} : { details: JSON.parse(String(r.details)) }),
-      transition: String(r.transition) as ViolationTransition,
-      state: String(r.state) as ViolationChange["state"],
-      firstSeenAt: String(r.first_seen),
-      lastSeenAt: String(r.last_seen),
-      resolvedAt: text(r.resolved),
-      actor: text(r.actor),
-      reason: text(r.reason),
-      expiresAt: text(r.expires),
-      suppressionId: text(r.suppression_id),
-    });
-    out.set(k, list);
+    let pair = out.get(k);
+    if (!pair) {
+      pair = { changes: [], transitions: new Map() };
+      out.set(k, pair);
+    }
+    pair.changes.push(String(r.change));
+    const t = String(r.transition);
+    pair.transitions.set(t, (pair.transitions.get(t) ?? 0) + 1);
   }
   return out;
 }
@@ -407,15 +463,16 @@ export function groupChanges(rows: readonly Record<string, unknown>[]): Map<stri
 /** ViolationsChanged messages (in parts under the size limit) for one rule and integration. */
 export function violationEvents(
   head: Record<string, unknown>,
-  changes: readonly ViolationChange[],
+  changes: readonly string[],
   maxMessageBytes: number,
 ): OutboxEvent[] {
   if (changes.length === 0) return [];
-  const overhead = JSON.stringify({ ...head, part: 0, parts: 1, changes: [] }).length + 512;
-  const parts = chunkChanges(changes, maxMessageBytes, overhead);
+  const overhead = Buffer.byteLength(JSON.stringify({ ...head, part: 0, parts: 1, changes: [] })) + 512;
+  const parts = chunkJson(changes, maxMessageBytes, overhead);
+  const open = JSON.stringify(head).slice(0, -1);
   return parts.map((part, i) => ({
     subject: ViolationsChanged.subject,
-    payload: { ...head, part: i, parts: parts.length, changes: part },
+    json: `${open},"part":${i},"parts":${parts.length},"changes":[${part.join(",")}]}`,
   }));
 }
 

@@ -1,9 +1,10 @@
 import type { Suppression } from "@tenantlens/contracts";
+import { CHANGE_JSON } from "./change-json.js";
 import { iso, type Row, type Sql } from "./state-db.js";
 
 /**
  * Suppressions and the violation transitions they cause outside evaluations. Each function runs in
- * the caller's transaction; the rows returned feed groupChanges (run-writer.ts) for the events.
+ * the caller's transaction; the rows returned (a change as JSON text per row) feed groupChanges (run-writer.ts) for the events.
  */
 
 const LAST_SEEN = iso(
@@ -18,8 +19,9 @@ function changedRows(
   extra: { actor: string | null; reason: string | null; suppressionId?: string | null; where?: string },
 ): Promise<Row[]> {
   return sql.all(
-    `SELECT v.rule_id, v.integration_id, v.resource_id, v.resource_table, v.display_name,
-       CAST(v.details AS VARCHAR) AS details, $transition AS transition, v.state,
+    `SELECT rule_id, integration_id, transition, CAST(${CHANGE_JSON} AS VARCHAR) AS change FROM (
+     SELECT v.rule_id, v.integration_id, v.resource_id, v.resource_table, v.display_name,
+       v.details, CAST($transition AS VARCHAR) AS transition, v.state,
        ${iso("v.first_seen_at")} AS first_seen, ${LAST_SEEN} AS last_seen, ${iso("v.resolved_at")} AS resolved,
        coalesce($sid, v.suppression_id) AS suppression_id,
        coalesce($actor, s.actor) AS actor, coalesce($reason, s.reason) AS reason, ${iso("s.expires_at")} AS expires
@@ -29,8 +31,8 @@ function changedRows(
      LEFT JOIN rule_status rs ON rs.workspace_id = v.workspace_id AND rs.rule_id = v.rule_id
        AND rs.integration_id = v.integration_id
      LEFT JOIN suppressions s ON s.suppression_id = coalesce($sid, v.suppression_id)
-     ${extra.where ? `WHERE ${extra.where}` : ""}
-     ORDER BY v.rule_id, v.integration_id, v.resource_id`,
+     ${extra.where ? `WHERE ${extra.where}` : ""})
+     ORDER BY rule_id, integration_id, resource_id`,
     {
       ws,
       transition,

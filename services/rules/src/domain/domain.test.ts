@@ -1,39 +1,101 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import type { ViolationChange } from "@tenantlens/contracts";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type ViolationChange, ViolationsChanged } from "@tenantlens/contracts";
+import { tempDir } from "@tenantlens/testkit";
+import { violationEvents } from "../adapters/run-writer.js";
+import { summarize } from "../evaluator.js";
+import { memoryReader } from "../testing/sandbox-executor.js";
 import { coverageFrom, notEvaluable, tablesReadBy } from "./coverage.js";
-import { chunkChanges } from "./events.js";
-import { judge, recordsViolations, verdict } from "./judge.js";
-import { MAX_DETAILS_CHARS, parseRows } from "./rows.js";
+import { payloadJson } from "./events.js";
+import { judge, type QueryOutcome, recordsViolations, verdict } from "./judge.js";
+import { MAX_DETAILS_CHARS, type ResultSource } from "./result-sql.js";
 import { computeScores } from "./scores.js";
 
-describe("rows of a rule query", () => {
-  it("needs resource_id, keeps the first of duplicates, makes the other columns details", () => {
-    const parsed = parseRows(
-      [
-        { integration_id: "int_a1234567", resource_id: "u1", display_name: "User 1", upn: "u1@x" },
-        { integration_id: "int_a1234567", resource_id: "u1", display_name: "again" },
-        { resource_id: 42, table: "azuread_user", details: { big: "x".repeat(MAX_DETAILS_CHARS) } },
-      ],
-      ["integration_id", "resource_id", "display_name", "upn", "table", "details"],
+describe("results of a rule query", () => {
+  let reader: Awaited<ReturnType<typeof memoryReader>>;
+  let dir: string;
+  const parquet = async (name: string, select: string): Promise<ResultSource> => {
+    const file = path.join(dir, `${name}.parquet`);
+    await reader.all(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
+    const columns = (await reader.all(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).map((c) => ({
+      name: String(c.column_name),
+      type: String(c.column_type),
+    }));
+    return { file, columns };
+  };
+  const ok = (s: ResultSource, truncated = false): Extract<QueryOutcome, { ok: true }> => ({
+    ok: true,
+    columns: [...s.columns],
+    rowCount: 1,
+    truncated,
+    durationMs: 1,
+    file: s.file,
+  });
+  const one = coverageFrom([{ integration_id: "int_a1234567", resource: "users", outcome: "complete" }]);
+  const two = coverageFrom([
+    { integration_id: "int_a1234567", resource: "users", outcome: "complete" },
+    { integration_id: "int_c1234567", resource: "users", outcome: "complete" },
+  ]);
+
+  before(async () => {
+    reader = await memoryReader();
+    dir = tempDir("tl-rules-results");
+  });
+  after(() => reader?.close());
+
+  it("needs resource_id, keeps the first of duplicates, makes the other columns details", async () => {
+    const a = await parquet(
+      "a",
+      `SELECT * FROM (VALUES ('int_a1234567', 'u1', 'User 1', 'u1@x'), ('int_a1234567', 'u1', 'again', 'u1b@x'))
+         t(integration_id, resource_id, display_name, upn)`,
     );
-    assert.ok(parsed.ok);
+    const b = await parquet(
+      "b",
+      `SELECT 42 AS resource_id, 'azuread_user' AS "table", {'big': repeat('x', ${MAX_DETAILS_CHARS})} AS details`,
+    );
+    const { summary, candidates } = await summarize(reader, [ok(a), ok(b)], one);
+    assert.ok("counts" in summary);
+    assert.deepEqual([...summary.counts], [["int_a1234567", 2]]);
+    assert.equal(summary.complete, true);
+    const rows = await reader.all(
+      `SELECT resource_id, resource_table, display_name, CAST(details AS VARCHAR) AS details FROM (${candidates}) ORDER BY resource_id`,
+    );
     assert.deepEqual(
-      parsed.candidates.map((c) => [c.integrationId, c.resourceId, c.displayName]),
+      rows.map((r) => [r.resource_id, r.resource_table, r.display_name]),
       [
-        ["int_a1234567", "u1", "User 1"],
-        [null, "42", null],
+        ["42", "azuread_user", null],
+        ["u1", "", "User 1"],
       ],
     );
-    assert.deepEqual(parsed.candidates[0]?.details, { upn: "u1@x" });
-    assert.deepEqual(parsed.candidates[1]?.details, {
-      truncated: true,
-      preview: JSON.stringify({ big: "x".repeat(MAX_DETAILS_CHARS) }).slice(0, 1_000),
-    });
-    const noColumn = parseRows([], ["id"]);
-    assert.ok(!noColumn.ok && /no resource_id column/.test(noColumn.error));
-    const noId = parseRows([{ resource_id: null }], ["resource_id"]);
-    assert.equal(noId.ok, false);
+    assert.deepEqual(JSON.parse(String(rows[1]?.details)), { upn: "u1@x" });
+    const big = JSON.parse(String(rows[0]?.details)) as { truncated: boolean; preview: string };
+    assert.equal(big.truncated, true);
+    assert.equal(big.preview.length, 1_000);
+
+    const cut = await summarize(reader, [ok(a, true)], one);
+    assert.ok("counts" in cut.summary && !cut.summary.complete);
+  });
+
+  it("refuses results without resource_id, with empty ids, or unattributed among several integrations", async () => {
+    const noColumn = await parquet("c", "SELECT 'x' AS id");
+    const r1 = await summarize(reader, [ok(noColumn)], one);
+    assert.match("error" in r1.summary ? r1.summary.error : "", /no resource_id column/);
+    const noId = await parquet("d", "SELECT CAST(NULL AS VARCHAR) AS resource_id");
+    const r2 = await summarize(reader, [ok(noId)], one);
+    assert.match("error" in r2.summary ? r2.summary.error : "", /has no resource_id/);
+    const bare = await parquet("e", "SELECT 'u1' AS resource_id");
+    assert.ok("counts" in (await summarize(reader, [ok(bare)], one)).summary);
+    const r3 = await summarize(reader, [ok(bare)], two);
+    assert.match("error" in r3.summary ? r3.summary.error : "", /without integration_id/);
+    const r4 = await summarize(
+      reader,
+      [ok(bare), { ok: false, error: "Binder Error: nope", durationMs: 1 }],
+      one,
+    );
+    assert.deepEqual(r4.summary, { error: "Query 2: Binder Error: nope" });
+    const noRows = await summarize(reader, [{ ...ok(bare), rowCount: 0, file: null }], two);
+    assert.deepEqual(noRows, { summary: { counts: new Map(), complete: true }, candidates: null });
   });
 });
 
@@ -83,39 +145,28 @@ describe("coverage", () => {
     assert.match(notEvaluable(coverage, "int_a1234567", ["azuread_device"]) ?? "", /not been collected yet/);
   });
 
-  it("turns outcomes into judgements: skipped, error, verdict; unattributed rows need one integration", () => {
+  it("turns results into judgements: skipped, error, verdict", () => {
     const rule = {
       id: "r",
       queries: [{ sql: "SELECT * FROM azuread_user" }],
       evaluation: { kind: "any_row" as const },
     };
-    const ok = {
-      ok: true as const,
-      rows: [{ resource_id: "u1" }],
-      columns: ["resource_id"],
-      truncated: false,
-      durationMs: 1,
-    };
-    const j = judge(
-      rule,
-      [{ ...ok, rows: [{ integration_id: "int_a1234567", resource_id: "u1" }] }],
-      coverage,
-    );
+    const j = judge(rule, coverage, { counts: new Map([["int_a1234567", 3]]), complete: true });
     assert.deepEqual(
-      j.map((x) => [x.integrationId, x.kind]),
+      j.map((x) => [x.integrationId, x.kind, x.kind === "verdict" ? x.count : null]),
       [
-        ["int_b1234567", "skipped"],
-        ["int_a1234567", "verdict"],
+        ["int_b1234567", "skipped", null],
+        ["int_a1234567", "verdict", 3],
       ],
     );
-    const two = coverageFrom([
-      { integration_id: "int_a1234567", resource: "users", outcome: "complete" },
-      { integration_id: "int_c1234567", resource: "users", outcome: "complete" },
-    ]);
-    const err = judge(rule, [ok], two);
-    assert.ok(err.every((x) => x.kind === "error" && /integration_id/.test(x.error)));
-    const failed = judge(rule, [{ ok: false, error: "Binder Error: nope", durationMs: 1 }], two);
-    assert.ok(failed.every((x) => x.kind === "error" && x.error === "Binder Error: nope"));
+    const failed = judge(rule, coverage, { error: "Binder Error: nope" });
+    assert.deepEqual(
+      failed.map((x) => [x.integrationId, x.kind, x.kind === "error" ? x.error : null]),
+      [
+        ["int_b1234567", "skipped", null],
+        ["int_a1234567", "error", "Binder Error: nope"],
+      ],
+    );
   });
 });
 
@@ -131,7 +182,7 @@ describe("verdicts, parts and scores", () => {
     assert.equal(recordsViolations({ kind: "any_row" }, "passing"), true);
   });
 
-  it("splits violation changes under the message size", () => {
+  it("splits violation changes (JSON texts) into parts under the message size", () => {
     const change = (i: number): ViolationChange => ({
       resourceId: `u${i}`,
       table: "azuread_user",
@@ -146,10 +197,34 @@ describe("verdicts, parts and scores", () => {
       expiresAt: null,
     });
     const changes = Array.from({ length: 100 }, (_, i) => change(i));
-    const parts = chunkChanges(changes, 10_000, 500);
-    assert.ok(parts.length > 1);
-    assert.deepEqual(parts.flat(), changes);
-    for (const p of parts) assert.ok(JSON.stringify(p).length <= 9_500 + p.length);
+    const head = {
+      workspaceId: "ws",
+      integrationId: "int_a1234567",
+      runId: "run_1",
+      generationId: 3,
+      at: "2025-01-01T00:00:00.000Z",
+      ruleId: "rule-1",
+      title: "R",
+      severity: "high",
+      packs: ["pack-1"],
+      managed: false,
+    };
+    const events = violationEvents(
+      head,
+      changes.map((c) => JSON.stringify(c)),
+      10_000,
+    );
+    assert.ok(events.length > 1);
+    const payloads = events.map((e) => ViolationsChanged.schema.parse(JSON.parse(payloadJson(e))));
+    assert.deepEqual(
+      payloads.flatMap((p) => p.changes),
+      changes,
+    );
+    assert.deepEqual(
+      payloads.map((p) => [p.part, p.parts]),
+      payloads.map((_, i) => [i, events.length]),
+    );
+    for (const e of events) assert.ok(Buffer.byteLength(payloadJson(e)) <= 10_000);
   });
 
   it("scores passing ÷ (passing + failing) per pack and integration", () => {

@@ -1,16 +1,21 @@
 import type { RuleEvaluation } from "@tenantlens/contracts";
 import { type Coverage, notEvaluable, tablesReadBy } from "./coverage.js";
-import { type Candidate, parseRows } from "./rows.js";
+import type { ResultColumn } from "./result-sql.js";
 
-/** How one rule query went: its rows, or the database's message when it failed. */
+/**
+ * How one rule query went: its columns and result file (Parquet; null when it returned no row), or
+ * rows (small system queries), or the database's message when it failed.
+ */
 export type QueryOutcome =
   | {
       ok: true;
-      rows: Record<string, unknown>[];
-      columns: string[];
+      columns: ResultColumn[];
+      rowCount: number;
       /** More rows existed than the row cap allowed. */
       truncated: boolean;
       durationMs: number;
+      rows?: Record<string, unknown>[];
+      file?: string | null;
     }
   | { ok: false; error: string; durationMs: number };
 
@@ -26,13 +31,13 @@ export interface JudgedRule {
  * One rule for one integration in one run:
  * - skipped: a table it reads was not (completely) collected; nothing is recorded or changed;
  * - error: a query failed; the error is recorded and its violations stay exactly as they were;
- * - verdict: the candidate violations (before suppressions); `complete` is false when the result
- *   was cut at the row cap, so nothing unseen may be resolved.
+ * - verdict: how many distinct resources the rule returned (before suppressions); `complete` is
+ *   false when a result was cut at the row cap, so nothing unseen may be resolved.
  */
 export type Judgement =
   | { integrationId: string; kind: "skipped"; reason: string }
   | { integrationId: string; kind: "error"; error: string }
-  | { integrationId: string; kind: "verdict"; candidates: Candidate[]; complete: boolean };
+  | { integrationId: string; kind: "verdict"; count: number; complete: boolean };
 
 /** The integrations a rule can judge, and a "skipped" judgement for each of the others. */
 export function evaluableFor(
@@ -50,47 +55,23 @@ export function evaluableFor(
   return { evaluable, skipped };
 }
 
-/** Turns a rule's query outcomes into one judgement per integration of the workspace. */
-export function judge(rule: JudgedRule, outcomes: readonly QueryOutcome[], coverage: Coverage): Judgement[] {
+/** What the rule's results amount to: an error, or resources per integration. */
+export type ResultSummary = { error: string } | { counts: ReadonlyMap<string, number>; complete: boolean };
+
+/** One judgement per integration of the workspace. */
+export function judge(rule: JudgedRule, coverage: Coverage, summary: ResultSummary): Judgement[] {
   const { evaluable, skipped } = evaluableFor(rule, coverage);
   const out: Judgement[] = [...skipped];
-  if (evaluable.length === 0) return out;
-  const fail = (error: string) => [
-    ...out,
-    ...evaluable.map((integrationId) => ({ integrationId, kind: "error" as const, error })),
-  ];
-
-  const candidates: Candidate[] = [];
-  let complete = true;
-  for (const [i, o] of outcomes.entries()) {
-    const which = outcomes.length > 1 ? `Query ${i + 1}: ` : "";
-    if (!o.ok) return fail(`${which}${o.error}`);
-    const parsed = parseRows(o.rows, o.columns);
-    if (!parsed.ok) return fail(`${which}${parsed.error}`);
-    candidates.push(...parsed.candidates);
-    if (o.truncated) complete = false;
-  }
-  // Rows without integration_id belong to the workspace's only integration, if it has only one.
-  const unattributed = candidates.some((c) => c.integrationId === null);
-  if (unattributed && coverage.integrations.length > 1) {
-    return fail(
-      "The query returns rows without integration_id while the workspace has several integrations; select integration_id from the table the resource comes from.",
-    );
-  }
-  const byIntegration = new Map<string, Candidate[]>(evaluable.map((id) => [id, []]));
-  const seen = new Set<string>();
-  for (const c of candidates) {
-    const integrationId = c.integrationId ?? coverage.integrations[0];
-    if (!integrationId) continue;
-    const list = byIntegration.get(integrationId);
-    if (!list) continue; // an integration this rule does not judge (skipped, deleted)
-    const key = `${integrationId}\u0000${c.resourceId}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    list.push({ ...c, integrationId });
-  }
-  for (const [integrationId, list] of byIntegration) {
-    out.push({ integrationId, kind: "verdict", candidates: list, complete });
+  for (const integrationId of evaluable) {
+    if ("error" in summary) out.push({ integrationId, kind: "error", error: summary.error });
+    else {
+      out.push({
+        integrationId,
+        kind: "verdict",
+        count: summary.counts.get(integrationId) ?? 0,
+        complete: summary.complete,
+      });
+    }
   }
   return out;
 }

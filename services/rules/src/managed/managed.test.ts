@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { writeGeneration } from "@tenantlens/query/testing";
 import { tempDir } from "@tenantlens/testkit";
-import type { Judgement } from "../domain/judge.js";
 import { evaluate, type RuleResult } from "../evaluator.js";
 import {
   APP_ADMIN,
@@ -13,13 +12,13 @@ import {
   type Tables,
   workspaceTables,
 } from "../testing/compliant-tenant.js";
-import { SandboxExecutor } from "../testing/sandbox-executor.js";
+import { memoryReader, SandboxExecutor } from "../testing/sandbox-executor.js";
 import { managedRules } from "./index.js";
 
 /**
  * Every managed rule against a violating and a compliant tenant, through the real evaluation path:
  * a Parquet generation (one integration per tenant), the query service's sandbox, the rules
- * service's row parsing, coverage and judgement. The compliant tenant passes every rule; each
+ * service's result checks, coverage and judgement. The compliant tenant passes every rule; each
  * violating tenant is the compliant one with exactly the change its rule must catch.
  */
 
@@ -694,6 +693,7 @@ const compliantId = (i: number) => `int_complies${String(i).padStart(4, "0")}`;
 
 describe("managed rules: a violating and a compliant tenant each, through the sandbox", () => {
   let executor: SandboxExecutor;
+  let reader: Awaited<ReturnType<typeof memoryReader>>;
   let results: Map<string, RuleResult>;
   const ruleIds = Object.keys(cases);
 
@@ -727,8 +727,10 @@ describe("managed rules: a violating and a compliant tenant each, through the sa
     });
     executor = await SandboxExecutor.open(root);
     executor.add(generation);
+    reader = await memoryReader();
     const evaluation = await evaluate(
       executor,
+      reader,
       {
         workspaceId: WS,
         generationId: 1,
@@ -743,16 +745,43 @@ describe("managed rules: a violating and a compliant tenant each, through the sa
     );
     assert.equal(evaluation.coverageError, null);
     results = new Map(evaluation.results.map((r) => [r.rule.id, r]));
+    // The candidate violations exactly as a run stages them (same SQL over the same result files).
+    for (const r of evaluation.results) {
+      if (!r.candidates) continue;
+      for (const row of await reader.all(`${r.candidates} ORDER BY resource_id`)) {
+        const key = `${r.rule.id}\u0000${String(row.integration_id)}`;
+        const list = candidates.get(key) ?? [];
+        list.push({
+          resourceId: String(row.resource_id),
+          table: String(row.resource_table),
+          displayName: row.display_name === null ? null : String(row.display_name),
+        });
+        candidates.set(key, list);
+      }
+    }
   });
 
-  after(() => executor?.close());
+  after(async () => {
+    reader?.close();
+    await executor?.close();
+  });
 
-  const verdictOf = (ruleId: string, integrationId: string): Extract<Judgement, { kind: "verdict" }> => {
+  interface Found {
+    resourceId: string;
+    table: string;
+    displayName: string | null;
+  }
+  const candidates = new Map<string, Found[]>();
+
+  const verdictOf = (ruleId: string, integrationId: string): { count: number; candidates: Found[] } => {
     const j = results.get(ruleId)?.judgements.find((x) => x.integrationId === integrationId);
     assert.ok(j, `${ruleId} judged ${integrationId}`);
     if (j.kind === "error") assert.fail(`${ruleId} failed: ${j.error}`);
     assert.equal(j.kind, "verdict", `${ruleId} on ${integrationId}: ${JSON.stringify(j)}`);
-    return j as Extract<Judgement, { kind: "verdict" }>;
+    const found = candidates.get(`${ruleId}\u0000${integrationId}`) ?? [];
+    const count = j.kind === "verdict" ? j.count : -1;
+    assert.equal(count, found.length, `${ruleId} on ${integrationId}: counted as listed`);
+    return { count, candidates: found };
   };
 
   it("has a case for every managed rule (and no case without a rule)", () => {

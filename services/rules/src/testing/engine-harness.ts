@@ -138,7 +138,7 @@ export async function startEngineHarness(opts: { now?: () => Date } = {}): Promi
     currentGeneration: async (ws) => current.get(ws) ?? null,
     outbox,
     log: logger,
-    limits: { concurrency: 2, maxViolations: 10_000, maxMessageBytes: 900_000 },
+    limits: { concurrency: 2, maxViolations: 10_000, maxMessageBytes: 64_000 },
     now: opts.now,
     retryMs: 200,
   });
