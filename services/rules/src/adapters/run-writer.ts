@@ -127,16 +127,17 @@ export async function applyRun(sql: Sql, plan: RunPlan): Promise<RunOutcome | nu
   }
 
   // 2. Which candidates a suppression covers (per violation, or every violation of a resource).
+  // Only the expiry handler ends a suppression (transition "reopened", reason "suppression
+  // expired"); a run between the expiry time and its handling still sees it in force.
   await sql.run(
     `UPDATE stage SET covered_by = (
        SELECT min(s.suppression_id) FROM suppressions s
        WHERE s.workspace_id = $ws AND s.state = 'active'
-         AND (s.expires_at IS NULL OR s.expires_at > CAST($at AS TIMESTAMPTZ))
          AND s.resource_id = stage.resource_id
          AND (s.integration_id IS NULL OR s.integration_id = stage.integration_id)
          AND (s.scope = 'resource' OR s.rule_id = stage.rule_id))
      WHERE EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = $ws AND s.state = 'active')`,
-    { ws, at },
+    { ws },
   );
 
   // 3. Verdicts over what is not suppressed; a passing threshold records no violations.

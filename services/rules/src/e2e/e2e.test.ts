@@ -147,7 +147,8 @@ describe("end to end: simulator → poller → store → rules, over NATS", { ti
       const reopened = await pollAndJudge(ACME, acme);
       assert.deepEqual(seen.transitionsOf(ACME, DISABLED, target, reopened.runId), ["reopened"]);
 
-      const expiresAt = new Date(Date.now() + 15_000).toISOString();
+      // Long enough for a poll and its run to finish first on a busy machine (checked below).
+      const expiresAt = new Date(Date.now() + 40_000).toISOString();
       const s = await bus.request(ViolationSuppress, {
         workspaceId: ACME,
         actor: "key_e2e",
@@ -185,12 +186,16 @@ describe("end to end: simulator → poller → store → rules, over NATS", { ti
       assert.ok(!open.violations.some((v) => v.resourceId === target), "hidden from open violations");
       // Collected again while suppressed: it stays hidden, no transition.
       const hidden = await pollAndJudge(ACME, acme);
+      assert.ok(
+        Date.parse(hidden.completedAt) < Date.parse(expiresAt),
+        "the run after the poll finished before the suppression expired (else this proves nothing)",
+      );
       assert.deepEqual(seen.transitionsOf(ACME, DISABLED, target, hidden.runId), []);
 
       const expiry = await seen.run(
         (r) => r.workspaceId === ACME && r.trigger === "suppression_expired",
         "expiry run",
-        60_000,
+        90_000,
       );
       assert.ok(Date.parse(expiry.completedAt) >= Date.parse(expiresAt));
       assert.deepEqual(seen.transitionsOf(ACME, DISABLED, target).slice(-2), ["suppressed", "reopened"]);
