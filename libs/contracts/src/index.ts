@@ -6,6 +6,7 @@ export * from "./integration.js";
 export * from "./notify.js";
 export * from "./query.js";
 export * from "./rules.js";
+export * from "./rules-api.js";
 export * from "./saved-query.js";
 export * from "./store.js";
 export * from "./streams.js";

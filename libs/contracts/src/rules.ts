@@ -166,6 +166,8 @@ export const ViolationChange = z.object({
   actor: z.string().max(200).nullable(),
   reason: z.string().max(2_000).nullable(),
   expiresAt: Timestamp.nullable(),
+  /** The suppression that covers the violation (suppressed) or just ended (unsuppressed, reopened). */
+  suppressionId: z.string().max(80).nullable().optional(),
 });
 export type ViolationChange = z.infer<typeof ViolationChange>;
 
@@ -233,6 +235,8 @@ export const RunCompleted = defineEvent({
     passing: z.number().int().nonnegative(),
     failing: z.number().int().nonnegative(),
     errors: z.number().int().nonnegative(),
+    /** (rule, integration) pairs not evaluated because a table the rule reads was not collected. */
+    skipped: z.number().int().nonnegative().default(0),
     /** Violation transitions in the whole run, by kind. */
     transitions: z.record(ViolationTransition, z.number().int().nonnegative()),
     startedAt: Timestamp,

@@ -56,7 +56,8 @@ export const GenerationGet = defineRequest({
   subject: "store.generation.get",
   service: "store",
   errors: [],
-  request: z.object({ workspaceId: WorkspaceId }),
+  /** The latest generation, or exactly `generationId` (null once it has been garbage-collected). */
+  request: z.object({ workspaceId: WorkspaceId, generationId: z.number().int().positive().optional() }),
   response: z.object({ generation: Generation.nullable() }),
 });
 

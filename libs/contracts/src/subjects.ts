@@ -37,6 +37,21 @@ import {
   ViolationsChanged,
 } from "./rules.js";
 import {
+  PackList,
+  RuleCreate,
+  RuleDelete,
+  RuleDryRun,
+  RuleGet,
+  RuleList,
+  RuleUpdate,
+  RunStart,
+  SuppressionChanged,
+  SuppressionList,
+  ViolationList,
+  ViolationSuppress,
+  ViolationUnsuppress,
+} from "./rules-api.js";
+import {
   QueryExamplesList,
   QueryHistoryList,
   SavedQueryCreate,
@@ -72,6 +87,7 @@ export const allEvents: EventDef[] = [
   ScoreRecorded,
   RunCompleted,
   DeliveryRecorded,
+  SuppressionChanged,
 ];
 
 /** Every request subject, for documentation and the subject-grammar test. */
@@ -111,4 +127,16 @@ export const allRequests: RequestDef[] = [
   AlertUpdate,
   AlertDelete,
   NotificationList,
+  RuleDryRun,
+  RuleCreate,
+  RuleGet,
+  RuleList,
+  RuleUpdate,
+  RuleDelete,
+  RunStart,
+  ViolationList,
+  ViolationSuppress,
+  ViolationUnsuppress,
+  SuppressionList,
+  PackList,
 ];

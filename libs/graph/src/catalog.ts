@@ -25,6 +25,7 @@ interface Spec {
   licence?: Licence;
   select?: boolean;
   singletonId?: string;
+  query?: string;
   derived?: DerivedDef;
   /** What `id` is, when it is not a directory object id. */
   idDescription?: string;
@@ -45,6 +46,7 @@ function resource(s: Spec): ResourceDef {
     licence: s.licence ?? null,
     select: s.select ?? true,
     singletonId: s.singletonId ?? null,
+    query: s.query ?? null,
     derived: s.derived ?? null,
     columns: columns([["id", "VARCHAR", s.idDescription ?? "Object id (GUID) in the directory"], ...s.props]),
   };
@@ -602,6 +604,204 @@ export const identityProviders = resource({
   ],
 });
 
+export const userSignInActivity = resource({
+  name: "userSignInActivity",
+  table: "azuread_user_sign_in_activity",
+  description:
+    "Last sign-ins of every user (interactive, non-interactive, successful), read apart from azuread_user because Graph's delta cannot return them",
+  path: "/users",
+  // Needs User.Read.All too (any catalog permission of azuread_user).
+  permissions: ["AuditLog.Read.All"],
+  licence: "p1",
+  idDescription: "User id (azuread_user.id)",
+  props: [
+    [
+      "signInActivity",
+      "JSON",
+      "lastSignInDateTime (interactive), lastNonInteractiveSignInDateTime, lastSuccessfulSignInDateTime and their request ids",
+    ],
+  ],
+});
+
+export const userRegistrationDetails = resource({
+  name: "userRegistrationDetails",
+  table: "azuread_user_registration_details",
+  description:
+    "Authentication methods each user has registered: MFA, passwordless and self-service password reset",
+  path: "/reports/authenticationMethods/userRegistrationDetails",
+  pageSize: null,
+  permissions: ["AuditLog.Read.All", "UserAuthenticationMethod.Read.All"],
+  licence: "p1",
+  idDescription: "User id (azuread_user.id)",
+  props: [
+    ["userPrincipalName", "VARCHAR", "Sign-in name"],
+    ["userDisplayName", "VARCHAR", "Name"],
+    ["userType", "VARCHAR", "member or guest"],
+    ["isAdmin", "BOOLEAN", "Holds an administrator role"],
+    ["isMfaCapable", "BOOLEAN", "Has a strong method registered and allowed by policy"],
+    ["isMfaRegistered", "BOOLEAN", "Has registered a strong authentication method"],
+    ["isPasswordlessCapable", "BOOLEAN", "Has a passwordless method registered and allowed"],
+    ["isSsprCapable", "BOOLEAN", "Can reset their password themselves"],
+    ["isSsprEnabled", "BOOLEAN", "Allowed to use self-service password reset"],
+    ["isSsprRegistered", "BOOLEAN", "Registered for self-service password reset"],
+    ["isSystemPreferredAuthenticationMethodEnabled", "BOOLEAN", "System-preferred MFA applies"],
+    [
+      "methodsRegistered",
+      "VARCHAR[]",
+      "Methods registered (microsoftAuthenticatorPush, fido2, mobilePhone, …)",
+    ],
+    ["systemPreferredAuthenticationMethods", "VARCHAR[]", "Methods the system prefers for the user"],
+    ["userPreferredMethodForSecondaryAuthentication", "VARCHAR", "Method the user chose as default"],
+    ["lastUpdatedDateTime", "TIMESTAMPTZ", "When the report row was last updated"],
+  ],
+});
+
+export const authenticationMethodsPolicy = resource({
+  name: "authenticationMethodsPolicy",
+  table: "azuread_authentication_method_policy",
+  description:
+    "Authentication methods policy: which methods users may use (Authenticator, FIDO2, SMS, voice, TAP, …) and how",
+  path: "/policies/authenticationMethodsPolicy",
+  // beta carries reportSuspiciousActivitySettings and Authenticator number matching (EIDSCA reads beta).
+  version: "beta",
+  pageSize: null,
+  singleton: true,
+  select: false,
+  permissions: ["Policy.Read.AuthenticationMethod", "Policy.Read.All"],
+  idDescription: "Always 'authenticationMethodsPolicy'",
+  props: [
+    ["displayName", "VARCHAR", "Policy name"],
+    ["description", "VARCHAR", "Description"],
+    ["policyVersion", "VARCHAR", "Policy version"],
+    [
+      "policyMigrationState",
+      "VARCHAR",
+      "preMigration, migrationInProgress or migrationComplete (legacy MFA and SSPR policies retired)",
+    ],
+    ["reconfirmationInDays", "BIGINT", "Days before users must confirm their methods again"],
+    ["lastModifiedDateTime", "TIMESTAMPTZ", "Last change"],
+    ["registrationEnforcement", "JSON", "Registration campaign (nudge) settings"],
+    ["reportSuspiciousActivitySettings", "JSON", "Report suspicious activity: state, includeTarget"],
+    ["systemCredentialPreferences", "JSON", "System-preferred MFA settings"],
+    [
+      "authenticationMethodConfigurations",
+      "JSON",
+      "One configuration per method, by id (Fido2, MicrosoftAuthenticator, Sms, Voice, TemporaryAccessPass, Email, …): state, includeTargets, method settings",
+    ],
+  ],
+});
+
+export const tenantAppManagementPolicy = resource({
+  name: "defaultAppManagementPolicy",
+  table: "azuread_tenant_app_management_policy",
+  description:
+    "Tenant-wide restrictions on application credentials: password secrets and certificate lifetimes",
+  path: "/policies/defaultAppManagementPolicy",
+  pageSize: null,
+  singleton: true,
+  permissions: ["Policy.Read.All"],
+  idDescription: "Policy id",
+  props: [
+    ["displayName", "VARCHAR", "Policy name"],
+    ["description", "VARCHAR", "Description"],
+    ["isEnabled", "BOOLEAN", "Whether the restrictions apply"],
+    [
+      "applicationRestrictions",
+      "JSON",
+      "Restrictions on app registrations: passwordCredentials and keyCredentials [{restrictionType, maxLifetime, state}]",
+    ],
+    ["servicePrincipalRestrictions", "JSON", "The same restrictions for service principals"],
+  ],
+});
+
+export const roleAssignmentScheduleInstances = resource({
+  name: "roleAssignmentScheduleInstances",
+  table: "azuread_directory_role_assignment_schedule_instance",
+  description:
+    "PIM active role assignments in effect, with how they were made (assigned or activated) and until when",
+  path: "/roleManagement/directory/roleAssignmentScheduleInstances",
+  pageSize: null,
+  permissions: [
+    "RoleAssignmentSchedule.Read.Directory",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+  ],
+  licence: "p2",
+  idDescription: "Assignment instance id",
+  props: [
+    ["principalId", "VARCHAR", "Object id of the user, group or service principal that holds the role"],
+    ["roleDefinitionId", "VARCHAR", "Role (azuread_directory_role_definition.id)"],
+    ["directoryScopeId", "VARCHAR", "'/' for the whole tenant, '/administrativeUnits/<id>' or an object"],
+    ["appScopeId", "VARCHAR", "Application-specific scope, if any"],
+    ["startDateTime", "TIMESTAMPTZ", "When the assignment starts (null: made outside PIM)"],
+    ["endDateTime", "TIMESTAMPTZ", "When it ends (null: permanent)"],
+    [
+      "assignmentType",
+      "VARCHAR",
+      "Assigned (given by an admin) or Activated (an eligible user activated it)",
+    ],
+    ["memberType", "VARCHAR", "Direct, Group or Inherited"],
+    ["roleAssignmentOriginId", "VARCHAR", "The role assignment it comes from"],
+    ["roleAssignmentScheduleId", "VARCHAR", "The assignment schedule it comes from"],
+  ],
+});
+
+export const roleManagementPolicyAssignments = resource({
+  name: "roleManagementPolicyAssignments",
+  table: "azuread_role_management_policy_assignment",
+  description:
+    "PIM settings of each directory role: the policy governing it with its rules (activation approval, expiry, notifications)",
+  path: "/policies/roleManagementPolicyAssignments",
+  pageSize: null,
+  select: false,
+  query: "$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)",
+  permissions: [
+    "RoleManagementPolicy.Read.Directory",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+  ],
+  licence: "p2",
+  idDescription: "Assignment id (policy id and role definition id)",
+  props: [
+    ["policyId", "VARCHAR", "Role management policy id"],
+    ["roleDefinitionId", "VARCHAR", "Role the policy governs (azuread_directory_role_definition.id)"],
+    ["scopeId", "VARCHAR", "'/' for the whole tenant"],
+    ["scopeType", "VARCHAR", "DirectoryRole"],
+    [
+      "policy",
+      "JSON",
+      "The policy with its rules [{@odata.type, id, …}]: Approval_EndUser_Assignment (setting.isApprovalRequired), Expiration_*, Enablement_*, Notification_* (notificationRecipients)",
+    ],
+  ],
+});
+
+export const crossTenantAccessDefault = resource({
+  name: "crossTenantAccessPolicyDefault",
+  table: "azuread_cross_tenant_access_policy_configuration_default",
+  description:
+    "Default cross-tenant access settings: B2B collaboration and direct connect in and out, and which claims of other tenants are trusted",
+  path: "/policies/crossTenantAccessPolicy/default",
+  pageSize: null,
+  singleton: true,
+  // Graph's answer has no id: the one row is keyed by the setting's name.
+  singletonId: "crossTenantAccessPolicyConfigurationDefault",
+  permissions: ["Policy.Read.All"],
+  idDescription: "Always 'crossTenantAccessPolicyConfigurationDefault'",
+  props: [
+    ["isServiceDefault", "BOOLEAN", "Still Microsoft's defaults (never changed by an admin)"],
+    [
+      "b2bCollaborationInbound",
+      "JSON",
+      "Guests from other tenants: usersAndGroups / applications {accessType allowed|blocked, targets}",
+    ],
+    ["b2bCollaborationOutbound", "JSON", "This tenant's users as guests elsewhere"],
+    ["b2bDirectConnectInbound", "JSON", "B2B direct connect (Teams shared channels) in"],
+    ["b2bDirectConnectOutbound", "JSON", "B2B direct connect out"],
+    ["inboundTrust", "JSON", "Trusted claims of other tenants: isMfaAccepted, isCompliantDeviceAccepted, …"],
+    ["automaticUserConsentSettings", "JSON", "Automatic redemption of invitations in and out"],
+  ],
+});
+
 /** Every resource the collector knows, in collection order. */
 export const catalog: readonly ResourceDef[] = [
   organization,
@@ -627,6 +827,13 @@ export const catalog: readonly ResourceDef[] = [
   adminConsentRequestPolicy,
   directorySettings,
   identityProviders,
+  userSignInActivity,
+  userRegistrationDetails,
+  authenticationMethodsPolicy,
+  tenantAppManagementPolicy,
+  roleAssignmentScheduleInstances,
+  roleManagementPolicyAssignments,
+  crossTenantAccessDefault,
 ];
 
 export function resourceByName(name: string): ResourceDef | undefined {

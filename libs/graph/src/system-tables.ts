@@ -76,6 +76,140 @@ export const queryHistorySchema = systemTable(
   ],
 );
 
+export const rulesSchema = systemTable(
+  "rules",
+  "Managed and custom rules of the workspace (deleted custom rules keep their row)",
+  [
+    [
+      "rule_id",
+      "VARCHAR",
+      "Rule id: a readable slug for managed rules (eidsca-ap04), rule_… for custom ones",
+    ],
+    ["title", "VARCHAR", "Title"],
+    ["description", "VARCHAR", "What the rule checks"],
+    ["rationale", "VARCHAR", "Why it matters"],
+    ["severity", "VARCHAR", "critical, high, medium, low or info"],
+    ["tags", "VARCHAR[]", "Tags"],
+    ["packs", "VARCHAR[]", "Packs it belongs to (cisa-ms-aad, eidsca, essentials, custom packs)"],
+    [
+      "framework_references",
+      "JSON",
+      "Framework controls it implements: [{framework, id, url}] (e.g. EIDSCA.AP04, MS.AAD.8.2v1)",
+    ],
+    ["remediation", "JSON", "How to fix it: {text, url}"],
+    ["queries", "JSON", "The SQL that returns the violating resources: [{sql, description}]"],
+    ["evaluation", "JSON", "Verdict: {kind: any_row} or {kind: threshold, op, value}"],
+    ["managed", "BOOLEAN", "Shipped with Tenantlens (read-only; can be disabled per workspace)"],
+    ["enabled", "BOOLEAN", "Evaluated in this workspace"],
+    ["version", "VARCHAR", "Managed: content hash of the shipped rule; custom: increments on every save"],
+    ["created_at", "TIMESTAMPTZ", "When it was created (managed: first published to the workspace)"],
+    ["updated_at", "TIMESTAMPTZ", "Last change"],
+    ["updated_by", "VARCHAR", "API key that last changed it (null for managed rules)"],
+    ["deleted_at", "TIMESTAMPTZ", "When a custom rule was deleted (null while it exists)"],
+  ],
+);
+
+export const ruleEvaluationsSchema = systemTable(
+  "rule_evaluations",
+  "Every evaluation of a rule for an integration: status, violation count, duration, error",
+  [
+    ["run_id", "VARCHAR", "Evaluation run (all rules of a workspace over one generation)"],
+    ["rule_id", "VARCHAR", "Rule (rules.rule_id)"],
+    ["integration_id", "VARCHAR", "Integration whose rows were judged"],
+    ["generation_id", "BIGINT", "Generation the rule read"],
+    ["status", "VARCHAR", "passing, failing or error"],
+    ["violation_count", "BIGINT", "Open (not suppressed) violations after the evaluation"],
+    ["duration_ms", "DOUBLE", "Time the rule's queries took"],
+    ["error", "VARCHAR", "DuckDB's message when status is error"],
+    ["evaluated_at", "TIMESTAMPTZ", "When the run evaluated it"],
+  ],
+);
+
+export const ruleViolationsSchema = systemTable(
+  "rule_violations",
+  "Current state of every violation: one row per (integration, rule, resource), open, resolved or suppressed",
+  [
+    ["integration_id", "VARCHAR", "Integration"],
+    ["rule_id", "VARCHAR", "Rule (rules.rule_id)"],
+    ["resource_id", "VARCHAR", "Id of the violating resource (e.g. azuread_user.id)"],
+    ["resource_table", "VARCHAR", "Table the resource lives in"],
+    ["display_name", "VARCHAR", "Name of the resource when the rule last reported it"],
+    ["details", "JSON", "What the rule's query returned about it"],
+    ["state", "VARCHAR", "open, resolved or suppressed"],
+    ["first_seen_at", "TIMESTAMPTZ", "First evaluation that found it"],
+    ["last_seen_at", "TIMESTAMPTZ", "Last evaluation that found it"],
+    ["resolved_at", "TIMESTAMPTZ", "When it was last resolved (null while open)"],
+    [
+      "suppression_id",
+      "VARCHAR",
+      "Suppression hiding it (rule_suppressions.suppression_id) while suppressed",
+    ],
+    ["updated_at", "TIMESTAMPTZ", "Last transition"],
+  ],
+);
+
+export const ruleViolationEventsSchema = systemTable(
+  "rule_violation_events",
+  "Every violation transition: opened, resolved, reopened, suppressed, unsuppressed",
+  [
+    ["event_id", "VARCHAR", "Unique id of the transition"],
+    ["run_id", "VARCHAR", "Run (or suppression action) that caused it"],
+    ["integration_id", "VARCHAR", "Integration"],
+    ["rule_id", "VARCHAR", "Rule (rules.rule_id)"],
+    ["resource_id", "VARCHAR", "Id of the resource"],
+    ["resource_table", "VARCHAR", "Table the resource lives in"],
+    ["display_name", "VARCHAR", "Name of the resource"],
+    ["transition", "VARCHAR", "opened, resolved, reopened, suppressed or unsuppressed"],
+    ["state", "VARCHAR", "State after the transition: open, resolved or suppressed"],
+    ["actor", "VARCHAR", "Who suppressed or unsuppressed it (null for evaluations)"],
+    ["reason", "VARCHAR", "Suppression reason, or why it reopened"],
+    ["suppression_id", "VARCHAR", "Suppression involved, if any"],
+    ["expires_at", "TIMESTAMPTZ", "Suppression expiry, if any"],
+    ["details", "JSON", "What the rule's query returned about the resource"],
+    ["generation_id", "BIGINT", "Generation evaluated (0 for suppression actions)"],
+    ["occurred_at", "TIMESTAMPTZ", "When it happened"],
+  ],
+);
+
+export const ruleSuppressionsSchema = systemTable(
+  "rule_suppressions",
+  "Suppressions of one violation or of every violation of a resource: who, why, until when",
+  [
+    ["suppression_id", "VARCHAR", "Suppression id"],
+    ["scope", "VARCHAR", "violation (one rule and resource) or resource (every rule)"],
+    ["integration_id", "VARCHAR", "Integration (null: every integration of the workspace)"],
+    ["rule_id", "VARCHAR", "Rule (null for resource suppressions)"],
+    ["resource_id", "VARCHAR", "Resource id"],
+    ["reason", "VARCHAR", "Why it is suppressed"],
+    ["actor", "VARCHAR", "API key that created it"],
+    ["created_at", "TIMESTAMPTZ", "When it was created"],
+    ["expires_at", "TIMESTAMPTZ", "When it ends by itself (null: until lifted)"],
+    ["state", "VARCHAR", "active, expired or lifted"],
+    ["ended_at", "TIMESTAMPTZ", "When it expired or was lifted"],
+    ["ended_by", "VARCHAR", "Who lifted it"],
+    ["updated_at", "TIMESTAMPTZ", "Last change"],
+  ],
+);
+
+export const complianceScoresSchema = systemTable(
+  "compliance_scores",
+  "Compliance score per pack and integration at each evaluation (passing ÷ evaluated rules)",
+  [
+    ["run_id", "VARCHAR", "Evaluation run"],
+    ["integration_id", "VARCHAR", "Integration"],
+    ["pack_id", "VARCHAR", "Pack (cisa-ms-aad, eidsca, essentials or a custom pack)"],
+    ["pack_title", "VARCHAR", "Pack title"],
+    ["score", "DOUBLE", "0..100: passing ÷ (passing + failing) rules"],
+    ["previous_score", "DOUBLE", "Score of the previous evaluation (null: first)"],
+    ["passing", "BIGINT", "Rules passing"],
+    ["failing", "BIGINT", "Rules failing"],
+    ["errors", "BIGINT", "Rules whose query failed (not counted in the score)"],
+    ["evaluated", "BIGINT", "Rules with a verdict (passing + failing)"],
+    ["generation_id", "BIGINT", "Generation evaluated"],
+    ["recorded_at", "TIMESTAMPTZ", "When it was recorded"],
+  ],
+);
+
 export const notificationsSchema = systemTable(
   "notifications",
   "Every email and webhook the notifier sent or tried to send: one row per message, latest state",
@@ -101,11 +235,17 @@ export const notificationsSchema = systemTable(
   ],
 );
 
-/** Every system table the warehouse has today (rules and notifications add theirs here). */
+/** Every system table the warehouse has today. */
 export const systemTableSchemas: readonly SystemTableSchema[] = [
   integrationsSchema,
   pollsSchema,
   queryHistorySchema,
+  rulesSchema,
+  ruleEvaluationsSchema,
+  ruleViolationsSchema,
+  ruleViolationEventsSchema,
+  ruleSuppressionsSchema,
+  complianceScoresSchema,
   notificationsSchema,
 ];
 

@@ -52,6 +52,11 @@ export interface ResourceDef {
   select: boolean;
   /** Row key of a singleton whose Graph answer carries no id (e.g. adminConsentRequestPolicy). */
   singletonId: string | null;
+  /**
+   * Query options added to the first request, unencoded, e.g. a `$filter` Graph requires or an
+   * `$expand` of navigation properties the rows need (`$filter=scopeId eq '/'&$expand=policy`).
+   */
+  query: string | null;
   /** Set when the resource is read inside another resource's delta (see DerivedDef). */
   derived: DerivedDef | null;
   /** Graph properties columns, in order (system columns are added around them). */

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import {
   AppError,
@@ -82,20 +83,28 @@ export class QueryService {
     let error: string | null = null;
     let release = () => {};
     try {
-      generation = await this.generationOf(req.workspaceId);
+      generation =
+        req.generationId === undefined
+          ? await this.generationOf(req.workspaceId)
+          : await this.pinnedGeneration(req.workspaceId, req.generationId);
       release = this.deps.leases.use(req.workspaceId, generation?.generationId ?? 0);
-      const out = await this.deps.pool.run(
-        {
-          type: "execute",
-          generation: specOf(req.workspaceId, generation),
-          sql: req.sql,
-          maxRows,
-          format: req.format,
-          maxResultBytes: limits.maxResultBytes,
-        },
-        timeoutMs,
-        { workspaceId: req.workspaceId, actor: req.actor },
-      );
+      const job = {
+        type: "execute" as const,
+        generation: specOf(req.workspaceId, generation),
+        sql: req.sql,
+        maxRows,
+        format: req.format,
+        maxResultBytes: limits.maxResultBytes,
+      };
+      const out = await this.deps.pool
+        .run(job, timeoutMs, { workspaceId: req.workspaceId, actor: req.actor })
+        .catch(async (err: unknown) => {
+          // A pinned generation collected between lookup and open fails with a missing file.
+          if (req.generationId !== undefined && generation && !(await filesExist(generation))) {
+            throw gone(req.workspaceId, req.generationId);
+          }
+          throw err;
+        });
       const result = expect(out, "execute").result;
       rowCount = result.rowCount;
       const durationMs = Date.now() - started;
@@ -112,24 +121,27 @@ export class QueryService {
     } finally {
       release();
       const durationMs = Date.now() - started;
-      logger.info(
+      // The system's own queries (rules, alerts) stay out of query history (and info logs) when they ask.
+      const own = req.history === false;
+      logger[own ? "debug" : "info"](
         { queryId, workspaceId: req.workspaceId, actor: req.actor, outcome, durationMs, rowCount },
         "query executed",
       );
-      this.deps
-        .recordExecuted({
-          queryId,
-          workspaceId: req.workspaceId,
-          actor: req.actor,
-          sql: req.sql,
-          startedAt,
-          durationMs,
-          rowCount,
-          outcome,
-          error,
-          generationId: generation?.generationId ?? null,
-        })
-        .catch((e: unknown) => logger.warn({ err: e, queryId }, "could not record query history"));
+      if (!own)
+        this.deps
+          .recordExecuted({
+            queryId,
+            workspaceId: req.workspaceId,
+            actor: req.actor,
+            sql: req.sql,
+            startedAt,
+            durationMs,
+            rowCount,
+            outcome,
+            error,
+            generationId: generation?.generationId ?? null,
+          })
+          .catch((e: unknown) => logger.warn({ err: e, queryId }, "could not record query history"));
     }
   }
 
@@ -219,6 +231,24 @@ export class QueryService {
     this.deps.pool.retire(workspaceId, generation.generationId);
   }
 
+  /** Exactly the generation asked for; not_found once the store has collected it. */
+  private async pinnedGeneration(workspaceId: string, generationId: number): Promise<Generation> {
+    let g: Generation | null;
+    try {
+      g = await this.deps.generations.byId(workspaceId, generationId);
+    } catch (err) {
+      if (err instanceof AppError && err.code !== "internal") {
+        throw new AppError(
+          "unavailable",
+          `The store did not say where generation ${generationId} is (${err.message}); try again shortly.`,
+        );
+      }
+      throw err;
+    }
+    if (!g || !(await filesExist(g))) throw gone(workspaceId, generationId);
+    return g;
+  }
+
   private async generationOf(workspaceId: string): Promise<Generation | null> {
     let g: Generation | null;
     try {
@@ -269,6 +299,23 @@ export class QueryService {
     const contentType = body.kind === "json" ? "application/json" : body.contentType;
     const ref = await this.deps.putResult(`${req.workspaceId}.${queryId}.${req.format}`, bytes);
     return { ...base, resultRef: { ...ref, contentType } };
+  }
+}
+
+function gone(workspaceId: string, generationId: number): AppError {
+  return new AppError(
+    "not_found",
+    `Generation ${generationId} of workspace ${workspaceId} does not exist (any more): newer data has replaced it.`,
+  );
+}
+
+/** Whether every file of the generation is still on disk (the store removes collected ones). */
+async function filesExist(g: Generation): Promise<boolean> {
+  try {
+    await Promise.all([g.manifestPath, ...g.tables.map((t) => t.file)].map((f) => access(f)));
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Bus, connectBus } from "@tenantlens/bus";
 import {
@@ -44,6 +46,12 @@ describe("query service (process)", () => {
   let svc: ServiceProcess;
   let root: string;
   const current = new Map<string, Generation>();
+  /** Every generation written, as the store would answer for a pinned number. */
+  const written = new Map<string, Generation>();
+  const remember = (g: Generation) => {
+    written.set(`${g.workspaceId}#${g.generationId}`, g);
+    return g;
+  };
   const executed: Array<EventPayload<typeof QueryExecuted>> = [];
 
   const query = (
@@ -81,26 +89,35 @@ describe("query service (process)", () => {
       logger: createLogger("query-test", {}, { level: "silent" }),
     });
     await bus.ensureStreams();
-    bus.serve(GenerationGet, async ({ workspaceId }) => ({ generation: current.get(workspaceId) ?? null }));
+    bus.serve(GenerationGet, async ({ workspaceId, generationId }) => ({
+      generation:
+        generationId === undefined
+          ? (current.get(workspaceId) ?? null)
+          : (written.get(`${workspaceId}#${generationId}`) ?? null),
+    }));
     bus.subscribe(QueryExecuted, async (e) => {
       executed.push(e);
     });
     current.set(
       "alpha",
-      await writeGeneration({ root, workspaceId: "alpha", generationId: 1, tables: sampleTables() }),
+      remember(
+        await writeGeneration({ root, workspaceId: "alpha", generationId: 1, tables: sampleTables() }),
+      ),
     );
     current.set(
       "beta",
-      await writeGeneration({
-        root,
-        workspaceId: "beta",
-        generationId: 7,
-        tables: {
-          azuread_user: [{ id: "u-beta", display_name: "Beta Secret" }],
-          beta_only: { sql: "SELECT 'beta row' AS note" },
-        },
-        schemas: { beta_only: [["note", "VARCHAR"]] },
-      }),
+      remember(
+        await writeGeneration({
+          root,
+          workspaceId: "beta",
+          generationId: 7,
+          tables: {
+            azuread_user: [{ id: "u-beta", display_name: "Beta Secret" }],
+            beta_only: { sql: "SELECT 'beta row' AS note" },
+          },
+          schemas: { beta_only: [["note", "VARCHAR"]] },
+        }),
+      ),
     );
     svc = await startService("query", {
       NATS_URL: nats.url,
@@ -283,7 +300,7 @@ describe("query service (process)", () => {
           azuread_user: [...sampleUsers, { id: "u-new", display_name: "New Hire", user_type: "Member" }],
         },
       });
-      current.set("alpha", next);
+      current.set("alpha", remember(next));
       await bus.publish(GenerationCommitted, next);
       const r = await waitFor(
         async () => {
@@ -296,6 +313,61 @@ describe("query service (process)", () => {
       await waitFor(async () => (await leases.get("alpha.reader-test"))?.string() === "2", {
         what: "lease on generation 2",
       });
+    }));
+
+  it("reads a pinned generation, not_found once it is gone, and keeps system queries out of history", () =>
+    withServiceLogs(async () => {
+      // alpha is on generation 2 now (previous test); a rule pins the generation it judges.
+      const old = await bus.request(
+        QueryExecute,
+        {
+          workspaceId: "alpha",
+          sql: "SELECT count(*) AS n FROM azuread_user",
+          actor: "rules",
+          format: "json",
+          generationId: 1,
+          history: false,
+        },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(old.generationId, 1);
+      assert.deepEqual(old.rows, [{ n: sampleUsers.length }]);
+      const now = await query("alpha", "SELECT count(*) AS n FROM azuread_user");
+      assert.equal(now.generationId, 2, "the current generation is unchanged by a pinned read");
+
+      const pinned = (workspaceId: string, generationId: number) =>
+        refusal(
+          bus.request(QueryExecute, {
+            workspaceId,
+            sql: "SELECT 1",
+            actor: "rules",
+            format: "json",
+            generationId,
+            history: false,
+          }),
+        );
+      assert.equal((await pinned("alpha", 99)).code, "not_found");
+      // Known to the store a moment ago, then collected: its files are gone.
+      const doomed = remember(
+        await writeGeneration({ root, workspaceId: "doomed", generationId: 3, tables: sampleTables() }),
+      );
+      await rm(path.dirname(doomed.manifestPath), { recursive: true, force: true });
+      const e = await pinned("doomed", 3);
+      assert.equal(e.code, "not_found");
+      assert.match(e.message, /Generation 3 of workspace doomed/);
+
+      // history:false leaves no trace; the normal query after it proves the events had their chance.
+      await bus.request(QueryExecute, {
+        workspaceId: "alpha",
+        sql: "SELECT 'quiet' AS q",
+        actor: "rules",
+        format: "json",
+        history: false,
+      });
+      await query("alpha", "SELECT 'loud' AS q");
+      await waitFor(() => executed.some((x) => x.sql === "SELECT 'loud' AS q"), { what: "loud query" });
+      assert.ok(!executed.some((x) => x.sql === "SELECT 'quiet' AS q"));
+      assert.ok(!executed.some((x) => x.actor === "rules"));
     }));
 
   it("lists tables with types and descriptions", () =>

@@ -63,6 +63,8 @@ export async function startQueryService(
   const generations = new GenerationTracker({
     fetch: async (workspaceId) =>
       (await bus.request(GenerationGet, { workspaceId }, { timeoutMs: 5_000 })).generation,
+    fetchById: async (workspaceId, generationId) =>
+      (await bus.request(GenerationGet, { workspaceId, generationId }, { timeoutMs: 5_000 })).generation,
     recheckMs: config.QUERY_GENERATION_RECHECK_MS,
     onSwap: (workspaceId, generation) => {
       logger.info({ workspaceId, generationId: generation.generationId }, "generation swapped");

@@ -129,6 +129,16 @@ describe("store service (process)", () => {
     assert.equal(tables.find((t) => t.table === "azuread_user")?.rows, 3);
     const none = await bus.request(GenerationGet, { workspaceId: "nobody-here" });
     assert.equal(none.generation, null);
+    const exact = await bus.request(GenerationGet, {
+      workspaceId: ref.workspaceId,
+      generationId: g.generationId,
+    });
+    assert.equal(exact.generation?.manifestPath, g.manifestPath);
+    const unknown = await bus.request(GenerationGet, {
+      workspaceId: ref.workspaceId,
+      generationId: g.generationId + 1000,
+    });
+    assert.equal(unknown.generation, null);
   });
 
   it("ignores a republished page and records integrations and query history from events", async () => {
@@ -197,7 +207,7 @@ describe("store service (process)", () => {
 
   it("reads reader leases from the KV bucket", async () => {
     const kv = await bus.kv(LEASES_BUCKET, { ttlSeconds: LEASE_TTL_SECONDS });
-    const leases = kvLeaseReader(kv);
+    const leases = kvLeaseReader(kv, bus.jsm);
     assert.equal(await leases.oldestLeased("ws-lease"), null);
     await kv.put("ws-lease.reader-a", "7");
     await kv.put("ws-lease.reader-b", "5");
@@ -205,6 +215,35 @@ describe("store service (process)", () => {
     assert.equal(await leases.oldestLeased("ws-lease"), 5);
     await kv.delete("ws-lease.reader-b");
     assert.equal(await leases.oldestLeased("ws-lease"), 7);
+  });
+
+  it("reads leases while a reader rewrites its lease every few milliseconds", async () => {
+    // A busy query service (a rules run pins generations query after query) rewrites its lease
+    // constantly; a KV key listing never caught up with that and stalled generation writing.
+    const writer = await connectTestBus(nats, { service: "query", label: "lease writer" });
+    const theirs = await writer.kv(LEASES_BUCKET, { ttlSeconds: LEASE_TTL_SECONDS });
+    const leases = kvLeaseReader(await bus.kv(LEASES_BUCKET, { ttlSeconds: LEASE_TTL_SECONDS }), bus.jsm);
+    let stop = false;
+    let puts = 0;
+    const churn = (async () => {
+      while (!stop) {
+        await theirs.put("ws-churn.reader-q", String(10 + (puts++ % 2)));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    try {
+      let calls = 0;
+      while (puts < 200 && calls < 10_000) {
+        const id = await leases.oldestLeased("ws-churn");
+        assert.ok(id === null || id === 10 || id === 11, String(id));
+        calls++;
+      }
+      assert.ok(puts >= 200 && calls > 20, `${calls} readings while the lease was rewritten ${puts} times`);
+    } finally {
+      stop = true;
+      await churn;
+      await writer.drain();
+    }
   });
 
   it("refuses to start a second writer on the same data directory", async () => {

@@ -41,7 +41,7 @@ export async function startStore(deps: {
   logger: Logger;
 }): Promise<RunningStore> {
   const { bus, warehouse, config, logger } = deps;
-  const leases = kvLeaseReader(await bus.kv(LEASES_BUCKET, { ttlSeconds: LEASE_TTL_SECONDS }));
+  const leases = kvLeaseReader(await bus.kv(LEASES_BUCKET, { ttlSeconds: LEASE_TTL_SECONDS }), bus.jsm);
   const generations = new GenerationService({
     warehouse,
     dataDir: config.TENANTLENS_DATA_DIR,

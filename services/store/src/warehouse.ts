@@ -19,7 +19,7 @@ import { pollDeadLettered, recordDeadLetter } from "./adapters/dead-letters.js";
 import { type MigrationResult, migrate } from "./adapters/migrate.js";
 import { createStage, purgeIntegration, removeUnseen, writePage } from "./adapters/page-writer.js";
 import { addPollCounts, pollCompleted, pollFailedAtIngest, pollStarted } from "./adapters/poll-writer.js";
-import { writeSystemRow } from "./adapters/system-writer.js";
+import { applyUpdateEffect, writeSystemRows } from "./adapters/system-writer.js";
 import { type DeadLetterRecord, pollFailureText } from "./domain/dead-letter.js";
 import { resourceTablesFor, type WarehouseSchema, warehouseSchema } from "./domain/schema.js";
 import { type SystemTableDecl, systemTables } from "./domain/system-tables.js";
@@ -187,28 +187,56 @@ export class Warehouse {
     });
   }
 
-  /** An event that feeds a declared system table (payload already validated by the consumer). */
-  systemEvent(decl: SystemTableDecl, payload: unknown, msg: MessageRef): Promise<ApplyResult> {
-    const source = decl.source;
-    if (!source)
-      return Promise.resolve({ status: "ignored", reason: `${decl.table.name} has no source event` });
+  /**
+   * An event that feeds declared system tables (payload already validated by the consumer): every
+   * table it feeds, its effects and the ledger entry commit together.
+   */
+  systemEvent(
+    decls: SystemTableDecl | readonly SystemTableDecl[],
+    payload: unknown,
+    msg: MessageRef,
+  ): Promise<ApplyResult> {
+    const list = (Array.isArray(decls) ? decls : [decls]) as readonly SystemTableDecl[];
+    const sources = list.flatMap((d) => (d.source ? [{ decl: d, source: d.source }] : []));
+    if (sources.length === 0)
+      return Promise.resolve({
+        status: "ignored",
+        reason: `${list.map((d) => d.table.name)} have no source event`,
+      });
     return this.once(msg, async (sql) => {
-      const row = source.toRow(payload);
-      const changed = await writeSystemRow(sql, decl, row);
       let kind: GenerationKind = "system";
-      for (const effect of source.effects?.(payload) ?? []) {
-        if (effect.kind !== "purge_integration") continue;
-        for (const t of this.schema.resources) {
-          if ((await purgeIntegration(sql, t, effect.integrationId)) > 0) {
-            await bumpVersions(sql, effect.workspaceId, [t.current.name]);
-            kind = "poll"; // collected tables changed: they must be re-exported
+      const changedBy = new Map<string, Set<string>>(); // workspace → tables changed
+      const touched = (ws: string, table: string) =>
+        changedBy.set(ws, (changedBy.get(ws) ?? new Set()).add(table));
+      for (const { decl, source } of sources) {
+        const rows = source.toRows(payload);
+        if (rows.length > 0 && (await writeSystemRows(sql, decl, rows))) {
+          for (const r of rows) touched(r.workspaceId, decl.table.name);
+        }
+        for (const effect of source.effects?.(payload) ?? []) {
+          if (effect.kind === "update") {
+            const target = this.schema.system.find((d) => d.table.name === effect.table);
+            if (!target) throw new Error(`effect names unknown system table ${effect.table}`);
+            if ((await applyUpdateEffect(sql, target.table, effect)) > 0)
+              touched(effect.workspaceId, effect.table);
+            continue;
+          }
+          for (const t of this.schema.resources) {
+            if ((await purgeIntegration(sql, t, effect.integrationId)) > 0) {
+              touched(effect.workspaceId, t.current.name);
+              kind = "poll"; // collected tables changed: they must be re-exported
+            }
           }
         }
       }
-      if (!changed && kind === "system") return { status: "applied" };
-      await bumpVersions(sql, row.workspaceId, [decl.table.name]);
-      await requestGeneration(sql, { requestId: msg.key, workspaceId: row.workspaceId, kind, pollId: null });
-      return { status: "applied", generation: { workspaceId: row.workspaceId, kind } };
+      if (changedBy.size === 0) return { status: "applied" };
+      let first: string | undefined;
+      for (const [ws, tables] of changedBy) {
+        first ??= ws;
+        await bumpVersions(sql, ws, [...tables]);
+        await requestGeneration(sql, { requestId: `${msg.key}#${ws}`, workspaceId: ws, kind, pollId: null });
+      }
+      return { status: "applied", generation: { workspaceId: first as string, kind } };
     });
   }
 }

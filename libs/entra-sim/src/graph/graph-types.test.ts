@@ -152,6 +152,11 @@ const COLLECTIONS: [string, string][] = [
   ["/v1.0/policies/authenticationStrengthPolicies", "AuthenticationStrengthPolicy"],
   ["/v1.0/policies/roleManagementPolicies", "UnifiedRoleManagementPolicy"],
   ["/v1.0/policies/roleManagementPolicyAssignments", "UnifiedRoleManagementPolicyAssignment"],
+  ["/v1.0/policies/roleManagementPolicies?$expand=rules", "UnifiedRoleManagementPolicy"],
+  [
+    "/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'%2F'%20and%20scopeType%20eq%20'DirectoryRole'&$expand=policy($expand=rules)",
+    "UnifiedRoleManagementPolicyAssignment",
+  ],
   ["/v1.0/auditLogs/directoryAudits?$top=200", "DirectoryAudit"],
   ["/v1.0/auditLogs/signIns?$top=200", "SignIn"],
   ["/v1.0/reports/authenticationMethods/userRegistrationDetails?$top=60", "UserRegistrationDetails"],

@@ -24,6 +24,16 @@ export const PERMS = {
     "RoleManagement.Read.Directory",
     "RoleManagement.Read.All",
   ],
+  roleSchedules: [
+    "RoleAssignmentSchedule.Read.Directory",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+  ],
+  rolePolicies: [
+    "RoleManagementPolicy.Read.Directory",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+  ],
   adminUnits: ["AdministrativeUnit.Read.All", "Directory.Read.All"],
   contacts: ["OrgContact.Read.All", "Directory.Read.All"],
   devices: ["Device.Read.All", "Directory.Read.All"],

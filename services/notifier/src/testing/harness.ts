@@ -259,6 +259,7 @@ export function runCompleted(run: string, integrationIds: string[]): EventPayloa
     generationId: 7,
     trigger: "generation",
     integrationIds,
+    skipped: 0,
     rules: 1,
     passing: 0,
     failing: 1,

@@ -44,8 +44,23 @@ export function planRead(resource: ResourceDef, opts: PlanOptions): ReadPlan {
   }
   // Resources without a catalog page size do not take $top (e.g. /domains), so the override skips them.
   const top = resource.singleton || resource.pageSize === null ? null : (opts.pageSize ?? resource.pageSize);
-  const url = withQuery(base, [select, top ? `$top=${top}` : ""]);
+  const url = withQuery(base, [select, top ? `$top=${top}` : "", encodeQuery(resource.query)]);
   return { url, mode: "full", headers: {}, expectsDeltaLink: false };
+}
+
+/** The catalog's extra query options, values percent-encoded (`$filter=a eq '/'` → `$filter=a%20eq%20'%2F'`). */
+export function encodeQuery(query: string | null): string {
+  if (!query) return "";
+  return query
+    .split("&")
+    .map((part) => {
+      const eq = part.indexOf("=");
+      if (eq < 0) return part;
+      return `${part.slice(0, eq)}=${encodeURIComponent(part.slice(eq + 1))
+        .replace(/%24/g, "$")
+        .replace(/%2C/g, ",")}`;
+    })
+    .join("&");
 }
 
 function withQuery(base: string, parts: string[]): string {

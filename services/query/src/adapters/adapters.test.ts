@@ -63,6 +63,30 @@ describe("generation tracker", () => {
   });
 });
 
+describe("generation tracker: pinned generations", () => {
+  it("answers a number from the current one, the ones announced, then the store", async () => {
+    const asked: number[] = [];
+    const t = new GenerationTracker({
+      fetch: async () => gen("w", 5),
+      fetchById: async (_ws, id) => {
+        asked.push(id);
+        return id === 2 ? gen("w", 2) : null;
+      },
+      recheckMs: 0,
+    });
+    await t.current("w");
+    assert.equal((await t.byId("w", 5))?.generationId, 5);
+    t.offer(gen("w", 6));
+    assert.equal((await t.byId("w", 5))?.generationId, 5, "remembered after the swap");
+    assert.equal((await t.byId("w", 6))?.generationId, 6);
+    assert.equal((await t.byId("w", 2))?.generationId, 2);
+    assert.equal(await t.byId("w", 3), null);
+    assert.deepEqual(asked, [2, 3]);
+    for (let i = 10; i < 30; i++) t.offer(gen("w", i));
+    assert.equal(await t.byId("w", 5), null, "old ones are forgotten and asked for again");
+  });
+});
+
 describe("lease keeper", () => {
   it("leases the oldest generation still in use", async () => {
     const puts: Array<[string, string]> = [];

@@ -9,6 +9,8 @@ interface Known {
 export interface GenerationTrackerOptions {
   /** Asks the store for the workspace's current generation. */
   fetch(workspaceId: string): Promise<Generation | null>;
+  /** Asks the store for one generation by number (null: it does not exist or was collected). */
+  fetchById?(workspaceId: string, generationId: number): Promise<Generation | null>;
   /** Ask the store again when the cached answer is older than this (0 = trust events only). */
   recheckMs: number;
   /** Called when a workspace moves to a newer generation. */
@@ -22,8 +24,12 @@ export interface GenerationTrackerOptions {
  * replayed event never moves a workspace back; the swap is a single map write, so every query after it
  * sees the new generation and queries already running keep the one they started with.
  */
+/** Generations remembered per workspace besides the current one, for queries that pin one. */
+const RECENT_PER_WORKSPACE = 8;
+
 export class GenerationTracker {
   private readonly known = new Map<string, Known>();
+  private readonly recent = new Map<string, Map<number, Generation>>();
   private readonly inflight = new Map<string, Promise<Generation | null>>();
   private readonly now: () => number;
 
@@ -46,7 +52,37 @@ export class GenerationTracker {
 
   /** A committed generation announced by the store. */
   offer(generation: Generation): void {
+    this.remember(generation);
     this.accept(generation.workspaceId, generation, false);
+  }
+
+  /**
+   * One generation by number (rules and alerts judge exactly the generation that was committed):
+   * from what this replica has seen, else from the store. Null when the store no longer has it.
+   */
+  async byId(workspaceId: string, generationId: number): Promise<Generation | null> {
+    const current = this.known.get(workspaceId)?.generation;
+    if (current?.generationId === generationId) return current;
+    const seen = this.recent.get(workspaceId)?.get(generationId);
+    if (seen) return seen;
+    if (!this.opts.fetchById) {
+      const latest = await this.current(workspaceId);
+      return latest?.generationId === generationId ? latest : null;
+    }
+    const g = await this.opts.fetchById(workspaceId, generationId);
+    if (g) this.remember(g);
+    return g;
+  }
+
+  private remember(generation: Generation): void {
+    const byId = this.recent.get(generation.workspaceId) ?? new Map<number, Generation>();
+    byId.set(generation.generationId, generation);
+    // Bounded: oldest numbers go first.
+    for (const id of [...byId.keys()].sort((a, b) => a - b)) {
+      if (byId.size <= RECENT_PER_WORKSPACE) break;
+      byId.delete(id);
+    }
+    this.recent.set(generation.workspaceId, byId);
   }
 
   /** Workspaces seen so far with their generation ids (for leases). */
@@ -63,6 +99,7 @@ export class GenerationTracker {
       p = this.opts
         .fetch(workspaceId)
         .then((g) => {
+          if (g) this.remember(g);
           this.accept(workspaceId, g, true);
           return this.known.get(workspaceId)?.generation ?? null;
         })

@@ -18,14 +18,8 @@ export interface TableDoc {
   columns: DocColumn[];
 }
 
-/** Tables the store will add with the rules and notifications issues, described ahead of them. */
+/** Tables the store will add with the notifications issue, described ahead of them. */
 const PLANNED_SYSTEM_TABLES: Record<string, TableDoc> = {
-  rules: { description: "Managed and custom rules", columns: [] },
-  rule_violations: {
-    description: "Rule violations with their lifecycle (opened, resolved, reopened, suppressed)",
-    columns: [],
-  },
-  rule_evaluations: { description: "Each evaluation of a rule after a collection", columns: [] },
   notifications: { description: "Delivery log of emails and webhooks", columns: [] },
 };
 

@@ -7,7 +7,7 @@ import {
   catalog,
   changeColumns,
   leadingColumns,
-  queryHistorySchema,
+  systemTableSchema,
   trailingColumns,
 } from "@tenantlens/graph";
 import { quoteIdent, quoteLiteral } from "../sandbox/type-names.js";
@@ -36,7 +36,8 @@ export function warehouseSchema(table: string): Array<[string, string]> | undefi
     if (r.table === table) return pick([...leadingColumns, ...r.columns, ...trailingColumns]);
     if (`${r.table}_changes` === table) return pick(changeColumns);
   }
-  if (table === "query_history") return queryHistorySchema.columns.map((c) => [c.name, c.type]);
+  const system = systemTableSchema(table);
+  if (system) return system.columns.map((c) => [c.name, c.type]);
   return undefined;
 }
 

@@ -5,3 +5,4 @@ export {
   writeGeneration,
 } from "./generation-fixture.js";
 export { SAMPLE_INTEGRATION, SAMPLE_TENANT_ID, sampleTables } from "./sample-tenant.js";
+export { SandboxHarness, specOf } from "./sandbox-harness.js";

@@ -73,11 +73,16 @@ export async function countTables(
   }));
 }
 
-export async function getGeneration(sql: Sql, workspaceId: string): Promise<Generation | null> {
+/** The latest generation of a workspace, or the one numbered `generationId` (null when there is none). */
+export async function getGeneration(
+  sql: Sql,
+  workspaceId: string,
+  generationId?: number,
+): Promise<Generation | null> {
   const rows = await sql.all(
     `SELECT CAST(manifest AS VARCHAR) AS manifest FROM "_tl_generations"
-     WHERE workspace_id = $ws ORDER BY generation_id DESC LIMIT 1`,
-    { ws: workspaceId },
+     WHERE workspace_id = $ws AND ($id IS NULL OR generation_id = $id) ORDER BY generation_id DESC LIMIT 1`,
+    { ws: workspaceId, id: generationId ?? null },
   );
   const r = rows[0];
   return r ? (JSON.parse(String(r.manifest)) as Generation) : null;

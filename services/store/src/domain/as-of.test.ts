@@ -147,7 +147,7 @@ describe("point-in-time reads (as of)", () => {
       .map((m) => m[1] as string)
       // The macro definition itself is shown abbreviated.
       .filter((b) => !b.includes("CREATE OR REPLACE MACRO"));
-    assert.equal(blocks.length, 4);
+    assert.equal(blocks.length, 5);
     const g = await getGeneration(wh.db.read(), ref.workspaceId);
     assert.ok(g);
     const r = await openGeneration(g.manifestPath);

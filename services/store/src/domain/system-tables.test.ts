@@ -4,10 +4,21 @@ import { DeliveryRecorded, IntegrationChanged, QueryExecuted } from "@tenantlens
 import { defineSystemTable, integrationsTable, notificationsTable, systemTables } from "./system-tables.js";
 
 describe("system table registry", () => {
-  it("declares integrations, polls, query_history and notifications with workspace-internal columns", () => {
+  it("declares the system tables with workspace-internal columns", () => {
     assert.deepEqual(
       systemTables.map((s) => s.table.name),
-      ["integrations", "polls", "query_history", "notifications"],
+      [
+        "integrations",
+        "polls",
+        "query_history",
+        "rules",
+        "rule_evaluations",
+        "rule_violations",
+        "rule_violation_events",
+        "rule_suppressions",
+        "compliance_scores",
+        "notifications",
+      ],
     );
     for (const s of systemTables)
       assert.deepEqual(
@@ -35,7 +46,7 @@ describe("system table registry", () => {
       integration,
       at: "2025-01-03T00:00:00Z",
     });
-    const row = integrationsTable.source?.toRow(payload);
+    const [row] = integrationsTable.source?.toRows(payload) ?? [];
     assert.equal(row?.workspaceId, "default");
     assert.equal(row?.values.deleted_at, "2025-01-03T00:00:00Z");
     assert.equal(row?.values.updated_at, "2025-01-03T00:00:00Z");
@@ -66,7 +77,7 @@ describe("system table registry", () => {
       nextAttemptAt: "2025-01-01T00:05:05Z",
       deliveredAt: null,
     });
-    const row = notificationsTable.source?.toRow(payload);
+    const [row] = notificationsTable.source?.toRows(payload) ?? [];
     assert.equal(notificationsTable.source?.mode, "upsert");
     assert.equal(notificationsTable.source?.newerBy, "updated_at");
     assert.equal(row?.workspaceId, "default");
@@ -89,7 +100,7 @@ describe("system table registry", () => {
           source: {
             event: QueryExecuted,
             mode: "append",
-            toRow: (q) => ({ workspaceId: q.workspaceId, values: {} }),
+            toRows: (q) => [{ workspaceId: q.workspaceId, values: {} }],
           },
         }),
       /unknown column b/,

@@ -1,7 +1,13 @@
 import type { Bus, Consumer, DeadMessage, MessageMeta } from "@tenantlens/bus";
 import { on } from "@tenantlens/bus";
 import type { EventDef } from "@tenantlens/contracts";
-import { PageCollected, PollCompleted, PollStarted, ResourceCollected } from "@tenantlens/contracts";
+import {
+  allEvents,
+  PageCollected,
+  PollCompleted,
+  PollStarted,
+  ResourceCollected,
+} from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import type { MessageRef } from "../adapters/bookkeeping.js";
 import { deadLetterRecord } from "../domain/dead-letter.js";
@@ -102,30 +108,42 @@ export function systemDurable(stream: string): string {
   return `store-${stream.replace(/^TL_/, "").toLowerCase()}`;
 }
 
-/** One consumer per stream that feeds declared system tables. */
+/**
+ * One consumer per stream that feeds declared system tables; an event feeding several tables is
+ * applied to all of them in one transaction. The stream's other events are acknowledged unread
+ * (nats-server 2.9 gives a consumer one filter subject, so it takes the whole stream).
+ */
 export async function consumeSystemEvents(
   deps: ConsumerDeps,
   decls: readonly SystemTableDecl[],
+  streamEvents: readonly EventDef[] = allEvents,
 ): Promise<Consumer[]> {
-  const byStream = new Map<string, { decl: SystemTableDecl; event: EventDef }[]>();
+  const byStream = new Map<string, Map<EventDef, SystemTableDecl[]>>();
   for (const decl of decls) {
     if (!decl.source) continue;
     const { event } = decl.source;
-    byStream.set(event.stream, [...(byStream.get(event.stream) ?? []), { decl, event }]);
+    const byEvent = byStream.get(event.stream) ?? new Map<EventDef, SystemTableDecl[]>();
+    byEvent.set(event, [...(byEvent.get(event) ?? []), decl]);
+    byStream.set(event.stream, byEvent);
   }
   const consumers: Consumer[] = [];
-  for (const [stream, list] of byStream) {
+  for (const [stream, byEvent] of byStream) {
+    const handlers = [...byEvent].map(([event, list]) =>
+      on(event, async (payload, meta) =>
+        settle(deps, meta, await deps.warehouse.systemEvent(list, payload, messageRef(stream, meta))),
+      ),
+    );
+    const others = streamEvents.filter((e) => e.stream === stream && !byEvent.has(e));
+    if (byEvent.size > 1) {
+      for (const e of others) handlers.push(on(e, async () => {}));
+    }
     consumers.push(
       await deps.bus.consume({
         durable: systemDurable(stream),
         stream,
         ordered: true,
         ackWaitSeconds: deps.ackWaitSeconds,
-        handlers: list.map(({ decl, event }) =>
-          on(event, async (payload, meta) =>
-            settle(deps, meta, await deps.warehouse.systemEvent(decl, payload, messageRef(stream, meta))),
-          ),
-        ),
+        handlers,
       }),
     );
   }

@@ -91,6 +91,13 @@ export const ROLE_TEMPLATES: readonly RoleTemplate[] = [
     ["microsoft.office365.sharePoint/allEntities/allTasks"],
   ),
   t(
+    "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
+    "Hybrid Identity Administrator",
+    "Can manage cloud provisioning and federation settings for connecting on-premises directories.",
+    true,
+    ["microsoft.directory/hybridAuthenticationPolicies/allProperties/allTasks"],
+  ),
+  t(
     "729827e3-9c14-49f7-bb1b-9608f156bbb8",
     "Helpdesk Administrator",
     "Can reset passwords for non-administrators and Helpdesk Administrators.",

@@ -1,7 +1,7 @@
 import type * as MG from "@microsoft/microsoft-graph-types";
 import type { TenantLicences } from "../../types.js";
 import { hash4, stableGuid, unit } from "../hash.js";
-import { GLOBAL_ADMIN_TEMPLATE, SKUS } from "./catalog.js";
+import { GLOBAL_ADMIN_TEMPLATE, ROLE_TEMPLATES, SKUS } from "./catalog.js";
 import { DAY, type GenContext, iso } from "./context.js";
 
 const POL = 0x9011;
@@ -100,6 +100,8 @@ export function domains(ctx: GenContext): MG.Domain[] {
     {
       id: `mail.${ctx.primaryDomain}`,
       ...base,
+      // Some tenants still expire passwords on one domain (CISA MS.AAD.6.1v1 fails there).
+      passwordValidityPeriodInDays: flag(ctx, 87, 0.4) ? 90 : 2147483647,
       authenticationType: flag(ctx, 1) ? "Federated" : "Managed",
       isDefault: false,
       isInitial: false,
@@ -320,8 +322,54 @@ export function conditionalAccessPolicies(
       conditions: conditions(users({ includeUsers: ["All"] }), { applications: apps(["Office365"]) }),
       grantControls: { ...grant(["compliantDevice", "domainJoinedDevice"]), operator: "OR" },
     },
+    {
+      ...base(5, "Block high user risk", flag(ctx, 82) ? "enabled" : "disabled"),
+      conditions: conditions(users({ includeUsers: ["All"] }), { userRiskLevels: ["high"] }),
+      grantControls: grant(["block"]),
+    },
+    {
+      ...base(6, "Block high sign-in risk", flag(ctx, 83) ? "enabled" : "enabledForReportingButNotEnforced"),
+      conditions: conditions(users({ includeUsers: ["All"] }), { signInRiskLevels: ["high"] }),
+      grantControls: grant(["block"]),
+    },
+    {
+      ...base(7, "Block device code flow", flag(ctx, 84) ? "enabled" : "disabled"),
+      conditions: conditions(users({ includeUsers: ["All"] }), {
+        authenticationFlows: { transferMethods: "deviceCodeFlow" },
+      }),
+      grantControls: grant(["block"]),
+    },
+    {
+      ...base(8, "Phishing-resistant MFA for privileged roles", flag(ctx, 85) ? "enabled" : "disabled"),
+      conditions: conditions(users({ includeRoles: [...HIGHLY_PRIVILEGED_ROLES] })),
+      grantControls: {
+        ...grant([]),
+        authenticationStrength: authenticationStrengthPolicies().find(
+          (p) => p.id === "00000000-0000-0000-0000-000000000004",
+        ),
+      },
+    },
+    {
+      ...base(9, "Register security info from a managed device", flag(ctx, 86) ? "enabled" : "disabled"),
+      conditions: conditions(users({ includeUsers: ["All"] }), {
+        applications: { ...apps([]), includeUserActions: ["urn:user:registersecurityinfo"] },
+      }),
+      grantControls: grant(["compliantDevice", "domainJoinedDevice"]),
+    },
   ];
 }
+
+/** CISA ScubaGear's highly privileged roles (template ids). */
+export const HIGHLY_PRIVILEGED_ROLES = [
+  "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
+  "e8611ab8-c189-46e8-94e1-60213ab1f814", // Privileged Role Administrator
+  "fe930be7-5e62-47db-91af-98c3a49a38b1", // User Administrator
+  "f28a1f50-f6e7-4571-818b-6a12f2af6b6c", // SharePoint Administrator
+  "29232cdf-9323-42fd-ade2-1d097af3e4de", // Exchange Administrator
+  "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2", // Hybrid Identity Administrator
+  "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", // Application Administrator
+  "158c047a-c907-4556-b7ef-446551a6b5f7", // Cloud Application Administrator
+] as const;
 
 export function identityProviders(ctx: GenContext): MG.IdentityProviderBase[] {
   const google: MG.SocialIdentityProvider = {
@@ -456,14 +504,27 @@ export function crossTenantDefault(ctx: GenContext): MG.CrossTenantAccessPolicyC
   };
 }
 
-export function authenticationMethodsPolicy(ctx: GenContext): MG.AuthenticationMethodsPolicy {
-  const cfg = (id: string, type: string, state: MG.AuthenticationMethodState) =>
-    ({
-      "@odata.type": `#microsoft.graph.${type}AuthenticationMethodConfiguration`,
-      id,
-      state,
-      excludeTargets: [],
-    }) as MG.AuthenticationMethodConfiguration;
+const ALL_USERS = { targetType: "group", id: "all_users" } as const;
+const NOBODY = { targetType: "group", id: "00000000-0000-0000-0000-000000000000" } as const;
+
+/**
+ * The authentication methods policy as Graph beta returns it (v1.0 lacks the beta-only parts: see
+ * authenticationMethodsPolicyV1). Each tenant gets its own seeded mix of good and weak settings.
+ */
+export function authenticationMethodsPolicy(ctx: GenContext): Record<string, unknown> {
+  const feature = (on: boolean) => ({
+    state: on ? "enabled" : "default",
+    includeTarget: ALL_USERS,
+    excludeTarget: NOBODY,
+  });
+  const cfg = (id: string, type: string, state: MG.AuthenticationMethodState, extra: object) => ({
+    "@odata.type": `#microsoft.graph.${type}AuthenticationMethodConfiguration`,
+    id,
+    state,
+    excludeTargets: [],
+    ...extra,
+  });
+  const keysEnforced = flag(ctx, 56, 0.3);
   return {
     id: "authenticationMethodsPolicy",
     description:
@@ -483,14 +544,68 @@ export function authenticationMethodsPolicy(ctx: GenContext): MG.AuthenticationM
         state: flag(ctx, 51) ? "enabled" : "default",
       },
     },
+    reportSuspiciousActivitySettings: {
+      state: flag(ctx, 80) ? "enabled" : "default",
+      includeTarget: flag(ctx, 81, 0.7)
+        ? ALL_USERS
+        : { targetType: "group", id: stableGuid(ctx.seed, POL, 740) },
+      voiceReportingCode: 0,
+    },
+    systemCredentialPreferences: { state: "default", excludeTargets: [], includeTargets: [ALL_USERS] },
     authenticationMethodConfigurations: [
-      cfg("Fido2", "fido2", flag(ctx, 52) ? "enabled" : "disabled"),
-      cfg("MicrosoftAuthenticator", "microsoftAuthenticator", "enabled"),
-      cfg("Sms", "sms", flag(ctx, 53) ? "enabled" : "disabled"),
-      cfg("TemporaryAccessPass", "temporaryAccessPass", flag(ctx, 54) ? "enabled" : "disabled"),
-      cfg("Email", "email", "enabled"),
+      cfg("Fido2", "fido2", flag(ctx, 52) ? "enabled" : "disabled", {
+        isAttestationEnforced: flag(ctx, 55),
+        isSelfServiceRegistrationAllowed: flag(ctx, 88, 0.8),
+        keyRestrictions: {
+          isEnforced: keysEnforced,
+          enforcementType: flag(ctx, 89) ? "allow" : "block",
+          aaGuids: keysEnforced
+            ? ["cb69481e-8ff7-4039-93ec-0a2729a154a8", "ee882879-721c-4913-9775-3dfcce97072a"]
+            : [],
+        },
+        includeTargets: [{ ...ALL_USERS, isRegistrationRequired: false }],
+      }),
+      cfg("MicrosoftAuthenticator", "microsoftAuthenticator", "enabled", {
+        isSoftwareOathEnabled: flag(ctx, 57, 0.3),
+        featureSettings: {
+          displayAppInformationRequiredState: feature(flag(ctx, 58)),
+          displayLocationInformationRequiredState: feature(flag(ctx, 59)),
+          numberMatchingRequiredState: feature(true),
+        },
+        includeTargets: [{ ...ALL_USERS, isRegistrationRequired: false, authenticationMode: "any" }],
+      }),
+      cfg("Sms", "sms", flag(ctx, 53) ? "enabled" : "disabled", {
+        includeTargets: [{ ...ALL_USERS, isRegistrationRequired: false, isUsableForSignIn: flag(ctx, 65) }],
+      }),
+      cfg("TemporaryAccessPass", "temporaryAccessPass", flag(ctx, 54) ? "enabled" : "disabled", {
+        defaultLifetimeInMinutes: 60,
+        defaultLength: 8,
+        minimumLifetimeInMinutes: 60,
+        maximumLifetimeInMinutes: 480,
+        isUsableOnce: flag(ctx, 66),
+        includeTargets: [{ ...ALL_USERS, isRegistrationRequired: false }],
+      }),
+      cfg("Email", "email", "enabled", {
+        allowExternalIdToUseEmailOtp: "default",
+        includeTargets: [{ ...ALL_USERS, isRegistrationRequired: false }],
+      }),
+      cfg("Voice", "voice", flag(ctx, 67, 0.3) ? "enabled" : "disabled", {
+        isOfficePhoneAllowed: false,
+        includeTargets: [{ ...ALL_USERS, isRegistrationRequired: false }],
+      }),
     ],
   };
+}
+
+/** Graph v1.0's view of the same policy: without the settings only beta has. */
+export function authenticationMethodsPolicyV1(beta: Record<string, unknown>): Record<string, unknown> {
+  const { reportSuspiciousActivitySettings: _r, systemCredentialPreferences: _s, ...rest } = beta;
+  const configs = (rest.authenticationMethodConfigurations as Record<string, unknown>[]).map((c) => {
+    if (c.id !== "MicrosoftAuthenticator") return c;
+    const { numberMatchingRequiredState: _n, ...features } = c.featureSettings as Record<string, unknown>;
+    return { ...c, featureSettings: features };
+  });
+  return { ...rest, authenticationMethodConfigurations: configs };
 }
 
 export function authenticationFlowsPolicy(ctx: GenContext): MG.AuthenticationFlowsPolicy {
@@ -655,19 +770,97 @@ export function authenticationStrengthPolicies(): MG.AuthenticationStrengthPolic
   ];
 }
 
-export function roleManagementPolicies(ctx: GenContext): MG.UnifiedRoleManagementPolicy[] {
-  return [
-    {
-      id: `Directory_${ctx.tenantId}_${stableGuid(ctx.seed, POL, 730)}`,
-      description: "Role management policy for Global Administrator",
+/**
+ * PIM settings per directory role (Graph has one policy per role): activation approval, expiry and
+ * notification rules. Highly privileged roles get seeded settings, the others Microsoft's defaults.
+ */
+export function roleManagementPolicies(ctx: GenContext): Record<string, unknown>[] {
+  const target = (caller: string, level: string) => ({
+    caller,
+    operations: ["all"],
+    level,
+    inheritableSettings: [],
+    enforcedSettings: [],
+  });
+  const notify = (id: string, recipientType: string, recipients: string[]) => ({
+    "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule",
+    id,
+    notificationType: "Email",
+    recipientType,
+    notificationLevel: "All",
+    isDefaultRecipientsEnabled: true,
+    notificationRecipients: recipients,
+    target: target(
+      id.includes("EndUser") ? "EndUser" : "Admin",
+      id.endsWith("Eligibility") ? "Eligibility" : "Assignment",
+    ),
+  });
+  const security = [`security@${ctx.primaryDomain}`];
+  return ROLE_TEMPLATES.map((t, i) => {
+    const privileged = (HIGHLY_PRIVILEGED_ROLES as readonly string[]).includes(t.id);
+    const ga = t.id === GLOBAL_ADMIN_TEMPLATE;
+    const alerts = privileged && flag(ctx, 90, 0.6);
+    return {
+      id: `Directory_${ctx.tenantId}_${stableGuid(ctx.seed, POL, 730 + i)}`,
+      description: "",
       displayName: "Directory",
       isOrganizationDefault: false,
       lastModifiedBy: null,
       lastModifiedDateTime: null,
       scopeId: "/",
       scopeType: "DirectoryRole",
-    },
-  ];
+      roleDefinitionId: t.id,
+      rules: [
+        {
+          "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
+          id: "Expiration_Admin_Eligibility",
+          isExpirationRequired: false,
+          maximumDuration: "P365D",
+          target: target("Admin", "Eligibility"),
+        },
+        {
+          "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
+          id: "Expiration_Admin_Assignment",
+          isExpirationRequired: privileged && flag(ctx, 91),
+          maximumDuration: "P180D",
+          target: target("Admin", "Assignment"),
+        },
+        {
+          "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
+          id: "Expiration_EndUser_Assignment",
+          isExpirationRequired: true,
+          maximumDuration: "PT8H",
+          target: target("EndUser", "Assignment"),
+        },
+        {
+          "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule",
+          id: "Enablement_EndUser_Assignment",
+          enabledRules: privileged ? ["MultiFactorAuthentication", "Justification"] : ["Justification"],
+          target: target("EndUser", "Assignment"),
+        },
+        {
+          "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
+          id: "Approval_EndUser_Assignment",
+          setting: {
+            isApprovalRequired: ga && flag(ctx, 92),
+            isApprovalRequiredForExtension: false,
+            isRequestorJustificationRequired: true,
+            approvalMode: "SingleStage",
+            approvalStages: [],
+          },
+          target: target("EndUser", "Assignment"),
+        },
+        notify("Notification_Admin_Admin_Eligibility", "Admin", alerts ? security : []),
+        notify("Notification_Admin_Admin_Assignment", "Admin", alerts ? security : []),
+        notify(
+          "Notification_Admin_EndUser_Assignment",
+          "Admin",
+          privileged && flag(ctx, ga ? 93 : 94, 0.6) ? security : [],
+        ),
+        notify("Notification_Requestor_EndUser_Assignment", "Requestor", []),
+      ],
+    };
+  });
 }
 
 export function deviceRegistrationPolicy(ctx: GenContext): MG.DeviceRegistrationPolicy {

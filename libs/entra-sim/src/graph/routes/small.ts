@@ -20,6 +20,8 @@ export interface SmallOptions {
   defaultTop?: number;
   orderby?: readonly string[];
   annotate?: ListOptions["annotate"];
+  /** Navigation properties $expand can inline (built per request, so nested options can be read). */
+  expand?: (ctx: Ctx) => ListOptions["expand"];
 }
 
 const annotateOwn = (o: JsonObject) =>
@@ -51,6 +53,7 @@ export function small(
     defaultTop: opts.defaultTop ?? 100,
     orderby: opts.orderby,
     annotate: opts.annotate ?? annotateOwn,
+    expand: opts.expand?.(ctx),
     countNeedsAdvanced: false,
   });
   const routes: RouteDef[] = [
@@ -71,7 +74,12 @@ export function small(
         const id = ctx.params.id!;
         const o = items(ctx).find((x) => String(x.id).toLowerCase() === id.toLowerCase());
         if (!o) throw notFoundObject(id);
-        return entityResponse(ctx, o, { entity, context, annotate: opts.annotate ?? annotateOwn });
+        return entityResponse(ctx, o, {
+          entity,
+          context,
+          annotate: opts.annotate ?? annotateOwn,
+          expand: opts.expand?.(ctx),
+        });
       },
     });
   }

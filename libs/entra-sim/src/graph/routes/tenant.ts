@@ -1,3 +1,4 @@
+import { authenticationMethodsPolicyV1 } from "../../directory/generate/tenant.js";
 import type { JsonObject } from "../../directory/index.js";
 import type { Ctx } from "../context.js";
 import { GraphError } from "../errors.js";
@@ -27,13 +28,31 @@ const LIST_POLICIES: Record<string, string> = {
   appManagementPolicies: "appManagementPolicy",
   featureRolloutPolicies: "featureRolloutPolicy",
   authenticationStrengthPolicies: "authenticationStrengthPolicy",
-  roleManagementPolicies: "unifiedRoleManagementPolicy",
 };
 
 function policy(ctx: Ctx, name: string): JsonObject {
   const p = ctx.dir.data.policy(name);
   if (!p) throw new GraphError(400, "BadRequest", `Resource not found for the segment '${name}'.`);
   return p;
+}
+
+function rolePolicies(ctx: Ctx): JsonObject[] {
+  return ctx.dir.data.policyList("roleManagementPolicies") ?? [];
+}
+
+function rulesOf(ctx: Ctx, policyId: string): unknown {
+  return rolePolicies(ctx).find((p) => p.id === policyId)?.rules ?? [];
+}
+
+/** The policy as Graph serves it (the role it governs is on the assignment, not the policy). */
+function withoutRoleId(p: JsonObject): JsonObject {
+  const { roleDefinitionId: _r, ...rest } = p;
+  return rest;
+}
+
+function withoutRules(p: JsonObject): JsonObject {
+  const { rules: _rules, ...rest } = withoutRoleId(p);
+  return rest;
 }
 
 function betaOnly(ctx: Ctx, segment: string): void {
@@ -93,7 +112,7 @@ export function tenantRoutes(): RouteDef[] {
     ),
     ...small(
       "roleManagement/directory/roleAssignmentScheduleInstances",
-      PERMS.roles,
+      PERMS.roleSchedules,
       "unifiedRoleAssignmentScheduleInstance",
       (ctx) =>
         data(ctx)
@@ -107,7 +126,7 @@ export function tenantRoutes(): RouteDef[] {
             roleAssignmentScheduleId: a.id,
             startDateTime: null,
           })),
-      { withId: true },
+      { withId: true, licence: "p2" },
     ),
     ...small(
       "roleManagement/directory/roleEligibilityScheduleInstances",
@@ -181,7 +200,10 @@ export function tenantRoutes(): RouteDef[] {
         `policies/${name}`,
         name === "authenticationMethodsPolicy" ? PERMS.authMethodsPolicy : PERMS.policy,
         `policies/${name}/$entity`,
-        (ctx) => policy(ctx, name),
+        (ctx) =>
+          name === "authenticationMethodsPolicy" && !ctx.beta
+            ? authenticationMethodsPolicyV1(policy(ctx, name))
+            : policy(ctx, name),
       ),
     ),
     single(
@@ -219,19 +241,39 @@ export function tenantRoutes(): RouteDef[] {
         withId: true,
       }),
     ),
+    // PIM settings: rules only with $expand=rules, as in Graph; assignments map a policy to its role.
+    ...small(
+      "policies/roleManagementPolicies",
+      PERMS.rolePolicies,
+      "unifiedRoleManagementPolicy",
+      (ctx) => rolePolicies(ctx).map(withoutRules),
+      { withId: true, licence: "p2", expand: (ctx) => ({ rules: (o) => rulesOf(ctx, String(o.id)) }) },
+    ),
     ...small(
       "policies/roleManagementPolicyAssignments",
-      PERMS.policy,
+      PERMS.rolePolicies,
       "unifiedRoleManagementPolicyAssignment",
       (ctx) =>
-        (ctx.dir.data.policyList("roleManagementPolicies") ?? []).map((p) => ({
-          id: `${p.id}_62e90394-69f5-4237-9190-012177145e10`,
+        rolePolicies(ctx).map((p) => ({
+          id: `${p.id}_${p.roleDefinitionId}`,
           policyId: p.id,
-          roleDefinitionId: "62e90394-69f5-4237-9190-012177145e10",
+          roleDefinitionId: p.roleDefinitionId,
           scopeId: "/",
           scopeType: "DirectoryRole",
         })),
-      { withId: true },
+      {
+        withId: true,
+        licence: "p2",
+        expand: (ctx) => ({
+          // `policy` alone, or `policy($expand=rules)` with its rules inlined.
+          policy: (o) => {
+            const p = rolePolicies(ctx).find((x) => x.id === o.policyId);
+            if (!p) return null;
+            const nested = (ctx.q.expand ?? []).find((e) => e.startsWith("policy("));
+            return nested && /\$expand=rules/i.test(nested) ? withoutRoleId(p) : withoutRules(p);
+          },
+        }),
+      },
     ),
   ];
   return routes;
