@@ -5,6 +5,7 @@ import { consoleRoutes } from "./console.js";
 import { integrationRoutes } from "./integrations.js";
 import { oauthCallback } from "./oauth.js";
 import { queryRoutes } from "./query.js";
+import { ruleRoutes } from "./rules.js";
 import { health, openApiDocument } from "./system.js";
 
 /** Every route of the gateway, in the order the OpenAPI document lists them. */
@@ -15,6 +16,7 @@ export const allRoutes: readonly Route[] = [
   oauthCallback,
   ...integrationRoutes,
   ...queryRoutes,
+  ...ruleRoutes,
   ...alertRoutes,
   ...accessRoutes,
 ];

@@ -43,6 +43,15 @@ export function sampleBody(method: string, path: string): unknown {
       return { id: "stolen" };
     case "/api/saved-queries":
       return { name: "stolen", sql: "SELECT 1" };
+    case "/api/rules":
+      return {
+        title: "stolen",
+        severity: "low",
+        remediation: { text: "x" },
+        queries: [{ sql: "SELECT 1 AS resource_id" }],
+      };
+    case "/api/rules/:id":
+      return { title: "stolen" };
     case "/api/integrations/:id":
     case "/api/saved-queries/:id":
       return { name: "stolen" };
