@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startSimulator } from "@tenantlens/entra-sim";
+import { main as cli } from "@tenantlens/query/cli";
 import { cleanup, waitFor, withServiceLogs } from "@tenantlens/testkit";
 import type { z } from "zod";
 import {
@@ -15,6 +16,24 @@ import {
   suppressViolation,
 } from "../routes/rules.js";
 import { api, type System, startSystem } from "./system.js";
+
+/** Runs the `tenantlens` CLI against the system; returns its exit code and output. */
+async function runCli(sys: System, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await cli(
+    argv,
+    { TENANTLENS_URL: sys.baseUrl, TENANTLENS_API_KEY: sys.apiKey },
+    {
+      stdout: {
+        write: (s: string | Uint8Array) => (out += typeof s === "string" ? s : Buffer.from(s).toString()),
+      },
+      stderr: { write: (s: string) => (err += s) },
+      readStdin: async () => null,
+    },
+  );
+  return { code, out, err };
+}
 
 /**
  * Rules over REST on the real stack (every service its own process, the simulator as the tenant):
@@ -85,6 +104,9 @@ describe("rules over REST, on the real stack", { timeout: 600_000 }, () => {
         ["cisa-ms-aad", "eidsca", "essentials"].filter((id) => packs.packs.some((p) => p.packId === id)),
         ["cisa-ms-aad", "eidsca", "essentials"],
       );
+      const cli = await runCli(sys, ["packs"]);
+      assert.equal(cli.code, 0, cli.err);
+      assert.match(cli.out, /essentials .*Rules API tenant|essentials .*int_/);
       const rules = await ok(listRules, await api(sys, "GET", "/api/rules?pack=essentials&managed=true"));
       assert.ok(rules.rules.some((r) => r.id === "aad-disabled-accounts"));
       assert.ok(rules.rules.every((r) => r.managed && r.packs.includes("essentials")));
@@ -115,6 +137,17 @@ describe("rules over REST, on the real stack", { timeout: 600_000 }, () => {
       assert.equal(hidden?.suppression?.reason, "leaver kept for legal hold");
       const stillOpen = await ok(listViolations, await api(sys, "GET", `${url}&status=open`));
       assert.ok(!stillOpen.violations.some((v) => v.resourceId === disabledUser), "it left the open list");
+
+      // The CLI prints the same, through the same routes.
+      const cli = await runCli(sys, [
+        "violations",
+        "--rule",
+        "aad-disabled-accounts",
+        "--status",
+        "suppressed",
+      ]);
+      assert.equal(cli.code, 0, cli.err);
+      assert.match(cli.out, /aad-disabled-accounts .*Rules API Disabled .*suppressed/);
 
       const lifted = await ok(
         liftSuppression,

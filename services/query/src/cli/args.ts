@@ -13,15 +13,37 @@ export type Command =
       timeoutMs?: number;
     }
   | { kind: "tables"; format: OutputFormat; url: string; key: string }
+  | {
+      /** Rules, violations and packs: one GET each, printed as a table. */
+      kind: "list";
+      what: "rules" | "violations" | "packs";
+      /** Query string of the REST call (filters). */
+      params: Record<string, string>;
+      format: OutputFormat;
+      url: string;
+      key: string;
+    }
   | { kind: "help" };
 
 export class UsageError extends Error {}
+
+/** Filters each list command passes on to its REST call. */
+const FILTERS: Record<"rules" | "violations" | "packs", readonly string[]> = {
+  rules: ["pack", "severity"],
+  violations: ["status", "severity", "rule", "pack"],
+  packs: [],
+};
 
 export const DEFAULT_URL = "http://localhost:8080";
 
 export const USAGE = `Usage:
   tenantlens query "<SQL>" [options]     run read-only SQL (use - or a pipe to read SQL from stdin)
   tenantlens tables [options]            list tables and their columns
+  tenantlens rules [--pack <id>] [--severity <s>]
+                                         rules with their status per integration
+  tenantlens violations [--status open|resolved|suppressed] [--severity <s>] [--rule <id>] [--pack <id>]
+                                         violations (default: open and suppressed)
+  tenantlens packs [options]             packs with their compliance score per integration
   tenantlens help
 
 Options:
@@ -69,6 +91,20 @@ export function parseCommand(
     case "tables":
       if (rest.length > 0) throw new UsageError("tables takes no arguments");
       return { kind: "tables", format, url, key };
+    case "rules":
+    case "violations":
+    case "packs": {
+      if (rest.length > 0) throw new UsageError(`${command} takes no arguments, only options`);
+      const allowed = FILTERS[command];
+      const params: Record<string, string> = {};
+      for (const name of ["pack", "severity", "status", "rule"] as const) {
+        const v = values[name];
+        if (v === undefined) continue;
+        if (!allowed.includes(name)) throw new UsageError(`${command} does not take --${name}`);
+        params[name] = v;
+      }
+      return { kind: "list", what: command, params, format, url, key };
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -85,6 +121,10 @@ function parse(argv: readonly string[]) {
       key: { type: "string", short: "k" },
       "max-rows": { type: "string" },
       timeout: { type: "string" },
+      pack: { type: "string" },
+      severity: { type: "string" },
+      status: { type: "string" },
+      rule: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

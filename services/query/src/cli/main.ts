@@ -34,6 +34,9 @@ export async function main(
         return 0;
       case "query":
         return await query(cmd, io);
+      case "list":
+        await list(cmd, io);
+        return 0;
     }
   } catch (err) {
     if (err instanceof CliFailure) {
@@ -98,6 +101,98 @@ async function tables(cmd: Extract<Command, { kind: "tables" }>, io: CliIo): Pro
         io.stdout.write(`${[t.name, c.name, c.type, c.description].map(csv).join(",")}\r\n`);
     }
   } else io.stdout.write(formatTables(body.tables));
+}
+
+interface Listing {
+  path: string;
+  columns: string[];
+  rows(body: never): Array<Record<string, unknown>>;
+}
+
+/** What each list command prints: the REST path and one row per item. */
+const LISTINGS: Record<Extract<Command, { kind: "list" }>["what"], Listing> = {
+  rules: {
+    path: "/api/rules",
+    columns: ["id", "severity", "title", "packs", "enabled", "status"],
+    rows: (body: {
+      rules: Array<{
+        id: string;
+        severity: string;
+        title: string;
+        packs: string[];
+        enabled: boolean;
+        statuses: Array<{ status: string; violationCount: number }>;
+      }>;
+    }) =>
+      body.rules.map((r) => ({
+        ...r,
+        packs: r.packs.join(","),
+        status: r.statuses.map((s) => `${s.status} (${s.violationCount})`).join(", "),
+      })),
+  },
+  violations: {
+    path: "/api/violations",
+    columns: ["severity", "rule", "resource", "name", "state", "first_seen"],
+    rows: (body: {
+      violations: Array<{
+        severity: string;
+        ruleId: string;
+        resourceId: string;
+        displayName: string | null;
+        state: string;
+        firstSeenAt: string;
+      }>;
+    }) =>
+      body.violations.map((v) => ({
+        severity: v.severity,
+        rule: v.ruleId,
+        resource: v.resourceId,
+        name: v.displayName,
+        state: v.state,
+        first_seen: v.firstSeenAt,
+      })),
+  },
+  packs: {
+    path: "/api/packs",
+    columns: ["pack", "title", "integration", "score", "passing", "failing"],
+    rows: (body: {
+      packs: Array<{
+        packId: string;
+        title: string;
+        scores: Array<{ integrationId: string; score: number; passing: number; failing: number }>;
+      }>;
+    }) =>
+      body.packs.flatMap((p) =>
+        p.scores.length === 0
+          ? [{ pack: p.packId, title: p.title }]
+          : p.scores.map((s) => ({ pack: p.packId, title: p.title, integration: s.integrationId, ...s })),
+      ),
+  },
+};
+
+async function list(cmd: Extract<Command, { kind: "list" }>, io: CliIo): Promise<void> {
+  const listing = LISTINGS[cmd.what];
+  const qs = new URLSearchParams(cmd.params).toString();
+  const res = await call(
+    { url: cmd.url, key: cmd.key },
+    `${listing.path}${qs ? `?${qs}` : ""}`,
+    { method: "GET" },
+    io.fetch,
+  );
+  const body = (await res.json()) as never;
+  if (cmd.format === "json") {
+    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return;
+  }
+  const rows = listing.rows(body);
+  if (cmd.format === "csv") {
+    io.stdout.write(`${listing.columns.join(",")}\r\n`);
+    for (const r of rows)
+      io.stdout.write(`${listing.columns.map((c) => csv(String(r[c] ?? ""))).join(",")}\r\n`);
+    return;
+  }
+  const columns = listing.columns.map((name) => ({ name, type: "VARCHAR" }));
+  io.stdout.write(formatTable(columns, rows, { rowCount: rows.length, truncated: false }));
 }
 
 function csv(s: string): string {
