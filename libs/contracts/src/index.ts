@@ -8,6 +8,7 @@ export * from "./query.js";
 export * from "./rules.js";
 export * from "./rules-api.js";
 export * from "./saved-query.js";
+export * from "./secrets.js";
 export * from "./store.js";
 export * from "./streams.js";
 export * from "./subjects.js";

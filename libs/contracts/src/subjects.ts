@@ -60,6 +60,7 @@ import {
   SavedQueryList,
   SavedQueryUpdate,
 } from "./saved-query.js";
+import { AuthSecretsReseal, NotifierSecretsReseal } from "./secrets.js";
 import {
   DeadLetterList,
   GenerationCommitted,
@@ -92,6 +93,8 @@ export const allEvents: EventDef[] = [
 
 /** Every request subject, for documentation and the subject-grammar test. */
 export const allRequests: RequestDef[] = [
+  AuthSecretsReseal,
+  NotifierSecretsReseal,
   IntegrationCreate,
   IntegrationGet,
   IntegrationList,

@@ -93,3 +93,8 @@ export function open(ring: Keyring, sealed: Sealed, aad: string): string {
 export function needsReseal(ring: Keyring, sealed: Sealed): boolean {
   return sealed.kid !== ring.current.id;
 }
+
+/** The value sealed again with the current key, or null when it already is (key rotation). */
+export function resealed(ring: Keyring, sealed: Sealed, aad: string): Sealed | null {
+  return needsReseal(ring, sealed) ? seal(ring.current, open(ring, sealed, aad), aad) : null;
+}

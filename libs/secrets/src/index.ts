@@ -5,10 +5,17 @@ export {
   keyring,
   needsReseal,
   open,
+  resealed,
   Sealed,
   type SecretKey,
   seal,
   secretKey,
 } from "./crypto.js";
 export { base64Key, base64Keys, secretKeyEnv } from "./env.js";
-export { type KeySource, keyFilePath, loadMasterKey } from "./master-key.js";
+export {
+  ExposedKeyError,
+  type KeySource,
+  keyFilePath,
+  loadMasterKey,
+  loadMasterKeyOrExit,
+} from "./master-key.js";

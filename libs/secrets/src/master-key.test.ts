@@ -30,13 +30,19 @@ describe("loadMasterKey", () => {
     assert.throws(() => statSync(keyFilePath(dir)));
   });
 
-  it("tightens a key file readable by others and refuses a corrupt one", () => {
+  it("refuses a key file readable by others (it may have leaked) and a corrupt one", () => {
     const dir = tempDir("tl-key");
     mkdirSync(path.dirname(keyFilePath(dir)), { recursive: true });
     writeFileSync(keyFilePath(dir), randomBytes(32).toString("base64"));
     chmodSync(keyFilePath(dir), 0o644);
+    assert.throws(() => loadMasterKey({ dataDir: dir }), /readable by other users \(mode 0644\)/);
+    assert.equal(
+      statSync(keyFilePath(dir)).mode & 0o777,
+      0o644,
+      "left as it was, for the operator to look at",
+    );
+    chmodSync(keyFilePath(dir), 0o600);
     loadMasterKey({ dataDir: dir });
-    assert.equal(statSync(keyFilePath(dir)).mode & 0o777, 0o600);
     writeFileSync(keyFilePath(dir), "short");
     assert.throws(() => loadMasterKey({ dataDir: dir }), /32 bytes/);
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Keyring, keyring, secretKey } from "./crypto.js";
 
@@ -8,6 +8,20 @@ export interface KeySource {
   /** "env" or the key file's path, for the startup log (never the key). */
   origin: string;
   created: boolean;
+}
+
+/** The key file is readable or writable by other users than the one Tenantlens runs as. */
+export class ExposedKeyError extends Error {
+  constructor(
+    readonly file: string,
+    readonly mode: number,
+  ) {
+    super(
+      `${file} is readable by other users (mode ${mode.toString(8).padStart(4, "0")}): the key may have leaked. ` +
+        `Check who could read it, then either rotate the key (docs/operations.md) or, if it did not leak, run chmod 600 ${file}.`,
+    );
+    this.name = "ExposedKeyError";
+  }
 }
 
 export function keyFilePath(dataDir: string): string {
@@ -41,8 +55,9 @@ export function loadMasterKey(opts: { envKey?: Buffer; previous?: Buffer[]; data
       bytes = decodeKeyFile(readFileSync(file, "utf8"), file);
     }
   }
-  // Tighten a key file that someone made readable by others.
-  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  // A key others could read may have leaked: refuse it rather than quietly tighten it.
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) throw new ExposedKeyError(file, mode);
   return { ring: keyring(secretKey(bytes), previous), origin: file, created };
 }
 
@@ -50,4 +65,19 @@ function decodeKeyFile(text: string, file: string): Buffer {
   const bytes = Buffer.from(text.trim(), "base64");
   if (bytes.length !== 32) throw new Error(`${file} does not hold a base64 key of 32 bytes`);
   return bytes;
+}
+
+/**
+ * loadMasterKey for a service's start: a key that is exposed, corrupt or unreadable stops the
+ * process with one clear line on stderr, like a bad configuration value.
+ */
+export function loadMasterKeyOrExit(opts: Parameters<typeof loadMasterKey>[0], service: string): KeySource {
+  try {
+    return loadMasterKey(opts);
+  } catch (err) {
+    process.stderr.write(
+      `${service}: cannot use the secret key: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    process.exit(1);
+  }
 }

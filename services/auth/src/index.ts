@@ -1,7 +1,7 @@
 import { connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { IntegrationChanged } from "@tenantlens/contracts";
-import { loadMasterKey } from "@tenantlens/secrets";
+import { loadMasterKeyOrExit } from "@tenantlens/secrets";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import { CONSENT_BUCKET, CONSENT_BUCKET_TTL_SECONDS, ConsentStore } from "./adapters/consent-store.js";
 import { MsalDelegatedTokenSource } from "./adapters/delegated-client.js";
@@ -13,6 +13,7 @@ import { ConsentService } from "./consent-service.js";
 import { DelegatedFlow } from "./delegated-flow.js";
 import { callbackUri } from "./domain/consent.js";
 import { IntegrationRecords } from "./records.js";
+import { resealAll } from "./reseal.js";
 import { AuthService } from "./service.js";
 import { serveAuth } from "./transport/requests.js";
 
@@ -21,11 +22,14 @@ usePrivateDataDir(config.TENANTLENS_DATA_DIR);
 const logger = createLogger("auth", {}, { level: config.LOG_LEVEL });
 const telemetry = await startTelemetry("auth");
 
-const key = loadMasterKey({
-  envKey: config.TENANTLENS_SECRET_KEY,
-  previous: config.TENANTLENS_SECRET_KEY_PREVIOUS,
-  dataDir: config.TENANTLENS_DATA_DIR,
-});
+const key = loadMasterKeyOrExit(
+  {
+    envKey: config.TENANTLENS_SECRET_KEY,
+    previous: config.TENANTLENS_SECRET_KEY_PREVIOUS,
+    dataDir: config.TENANTLENS_DATA_DIR,
+  },
+  "auth",
+);
 logger.info({ keyId: key.ring.current.id, keySource: key.origin, created: key.created }, "secret key loaded");
 
 const bus = await connectBus({ url: config.NATS_URL, service: "auth", logger });
@@ -55,12 +59,13 @@ const records = new IntegrationRecords({
   log: logger,
   now: () => new Date(),
 });
+const caches = new TokenCacheStore(await bus.kv(TOKEN_CACHE_BUCKET), key.ring);
 const delegated = new DelegatedFlow({
   consents: new ConsentStore(
     await bus.kv(CONSENT_BUCKET, { ttlSeconds: CONSENT_BUCKET_TTL_SECONDS }),
     key.ring,
   ),
-  caches: new TokenCacheStore(await bus.kv(TOKEN_CACHE_BUCKET), key.ring),
+  caches,
   tokens: delegatedApp,
   authorityHost: config.AZURE_AUTHORITY_HOST,
   redirectUri,
@@ -79,7 +84,9 @@ const svc = new AuthService({
   graphEndpoint: config.GRAPH_ENDPOINT,
   log: logger,
 });
-serveAuth(bus, svc, new ConsentService(records, delegated, logger));
+serveAuth(bus, svc, new ConsentService(records, delegated, logger), () =>
+  resealAll({ store, caches, ring: key.ring }),
+);
 // The server must know our subscriptions before we say ready, or early requests find no responder.
 await bus.flush();
 logger.info(

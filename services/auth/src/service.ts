@@ -9,7 +9,7 @@ import {
   type ResponseOf,
   type TokenGet,
 } from "@tenantlens/contracts";
-import { aadFor, CryptoError, type Keyring, needsReseal, open, seal } from "@tenantlens/secrets";
+import { aadFor, CryptoError, type Keyring, open, seal } from "@tenantlens/secrets";
 import type { Logger } from "@tenantlens/telemetry";
 import type { AppCredentials, TokenSource } from "./adapters/entra-client.js";
 import { type Versioned, WriteConflict } from "./adapters/integration-store.js";
@@ -27,6 +27,7 @@ import {
 } from "./domain/integration.js";
 import { appRolesOf, noRolesReason } from "./domain/token-claims.js";
 import type { IntegrationRecords } from "./records.js";
+import { resealClientSecret, SECRET_KIND } from "./reseal.js";
 
 export interface AuthServiceDeps {
   records: IntegrationRecords;
@@ -38,7 +39,6 @@ export interface AuthServiceDeps {
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SECRET_KIND = "client_secret";
 
 function unreachable(message: string, what: string): AppError {
   return new AppError(
@@ -315,12 +315,8 @@ export class AuthService {
 
   /** After a key rotation, values sealed with an old key are re-sealed with the current one. */
   private async resealIfRotated(cur: Versioned<StoredIntegration>): Promise<void> {
-    const sealed = cur.value.clientSecret;
-    if (!sealed || !needsReseal(this.deps.ring, sealed)) return;
-    const aad = aadFor(cur.value.id, SECRET_KIND);
-    const fresh = seal(this.deps.ring.current, open(this.deps.ring, sealed, aad), aad);
     try {
-      await this.records.store.update({ ...cur.value, clientSecret: fresh }, cur.revision);
+      await resealClientSecret(this.records.store, this.deps.ring, cur);
     } catch (err) {
       if (!(err instanceof WriteConflict)) throw err;
     }

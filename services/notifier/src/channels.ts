@@ -7,14 +7,16 @@ import {
   type ChannelUpdateInput,
   type Notification,
   type RequestOf,
+  type ResealReport,
 } from "@tenantlens/contracts";
-import { aadFor, type Keyring, open, seal } from "@tenantlens/secrets";
+import { aadFor, type Keyring, open, resealed, seal } from "@tenantlens/secrets";
 import type { Db } from "./adapters/db.js";
 import {
   deleteChannel,
   getChannel,
   insertNotification,
   listAlerts,
+  listAllChannels,
   listChannels,
   putChannel,
 } from "./adapters/state.js";
@@ -159,6 +161,41 @@ export class Channels {
       return updated;
     });
     return { channel: channelView(next), secret };
+  }
+
+  /**
+   * Key rotation: every channel's signing secret, previous secret and header values re-sealed under
+   * the current key, so the previous key can be dropped.
+   */
+  async resealAll(): Promise<ResealReport> {
+    const ids = (await this.d.db.transaction((sql) => listAllChannels(sql))).map((c) => c.id);
+    let total = 0;
+    let done = 0;
+    for (const id of ids) {
+      await this.d.db.transaction(async (sql) => {
+        const cur = await getChannel(sql, id);
+        if (!cur || (!cur.sealedSecret && !cur.sealedHeaders)) return;
+        total += 1;
+        const ring = this.d.ring;
+        const secret = cur.sealedSecret && resealed(ring, cur.sealedSecret, aadFor(id, SECRET_KIND));
+        const previous =
+          cur.sealedPreviousSecret &&
+          resealed(ring, cur.sealedPreviousSecret, aadFor(id, `${SECRET_KIND}_previous`));
+        const headers = cur.sealedHeaders && resealed(ring, cur.sealedHeaders, aadFor(id, HEADERS_KIND));
+        if (!secret && !previous && !headers) return;
+        await putChannel(sql, {
+          ...cur,
+          ...(secret ? { sealedSecret: secret } : {}),
+          ...(previous ? { sealedPreviousSecret: previous } : {}),
+          ...(headers ? { sealedHeaders: headers } : {}),
+        });
+        done += 1;
+      });
+    }
+    return {
+      keyId: this.d.ring.current.id,
+      kinds: [{ kind: "webhook channel secrets and headers", total, resealed: done }],
+    };
   }
 
   /** One attempt now, no retries and no rate limit; the answer says how it went. */

@@ -1,6 +1,6 @@
 import { connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
-import { loadMasterKey } from "@tenantlens/secrets";
+import { loadMasterKeyOrExit } from "@tenantlens/secrets";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import { notifierConfigSchema } from "./config.js";
 import { startNotifier } from "./service.js";
@@ -11,11 +11,14 @@ const logger = createLogger("notifier", {}, { level: config.LOG_LEVEL });
 
 async function main(): Promise<void> {
   const telemetry = await startTelemetry("notifier");
-  const key = loadMasterKey({
-    envKey: config.TENANTLENS_SECRET_KEY,
-    previous: config.TENANTLENS_SECRET_KEY_PREVIOUS,
-    dataDir: config.TENANTLENS_DATA_DIR,
-  });
+  const key = loadMasterKeyOrExit(
+    {
+      envKey: config.TENANTLENS_SECRET_KEY,
+      previous: config.TENANTLENS_SECRET_KEY_PREVIOUS,
+      dataDir: config.TENANTLENS_DATA_DIR,
+    },
+    "notifier",
+  );
   logger.info({ keyId: key.ring.current.id, keySource: key.origin }, "secret key loaded");
   const bus = await connectBus({ url: config.NATS_URL, service: "notifier", logger });
   await bus.ensureStreams();

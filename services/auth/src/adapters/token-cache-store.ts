@@ -32,6 +32,22 @@ export class TokenCacheStore {
     await this.kv.put(integrationId, encoder.encode(JSON.stringify(sealed)));
   }
 
+  /** Every cache read once, so each one sealed with an older key is re-sealed (key rotation). */
+  async resealAll(): Promise<{ total: number; resealed: number }> {
+    const ids: string[] = [];
+    for await (const k of await this.kv.keys()) ids.push(k);
+    let resealed = 0;
+    for (const id of ids) {
+      const e = await this.kv.get(id);
+      if (e?.operation !== "PUT") continue;
+      if (needsReseal(this.ring, Sealed.parse(e.json()))) {
+        await this.get(id);
+        resealed += 1;
+      }
+    }
+    return { total: ids.length, resealed };
+  }
+
   /** Purge: no revision of the refresh token stays behind. */
   async remove(integrationId: string): Promise<void> {
     await this.kv.purge(integrationId);

@@ -1,5 +1,6 @@
 import type { Bus } from "@tenantlens/bus";
 import {
+  AuthSecretsReseal,
   ConsentComplete,
   ConsentStart,
   IntegrationCreate,
@@ -7,13 +8,20 @@ import {
   IntegrationGet,
   IntegrationList,
   IntegrationUpdate,
+  type ResponseOf,
   TokenGet,
 } from "@tenantlens/contracts";
 import type { ConsentService } from "../consent-service.js";
 import type { AuthService } from "../service.js";
 
 /** NATS request handlers: the bus validates requests and responses; each calls one verb. */
-export function serveAuth(bus: Bus, svc: AuthService, consent: ConsentService): void {
+export function serveAuth(
+  bus: Bus,
+  svc: AuthService,
+  consent: ConsentService,
+  reseal: () => Promise<ResponseOf<typeof AuthSecretsReseal>>,
+): void {
+  bus.serve(AuthSecretsReseal, () => reseal());
   bus.serve(IntegrationCreate, (req) => svc.create(req));
   bus.serve(IntegrationGet, (req) => svc.get(req));
   bus.serve(IntegrationList, (req) => svc.list(req));

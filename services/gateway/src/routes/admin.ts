@@ -1,4 +1,5 @@
-import { AppError } from "@tenantlens/contracts";
+import { AppError, AuthSecretsReseal, NotifierSecretsReseal, ResealReport } from "@tenantlens/contracts";
+import { z } from "zod";
 import { defineRoute } from "../http/route.js";
 import {
   CreateKeyBody,
@@ -79,4 +80,38 @@ export const createWorkspace = defineRoute({
   },
 });
 
-export const accessRoutes = [whoAmI, listKeys, createKey, revokeKey, createWorkspace];
+/** Re-sealing reads and writes every record once. */
+const RESEAL_TIMEOUT_MS = 120_000;
+
+const ResealResponse = z.object({
+  services: z.array(ResealReport.extend({ service: z.enum(["auth", "notifier"]) })),
+});
+
+/**
+ * Key rotation, step 2 (docs/operations.md): with TENANTLENS_SECRET_KEY set to the new key and
+ * the old one in TENANTLENS_SECRET_KEY_PREVIOUS, every stored secret is re-sealed under the new
+ * key; afterwards the previous key can be dropped.
+ */
+export const resealSecrets = defineRoute({
+  method: "POST",
+  path: "/api/admin/secrets/reseal",
+  summary: "Re-seal every stored secret and token cache under the current key (key rotation; operator)",
+  tags,
+  access: "operator",
+  calls: [AuthSecretsReseal, NotifierSecretsReseal],
+  success: { status: 200, schema: ResealResponse },
+  handler: async (_c, _input, { bus }) => {
+    const [auth, notifier] = await Promise.all([
+      bus.request(AuthSecretsReseal, {}, { timeoutMs: RESEAL_TIMEOUT_MS }),
+      bus.request(NotifierSecretsReseal, {}, { timeoutMs: RESEAL_TIMEOUT_MS }),
+    ]);
+    return {
+      services: [
+        { service: "auth" as const, ...auth },
+        { service: "notifier" as const, ...notifier },
+      ],
+    };
+  },
+});
+
+export const accessRoutes = [whoAmI, listKeys, createKey, revokeKey, createWorkspace, resealSecrets];

@@ -61,6 +61,11 @@ export async function listChannels(sql: Sql, workspaceId: string): Promise<Store
   ).map(toChannel);
 }
 
+/** Every workspace's channels (key rotation). */
+export async function listAllChannels(sql: Sql): Promise<StoredChannel[]> {
+  return (await sql.all("SELECT doc FROM channels ORDER BY id", {})).map(toChannel);
+}
+
 export async function deleteChannel(sql: Sql, id: string): Promise<void> {
   for (const table of ["channels"]) await sql.run(`DELETE FROM ${table} WHERE id = $id`, { id });
   for (const table of ["held", "duplicates", "sent_keys", "sent_log"])

@@ -13,6 +13,7 @@ import {
   ChannelTest,
   ChannelUpdate,
   NotificationList,
+  NotifierSecretsReseal,
 } from "@tenantlens/contracts";
 import type { Db } from "../adapters/db.js";
 import { listNotifications } from "../adapters/state.js";
@@ -32,6 +33,7 @@ export function serveRequests(bus: Bus, channels: Channels, alerts: Alerts, db: 
   });
   bus.serve(ChannelTest, async (req) => ({ notification: await channels.test(req.workspaceId, req.id) }));
   bus.serve(ChannelRotate, (req) => channels.rotate(req));
+  bus.serve(NotifierSecretsReseal, () => channels.resealAll());
 
   bus.serve(AlertCreate, async (req) => ({ alert: await alerts.create(req) }));
   bus.serve(AlertList, async (req) => ({

@@ -23,6 +23,7 @@ export type Command =
       url: string;
       key: string;
     }
+  | { kind: "reseal"; format: OutputFormat; url: string; key: string }
   | { kind: "help" };
 
 export class UsageError extends Error {}
@@ -44,6 +45,8 @@ export const USAGE = `Usage:
   tenantlens violations [--status open|resolved|suppressed] [--severity <s>] [--rule <id>] [--pack <id>]
                                          violations (default: open and suppressed)
   tenantlens packs [options]             packs with their compliance score per integration
+  tenantlens reseal-secrets [options]    re-seal every stored secret under the current key
+                                         (key rotation; needs the operator's key)
   tenantlens help
 
 Options:
@@ -91,6 +94,9 @@ export function parseCommand(
     case "tables":
       if (rest.length > 0) throw new UsageError("tables takes no arguments");
       return { kind: "tables", format, url, key };
+    case "reseal-secrets":
+      if (rest.length > 0) throw new UsageError("reseal-secrets takes no arguments");
+      return { kind: "reseal", format, url, key };
     case "rules":
     case "violations":
     case "packs": {

@@ -37,6 +37,9 @@ export async function main(
       case "list":
         await list(cmd, io);
         return 0;
+      case "reseal":
+        await reseal(cmd, io);
+        return 0;
     }
   } catch (err) {
     if (err instanceof CliFailure) {
@@ -192,6 +195,29 @@ async function list(cmd: Extract<Command, { kind: "list" }>, io: CliIo): Promise
     return;
   }
   const columns = listing.columns.map((name) => ({ name, type: "VARCHAR" }));
+  io.stdout.write(formatTable(columns, rows, { rowCount: rows.length, truncated: false }));
+}
+
+async function reseal(cmd: Extract<Command, { kind: "reseal" }>, io: CliIo): Promise<void> {
+  const res = await call(
+    { url: cmd.url, key: cmd.key },
+    "/api/admin/secrets/reseal",
+    { method: "POST" },
+    io.fetch,
+  );
+  const body = (await res.json()) as {
+    services: Array<{
+      service: string;
+      keyId: string;
+      kinds: Array<{ kind: string; total: number; resealed: number }>;
+    }>;
+  };
+  if (cmd.format === "json") {
+    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return;
+  }
+  const rows = body.services.flatMap((s) => s.kinds.map((k) => ({ service: s.service, key: s.keyId, ...k })));
+  const columns = ["service", "kind", "total", "resealed", "key"].map((name) => ({ name, type: "VARCHAR" }));
   io.stdout.write(formatTable(columns, rows, { rowCount: rows.length, truncated: false }));
 }
 

@@ -1,0 +1,56 @@
+import type { ResealReport } from "@tenantlens/contracts";
+import { aadFor, type Keyring, resealed } from "@tenantlens/secrets";
+import { type IntegrationStore, type Versioned, WriteConflict } from "./adapters/integration-store.js";
+import type { TokenCacheStore } from "./adapters/token-cache-store.js";
+import type { StoredIntegration } from "./domain/integration.js";
+
+/** AAD kind of an integration's client secret: `<integrationId>|client_secret`. */
+export const SECRET_KIND = "client_secret";
+
+/** Re-seals one integration's client secret under the current key; false when it already was. */
+export async function resealClientSecret(
+  store: IntegrationStore,
+  ring: Keyring,
+  cur: Versioned<StoredIntegration>,
+): Promise<boolean> {
+  const sealed = cur.value.clientSecret;
+  const fresh = sealed ? resealed(ring, sealed, aadFor(cur.value.id, SECRET_KIND)) : null;
+  if (!fresh) return false;
+  await store.update({ ...cur.value, clientSecret: fresh }, cur.revision);
+  return true;
+}
+
+/**
+ * Key rotation, all at once: every client secret (whatever the integration's status, disabled and
+ * broken ones included) and every delegated token cache is re-sealed under the current key, so
+ * the previous key can be dropped afterwards. A record changed meanwhile is read again.
+ */
+export async function resealAll(d: {
+  store: IntegrationStore;
+  caches: TokenCacheStore;
+  ring: Keyring;
+}): Promise<ResealReport> {
+  let total = 0;
+  let done = 0;
+  for (const { id } of await d.store.list()) {
+    for (let attempt = 0; ; attempt++) {
+      const cur = await d.store.get(id);
+      if (!cur?.value.clientSecret) break;
+      if (attempt === 0) total += 1;
+      try {
+        if (await resealClientSecret(d.store, d.ring, cur)) done += 1;
+        break;
+      } catch (err) {
+        if (!(err instanceof WriteConflict) || attempt >= 5) throw err;
+      }
+    }
+  }
+  const caches = await d.caches.resealAll();
+  return {
+    keyId: d.ring.current.id,
+    kinds: [
+      { kind: "integration client secrets", total, resealed: done },
+      { kind: "delegated token caches", ...caches },
+    ],
+  };
+}
