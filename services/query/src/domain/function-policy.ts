@@ -41,8 +41,13 @@ export const DENIED: ReadonlySet<string> = new Set([
   "stats",
 ]);
 
-/** Functions DuckDB marks as having side effects only because they are not deterministic. */
+/**
+ * Functions DuckDB marks as having side effects only so it never folds them into a constant: they
+ * are not deterministic, or (`error`) they fail the query with the caller's own message. None
+ * changes any state.
+ */
 const NONDETERMINISTIC_OK: ReadonlySet<string> = new Set([
+  "error",
   "random",
   "uuid",
   "gen_random_uuid",

@@ -76,8 +76,12 @@ function sizeExpression(type: DuckDBType, i: number): string {
 /**
  * The statement wrapped so DuckDB measures every row before it leaves DuckDB: the service then
  * stops at the byte cap without converting a value that would not fit, however large one value is.
- * The statement is first rewritten by DuckDB's own parser (comments and semicolons gone), so any
- * query the guard accepted can be wrapped; EXPLAIN (plan text, never table data) runs as is.
+ * The guard accepted exactly one statement, so its text goes in as it is (a trailing semicolon
+ * dropped; the newlines keep a trailing line comment from swallowing the parenthesis). Only when
+ * that does not prepare (a comment after the semicolon, say) is the statement first rewritten by
+ * DuckDB's own parser: that rewrite is not always faithful (it turns `a CROSS JOIN b LEFT JOIN c`
+ * into `a, b LEFT JOIN c`, which binds differently), so it is the fallback, never the first try.
+ * EXPLAIN (plan text, never table data) runs as is.
  */
 async function prepareMeasured(
   conn: DuckDBConnection,
@@ -85,15 +89,21 @@ async function prepareMeasured(
   sql: string,
 ): Promise<DuckDBPreparedStatement | null> {
   if (checked.statementType === StatementType.EXPLAIN) return null;
-  const reader = await conn.runAndReadAll("SELECT json_deserialize_sql(json_serialize_sql($1::VARCHAR))", [
-    sql,
-  ]);
-  const normalized = String(reader.getRows()[0]?.[0] ?? "");
   const types = Array.from({ length: checked.columnCount }, (_, i) => checked.columnType(i));
   const size = types.length > 0 ? types.map(sizeExpression).join(" + ") : "0";
-  return conn.prepare(
-    `SELECT *, CAST(${size} AS BIGINT) AS ${SIZE_COLUMN} FROM (\n${normalized}\n) AS __tl_q`,
-  );
+  const wrap = (inner: string) =>
+    conn.prepare(`SELECT *, CAST(${size} AS BIGINT) AS ${SIZE_COLUMN} FROM (\n${inner}\n) AS __tl_q`);
+  try {
+    return await wrap(sql.replace(/;\s*$/, ""));
+  } catch (first) {
+    const reader = await conn.runAndReadAll("SELECT json_deserialize_sql(json_serialize_sql($1::VARCHAR))", [
+      sql,
+    ]);
+    const normalized = String(reader.getRows()[0]?.[0] ?? "");
+    return wrap(normalized).catch(() => {
+      throw first;
+    });
+  }
 }
 
 /**

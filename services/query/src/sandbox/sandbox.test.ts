@@ -119,6 +119,8 @@ describe("sandbox", () => {
       "WITH g AS (SELECT * FROM azuread_group) SELECT count(*) FROM g",
       "PIVOT azuread_user ON user_type IN ('Member', 'Guest') USING count(*)",
       "/* leading comment */ -- and another\n SELECT 1;",
+      "SELECT 1; -- a comment after the semicolon",
+      "SELECT 1 -- a trailing line comment",
       "SELECT * FROM range(3) r, unnest([1, 2]) u, generate_series(1, 2) g",
       "SELECT * FROM json_each('{\"a\": 1}')",
       "SELECT row_number() OVER (ORDER BY id), count(*) OVER () FROM azuread_user",
@@ -128,6 +130,17 @@ describe("sandbox", () => {
       const r = await h.run(A, sql);
       assert.ok(r.ok, `${sql}: ${!r.ok ? r.failure.message : ""}`);
     }
+    // The statement runs as written: DuckDB's own SQL rewrite would turn this CROSS JOIN into a comma
+    // join that binds after the LEFT JOIN and fails ("Non-inner join on correlated columns").
+    const joined = await h.rows(
+      A,
+      `WITH p(k) AS (VALUES ('a'), ('b')), q(k, v) AS (VALUES ('a', 1))
+       SELECT o.x, p.k, q.v FROM (SELECT 1 AS x) o CROSS JOIN p LEFT JOIN q ON q.k = p.k AND o.x = 1 ORDER BY p.k`,
+    );
+    assert.deepEqual(joined, [
+      { x: 1, k: "a", v: 1 },
+      { x: 1, k: "b", v: null },
+    ]);
     const tables = await h.rows(
       A,
       "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1",
@@ -240,6 +253,8 @@ describe("sandbox", () => {
       ["   ", /empty/, "rejected"],
       ["SELEC oops", /Parser Error/, "rejected"],
       ["SELECT * FROM beta_only", /does not exist.*GET \/api\/tables/s, "error"],
+      // error() changes nothing: it fails the query with the caller's own message.
+      ["SELECT error('rule broke on purpose')", /rule broke on purpose/, "error"],
     ];
     for (const [sql, pattern, kind] of corpus) {
       const f = await h.failure(A, sql);
