@@ -4,6 +4,7 @@ import { alertRoutes } from "./alerts.js";
 import { consoleRoutes } from "./console.js";
 import { integrationRoutes } from "./integrations.js";
 import { oauthCallback } from "./oauth.js";
+import { operatorRoutes } from "./operator.js";
 import { queryRoutes } from "./query.js";
 import { ruleRoutes } from "./rules.js";
 import { health, openApiDocument } from "./system.js";
@@ -19,4 +20,5 @@ export const allRoutes: readonly Route[] = [
   ...ruleRoutes,
   ...alertRoutes,
   ...accessRoutes,
+  ...operatorRoutes,
 ];
