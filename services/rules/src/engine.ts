@@ -3,6 +3,7 @@ import { AppError, type RunSummary } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import type { OutboxPublisher } from "./adapters/outbox.js";
 import { enqueue } from "./adapters/outbox.js";
+import { isPurged, purgeWorkspaceState } from "./adapters/workspace-purge.js";
 import {
   ensureWorkspaceRow,
   knownWorkspaces,
@@ -163,6 +164,7 @@ export class RulesEngine {
     if (g.pollIds.length === 0) return Promise.resolve("no new data");
     const ws = g.workspaceId;
     return this.serial(ws, async () => {
+      if (await isPurged(this.deps.db.read(), ws)) return "workspace deleted";
       await this.ensureWorkspace(ws);
       const last = await lastFullGeneration(this.deps.db.read(), ws);
       if (g.generationId <= last) return "already evaluated";
@@ -397,6 +399,23 @@ export class RulesEngine {
       );
     }
     return outcome;
+  }
+
+  /**
+   * A deleted workspace: after whatever is queued for it, everything of it goes (see
+   * purgeWorkspaceState); its pending retries are cancelled.
+   */
+  purgeWorkspace(workspaceId: string): Promise<Record<string, number>> {
+    return this.serial(workspaceId, async () => {
+      const retry = this.retries.get(workspaceId);
+      if (retry) clearTimeout(retry.timer);
+      this.retries.delete(workspaceId);
+      const removed = await this.deps.db.transaction((sql) =>
+        purgeWorkspaceState(sql, workspaceId, this.now()),
+      );
+      this.synced.delete(workspaceId);
+      return removed;
+    });
   }
 
   async stop(): Promise<void> {
