@@ -3,7 +3,6 @@ import { AppError, type RunSummary } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import type { OutboxPublisher } from "./adapters/outbox.js";
 import { enqueue } from "./adapters/outbox.js";
-import { isPurged, purgeWorkspaceState } from "./adapters/workspace-purge.js";
 import {
   ensureWorkspaceRow,
   knownWorkspaces,
@@ -23,6 +22,7 @@ import {
 } from "./adapters/run-writer.js";
 import type { Row, Sql, StateDb } from "./adapters/state-db.js";
 import { resolveRuleViolations } from "./adapters/suppression-store.js";
+import { isPurged, purgeWorkspaceState } from "./adapters/workspace-purge.js";
 import type { OutboxEvent } from "./domain/events.js";
 import type { PackInfo } from "./domain/scores.js";
 import { discard, evaluate, type QueryExecutor } from "./evaluator.js";
