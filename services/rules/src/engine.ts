@@ -101,6 +101,8 @@ export class RulesEngine {
    */
   async ensureWorkspace(workspaceId: string): Promise<void> {
     if (this.synced.has(workspaceId)) return;
+    // A deleted workspace is not brought back (by a late trigger or a request naming it).
+    if (await isPurged(this.deps.db.read(), workspaceId)) return;
     await this.commit(async (sql) => {
       const at = this.now();
       await ensureWorkspaceRow(sql, workspaceId, at);
