@@ -111,6 +111,21 @@ describe("deleting a workspace, on the real stack", { timeout: 900_000 }, () => 
     return res.body.id;
   }
 
+  async function waitViolation(key: string | undefined, name: string): Promise<void> {
+    await waitFor(
+      async () => {
+        const res = await api<{ violations: { displayName: string | null }[] }>(
+          sys,
+          "GET",
+          "/api/violations?rule=aad-disabled-accounts",
+          key ? { key } : {},
+        );
+        return res.body.violations?.some((v) => v.displayName === name) || undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 500, what: `${name} to be a violation` },
+    );
+  }
+
   async function workspace(): Promise<WorkspaceView> {
     const res = await api<WorkspaceView>(sys, "GET", `/api/workspaces/${WS}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -121,11 +136,16 @@ describe("deleting a workspace, on the real stack", { timeout: 900_000 }, () => 
     sim = await startSimulator({ seed: 21, tenants: [{ users: 40 }, { users: 40 }] });
     const [home, acme] = sim.tenants;
     assert.ok(home && acme);
-    await sim.control.createObject(acme.tenantId, "user", {
-      displayName: "Acme Leaver",
-      userType: "Member",
-      accountEnabled: false,
-    });
+    for (const [tenant, name] of [
+      [acme, "Acme Leaver"],
+      [home, "Home Leaver"],
+    ] as const) {
+      await sim.control.createObject(tenant.tenantId, "user", {
+        displayName: name,
+        userType: "Member",
+        accountEnabled: false,
+      });
+    }
     sys = await withServiceLogs(() =>
       startSystem(sim, { POLL_INTERVAL_SECONDS: "0", GENERATION_DEBOUNCE_MS: "300" }),
     );
@@ -167,19 +187,9 @@ describe("deleting a workspace, on the real stack", { timeout: 900_000 }, () => 
     await collected(undefined, defaultIntegration);
     await collected(acmeKey, acmeIntegration);
 
-    // Acme: a violation of a managed rule, a custom rule, and query history.
-    await waitFor(
-      async () => {
-        const res = await api<{ violations: { resourceId: string; displayName: string | null }[] }>(
-          sys,
-          "GET",
-          "/api/violations?rule=aad-disabled-accounts",
-          { key: acmeKey },
-        );
-        return res.body.violations?.some((v) => v.displayName === "Acme Leaver") || undefined;
-      },
-      { timeoutMs: 240_000, intervalMs: 500, what: "acme's disabled account to be a violation" },
-    );
+    // Both: a violation of a managed rule. Acme: a custom rule and query history too.
+    await waitViolation(acmeKey, "Acme Leaver");
+    await waitViolation(undefined, "Home Leaver");
     const rule = await api(sys, "POST", "/api/rules", {
       key: acmeKey,
       body: {
@@ -336,9 +346,9 @@ describe("deleting a workspace, on the real stack", { timeout: 900_000 }, () => 
       assert.equal((await bus.request(ChannelList, { workspaceId: "default" })).channels.length, 1);
       assert.equal((await bus.request(AlertList, { workspaceId: "default" })).alerts.length, 1);
       assert.equal((await bus.request(SavedQueryList, { workspaceId: "default" })).savedQueries.length, 1);
-      const violations = await api<{ violations: unknown[] }>(sys, "GET", "/api/violations");
-      assert.equal(violations.status, 200);
-      assert.ok(violations.body.violations.length > 0);
+      await waitViolation(undefined, "Home Leaver"); // still open, at once
+      const status = await api<{ status: string }>(sys, "GET", "/api/workspaces/default");
+      assert.equal(status.body.status, "active");
       assert.ok(existsSync(path.join(sys.dataDir, "generations", "default")));
     }));
 
@@ -356,14 +366,16 @@ describe("deleting a workspace, on the real stack", { timeout: 900_000 }, () => 
         const acme = await rowsByWorkspace(file, WS);
         const home = await rowsByWorkspace(file, "default");
         assert.ok(Object.keys(acme).length > 0, `${service}: tables with a workspace column`);
-        const left = Object.entries(acme).filter(([table, n]) => n > 0 && table !== "_tl_deleted_workspaces");
+        // What remains is the record that it was deleted (one row, in the store and in rules).
+        const tombstones = ["_tl_deleted_workspaces", "purged_workspaces"];
+        const left = Object.entries(acme).filter(([table, n]) => n > 0 && !tombstones.includes(table));
         assert.deepEqual(left, [], `${service}: rows of the deleted workspace`);
         assert.ok(
           Object.values(home).some((n) => n > 0),
           `${service}: the default workspace still has rows`,
         );
       }
-      const tomb = await rowsByWorkspace(files.warehouse, WS);
-      assert.equal(tomb._tl_deleted_workspaces, 1, "the store remembers the deletion");
+      assert.equal((await rowsByWorkspace(files.warehouse, WS))._tl_deleted_workspaces, 1);
+      assert.equal((await rowsByWorkspace(files.rules, WS)).purged_workspaces, 1);
     }));
 });
