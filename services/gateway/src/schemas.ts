@@ -156,9 +156,9 @@ export const WorkspaceView = z.object({
   status: z.enum(["active", "deleting", "deleted"]),
   deletedAt: z.string().nullable(),
   deletedBy: z.string().nullable(),
-  /** Live API keys and integrations of the workspace. */
+  /** Live API keys and integrations of the workspace (integrations: null when auth did not answer). */
   keys: z.number().int().nonnegative(),
-  integrations: z.number().int().nonnegative(),
+  integrations: z.number().int().nonnegative().nullable(),
   purged: z.record(z.string(), z.object({ purgedAt: z.string(), removed: z.record(z.string(), z.number()) })),
   awaiting: z.array(z.string()),
 });

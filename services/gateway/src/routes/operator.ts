@@ -29,7 +29,8 @@ const tags = ["operator"] as const;
 
 interface Counts {
   keys: Map<string, number>;
-  integrations: Map<string, number>;
+  /** Null when auth did not answer (a deletion must not fail for it). */
+  integrations: Map<string, number> | null;
 }
 
 function tally(ids: readonly string[]): Map<string, number> {
@@ -39,14 +40,17 @@ function tally(ids: readonly string[]): Map<string, number> {
 }
 
 async function counts(deps: RouteDeps): Promise<Counts> {
-  const [keys, { integrations }] = await Promise.all([
+  const [keys, integrations] = await Promise.all([
     deps.keys.listAll(),
-    deps.bus.request(IntegrationList, {}),
+    deps.bus.request(IntegrationList, {}).then(
+      (r) => tally(r.integrations.map((i) => i.workspaceId)),
+      (err: unknown) => {
+        deps.logger.warn({ err }, "auth did not list integrations; counts left out");
+        return null;
+      },
+    ),
   ]);
-  return {
-    keys: tally(keys.map((k) => k.workspaceId)),
-    integrations: tally(integrations.map((i) => i.workspaceId)),
-  };
+  return { keys: tally(keys.map((k) => k.workspaceId)), integrations };
 }
 
 export function workspaceView(ws: Workspace, c: Counts): z.input<typeof WorkspaceView> {
@@ -60,7 +64,7 @@ export function workspaceView(ws: Workspace, c: Counts): z.input<typeof Workspac
     deletedAt: ws.deletedAt ?? null,
     deletedBy: ws.deletedBy ?? null,
     keys: c.keys.get(ws.id) ?? 0,
-    integrations: c.integrations.get(ws.id) ?? 0,
+    integrations: c.integrations ? (c.integrations.get(ws.id) ?? 0) : null,
     purged,
     awaiting: [...awaiting],
   };
