@@ -14,6 +14,8 @@ export interface AppEnv {
   Variables: {
     principal: Principal;
     requestId: string;
+    /** The console session of a page or of an /api call made by the console (cookie). */
+    sessionId: string;
   };
 }
 

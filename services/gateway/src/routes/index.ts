@@ -1,7 +1,8 @@
 import type { Route } from "../http/route.js";
 import { accessRoutes } from "./admin.js";
 import { alertRoutes } from "./alerts.js";
-import { consoleRoutes } from "./console.js";
+import { consoleAsset, consoleSignIn, consoleSignOut } from "./console.js";
+import { dashboardPage } from "./console-dashboard.js";
 import { integrationRoutes } from "./integrations.js";
 import { oauthCallback } from "./oauth.js";
 import { queryRoutes } from "./query.js";
@@ -12,7 +13,10 @@ import { health, openApiDocument } from "./system.js";
 export const allRoutes: readonly Route[] = [
   health,
   openApiDocument,
-  ...consoleRoutes,
+  dashboardPage,
+  consoleSignIn,
+  consoleSignOut,
+  consoleAsset,
   oauthCallback,
   ...integrationRoutes,
   ...queryRoutes,
