@@ -3,6 +3,8 @@ import { accessRoutes } from "./admin.js";
 import { alertRoutes } from "./alerts.js";
 import { consoleAsset, consoleSignIn, consoleSignOut } from "./console.js";
 import { dashboardPage } from "./console-dashboard.js";
+import { integrationPage, integrationsPage } from "./console-integrations.js";
+import { inventoryPage, resourcePage, tablePage } from "./console-inventory.js";
 import { integrationRoutes } from "./integrations.js";
 import { oauthCallback } from "./oauth.js";
 import { queryRoutes } from "./query.js";
@@ -17,6 +19,11 @@ export const allRoutes: readonly Route[] = [
   consoleSignIn,
   consoleSignOut,
   consoleAsset,
+  integrationsPage,
+  integrationPage,
+  inventoryPage,
+  tablePage,
+  resourcePage,
   oauthCallback,
   ...integrationRoutes,
   ...queryRoutes,
