@@ -5,6 +5,8 @@ import { consoleAsset, consoleSignIn, consoleSignOut } from "./console.js";
 import { dashboardPage } from "./console-dashboard.js";
 import { integrationPage, integrationsPage } from "./console-integrations.js";
 import { inventoryPage, resourcePage, tablePage } from "./console-inventory.js";
+import { newRulePage, rulePage, rulesPage, violationsPage } from "./console-rules.js";
+import { sqlPage } from "./console-sql.js";
 import { integrationRoutes } from "./integrations.js";
 import { oauthCallback } from "./oauth.js";
 import { queryRoutes } from "./query.js";
@@ -24,6 +26,11 @@ export const allRoutes: readonly Route[] = [
   inventoryPage,
   tablePage,
   resourcePage,
+  sqlPage,
+  rulesPage,
+  newRulePage,
+  rulePage,
+  violationsPage,
   oauthCallback,
   ...integrationRoutes,
   ...queryRoutes,

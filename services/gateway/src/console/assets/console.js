@@ -53,7 +53,10 @@ export function formJson(form) {
     } else value = el.value;
     const path = el.name.split(".");
     let target = out;
-    for (const key of path.slice(0, -1)) target = target[key] ??= {};
+    path.slice(0, -1).forEach((key, k) => {
+      target[key] ??= /^\d+$/.test(path[k + 1]) ? [] : {};
+      target = target[key];
+    });
     target[path[path.length - 1]] = value;
   }
   return out;
@@ -86,7 +89,9 @@ document.addEventListener("submit", async (event) => {
       window.location.assign(answer[form.dataset.follow]);
     } else if (form.dataset.next) {
       window.location.assign(
-        form.dataset.next.replace(/\{(\w+)\}/g, (_m, k) => encodeURIComponent(answer?.[k] ?? "")),
+        form.dataset.next.replace(/\{([\w.]+)\}/g, (_m, k) =>
+          encodeURIComponent(k.split(".").reduce((o, p) => o?.[p], answer) ?? ""),
+        ),
       );
     } else if (!form.dataset.stay) {
       window.location.reload();
