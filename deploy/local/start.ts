@@ -222,6 +222,7 @@ async function main(): Promise<void> {
       // The demo tenant changes a few objects a minute: poll it every minute so history visibly grows.
       ...(sim && !("POLL_INTERVAL_SECONDS" in process.env) ? { POLL_INTERVAL_SECONDS: "60" } : {}),
       ...(mail ? { SMTP_URL: mail.smtpUrl } : {}),
+      ...(mail?.httpUrl ? { GATEWAY_DEMO_MAIL_URL: mail.httpUrl } : {}),
       ...(sim ? demoAppEnv(sim, process.env) : {}),
     };
     for (const name of services) {

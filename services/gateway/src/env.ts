@@ -33,4 +33,6 @@ export interface GatewayDeps {
   memberMaxQueryMs?: number;
   /** Console sessions end after this many hours; default 12. */
   sessionHours?: number;
+  /** Demo mode: the local mail catcher's viewer (the alerts page lists what it caught). */
+  demoMailUrl?: string;
 }

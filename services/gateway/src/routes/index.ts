@@ -2,6 +2,7 @@ import type { Route } from "../http/route.js";
 import { accessRoutes } from "./admin.js";
 import { alertRoutes } from "./alerts.js";
 import { consoleAsset, consoleSignIn, consoleSignOut } from "./console.js";
+import { alertsPage } from "./console-alerts.js";
 import { dashboardPage } from "./console-dashboard.js";
 import { integrationPage, integrationsPage } from "./console-integrations.js";
 import { inventoryPage, resourcePage, tablePage } from "./console-inventory.js";
@@ -31,6 +32,7 @@ export const allRoutes: readonly Route[] = [
   newRulePage,
   rulePage,
   violationsPage,
+  alertsPage,
   oauthCallback,
   ...integrationRoutes,
   ...queryRoutes,

@@ -37,6 +37,7 @@ export function formJson(form) {
     if (el.type === "radio" && !el.checked) continue;
     let value;
     if (el.type === "checkbox") value = el.checked;
+    else if (el.dataset.bool) value = el.value === "true";
     else if (el.value === "") continue;
     else if (el.type === "number") value = Number(el.value);
     else if (el.dataset.list)
