@@ -53,7 +53,7 @@ export function violationTable(vs: readonly Violation[], csrf: string, principal
   return html`<div class="scroll"><table class="violations">
 <thead><tr><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Resource</th><th scope="col">State</th><th scope="col">First seen</th><th scope="col">Triage</th></tr></thead>
 <tbody>${vs.map(
-    (v) => html`<tr data-resource="${v.resourceId}">
+    (v) => html`<tr data-resource="${v.resourceId}" data-rule="${v.ruleId}">
 <td><span class="sev-${v.severity}">${v.severity}</span></td>
 <td><a href="/console/rules/${v.ruleId}">${v.ruleTitle}</a></td>
 <td>${v.table.startsWith("azuread_") ? html`<a href="/console/inventory/${v.table}/${encodeURIComponent(v.resourceId)}?integration=${v.integrationId}">${v.displayName ?? v.resourceId}</a>` : (v.displayName ?? v.resourceId)}<br><span class="muted">${v.table}</span></td>
