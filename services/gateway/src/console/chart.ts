@@ -30,7 +30,7 @@ export function lineChart(
   const ticks = [0, maxY / 2, maxY];
   const label = (t: number) => new Date(t).toISOString().slice(5, 16).replace("T", " ");
   return html`<figure class="chart">
-<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${opts.label}" preserveAspectRatio="none">
+<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${opts.label}">
   ${ticks.map(
     (t) =>
       html`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${sy(t)}" y2="${sy(t)}" class="grid"></line><text x="${PAD.left - 6}" y="${sy(t) + 4}" text-anchor="end">${Math.round(t)}</text>`,

@@ -25,9 +25,11 @@ const NAV: readonly { section: Section; href: string; label: string }[] = [
   { section: "alerts", href: "/console/alerts", label: "Alerts" },
 ];
 
-/** An asset URL carries the build's start time, so a new release is never served from cache. */
-export const ASSET_VERSION = Date.now().toString(36);
-export const asset = (file: string) => `/console/assets/${file}?v=${ASSET_VERSION}`;
+/**
+ * An asset's URL. Always the same one, because the page's modules import each other by it (a second
+ * URL would load a module twice, with its listeners twice); browsers revalidate them (no-cache).
+ */
+export const asset = (file: string) => `/console/assets/${file}`;
 
 /**
  * The page frame of every server-rendered page: landmarks (banner, navigation, main, contentinfo),

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startSimulator } from "@tenantlens/entra-sim";
 import { cleanup, freePort, waitFor, withServiceLogs } from "@tenantlens/testkit";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { api, type System, startSystem } from "./system.js";
 
 /**
@@ -34,7 +34,6 @@ interface IntegrationJson {
 describe("the console in Chromium, on the real system", { timeout: 900_000 }, () => {
   let sim: Awaited<ReturnType<typeof startSimulator>>;
   let sys: System;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let hooks: Server;
@@ -79,7 +78,9 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
       }),
     );
     assert.equal(sys.baseUrl, publicUrl);
-    browser = await chromium.launch({
+    // A fresh profile every run; the simulator serves https with its own CA (only its consent page
+    // is reached that way), so certificate errors are ignored in this browser only.
+    context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), "tl-chromium-")), {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       args: [
         "--headless",
@@ -90,11 +91,11 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        `--user-data-dir=${mkdtempSync(path.join(tmpdir(), "tl-chromium-"))}`,
       ],
+      ignoreHTTPSErrors: true,
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
     });
-    // The simulator serves https with its own CA; only its consent page is reached that way.
-    context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.on("dialog", (d) => void d.accept());
     page.setDefaultTimeout(60_000);
@@ -105,7 +106,6 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     for (const p of paints)
       console.log(`  ${p.page.padEnd(28)} first paint ${p.firstPaintMs ?? "?"} ms, load ${p.loadMs} ms`);
     await context?.close();
-    await browser?.close();
     await sys?.stop();
     await sim?.stop();
     await new Promise((r) => hooks?.close(r));
@@ -131,9 +131,7 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     const violations = await page.evaluate(async () => {
       const w = window as unknown as {
         axe: {
-          run(
-            o: unknown,
-          ): Promise<{
+          run(o: unknown): Promise<{
             violations: { id: string; impact: string; help: string; nodes: { target: unknown }[] }[];
           }>;
         };
@@ -205,7 +203,7 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     ]);
     const csv = readFileSync((await download.path()) as string, "utf8")
       .trim()
-      .split("\n");
+      .split(/\r?\n/);
     assert.equal(csv[0], "id,display_name,user_type");
     assert.equal(csv.length - 1, rows, "every row is in the CSV");
     writeFileSync(path.join(ARTIFACTS, "query.csv"), csv.join("\n"));

@@ -51,7 +51,7 @@ export const alertsPage = definePage({
     if (alerts instanceof AppError) alertsHtml = unavailable(alerts);
     else if (alerts.alerts.length === 0) alertsHtml = html`<p class="muted">No alert yet.</p>`;
     else
-      alertsHtml = html`<div class="scroll"><table><thead><tr><th scope="col">Alert</th><th scope="col">Kind</th><th scope="col">Channels</th><th scope="col">Last triggered</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>${alerts.alerts.map(
+      alertsHtml = html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Alert</th><th scope="col">Kind</th><th scope="col">Channels</th><th scope="col">Last triggered</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>${alerts.alerts.map(
         (a) =>
           html`<tr><td>${a.name}</td><td>${a.kind}</td><td>${a.channelIds.map((id) => channelName.get(id) ?? id).join(", ")}</td><td>${when(a.lastTriggeredAt)}</td><td>${status(a.enabled ? "active" : "disabled")}${a.lastError ? html`<br><span class="error">${a.lastError}</span>` : ""}</td><td>${
             can(principal, "analyst")
@@ -66,7 +66,7 @@ export const alertsPage = definePage({
 ${
   channels.channels.length === 0
     ? html`<p class="muted">No channel yet.</p>`
-    : html`<div class="scroll"><table><thead><tr><th scope="col">Channel</th><th scope="col">Kind</th><th scope="col">Target</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>${channels.channels.map(
+    : html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Channel</th><th scope="col">Kind</th><th scope="col">Target</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>${channels.channels.map(
         (ch) =>
           html`<tr data-channel="${ch.name}"><td>${ch.name}</td><td>${ch.kind}</td><td>${ch.kind === "webhook" ? html`<code>${ch.url}</code>` : (ch.recipients ?? []).join(", ")}</td><td>${status(ch.enabled ? "active" : "disabled")}${ch.disabledReason ? html`<br><span class="muted">${ch.disabledReason}</span>` : ""}</td><td>${
             admin
@@ -119,7 +119,7 @@ ${
     ? unavailable(log)
     : log.notifications.length === 0
       ? html`<p class="muted">Nothing sent yet.</p>`
-      : html`<div class="scroll"><table id="delivery-log"><thead><tr><th scope="col">Created</th><th scope="col">Channel</th><th scope="col">What</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col">Response</th></tr></thead><tbody>${log.notifications.map(
+      : html`<div class="scroll" tabindex="0"><table id="delivery-log"><thead><tr><th scope="col">Created</th><th scope="col">Channel</th><th scope="col">What</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col">Response</th></tr></thead><tbody>${log.notifications.map(
           (n) =>
             html`<tr data-channel="${channelName.get(n.channelId) ?? n.channelId}" data-status="${n.status}"><td>${when(n.createdAt)}</td><td>${channelName.get(n.channelId) ?? n.channelId} <span class="muted">${n.channelKind}</span></td><td>${n.alertName ? html`${n.alertName}: ` : html`<em>test</em>: `}${n.summary}</td><td>${status(n.status)}</td><td class="num">${n.attempts}</td><td>${n.responseCode ?? ""}${n.error ? html` <span class="error">${n.error}</span>` : ""}</td></tr>`,
         )}</tbody></table></div>`
@@ -132,7 +132,7 @@ ${
           ? unavailable(mail)
           : mail.length === 0
             ? html`<p class="muted">No mail yet.</p>`
-            : html`<div class="scroll"><table><thead><tr><th scope="col">Date</th><th scope="col">To</th><th scope="col">Subject</th></tr></thead><tbody>${mail.map(
+            : html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Date</th><th scope="col">To</th><th scope="col">Subject</th></tr></thead><tbody>${mail.map(
                 (m) =>
                   html`<tr><td>${when(m.date)}</td><td>${m.to.join(", ")}</td><td><a href="${deps.demoMailUrl}/messages/${m.id}" rel="noreferrer">${m.subject || "(no subject)"}</a></td></tr>`,
               )}</tbody></table></div>`

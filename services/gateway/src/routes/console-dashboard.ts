@@ -100,7 +100,7 @@ export const dashboardPage = definePage({
 <section aria-labelledby="tab-h">
   <h2 id="tab-h">Rows per table</h2>
   ${tables instanceof AppError ? html`<p class="error">The table list is unavailable: ${tables.message}</p>` : ""}
-  <div class="scroll"><table>
+  <div class="scroll" tabindex="0"><table>
     <thead><tr><th scope="col">Table</th><th scope="col" class="num">Rows</th><th scope="col">What it holds</th></tr></thead>
     <tbody>${tableRows.map(
       (t) =>

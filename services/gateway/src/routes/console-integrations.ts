@@ -84,7 +84,7 @@ function connectForms(csrf: string): Html {
 </div>
 <details>
 <summary>Application permissions to grant, per table</summary>
-<div class="scroll"><table>
+<div class="scroll" tabindex="0"><table>
 <thead><tr><th scope="col">Table</th><th scope="col">Microsoft Graph application permission</th></tr></thead>
 <tbody>${catalog.map((r) => html`<tr><td><code>${r.table}</code></td><td>${permissionText(r)}</td></tr>`)}</tbody>
 </table></div>
@@ -105,7 +105,7 @@ export const integrationsPage = definePage({
 ${
   integrations.length === 0
     ? html`<p>No tenant is connected yet.</p>`
-    : html`<div class="scroll"><table>
+    : html`<div class="scroll" tabindex="0"><table>
 <thead><tr><th scope="col">Name</th><th scope="col">Tenant</th><th scope="col">Status</th><th scope="col">Last poll</th><th scope="col" class="num">Rows</th></tr></thead>
 <tbody>${integrations.map(
         (i) => html`<tr>
@@ -188,7 +188,7 @@ ${progress(i)}
 ${last?.error ? html`<p class="error">${last.error}</p>` : ""}
 <h2>Permissions and collection, per table</h2>
 <p class="muted">What the last poll could read. A table it could not read says why (missing permission or licence); it never fails the poll.</p>
-<div class="scroll"><table>
+<div class="scroll" tabindex="0"><table>
 <thead><tr><th scope="col">Table</th><th scope="col">Outcome</th><th scope="col" class="num">Objects</th><th scope="col">Permission needed</th><th scope="col">Note</th></tr></thead>
 <tbody>${report.map(
         ({ r, got }) =>
@@ -198,7 +198,7 @@ ${last?.error ? html`<p class="error">${last.error}</p>` : ""}
 ${
   history instanceof Error
     ? html`<p class="error">Poll history is unavailable: ${history.message}</p>`
-    : html`<div class="scroll"><table>
+    : html`<div class="scroll" tabindex="0"><table>
 <thead><tr><th scope="col">Started</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col" class="num">Added</th><th scope="col" class="num">Modified</th><th scope="col" class="num">Removed</th></tr></thead>
 <tbody>${history.polls.map(
         (p) =>

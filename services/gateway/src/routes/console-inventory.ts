@@ -37,7 +37,7 @@ export const inventoryPage = definePage({
     if (!(integrations instanceof AppError))
       for (const i of integrations.integrations)
         for (const [t, n] of Object.entries(i.counts ?? {})) counts.set(t, (counts.get(t) ?? 0) + n);
-    const list = (ts: TableInfo[], withCounts: boolean) => html`<div class="scroll"><table>
+    const list = (ts: TableInfo[], withCounts: boolean) => html`<div class="scroll" tabindex="0"><table>
 <thead><tr><th scope="col">Table</th>${withCounts ? html`<th scope="col" class="num">Rows</th>` : ""}<th scope="col">What it holds</th><th scope="col" class="num">Columns</th></tr></thead>
 <tbody>${ts.map(
       (t) =>
@@ -156,7 +156,7 @@ ${
   result instanceof AppError
     ? html`<p class="error" role="alert">${result.message}</p>`
     : html`<p class="muted" aria-live="polite">${result.total.toLocaleString("en")} rows${result.total > 0 ? ` · showing ${offset + 1}–${Math.min(offset + PAGE_SIZE, result.total)}` : ""}</p>
-<div class="scroll"><table>
+<div class="scroll" tabindex="0"><table>
 <thead><tr>${cols.map(header)}</tr></thead>
 <tbody>${result.rows.map(
         (r) =>
@@ -373,7 +373,7 @@ ${relations.map((r, k) => {
       ? html`<p class="error">${res.message}</p>`
       : res.rows.length === 0
         ? html`<p class="muted">None.</p>`
-        : html`<div class="scroll"><table><thead><tr>${res.columns.map((c) => html`<th scope="col">${c.name}</th>`)}</tr></thead><tbody>${res.rows.map(
+        : html`<div class="scroll" tabindex="0"><table><thead><tr>${res.columns.map((c) => html`<th scope="col">${c.name}</th>`)}</tr></thead><tbody>${res.rows.map(
             (x) =>
               html`<tr>${res.columns.map((c, n) =>
                 n === 0

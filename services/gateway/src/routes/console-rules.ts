@@ -50,7 +50,7 @@ function triage(v: Violation, csrf: string, principal: Principal): Html {
 
 export function violationTable(vs: readonly Violation[], csrf: string, principal: Principal): Html {
   if (vs.length === 0) return html`<p class="muted">None.</p>`;
-  return html`<div class="scroll"><table class="violations">
+  return html`<div class="scroll" tabindex="0"><table class="violations">
 <thead><tr><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Resource</th><th scope="col">State</th><th scope="col">First seen</th><th scope="col">Triage</th></tr></thead>
 <tbody>${vs.map(
     (v) => html`<tr data-resource="${v.resourceId}" data-rule="${v.ruleId}">
@@ -109,7 +109,7 @@ ${lineChart(trendOf(p.packId), { label: `${p.title}: compliance score over 30 da
 </section>`;
       })}</div>
 <h2>${packParam ? html`Rules of ${packParam} · <a href="/console/rules">all rules</a>` : "All rules"}</h2>
-<div class="scroll"><table>
+<div class="scroll" tabindex="0"><table>
 <thead><tr><th scope="col">Rule</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col" class="num">Open violations</th><th scope="col">Kind</th></tr></thead>
 <tbody>${sorted.map((r) => {
         const open = r.statuses.reduce((a, s) => a + s.violationCount, 0);

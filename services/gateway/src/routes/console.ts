@@ -99,7 +99,7 @@ export const consoleAsset = defineRoute({
     const ext = params.file.split(".").pop() as string;
     return c.body(new Uint8Array(bytes), 200, {
       "content-type": TYPES[ext] ?? "application/octet-stream",
-      "cache-control": "public, max-age=86400",
+      "cache-control": "no-cache",
     });
   },
 });

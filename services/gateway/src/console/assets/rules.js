@@ -26,7 +26,7 @@ document.getElementById("dry-run")?.addEventListener("click", async () => {
       .join("");
     out.innerHTML = `<h2>Dry run (${Math.round(r.durationMs)} ms)</h2><ul>${per}</ul>${
       rows
-        ? `<div class="scroll"><table><thead><tr><th scope="col">Table</th><th scope="col">Resource</th><th scope="col">Integration</th></tr></thead><tbody>${rows}</tbody></table></div>`
+        ? `<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Table</th><th scope="col">Resource</th><th scope="col">Integration</th></tr></thead><tbody>${rows}</tbody></table></div>`
         : "<p>No violation: the rule would pass.</p>"
     }${r.truncated ? "<p class=muted>Only the first 100 are shown.</p>" : ""}`;
   } catch (err) {
