@@ -37,6 +37,11 @@ export const asset = (file: string) => `/console/assets/${file}`;
  * CSRF token). Values interpolated with html`` are escaped; scripts are same-origin modules only.
  */
 export function page(title: string, body: Html, frame?: Frame): Html {
+  return html`${pageStart(title, frame)}${body}${PAGE_END}`;
+}
+
+/** Everything before the page's own content (sent at once when a page streams). */
+export function pageStart(title: string, frame?: Frame): Html {
   const nav = frame
     ? html`<nav aria-label="Sections"><ul>${NAV.map(
         (n) =>
@@ -68,12 +73,14 @@ ${(frame?.scripts ?? []).map((s) => html`<script type="module" src="${asset(s)}"
 </header>
 <main id="main" tabindex="-1">
 <div id="flash" role="status" aria-live="polite"></div>
-${body}
+`;
+}
+
+export const PAGE_END = `
 </main>
 <footer class="muted"><a href="/openapi.json">REST API (OpenAPI)</a></footer>
 </body>
 </html>`;
-}
 
 /** Whether the signed-in key may use a control that needs this role (the server checks again). */
 export function can(principal: Principal, role: "analyst" | "admin"): boolean {

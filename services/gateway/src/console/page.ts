@@ -8,7 +8,7 @@ import { csrfTokenOf, SESSION_COOKIE } from "../auth/session-store.js";
 import type { AppEnv, Principal } from "../env.js";
 import { samePublicHost } from "../http/browser.js";
 import { type Access, defineRoute, type Route, type RouteDeps } from "../http/route.js";
-import { type Html, page, type Section } from "./layout.js";
+import { type Frame, type Html, PAGE_END, page, pageStart, type Section } from "./layout.js";
 
 /** The pre-session CSRF cookie of the sign-in form (double submit: cookie and hidden field). */
 export const SIGN_IN_CSRF_COOKIE = "tl_signin_csrf";
@@ -27,7 +27,7 @@ export interface ApiReader {
   tryGet<R extends z.ZodType>(route: Route<R>, path: string): Promise<z.output<R> | AppError>;
 }
 
-export interface PageInput<P, Q> {
+export interface PageInput<P, Q, L = undefined> {
   c: Context<AppEnv>;
   principal: Principal;
   params: P;
@@ -35,8 +35,10 @@ export interface PageInput<P, Q> {
   csrf: string;
   api: ApiReader;
   deps: RouteDeps;
-  /** Wraps a page body in the signed-in frame of this page's section. */
-  frame(title: string, body: Html, scripts?: readonly string[]): Html;
+  /** What `load` returned. */
+  loaded: L;
+  /** A page's title and content, placed in the signed-in frame of this page's section. */
+  frame(title: string, body: Html): Framed;
 }
 
 type ObjectSchema = z.ZodType<Record<string, unknown>>;
@@ -162,23 +164,51 @@ export function safeNext(next: unknown): string {
   return typeof next === "string" && /^\/(?!\/)[^\\\s]*$/.test(next) && next.length <= 1000 ? next : "/";
 }
 
+/** What a page renders: its title and its content, placed in the signed-in frame by definePage. */
+export interface Framed {
+  readonly framed: true;
+  title: string;
+  body: Html;
+}
+
+/** A page whose data takes longer than this is streamed: the frame first, its content when ready. */
+const STREAM_AFTER_MS = 150;
+
+/** Maps an /api answer the page cannot show to a code the page declares. */
+function pageError(err: unknown, codes: readonly ErrorCode[]): unknown {
+  if (err instanceof AppError && !codes.includes(err.code)) {
+    return new AppError(httpStatusOf[err.code] >= 500 ? "unavailable" : "bad_request", err.message);
+  }
+  return err;
+}
+
 /**
  * Declares a console page once: a GET route outside /api, authenticated by the session, with an
  * access level (a key below it gets a 403 page), path and query parameters validated like any
  * route, and every error answered as an HTML page. It appears in the OpenAPI document as text/html.
+ *
+ * `load` (optional) runs first and decides the status (e.g. 404 for an unknown id). A page whose
+ * content is not ready within 150 ms is streamed: the frame (navigation, headings) paints at once
+ * and the content follows; a failure after that point is shown in the page.
  */
 export function definePage<
   A extends Exclude<Access, "public">,
   P extends ObjectSchema | undefined = undefined,
   Q extends ObjectSchema | undefined = undefined,
+  L = undefined,
 >(spec: {
   path: string;
   summary: string;
   section: Section;
+  /** The browser's title while a streamed page's content is on its way (console.js then uses the h1). */
+  title: string;
   access: A;
   params?: P;
   query?: Q;
-  render: (input: PageInput<Out<P>, Out<Q>>) => Promise<Html | Response> | Html | Response;
+  /** Browser modules of the page (under /console/assets/), besides console.js. */
+  scripts?: readonly string[];
+  load?: (input: PageInput<Out<P>, Out<Q>, undefined>) => Promise<L>;
+  render: (input: PageInput<Out<P>, Out<Q>, L>) => Promise<Framed | Response> | Framed | Response;
 }): Route {
   const route: Route = defineRoute({
     method: "GET",
@@ -197,28 +227,68 @@ export function definePage<
       const sessionId = c.get("sessionId");
       const csrf = csrfTokenOf(sessionId);
       const principal = input.principal as Principal;
+      const frame: Frame = {
+        principal,
+        csrf,
+        section: spec.section,
+        ...(spec.scripts ? { scripts: spec.scripts } : {}),
+      };
+      const base = {
+        c,
+        principal,
+        params: input.params as Out<P>,
+        query: input.query as Out<Q>,
+        csrf,
+        api: apiReader(c, deps, sessionId),
+        deps,
+        frame: (title: string, body: Html): Framed => ({ framed: true, title, body }),
+      };
+      c.header("cache-control", "no-store");
+      let loaded: L;
       try {
-        const out = await spec.render({
-          c,
-          principal,
-          params: input.params as Out<P>,
-          query: input.query as Out<Q>,
-          csrf,
-          api: apiReader(c, deps, sessionId),
-          deps,
-          frame: (title, body, scripts) =>
-            page(title, body, { principal, csrf, section: spec.section, ...(scripts ? { scripts } : {}) }),
-        });
-        if (out instanceof Response) return out;
-        c.header("cache-control", "no-store");
-        return c.html(out);
+        loaded = spec.load ? await spec.load({ ...base, loaded: undefined }) : (undefined as L);
       } catch (err) {
-        // An /api answer the page cannot show: its own code when the page declares it, else unavailable.
-        if (err instanceof AppError && !route.errorCodes.includes(err.code)) {
-          throw new AppError(httpStatusOf[err.code] >= 500 ? "unavailable" : "bad_request", err.message);
-        }
-        throw err;
+        throw pageError(err, route.errorCodes);
       }
+      const pending = Promise.resolve().then(() => spec.render({ ...base, loaded }));
+      pending.catch(() => undefined);
+      const early = await Promise.race([
+        pending.then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        ),
+        new Promise<null>((r) => setTimeout(r, STREAM_AFTER_MS, null)),
+      ]);
+      if (early) {
+        if ("error" in early) throw pageError(early.error, route.errorCodes);
+        if (early.value instanceof Response) return early.value;
+        return c.html(page(early.value.title, early.value.body, frame));
+      }
+      const encoder = new TextEncoder();
+      const requestId = c.get("requestId");
+      const stream = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(encoder.encode(String(await pageStart(spec.title, frame))));
+          let content: string;
+          try {
+            const out = await pending;
+            content =
+              out instanceof Response
+                ? `<p class="error">This page could not be shown.</p>`
+                : String(await html`${out.body}`);
+          } catch (err) {
+            if (!(err instanceof AppError)) deps.logger.error({ err, requestId }, "console page failed");
+            const message =
+              err instanceof AppError ? err.message : `something went wrong (request ${requestId})`;
+            content = String(
+              await html`<h1>This page could not be shown</h1><p class="error" role="alert">${message}</p><p><a href="/">Back to the dashboard</a></p>`,
+            );
+          }
+          controller.enqueue(encoder.encode(content + PAGE_END));
+          controller.close();
+        },
+      });
+      return c.body(stream, 200, { "content-type": "text/html; charset=UTF-8" });
     },
   });
   return route;

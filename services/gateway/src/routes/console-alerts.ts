@@ -36,6 +36,7 @@ export const alertsPage = definePage({
   summary:
     "Console: channels (with test send), alerts, the delivery log and, in demo mode, caught mail (HTML)",
   section: "alerts",
+  title: "Alerts",
   access: "viewer",
   render: async ({ api, csrf, principal, deps, frame }) => {
     const [channels, alerts, log, mail] = await Promise.all([

@@ -17,6 +17,7 @@ export const dashboardPage = definePage({
   path: "/",
   summary: "Console dashboard (HTML; the sign-in page without a session)",
   section: "dashboard",
+  title: "Dashboard",
   access: "viewer",
   render: async ({ api, deps, principal, frame }) => {
     const [integrations, tables, severities, changes] = await Promise.all([

@@ -96,6 +96,8 @@ export const integrationsPage = definePage({
   path: "/console/integrations",
   summary: "Console: integrations with status, last poll and a live progress bar; connect a tenant (HTML)",
   section: "integrations",
+  title: "Integrations",
+  scripts: ["progress.js"],
   access: "viewer",
   render: async ({ api, csrf, principal, frame }) => {
     const { integrations } = await api.get(listIntegrations, "/api/integrations");
@@ -118,7 +120,6 @@ ${
       )}</tbody></table></div>`
 }
 ${can(principal, "admin") ? connectForms(csrf) : html`<p class="muted">Connecting tenants needs an admin key.</p>`}`,
-      ["progress.js"],
     );
   },
 });
@@ -159,13 +160,13 @@ export const integrationPage = definePage({
   path: "/console/integrations/:id",
   summary: "Console: one integration, its poll progress, per-table permission report and poll history (HTML)",
   section: "integrations",
+  title: "Integration",
+  scripts: ["progress.js"],
   access: "viewer",
   params: IntegrationParams,
-  render: async ({ api, csrf, principal, params, frame }) => {
-    const [i, history] = await Promise.all([
-      api.get(getIntegration, `/api/integrations/${params.id}`),
-      api.tryGet(listPolls, `/api/integrations/${params.id}/polls?limit=10`),
-    ]);
+  load: ({ api, params }) => api.get(getIntegration, `/api/integrations/${params.id}`),
+  render: async ({ api, csrf, principal, params, frame, loaded: i }) => {
+    const history = await api.tryGet(listPolls, `/api/integrations/${params.id}/polls?limit=10`);
     const last = i.lastPoll;
     const report = catalog.map((r) => {
       const got = last?.resources.find((x) => x.resource === r.name);
@@ -205,7 +206,6 @@ ${
           html`<tr><td>${when(p.startedAt)}</td><td>${status(p.status)}</td><td>${p.reason ?? ""}</td><td class="num">${p.changes.added}</td><td class="num">${p.changes.modified}</td><td class="num">${p.changes.removed}</td></tr>`,
       )}</tbody></table></div>`
 }`,
-      ["progress.js"],
     );
   },
 });

@@ -27,6 +27,7 @@ export const inventoryPage = definePage({
   path: "/console/inventory",
   summary: "Console: every table with its row count and description (HTML)",
   section: "inventory",
+  title: "Inventory",
   access: "viewer",
   render: async ({ api, frame }) => {
     const [{ tables }, integrations] = await Promise.all([
@@ -85,11 +86,12 @@ export const tablePage = definePage({
   path: "/console/inventory/:table",
   summary: "Console: browse one table, sorted and filtered on the server (HTML)",
   section: "inventory",
+  title: "Table",
   access: "viewer",
   params: TableParams,
   query: BrowseQuery,
-  render: async ({ api, deps, principal, params, query, frame }) => {
-    const t = await tableInfo(() => api.get(listTables, "/api/tables"), params.table);
+  load: ({ api, params }) => tableInfo(() => api.get(listTables, "/api/tables"), params.table),
+  render: async ({ deps, principal, query, frame, loaded: t }) => {
     const names = new Set(t.columns.map((c) => c.name));
     const cols = shown(t);
     const sort = query.sort && names.has(query.sort) ? query.sort : (cols[0]?.name ?? "id");
@@ -315,13 +317,17 @@ export const resourcePage = definePage({
   path: "/console/inventory/:table/:id",
   summary: "Console: one object with its properties, relations and change timeline (HTML)",
   section: "inventory",
+  title: "Resource",
   access: "viewer",
   params: TableParams.extend({ id: z.string().min(1).max(400) }),
   query: z.object({ integration: z.string().max(100).optional() }),
-  render: async ({ api, deps, principal, params, query, frame }) => {
+  load: async ({ api, params }) => {
     const { tables } = await api.get(listTables, "/api/tables");
     const t = tables.find((x) => x.name === params.table);
     if (!t?.columns.some((c) => c.name === "id")) throw new AppError("not_found", `no table ${params.table}`);
+    return { t, tables };
+  },
+  render: async ({ deps, principal, params, query, frame, loaded: { t, tables } }) => {
     const id = literal(params.id);
     const scope = query.integration ? ` AND integration_id = ${literal(query.integration)}` : "";
     const current = await consoleQuery(

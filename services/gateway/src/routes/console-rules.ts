@@ -67,6 +67,7 @@ export const rulesPage = definePage({
   path: "/console/rules",
   summary: "Console: packs with compliance score and trend, and the rules (HTML)",
   section: "rules",
+  title: "Rules",
   access: "viewer",
   query: z.object({ pack: z.string().max(64).optional() }),
   render: async ({ api, deps, principal, csrf, query, frame }) => {
@@ -128,13 +129,11 @@ export const rulePage = definePage({
   path: "/console/rules/:id",
   summary: "Console: one rule with its SQL, references, status and violating resources (HTML)",
   section: "rules",
+  title: "Rule",
   access: "viewer",
   params: z.object({ id: RuleId }),
-  render: async ({ api, csrf, principal, params, frame }) => {
-    const { rule, violations, violationTotal } = await api.get(
-      getRule,
-      `/api/rules/${params.id}?violationLimit=200`,
-    );
+  load: ({ api, params }) => api.get(getRule, `/api/rules/${params.id}?violationLimit=200`),
+  render: ({ csrf, principal, frame, loaded: { rule, violations, violationTotal } }) => {
     return frame(
       rule.title,
       html`<p><a href="/console/rules">Rules</a> ›</p>
@@ -194,6 +193,7 @@ export const violationsPage = definePage({
   path: "/console/violations",
   summary: "Console: violations with suppress / unsuppress, and the violation timeline (HTML)",
   section: "violations",
+  title: "Violations",
   access: "viewer",
   query: ViolationsQuery,
   render: async ({ api, deps, principal, csrf, query, frame }) => {
@@ -248,6 +248,8 @@ export const newRulePage = definePage({
   path: "/console/rules/new",
   summary: "Console: custom rule editor with a dry run (HTML)",
   section: "rules",
+  title: "New custom rule",
+  scripts: ["rules.js"],
   access: "analyst",
   render: ({ csrf, frame }) =>
     frame(
@@ -273,6 +275,5 @@ WHERE user_type = 'Guest' AND account_enabled</textarea>
 })}
 <p><button type="button" id="dry-run" class="secondary">Dry run</button></p>
 <div id="dry-run-result" role="status" aria-live="polite"></div>`,
-      ["rules.js"],
     ),
 });

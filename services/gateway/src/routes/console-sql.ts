@@ -23,6 +23,8 @@ export const sqlPage = definePage({
   path: "/console/sql",
   summary: "Console: SQL workspace (HTML)",
   section: "sql",
+  title: "SQL",
+  scripts: ["sql.js"],
   access: "analyst",
   query: z.object({ sql: z.string().max(100_000).optional() }),
   render: async ({ api, csrf, principal, query, frame }) => {
@@ -101,7 +103,6 @@ ${jsonBlock("schema-data", schema)}
               )}</ol>`
       }</section>
 </div>`,
-      ["sql.js"],
     );
   },
 });

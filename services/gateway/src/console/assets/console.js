@@ -104,3 +104,7 @@ document.addEventListener("submit", async (event) => {
     if (button) button.disabled = false;
   }
 });
+
+// A streamed page is sent before its title is known: name the tab after its heading.
+const heading = document.querySelector("main h1")?.textContent?.trim();
+if (heading && !document.title.startsWith(heading)) document.title = `${heading} · Tenantlens`;
