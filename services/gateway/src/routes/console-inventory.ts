@@ -1,4 +1,5 @@
 import { AppError } from "@tenantlens/contracts";
+import { resourceByTable, systemTableSchema } from "@tenantlens/graph";
 import { html } from "hono/html";
 import { z } from "zod";
 import { type Html, when } from "../console/layout.js";
@@ -68,6 +69,17 @@ const BrowseQuery = z.object({
   offset: z.number().int().min(0).max(1_000_000).optional(),
 });
 
+/**
+ * A table the warehouse can have (the catalog's, their history twins, the system tables): checked
+ * here, without a round trip, so an unknown name is a 404 before the page starts streaming.
+ */
+async function knownTable(name: string): Promise<string> {
+  const known =
+    resourceByTable(name) ?? resourceByTable(name.replace(/_changes$/, "")) ?? systemTableSchema(name);
+  if (!known) throw new AppError("not_found", `no table ${name}`);
+  return name;
+}
+
 async function tableInfo(get: () => Promise<{ tables: TableInfo[] }>, name: string): Promise<TableInfo> {
   const t = (await get()).tables.find((x) => x.name === name);
   if (!t) throw new AppError("not_found", `no table ${name}`);
@@ -90,8 +102,9 @@ export const tablePage = definePage({
   access: "viewer",
   params: TableParams,
   query: BrowseQuery,
-  load: ({ api, params }) => tableInfo(() => api.get(listTables, "/api/tables"), params.table),
-  render: async ({ deps, principal, query, frame, loaded: t }) => {
+  load: ({ params }) => knownTable(params.table),
+  render: async ({ api, deps, principal, params, query, frame }) => {
+    const t = await tableInfo(() => api.get(listTables, "/api/tables"), params.table);
     const names = new Set(t.columns.map((c) => c.name));
     const cols = shown(t);
     const sort = query.sort && names.has(query.sort) ? query.sort : (cols[0]?.name ?? "id");
@@ -321,13 +334,11 @@ export const resourcePage = definePage({
   access: "viewer",
   params: TableParams.extend({ id: z.string().min(1).max(400) }),
   query: z.object({ integration: z.string().max(100).optional() }),
-  load: async ({ api, params }) => {
+  load: ({ params }) => knownTable(params.table),
+  render: async ({ api, deps, principal, params, query, frame }) => {
     const { tables } = await api.get(listTables, "/api/tables");
     const t = tables.find((x) => x.name === params.table);
     if (!t?.columns.some((c) => c.name === "id")) throw new AppError("not_found", `no table ${params.table}`);
-    return { t, tables };
-  },
-  render: async ({ deps, principal, params, query, frame, loaded: { t, tables } }) => {
     const id = literal(params.id);
     const scope = query.integration ? ` AND integration_id = ${literal(query.integration)}` : "";
     const current = await consoleQuery(
