@@ -82,7 +82,7 @@ export const dashboardPage = definePage({
         : integrations.integrations.length === 0
           ? html`<p>No tenant connected yet. <a href="/console/integrations">Connect one</a>.</p>`
           : attention.length === 0
-            ? html`<p>All ${integrations.integrations.length} integrations are healthy.</p>`
+            ? html`<p>${integrations.integrations.length === 1 ? "The integration is" : `All ${integrations.integrations.length} integrations are`} healthy.</p>`
             : html`<ul>${attention.map(
                 (i) =>
                   html`<li><a href="/console/integrations/${i.id}">${i.name}</a> ${status(i.enabled ? i.status : "disabled")} ${i.lastPoll ? html`· last poll ${status(i.lastPoll.status)} ${when(i.lastPoll.startedAt)}` : ""} ${i.statusReason ? html`<br><span class="muted">${i.statusReason}</span>` : ""}</li>`,

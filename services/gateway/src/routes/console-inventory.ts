@@ -319,7 +319,7 @@ function diff(change: Row): Html {
           .filter(Boolean)
       : [];
   return html`<div class="diff" role="table" aria-label="Changed properties">
-<div role="row" class="visually-hidden"><span role="columnheader">property</span><span role="columnheader">before</span><span role="columnheader">after</span></div>
+<div role="row" class="diff-row"><div role="columnheader" class="diff-head">property</div><div role="columnheader" class="diff-head">before</div><div role="columnheader" class="diff-head">after</div></div>
 ${fields.map(
   (f) =>
     html`<div role="row" class="diff-row"><div role="cell"><strong>${f}</strong></div><div role="cell" class="before"><span class="visually-hidden">before: </span>${pretty(before?.[f])}</div><div role="cell" class="after"><span class="visually-hidden">after: </span>${pretty(after?.[f])}</div></div>`,
