@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { safeNext } from "../console/page.js";
+import { AppError } from "@tenantlens/contracts";
+import { createLogger } from "@tenantlens/telemetry";
+import { html } from "hono/html";
+import { createApp } from "../app.js";
+import { definePage, safeNext } from "../console/page.js";
 import { type ConsoleSession, consoleSignIn } from "../testing/console.js";
 import { type Harness, PUBLIC_URL, readError, startHarness } from "../testing/harness.js";
+import { consoleSignIn as signInRoute } from "./console.js";
+import { dashboardPage } from "./console-dashboard.js";
 
 /**
  * The console's pages and its use of /api, over a real nats-server with stand-in services: the
@@ -107,5 +113,75 @@ describe("console", () => {
     assert.equal((await get("/console/assets/nope.js", null)).status, 404);
     const page = await (await get("/", admin)).text();
     assert.doesNotMatch(page, /<script>/, "no inline script (the CSP allows only the console's own modules)");
+  });
+
+  it("streams a slow page (frame first, content after) and keeps the status of a fast failure", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = definePage({
+      path: "/console/test-slow",
+      summary: "slow",
+      section: "dashboard",
+      title: "Slow",
+      access: "viewer",
+      render: async ({ frame }) => {
+        await gate;
+        return frame("Slow", html`<h1>Slow content</h1>`);
+      },
+    });
+    const late = definePage({
+      path: "/console/test-late-failure",
+      summary: "fails after streaming started",
+      section: "dashboard",
+      title: "Late",
+      access: "viewer",
+      render: async () => {
+        await new Promise((r) => setTimeout(r, 400));
+        throw new AppError("unavailable", "the rules service is not answering");
+      },
+    });
+    const missing = definePage({
+      path: "/console/test-missing",
+      summary: "load says not found",
+      section: "dashboard",
+      title: "Missing",
+      access: "viewer",
+      load: async () => {
+        throw new AppError("not_found", "no such thing");
+      },
+      render: ({ frame }) => frame("never", html``),
+    });
+    const app = createApp(
+      { bus: h.bus, logger: createLogger("gateway", {}, { level: "silent" }), publicUrl: PUBLIC_URL },
+      [dashboardPage, signInRoute, slow, late, missing],
+    );
+    const s = await consoleSignIn(app, PUBLIC_URL, h.adminKey);
+    const res = await app.request(`${PUBLIC_URL}/console/test-slow`, { headers: { cookie: s.cookie } });
+    assert.equal(res.status, 200, "the answer starts before the content is ready");
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    assert.match(first, /<nav aria-label="Sections">/, "the frame comes first");
+    assert.doesNotMatch(first, /Slow content/);
+    release();
+    let rest = "";
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      rest += new TextDecoder().decode(chunk.value);
+    }
+    assert.match(rest, /<h1>Slow content<\/h1>[\s\S]*<\/html>$/);
+
+    const failed = await app.request(`${PUBLIC_URL}/console/test-late-failure`, {
+      headers: { cookie: s.cookie },
+    });
+    assert.equal(failed.status, 200);
+    assert.match(await failed.text(), /role="alert">the rules service is not answering/);
+    const notFound = await app.request(`${PUBLIC_URL}/console/test-missing`, {
+      headers: { cookie: s.cookie },
+    });
+    assert.equal(notFound.status, 404, "load decides the status before anything is sent");
+    assert.match(await notFound.text(), /no such thing/);
   });
 });
