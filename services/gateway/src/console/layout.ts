@@ -15,11 +15,12 @@ export interface Frame {
 
 export type Section = "dashboard" | "integrations" | "inventory" | "sql" | "rules" | "violations" | "alerts";
 
-const NAV: readonly { section: Section; href: string; label: string }[] = [
+/** The sections, each with the role its page needs (viewer unless said). */
+const NAV: readonly { section: Section; href: string; label: string; role?: "analyst" }[] = [
   { section: "dashboard", href: "/", label: "Dashboard" },
   { section: "integrations", href: "/console/integrations", label: "Integrations" },
   { section: "inventory", href: "/console/inventory", label: "Inventory" },
-  { section: "sql", href: "/console/sql", label: "SQL" },
+  { section: "sql", href: "/console/sql", label: "SQL", role: "analyst" },
   { section: "rules", href: "/console/rules", label: "Rules" },
   { section: "violations", href: "/console/violations", label: "Violations" },
   { section: "alerts", href: "/console/alerts", label: "Alerts" },
@@ -43,7 +44,7 @@ export function page(title: string, body: Html, frame?: Frame): Html {
 /** Everything before the page's own content (sent at once when a page streams). */
 export function pageStart(title: string, frame?: Frame): Html {
   const nav = frame
-    ? html`<nav aria-label="Sections"><ul>${NAV.map(
+    ? html`<nav aria-label="Sections"><ul>${NAV.filter((n) => !n.role || can(frame.principal, n.role)).map(
         (n) =>
           html`<li><a href="${n.href}"${n.section === frame.section ? html` aria-current="page"` : ""}>${n.label}</a></li>`,
       )}</ul></nav>

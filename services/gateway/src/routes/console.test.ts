@@ -87,6 +87,8 @@ describe("console", () => {
     const viewerPage = await (await get("/console/integrations", viewer)).text();
     assert.doesNotMatch(viewerPage, /data-api=/, "no write control for a viewer");
     assert.match(viewerPage, /Console &lt;b&gt;demo&lt;\/b&gt;/);
+    assert.doesNotMatch(viewerPage, /href="\/console\/sql"/, "no SQL section for a viewer");
+    assert.match(adminPage, /href="\/console\/sql"/);
     const sql = await get("/console/sql", viewer);
     assert.equal(sql.status, 403);
     assert.match(sql.headers.get("content-type") ?? "", /text\/html/);
