@@ -11,7 +11,7 @@ import { acquireLock } from "./lock.js";
 import { displayLine, isReadyLine } from "./log-lines.js";
 import { freePort, isListening } from "./ports.js";
 import { checkDependencies, checkNode, ensureNatsServer, PrerequisiteError } from "./prereqs.js";
-import { parseSimReady, type SimReady } from "./simulator.js";
+import { demoAppEnv, parseSimReady, type SimReady } from "./simulator.js";
 import { Supervisor } from "./supervisor.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -226,6 +226,8 @@ async function main(): Promise<void> {
       // The demo tenant changes a few objects a minute: poll it every minute so history visibly grows.
       ...(sim && !("POLL_INTERVAL_SECONDS" in process.env) ? { POLL_INTERVAL_SECONDS: "60" } : {}),
       ...(mail ? { SMTP_URL: mail.smtpUrl } : {}),
+      ...(mail?.httpUrl ? { GATEWAY_DEMO_MAIL_URL: mail.httpUrl } : {}),
+      ...(sim ? demoAppEnv(sim, process.env) : {}),
     };
     for (const name of services) {
       await supervisor.start(
