@@ -35,8 +35,15 @@ export function accessStores(deps: Pick<GatewayDeps, "bus" | "sessionHours">): {
  */
 export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoutes): Hono<AppEnv> {
   const { workspaces, keys, sessions } = accessStores(deps);
-  const routeDeps: RouteDeps = { ...deps, keys, sessions, workspaces, routes };
   const app = new Hono<AppEnv>();
+  const routeDeps: RouteDeps = {
+    ...deps,
+    keys,
+    sessions,
+    workspaces,
+    routes,
+    self: { request: (path, init) => app.request(path, init) },
+  };
 
   app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
   app.use(
@@ -45,6 +52,8 @@ export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoute
         defaultSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", "data:"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
         formAction: ["'self'"],
         baseUri: ["'none'"],
@@ -73,8 +82,13 @@ export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoute
   app.onError(onError(deps.logger));
   app.notFound(notFound);
 
-  // Authentication happens before routing, so no /api route can be reached without a key.
-  app.use("/api/*", requireApiKey(routeDeps.keys), rateLimitPerKey(deps.rateLimitPerMinute ?? 600));
+  // Authentication happens before routing, so no /api route can be reached without a key (or the
+  // console's session with its CSRF token).
+  app.use(
+    "/api/*",
+    requireApiKey(routeDeps.keys, routeDeps.sessions),
+    rateLimitPerKey(deps.rateLimitPerMinute ?? 600),
+  );
   for (const route of routes) route.mount(app, routeDeps);
   return app;
 }
