@@ -23,3 +23,8 @@ export type { BlobOptions, KvOptions } from "./storage.js";
 export { streamConfig } from "./streams.js";
 export { consumerFilter, eventPattern, streamSubjects } from "./subjects.js";
 export type { BroadcastSubscription, EventMeta } from "./subscribe.js";
+export {
+  consumeWorkspaceDeletions,
+  onWorkspaceDeleted,
+  type WorkspacePurgeOptions,
+} from "./workspace-purge.js";

@@ -12,4 +12,5 @@ export * from "./secrets.js";
 export * from "./store.js";
 export * from "./streams.js";
 export * from "./subjects.js";
+export * from "./workspace.js";
 export * from "./zod-issues.js";

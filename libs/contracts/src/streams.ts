@@ -41,6 +41,12 @@ export const streams: Record<string, StreamDef> = {
     maxAgeSeconds: 7 * DAY,
     duplicateWindowSeconds: 120,
   },
+  TL_WORKSPACE: {
+    name: "TL_WORKSPACE",
+    description: "Workspace deletions and each service's purge of the deleted workspace",
+    maxAgeSeconds: 90 * DAY,
+    duplicateWindowSeconds: 120,
+  },
   TL_QUERY: {
     name: "TL_QUERY",
     description: "Executed analyst queries (for query history)",

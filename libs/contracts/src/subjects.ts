@@ -70,6 +70,7 @@ import {
   PollList,
   TableCounts,
 } from "./store.js";
+import { PURGING_SERVICES, WorkspaceDeleted, WorkspacePurged } from "./workspace.js";
 
 /** Every event of the system; streams take their subjects from here. */
 export const allEvents: EventDef[] = [
@@ -89,6 +90,8 @@ export const allEvents: EventDef[] = [
   RunCompleted,
   DeliveryRecorded,
   SuppressionChanged,
+  WorkspaceDeleted,
+  ...PURGING_SERVICES.map((s) => WorkspacePurged[s]),
 ];
 
 /** Every request subject, for documentation and the subject-grammar test. */

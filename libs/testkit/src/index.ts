@@ -1,3 +1,4 @@
+export { rowsByWorkspace } from "./duckdb-files.js";
 export { type NatsOptions, type NatsServer, startNats } from "./nats.js";
 export { freePort } from "./ports.js";
 export { cleanup, stopAll } from "./registry.js";

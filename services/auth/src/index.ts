@@ -1,4 +1,4 @@
-import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { connectBus, consumeWorkspaceDeletions, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { IntegrationChanged } from "@tenantlens/contracts";
 import { loadMasterKeyOrExit } from "@tenantlens/secrets";
@@ -87,6 +87,8 @@ const svc = new AuthService({
 serveAuth(bus, svc, new ConsentService(records, delegated, logger), () =>
   resealAll({ store, caches, ring: key.ring }),
 );
+// A deleted workspace's integrations, secrets and token caches go (also those deleted while auth was down).
+await consumeWorkspaceDeletions(bus, { service: "auth", purge: (ws) => svc.purgeWorkspace(ws) });
 // The server must know our subscriptions before we say ready, or early requests find no responder.
 await bus.flush();
 logger.info(

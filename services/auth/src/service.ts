@@ -192,6 +192,25 @@ export class AuthService {
   }
 
   /**
+   * A deleted workspace: every integration of it goes as a DELETE would take it (record, sealed
+   * secret, token cache, consent), each announced as deleted. A repeat finds nothing left.
+   */
+  async purgeWorkspace(workspaceId: string): Promise<{ integrations: number }> {
+    const doomed = (await this.records.store.list()).filter((s) => s.workspaceId === workspaceId);
+    let removed = 0;
+    for (const s of doomed) {
+      try {
+        await this.remove({ workspaceId, id: s.id });
+        removed += 1;
+      } catch (err) {
+        // Deleted meanwhile (a user's DELETE, another replica's purge): nothing left to do.
+        if (!(err instanceof AppError && err.code === "not_found")) throw err;
+      }
+    }
+    return { integrations: removed };
+  }
+
+  /**
    * A token from msal's cache, or with `forceRefresh` (Graph refused the cached one) straight from
    * the identity platform, which then issues a new one or refuses the credentials: the integration
    * turns broken at once instead of replaying a dead token until it expires.

@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE } from "@tenantlens/contracts";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -13,18 +14,33 @@ import { allRoutes } from "./routes/index.js";
 
 export { DEFAULT_MAX_BODY_BYTES } from "./http/route.js";
 
+/** Workspaces, API keys and console sessions over the bus (keys of a deleted workspace fail at once). */
+export function accessStores(deps: Pick<GatewayDeps, "bus" | "sessionHours">): {
+  workspaces: WorkspaceStore;
+  keys: ApiKeyStore;
+  sessions: SessionStore;
+} {
+  const workspaces = new WorkspaceStore(deps.bus);
+  // The default workspace cannot be deleted: no lookup for the operator's own keys.
+  const keys = new ApiKeyStore(deps.bus, (id) =>
+    id === DEFAULT_WORKSPACE ? Promise.resolve(false) : workspaces.isDeleted(id),
+  );
+  const sessions = new SessionStore(deps.bus, keys, (deps.sessionHours ?? 12) * 3600);
+  return { workspaces, keys, sessions };
+}
+
 /**
  * The gateway's HTTP app: every route comes from its declaration (routes/index.ts). It never
  * listens: index.ts serves it, tests call `app.request()`.
  */
 export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoutes): Hono<AppEnv> {
-  const keys = new ApiKeyStore(deps.bus);
+  const { workspaces, keys, sessions } = accessStores(deps);
   const app = new Hono<AppEnv>();
   const routeDeps: RouteDeps = {
     ...deps,
     keys,
-    sessions: new SessionStore(deps.bus, keys, (deps.sessionHours ?? 12) * 3600),
-    workspaces: new WorkspaceStore(deps.bus),
+    sessions,
+    workspaces,
     routes,
     self: { request: (path, init) => app.request(path, init) },
   };

@@ -4,8 +4,9 @@ import { connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit } from "@tenantlens/config";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import type { Hono } from "hono";
-import { createApp } from "./app.js";
+import { accessStores, createApp } from "./app.js";
 import { bootstrapAccess } from "./auth/bootstrap.js";
+import { consumeWorkspaceLifecycle } from "./auth/workspace-purge.js";
 import { GatewayConfig, publicUrlOf } from "./config.js";
 import type { AppEnv } from "./env.js";
 
@@ -17,9 +18,15 @@ const bus = await connectBus({ url: config.NATS_URL, service: "gateway", logger 
   process.exit(1);
 });
 
+await bus.ensureStreams();
 const { keyId } = await bootstrapAccess(bus, config.TENANTLENS_API_KEY);
 if (keyId) logger.info({ keyId }, "admin API key from TENANTLENS_API_KEY is active");
 else logger.warn("TENANTLENS_API_KEY is not set: only keys created earlier can call /api");
+
+const lifecycle = await consumeWorkspaceLifecycle(
+  bus,
+  accessStores({ bus, sessionHours: config.GATEWAY_SESSION_HOURS }),
+);
 
 // The app is built once the port is known (GATEWAY_PORT=0 picks one), so PUBLIC_URL can default to it.
 let app: Hono<AppEnv> | undefined;
@@ -51,6 +58,7 @@ server.on("error", (err) => {
 
 installSignalHandlers("gateway", logger, async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await lifecycle.stop();
   await bus.drain();
   await telemetry.shutdown();
 });

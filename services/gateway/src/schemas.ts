@@ -140,6 +140,30 @@ export const CreateWorkspaceBody = z
   .strict();
 export const WorkspaceCreatedResponse = z.object({ workspace: Workspace, apiKey: KeyCreatedResponse });
 
+// ── operator ────────────────────────────────────────────────────────────────────────────────────
+
+export const WorkspaceParams = z.object({ workspaceId: WorkspaceId });
+export const WorkspaceKeyParams = WorkspaceParams.extend({ keyId: KeyParams.shape.keyId });
+
+/**
+ * A workspace as the operator sees it: `active`; `deleting` (deleted, its keys refused, some
+ * services have not purged it yet: `awaiting` names them); `deleted` (every service purged it).
+ */
+export const WorkspaceView = z.object({
+  id: WorkspaceId,
+  name: z.string(),
+  createdAt: z.string(),
+  status: z.enum(["active", "deleting", "deleted"]),
+  deletedAt: z.string().nullable(),
+  deletedBy: z.string().nullable(),
+  /** Live API keys and integrations of the workspace (integrations: null when auth did not answer). */
+  keys: z.number().int().nonnegative(),
+  integrations: z.number().int().nonnegative().nullable(),
+  purged: z.record(z.string(), z.object({ purgedAt: z.string(), removed: z.record(z.string(), z.number()) })),
+  awaiting: z.array(z.string()),
+});
+export const WorkspaceListResponse = z.object({ workspaces: z.array(WorkspaceView) });
+
 export const WhoAmIResponse = z.object({ workspaceId: WorkspaceId, keyId: z.string(), role: Role });
 
 // ── system ──────────────────────────────────────────────────────────────────────────────────────

@@ -1,9 +1,9 @@
 import path from "node:path";
-import type { Bus, Consumer } from "@tenantlens/bus";
+import { type Bus, type Consumer, consumeWorkspaceDeletions } from "@tenantlens/bus";
 import type { Keyring } from "@tenantlens/secrets";
 import type { Logger } from "@tenantlens/telemetry";
 import { Db } from "./adapters/db.js";
-import { MIGRATIONS, prune } from "./adapters/state.js";
+import { MIGRATIONS, prune, purgeWorkspace } from "./adapters/state.js";
 import { resolveWithServers, resolveWithSystem, TargetGuard } from "./adapters/target-guard.js";
 import { Alerts } from "./alerts.js";
 import { Channels } from "./channels.js";
@@ -79,7 +79,13 @@ export async function startNotifier(opts: {
   serveRequests(bus, channels, alerts, db);
   await deliverer.start();
   logPump.wake();
-  const consumers: Consumer[] = await startConsumers(bus, pipeline, evaluator);
+  const consumers: Consumer[] = [
+    ...(await startConsumers(bus, pipeline, evaluator)),
+    await consumeWorkspaceDeletions(bus, {
+      service: "notifier",
+      purge: (workspaceId) => db.transaction((sql) => purgeWorkspace(sql, workspaceId)),
+    }),
+  ];
 
   let sweeping = false;
   const sweep = async () => {

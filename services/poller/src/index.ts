@@ -12,7 +12,7 @@ import { runPoll } from "./collector.js";
 import { pollerConfigSchema } from "./config.js";
 import { backoffMs, defaultRetryPolicy } from "./domain/retry.js";
 import { PollManager } from "./poll-manager.js";
-import { followIngestFailures, followIntegrations } from "./transport/consumers.js";
+import { followIngestFailures, followIntegrations, followWorkspaceDeletions } from "./transport/consumers.js";
 import { servePoller } from "./transport/requests.js";
 
 const config = loadConfigOrExit(pollerConfigSchema, "poller");
@@ -74,9 +74,11 @@ servePoller(bus, manager);
 await bus.flush();
 const consumer = await followIntegrations(bus, manager, deltaLinks);
 const failures = await followIngestFailures(bus, manager, deltaLinks);
+const deletions = await followWorkspaceDeletions(bus, manager, deltaLinks);
 installSignalHandlers("poller", logger, async () => {
   await consumer.stop();
   await failures.stop();
+  await deletions.stop();
   await manager.stop();
   await bus.drain();
   await telemetry.shutdown();

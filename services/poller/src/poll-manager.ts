@@ -188,6 +188,25 @@ export class PollManager {
   }
 
   /**
+   * A deleted workspace: its integrations are forgotten (no schedule, running polls cancelled and
+   * waited for, so their final events are out). Returns the integration ids it had.
+   */
+  async forgetWorkspace(workspaceId: string): Promise<string[]> {
+    const doomed = [...this.known.values()].filter((i) => i.workspaceId === workspaceId);
+    const running = doomed.flatMap((i) => {
+      const r = this.running.get(i.id);
+      return r ? [r.done] : [];
+    });
+    for (const i of doomed) this.changed("deleted", i);
+    await Promise.allSettled(running);
+    for (const i of doomed) {
+      this.lastFull.delete(i.id);
+      this.fullRequired.delete(i.id);
+    }
+    return doomed.map((i) => i.id);
+  }
+
+  /**
    * The store failed a poll of this integration at ingest: its delta links may have moved past
    * changes the warehouse never got, so the next poll (not a running one) reads everything.
    */

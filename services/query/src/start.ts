@@ -1,4 +1,4 @@
-import type { Bus } from "@tenantlens/bus";
+import { type Bus, consumeWorkspaceDeletions } from "@tenantlens/bus";
 import { GenerationGet, QueryExecuted } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { GenerationTracker } from "./adapters/generations.js";
@@ -71,11 +71,12 @@ export async function startQueryService(
       service?.onSwap(workspaceId, generation);
     },
   });
+  const saved = new SavedQueryStore(await bus.kv(SAVED_QUERIES_BUCKET));
   service = new QueryService({
     pool,
     generations,
     leases,
-    saved: new SavedQueryStore(await bus.kv(SAVED_QUERIES_BUCKET)),
+    saved,
     putResult: async (key, bytes) => {
       await bus.putBlob(RESULTS_BUCKET, key, bytes, { ttlSeconds: config.QUERY_RESULT_TTL });
       return { bucket: RESULTS_BUCKET, key };
@@ -95,12 +96,23 @@ export async function startQueryService(
   });
   const sub = followGenerations(bus, generations);
   serveQuery(bus, service);
+  // A deleted workspace: its saved queries go, its generation and lease are forgotten (its query
+  // history is a warehouse table: the store purges it).
+  const deletions = await consumeWorkspaceDeletions(bus, {
+    service: "query",
+    purge: async (workspaceId) => {
+      generations.forget(workspaceId);
+      await leases.forget(workspaceId);
+      return { savedQueries: await saved.purgeWorkspace(workspaceId) };
+    },
+  });
   return {
     service,
     pool,
     readerId,
     async stop(drainBus) {
       await sub.unsubscribe().catch(() => undefined);
+      await deletions.stop();
       await leases.stop();
       await drainBus();
       await pool.close();

@@ -22,6 +22,7 @@ import {
 } from "./adapters/run-writer.js";
 import type { Row, Sql, StateDb } from "./adapters/state-db.js";
 import { resolveRuleViolations } from "./adapters/suppression-store.js";
+import { isPurged, purgeWorkspaceState } from "./adapters/workspace-purge.js";
 import type { OutboxEvent } from "./domain/events.js";
 import type { PackInfo } from "./domain/scores.js";
 import { discard, evaluate, type QueryExecutor } from "./evaluator.js";
@@ -100,6 +101,8 @@ export class RulesEngine {
    */
   async ensureWorkspace(workspaceId: string): Promise<void> {
     if (this.synced.has(workspaceId)) return;
+    // A deleted workspace is not brought back (by a late trigger or a request naming it).
+    if (await isPurged(this.deps.db.read(), workspaceId)) return;
     await this.commit(async (sql) => {
       const at = this.now();
       await ensureWorkspaceRow(sql, workspaceId, at);
@@ -163,6 +166,7 @@ export class RulesEngine {
     if (g.pollIds.length === 0) return Promise.resolve("no new data");
     const ws = g.workspaceId;
     return this.serial(ws, async () => {
+      if (await isPurged(this.deps.db.read(), ws)) return "workspace deleted";
       await this.ensureWorkspace(ws);
       const last = await lastFullGeneration(this.deps.db.read(), ws);
       if (g.generationId <= last) return "already evaluated";
@@ -397,6 +401,23 @@ export class RulesEngine {
       );
     }
     return outcome;
+  }
+
+  /**
+   * A deleted workspace: after whatever is queued for it, everything of it goes (see
+   * purgeWorkspaceState); its pending retries are cancelled.
+   */
+  purgeWorkspace(workspaceId: string): Promise<Record<string, number>> {
+    return this.serial(workspaceId, async () => {
+      const retry = this.retries.get(workspaceId);
+      if (retry) clearTimeout(retry.timer);
+      this.retries.delete(workspaceId);
+      const removed = await this.deps.db.transaction((sql) =>
+        purgeWorkspaceState(sql, workspaceId, this.now()),
+      );
+      this.synced.delete(workspaceId);
+      return removed;
+    });
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Bus, Consumer } from "@tenantlens/bus";
+import { type Bus, type Consumer, consumeWorkspaceDeletions } from "@tenantlens/bus";
 import { allEvents, type EventDef, GenerationGet } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { OutboxPublisher } from "./adapters/outbox.js";
@@ -80,6 +80,10 @@ export async function startRules(deps: {
   serveRules(bus, { engine, admin, suppressions });
   const consumers: Consumer[] = [
     await consumeGenerations(bus, engine, logger, { ackWaitSeconds: config.RULES_ACK_WAIT_SECONDS }),
+    await consumeWorkspaceDeletions(bus, {
+      service: "rules",
+      purge: (workspaceId) => engine.purgeWorkspace(workspaceId),
+    }),
   ];
 
   // Runs are remembered to ignore redelivered triggers; a month covers every stream's retention.

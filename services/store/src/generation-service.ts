@@ -1,7 +1,9 @@
+import { readdir, rm } from "node:fs/promises";
 import type { Generation } from "@tenantlens/contracts";
 import type { GenerationKind } from "./adapters/bookkeeping.js";
 import { collectGenerations, type LeaseReader, workspacesWithGenerations } from "./adapters/generation-gc.js";
-import { writeGeneration } from "./adapters/generation-writer.js";
+import { workspaceGenerationsDir, writeGeneration } from "./adapters/generation-writer.js";
+import { workspaceDeleted } from "./adapters/workspace-purge.js";
 import type { Warehouse } from "./warehouse.js";
 
 export interface Log {
@@ -64,9 +66,13 @@ export class GenerationService {
 
   private async generateNow(workspaceId: string): Promise<Generation | null> {
     const { warehouse, dataDir } = this.o;
-    const generation = await warehouse.db.transaction((sql) =>
-      writeGeneration(sql, { dataDir, schema: warehouse.schema, workspaceId }),
-    );
+    const generation = await warehouse.db.transaction(async (sql) => {
+      if (await workspaceDeleted(sql, workspaceId)) {
+        await sql.run(`DELETE FROM "_tl_generation_requests" WHERE workspace_id = $ws`, { ws: workspaceId });
+        return null;
+      }
+      return writeGeneration(sql, { dataDir, schema: warehouse.schema, workspaceId });
+    });
     if (!generation) return null;
     this.o.log.info(
       {
@@ -80,6 +86,33 @@ export class GenerationService {
     await this.publishPending(workspaceId);
     await this.collect(workspaceId);
     return generation;
+  }
+
+  /**
+   * A deleted workspace, after any generation of it in progress: its rows and generation
+   * bookkeeping go in one transaction (from then on GenerationGet knows no generation of it and
+   * nothing new is exported), then its Parquet files. A repeat finds nothing and removes nothing.
+   */
+  purgeWorkspace(workspaceId: string, deletedAt: string): Promise<Record<string, number>> {
+    const pending = this.timers.get(workspaceId);
+    if (pending) clearTimeout(pending.timer);
+    this.timers.delete(workspaceId);
+    const prev = this.chains.get(workspaceId) ?? Promise.resolve();
+    const next = prev
+      .catch(() => undefined)
+      .then(async () => {
+        const r = await this.o.warehouse.purgeWorkspace(workspaceId, deletedAt);
+        const dir = workspaceGenerationsDir(this.o.dataDir, workspaceId);
+        const onDisk = (await readdir(dir).catch(() => [])).length;
+        await rm(dir, { recursive: true, force: true });
+        this.o.log.info(
+          { workspaceId, ...r, directories: onDisk },
+          "deleted workspace purged from the warehouse",
+        );
+        return { rows: r.rows, bookkeeping: r.bookkeeping, generations: Math.max(r.generations, onDisk) };
+      });
+    this.chains.set(workspaceId, next);
+    return next;
   }
 
   /** Publishes committed generations not yet announced (oldest first). */

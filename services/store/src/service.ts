@@ -1,4 +1,4 @@
-import type { Bus, Consumer } from "@tenantlens/bus";
+import { type Bus, type Consumer, consumeWorkspaceDeletions } from "@tenantlens/bus";
 import { GenerationCommitted, PollIngestFailed } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { kvLeaseReader, LEASE_TTL_SECONDS, LEASES_BUCKET } from "./adapters/leases.js";
@@ -88,6 +88,10 @@ export async function startStore(deps: {
   const consumers: Consumer[] = [
     await consumeCollection(consumerDeps),
     ...(await consumeSystemEvents(consumerDeps, warehouse.schema.system)),
+    await consumeWorkspaceDeletions(bus, {
+      service: "store",
+      purge: (workspaceId, deletion) => generations.purgeWorkspace(workspaceId, deletion.deletedAt),
+    }),
   ];
 
   // Periodically: retry what failed (a generation or a poll failure not announced), clean up.

@@ -20,6 +20,7 @@ import { type MigrationResult, migrate } from "./adapters/migrate.js";
 import { createStage, purgeIntegration, removeUnseen, writePage } from "./adapters/page-writer.js";
 import { addPollCounts, pollCompleted, pollFailedAtIngest, pollStarted } from "./adapters/poll-writer.js";
 import { applyUpdateEffect, writeSystemRows } from "./adapters/system-writer.js";
+import { deletedAmong, purgeWorkspaceRows, workspaceDeleted } from "./adapters/workspace-purge.js";
 import { type DeadLetterRecord, pollFailureText } from "./domain/dead-letter.js";
 import { resourceTablesFor, type WarehouseSchema, warehouseSchema } from "./domain/schema.js";
 import { type SystemTableDecl, systemTables } from "./domain/system-tables.js";
@@ -79,11 +80,15 @@ export class Warehouse {
    * a later page or a "complete" resource would otherwise remove or overwrite what the gap held.
    */
   private collected(
-    pollId: string,
+    p: { pollId: string; workspaceId: string },
     msg: MessageRef,
     fn: (sql: Sql) => Promise<ApplyResult>,
   ): Promise<ApplyResult> {
+    const { pollId } = p;
     return this.once(msg, async (sql) => {
+      if (await workspaceDeleted(sql, p.workspaceId)) {
+        return { status: "ignored", reason: `workspace ${p.workspaceId} was deleted` };
+      }
       if (await pollDeadLettered(sql, pollId)) {
         return {
           status: "ignored",
@@ -95,7 +100,7 @@ export class Warehouse {
   }
 
   pollStarted(p: EventPayload<typeof PollStarted>, msg: MessageRef): Promise<ApplyResult> {
-    return this.collected(p.pollId, msg, async (sql) => {
+    return this.collected(p, msg, async (sql) => {
       await pollStarted(sql, p);
       await bumpVersions(sql, p.workspaceId, ["polls"]);
       await requestGeneration(sql, {
@@ -109,7 +114,7 @@ export class Warehouse {
   }
 
   pageCollected(p: EventPayload<typeof PageCollected>, msg: MessageRef): Promise<ApplyResult> {
-    return this.collected(p.pollId, msg, async (sql) => {
+    return this.collected(p, msg, async (sql) => {
       const t = resourceTablesFor(this.schema, p.resource);
       if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
       const r = await writePage(sql, t, p, msg.key);
@@ -125,7 +130,7 @@ export class Warehouse {
   }
 
   resourceCollected(p: EventPayload<typeof ResourceCollected>, msg: MessageRef): Promise<ApplyResult> {
-    return this.collected(p.pollId, msg, async (sql) => {
+    return this.collected(p, msg, async (sql) => {
       const t = resourceTablesFor(this.schema, p.resource);
       if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
       // Only a complete full read proves absence; partial, failed and not_collected remove nothing.
@@ -140,7 +145,7 @@ export class Warehouse {
   }
 
   pollCompleted(p: EventPayload<typeof PollCompleted>, msg: MessageRef): Promise<ApplyResult> {
-    return this.collected(p.pollId, msg, async (sql) => {
+    return this.collected(p, msg, async (sql) => {
       await pollCompleted(sql, p);
       await bumpVersions(sql, p.workspaceId, ["polls"]);
       await requestGeneration(sql, {
@@ -187,6 +192,14 @@ export class Warehouse {
     });
   }
 
+  /** A deleted workspace: every row of it goes and nothing of it is written afterwards. */
+  purgeWorkspace(
+    workspaceId: string,
+    deletedAt: string,
+  ): Promise<{ rows: number; bookkeeping: number; generations: number }> {
+    return this.db.transaction((sql) => purgeWorkspaceRows(sql, this.schema, workspaceId, deletedAt));
+  }
+
   /**
    * An event that feeds declared system tables (payload already validated by the consumer): every
    * table it feeds, its effects and the ledger entry commit together.
@@ -205,15 +218,25 @@ export class Warehouse {
       });
     return this.once(msg, async (sql) => {
       let kind: GenerationKind = "system";
+      // A deleted workspace's events still in flight (its last rule results, say) are dropped.
+      const all = sources.map(({ source }) => ({
+        source,
+        rows: source.toRows(payload),
+        effects: source.effects?.(payload) ?? [],
+      }));
+      const gone = await deletedAmong(sql, [
+        ...all.flatMap((s) => s.rows.map((r) => r.workspaceId)),
+        ...all.flatMap((s) => s.effects.map((e) => e.workspaceId)),
+      ]);
       const changedBy = new Map<string, Set<string>>(); // workspace → tables changed
       const touched = (ws: string, table: string) =>
         changedBy.set(ws, (changedBy.get(ws) ?? new Set()).add(table));
-      for (const { decl, source } of sources) {
-        const rows = source.toRows(payload);
+      for (const [i, { decl }] of sources.entries()) {
+        const rows = (all[i]?.rows ?? []).filter((r) => !gone.has(r.workspaceId));
         if (rows.length > 0 && (await writeSystemRows(sql, decl, rows))) {
           for (const r of rows) touched(r.workspaceId, decl.table.name);
         }
-        for (const effect of source.effects?.(payload) ?? []) {
+        for (const effect of (all[i]?.effects ?? []).filter((e) => !gone.has(e.workspaceId))) {
           if (effect.kind === "update") {
             const target = this.schema.system.find((d) => d.table.name === effect.table);
             if (!target) throw new Error(`effect names unknown system table ${effect.table}`);

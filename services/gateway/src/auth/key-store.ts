@@ -40,7 +40,11 @@ type Kv = Awaited<ReturnType<Bus["kv"]>>;
 
 /** API keys in NATS KV, hashed with SHA-256; the plaintext exists only in the creation response. */
 export class ApiKeyStore {
-  constructor(private readonly bus: Bus) {}
+  /** `workspaceDeleted`: keys of a deleted workspace stop working at once, before they are purged. */
+  constructor(
+    private readonly bus: Bus,
+    private readonly workspaceDeleted: (workspaceId: string) => Promise<boolean> = async () => false,
+  ) {}
 
   // The bus opens each bucket once per connection (creating it when missing).
   private kv(): Promise<Kv> {
@@ -55,13 +59,15 @@ export class ApiKeyStore {
     // Compare against a dummy when the id is unknown so both paths do the same work.
     const ok = sameHash(presented, stored?.hash ?? "0".repeat(64));
     if (!stored || !ok) return null;
+    if (await this.workspaceDeleted(stored.workspaceId)) return null;
     return { workspaceId: stored.workspaceId, keyId, role: stored.role };
   }
 
   /** The principal of a stored key by its id (sessions remember the id, never the key). */
   async principalOf(keyId: string): Promise<Principal | null> {
     const stored = await this.read(keyId);
-    return stored ? { workspaceId: stored.workspaceId, keyId, role: stored.role } : null;
+    if (!stored || (await this.workspaceDeleted(stored.workspaceId))) return null;
+    return { workspaceId: stored.workspaceId, keyId, role: stored.role };
   }
 
   /** Stores `key` as an admin key of `workspaceId` unless it is already there (idempotent). */
@@ -90,15 +96,28 @@ export class ApiKeyStore {
   }
 
   async list(workspaceId: string): Promise<KeyInfo[]> {
+    return (await this.listAll()).filter((k) => k.workspaceId === workspaceId);
+  }
+
+  /** Every workspace's keys (the operator's overview). */
+  async listAll(): Promise<KeyInfo[]> {
     const kv = await this.kv();
     const ids: string[] = [];
     for await (const k of await kv.keys()) ids.push(k);
     const out: KeyInfo[] = [];
     for (const id of ids.sort()) {
       const stored = await this.read(id);
-      if (stored?.workspaceId === workspaceId) out.push({ id, ...info(stored) });
+      if (stored) out.push({ id, ...info(stored) });
     }
     return out;
+  }
+
+  /** Removes every key of a deleted workspace, leaving no revision behind; returns how many. */
+  async purgeWorkspace(workspaceId: string): Promise<number> {
+    const kv = await this.kv();
+    const doomed = await this.list(workspaceId);
+    for (const k of doomed) await kv.purge(k.id);
+    return doomed.length;
   }
 
   /** Revokes a key of the caller's workspace; another workspace's key is "not found". */

@@ -69,6 +69,23 @@ export class SessionStore {
     return principal?.workspaceId === parsed.data.workspaceId ? principal : null;
   }
 
+  /** Ends every session of a deleted workspace; returns how many. */
+  async purgeWorkspace(workspaceId: string): Promise<number> {
+    const kv = await this.kv();
+    const ids: string[] = [];
+    for await (const k of await kv.keys()) ids.push(k);
+    let removed = 0;
+    for (const id of ids) {
+      const entry = await kv.get(id);
+      if (entry?.operation !== "PUT") continue;
+      const parsed = Session.safeParse(entry.json());
+      if (parsed.success && parsed.data.workspaceId !== workspaceId) continue;
+      await kv.purge(id);
+      removed += 1;
+    }
+    return removed;
+  }
+
   async end(id: string): Promise<void> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return;
     await (await this.kv()).delete(id);

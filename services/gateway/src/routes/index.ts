@@ -10,6 +10,7 @@ import { newRulePage, rulePage, rulesPage, violationsPage } from "./console-rule
 import { sqlPage } from "./console-sql.js";
 import { integrationRoutes } from "./integrations.js";
 import { oauthCallback } from "./oauth.js";
+import { operatorRoutes } from "./operator.js";
 import { queryRoutes } from "./query.js";
 import { ruleRoutes } from "./rules.js";
 import { health, openApiDocument } from "./system.js";
@@ -39,4 +40,5 @@ export const allRoutes: readonly Route[] = [
   ...ruleRoutes,
   ...alertRoutes,
   ...accessRoutes,
+  ...operatorRoutes,
 ];

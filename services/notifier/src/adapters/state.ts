@@ -494,3 +494,26 @@ export async function prune(
     { t: now - opts.logRetentionMs },
   );
 }
+
+// ---- deleted workspaces
+
+/**
+ * Everything of a deleted workspace, in the caller's transaction: its channels (with their sealed
+ * secrets), alerts and their state, messages waiting, held or sent, and its delivery log. Returns
+ * rows removed per kind (all 0 on a repeat).
+ */
+export async function purgeWorkspace(sql: Sql, workspaceId: string): Promise<Record<string, number>> {
+  const p = { ws: workspaceId };
+  const ofChannels = "channel_id IN (SELECT id FROM channels WHERE workspace_id = $ws)";
+  const ofAlerts = "alert_id IN (SELECT id FROM alerts WHERE workspace_id = $ws)";
+  await sql.run(`DELETE FROM alert_state WHERE ${ofAlerts}`, p);
+  for (const table of ["held", "duplicates", "sent_keys", "sent_log"]) {
+    await sql.run(`DELETE FROM ${table} WHERE ${ofChannels}`, p);
+  }
+  return {
+    pending: await sql.run("DELETE FROM pending WHERE workspace_id = $ws", p),
+    notifications: await sql.run("DELETE FROM notifications WHERE workspace_id = $ws", p),
+    alerts: await sql.run("DELETE FROM alerts WHERE workspace_id = $ws", p),
+    channels: await sql.run("DELETE FROM channels WHERE workspace_id = $ws", p),
+  };
+}

@@ -1,4 +1,4 @@
-import { type Bus, on } from "@tenantlens/bus";
+import { type Bus, consumeWorkspaceDeletions, on } from "@tenantlens/bus";
 import { IntegrationChanged, PollIngestFailed } from "@tenantlens/contracts";
 import type { DeltaLinks } from "../adapters/delta-links.js";
 import type { PollManager } from "../poll-manager.js";
@@ -37,5 +37,20 @@ export function followIngestFailures(bus: Bus, manager: PollManager, deltaLinks:
         );
       }),
     ],
+  });
+}
+
+/**
+ * A deleted workspace: its schedules stop, its running polls are cancelled, its delta links go
+ * (its poll records are the store's to purge).
+ */
+export function followWorkspaceDeletions(bus: Bus, manager: PollManager, deltaLinks: DeltaLinks) {
+  return consumeWorkspaceDeletions(bus, {
+    service: "poller",
+    purge: async (workspaceId) => {
+      const ids = await manager.forgetWorkspace(workspaceId);
+      for (const id of ids) await deltaLinks.discardAll(id);
+      return { integrations: ids.length };
+    },
   });
 }

@@ -85,6 +85,12 @@ export class GenerationTracker {
     this.recent.set(generation.workspaceId, byId);
   }
 
+  /** A deleted workspace: nothing of it is remembered (the store no longer has any generation of it). */
+  forget(workspaceId: string): void {
+    this.known.delete(workspaceId);
+    this.recent.delete(workspaceId);
+  }
+
   /** Workspaces seen so far with their generation ids (for leases). */
   workspaces(): Array<{ workspaceId: string; generationId: number | null }> {
     return [...this.known].map(([workspaceId, k]) => ({

@@ -67,6 +67,13 @@ export class LeaseKeeper {
     return real.length > 0 ? Math.min(...real) : null;
   }
 
+  /** A deleted workspace: its lease goes and is not written again. */
+  async forget(workspaceId: string): Promise<void> {
+    this.current.delete(workspaceId);
+    this.inUse.delete(workspaceId);
+    if (this.written.delete(workspaceId)) await this.kv.delete(this.key(workspaceId)).catch(() => undefined);
+  }
+
   /** Deletes this reader's leases; nothing is written after this. */
   async stop(): Promise<void> {
     this.stopped = true;

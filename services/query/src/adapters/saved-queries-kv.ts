@@ -73,6 +73,20 @@ export class SavedQueryStore {
     await this.releaseName(workspaceId, current.name, id);
   }
 
+  /** Every saved query of a deleted workspace and its name claims, no revision left; returns how many queries. */
+  async purgeWorkspace(workspaceId: string): Promise<number> {
+    let queries = 0;
+    for (const prefix of ["q", "n"]) {
+      const keys: string[] = [];
+      for await (const k of await this.kv.keys(`${prefix}.${workspaceId}.*`)) keys.push(k);
+      for (const k of keys) {
+        if (prefix === "q" && (await this.read(k))) queries += 1;
+        await this.kv.purge(k);
+      }
+    }
+    return queries;
+  }
+
   private async read(key: string): Promise<SavedQuery | null> {
     const e = await this.kv.get(key);
     if (e?.operation !== "PUT") return null;

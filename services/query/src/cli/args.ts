@@ -16,7 +16,7 @@ export type Command =
   | {
       /** Rules, violations and packs: one GET each, printed as a table. */
       kind: "list";
-      what: "rules" | "violations" | "packs";
+      what: "rules" | "violations" | "packs" | "workspaces";
       /** Query string of the REST call (filters). */
       params: Record<string, string>;
       format: OutputFormat;
@@ -24,15 +24,26 @@ export type Command =
       key: string;
     }
   | { kind: "reseal"; format: OutputFormat; url: string; key: string }
+  | {
+      /** The operator's commands on one workspace (or one key of it). */
+      kind: "operator";
+      action: "workspace-keys" | "revoke-key" | "delete-workspace";
+      workspaceId: string;
+      keyId?: string;
+      format: OutputFormat;
+      url: string;
+      key: string;
+    }
   | { kind: "help" };
 
 export class UsageError extends Error {}
 
 /** Filters each list command passes on to its REST call. */
-const FILTERS: Record<"rules" | "violations" | "packs", readonly string[]> = {
+const FILTERS: Record<"rules" | "violations" | "packs" | "workspaces", readonly string[]> = {
   rules: ["pack", "severity"],
   violations: ["status", "severity", "rule", "pack"],
   packs: [],
+  workspaces: [],
 };
 
 export const DEFAULT_URL = "http://localhost:8080";
@@ -47,6 +58,13 @@ export const USAGE = `Usage:
   tenantlens packs [options]             packs with their compliance score per integration
   tenantlens reseal-secrets [options]    re-seal every stored secret under the current key
                                          (key rotation; needs the operator's key)
+  tenantlens workspaces [options]        every workspace with its keys, integrations and status (operator)
+  tenantlens workspace-keys <workspace>  the API keys of any workspace (operator)
+  tenantlens revoke-key <workspace> <key id>
+                                         revoke any key of any workspace (operator)
+  tenantlens delete-workspace <workspace>
+                                         delete a workspace and purge everything it owns (operator);
+                                         run it again, or "workspaces", to follow the purge
   tenantlens help
 
 Options:
@@ -97,9 +115,22 @@ export function parseCommand(
     case "reseal-secrets":
       if (rest.length > 0) throw new UsageError("reseal-secrets takes no arguments");
       return { kind: "reseal", format, url, key };
+    case "workspace-keys":
+    case "delete-workspace": {
+      const [workspaceId, ...extra] = rest;
+      if (!workspaceId || extra.length > 0) throw new UsageError(`${command} takes one workspace id`);
+      return { kind: "operator", action: command, workspaceId, format, url, key };
+    }
+    case "revoke-key": {
+      const [workspaceId, keyId, ...extra] = rest;
+      if (!workspaceId || !keyId || extra.length > 0)
+        throw new UsageError("revoke-key takes a workspace id and a key id");
+      return { kind: "operator", action: command, workspaceId, keyId, format, url, key };
+    }
     case "rules":
     case "violations":
-    case "packs": {
+    case "packs":
+    case "workspaces": {
       if (rest.length > 0) throw new UsageError(`${command} takes no arguments, only options`);
       const allowed = FILTERS[command];
       const params: Record<string, string> = {};

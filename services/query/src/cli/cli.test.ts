@@ -62,6 +62,26 @@ describe("cli arguments", () => {
       url: "http://localhost:8080",
       key: env.TENANTLENS_API_KEY,
     });
+    assert.deepEqual(parseCommand(["revoke-key", "acme", "k123"], env), {
+      kind: "operator",
+      action: "revoke-key",
+      workspaceId: "acme",
+      keyId: "k123",
+      format: "table",
+      url: "http://localhost:8080",
+      key: env.TENANTLENS_API_KEY,
+    });
+    assert.equal(parseCommand(["delete-workspace", "acme"], env).kind, "operator");
+    assert.deepEqual(parseCommand(["workspaces"], env), {
+      kind: "list",
+      what: "workspaces",
+      params: {},
+      format: "table",
+      url: "http://localhost:8080",
+      key: env.TENANTLENS_API_KEY,
+    });
+    assert.throws(() => parseCommand(["delete-workspace"], env), /one workspace id/);
+    assert.throws(() => parseCommand(["revoke-key", "acme"], env), /a workspace id and a key id/);
     assert.deepEqual(parseCommand([], {}), { kind: "help" });
     assert.deepEqual(parseCommand(["--help"], {}), { kind: "help" });
   });

@@ -40,6 +40,9 @@ export async function main(
       case "reseal":
         await reseal(cmd, io);
         return 0;
+      case "operator":
+        await operator(cmd, io);
+        return 0;
     }
   } catch (err) {
     if (err instanceof CliFailure) {
@@ -155,6 +158,11 @@ const LISTINGS: Record<Extract<Command, { kind: "list" }>["what"], Listing> = {
         first_seen: v.firstSeenAt,
       })),
   },
+  workspaces: {
+    path: "/api/workspaces",
+    columns: ["id", "name", "status", "keys", "integrations", "deleted_at", "awaiting"],
+    rows: (body: { workspaces: WorkspaceRow[] }) => body.workspaces.map(workspaceRow),
+  },
   packs: {
     path: "/api/packs",
     columns: ["pack", "title", "integration", "score", "passing", "failing"],
@@ -196,6 +204,58 @@ async function list(cmd: Extract<Command, { kind: "list" }>, io: CliIo): Promise
   }
   const columns = listing.columns.map((name) => ({ name, type: "VARCHAR" }));
   io.stdout.write(formatTable(columns, rows, { rowCount: rows.length, truncated: false }));
+}
+
+interface WorkspaceRow {
+  id: string;
+  name: string;
+  status: string;
+  keys: number;
+  integrations: number;
+  deletedAt: string | null;
+  awaiting: string[];
+}
+
+function workspaceRow(w: WorkspaceRow): Record<string, unknown> {
+  return { ...w, deleted_at: w.deletedAt, awaiting: w.awaiting.join(",") };
+}
+
+const KEY_COLUMNS = ["id", "workspaceId", "role", "name", "createdAt"];
+
+/** workspace-keys, revoke-key, delete-workspace: one REST call each. */
+async function operator(cmd: Extract<Command, { kind: "operator" }>, io: CliIo): Promise<void> {
+  const base = `/api/workspaces/${encodeURIComponent(cmd.workspaceId)}`;
+  const target = { url: cmd.url, key: cmd.key };
+  const [path, method] =
+    cmd.action === "workspace-keys"
+      ? [`${base}/keys`, "GET"]
+      : cmd.action === "revoke-key"
+        ? [`${base}/keys/${encodeURIComponent(cmd.keyId ?? "")}`, "DELETE"]
+        : [base, "DELETE"];
+  const body = (await (await call(target, path, { method }, io.fetch)).json()) as Record<string, unknown>;
+  if (cmd.format === "json") {
+    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return;
+  }
+  let columns: string[];
+  let rows: Array<Record<string, unknown>>;
+  if (cmd.action === "workspace-keys") {
+    columns = KEY_COLUMNS;
+    rows = (body as { keys: Array<Record<string, unknown>> }).keys;
+  } else if (cmd.action === "revoke-key") {
+    columns = ["workspace", "key", "revoked"];
+    rows = [{ workspace: cmd.workspaceId, key: cmd.keyId, revoked: true }];
+  } else {
+    columns = LISTINGS.workspaces.columns;
+    rows = [workspaceRow(body as unknown as WorkspaceRow)];
+  }
+  if (cmd.format === "csv") {
+    io.stdout.write(`${columns.join(",")}\r\n`);
+    for (const r of rows) io.stdout.write(`${columns.map((c) => csv(String(r[c] ?? ""))).join(",")}\r\n`);
+    return;
+  }
+  const cols = columns.map((name) => ({ name, type: "VARCHAR" }));
+  io.stdout.write(formatTable(cols, rows, { rowCount: rows.length, truncated: false }));
 }
 
 async function reseal(cmd: Extract<Command, { kind: "reseal" }>, io: CliIo): Promise<void> {

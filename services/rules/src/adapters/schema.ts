@@ -38,6 +38,10 @@ const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     `CREATE TABLE counters (name VARCHAR, value BIGINT)`,
     `INSERT INTO counters VALUES ('outbox', 0)`,
   ],
+  [
+    // Deleted workspaces whose state was purged: late triggers for them are ignored.
+    `CREATE TABLE purged_workspaces (workspace_id VARCHAR, purged_at TIMESTAMPTZ)`,
+  ],
 ];
 
 export async function migrateState(sql: Sql): Promise<number> {

@@ -76,6 +76,16 @@ export const generationsTable = internalTable("_tl_generations", "Committed gene
   ["published", "BOOLEAN"],
 ]);
 
+/**
+ * Deleted workspaces: purged from every table, their generations removed, and anything arriving for
+ * them afterwards (a late page, a rule event still in flight) is acknowledged without effect.
+ */
+export const deletedWorkspacesTable = internalTable("_tl_deleted_workspaces", "Deleted workspaces", [
+  ["workspace_id", "VARCHAR"],
+  ["deleted_at", "TIMESTAMPTZ"],
+  ["purged_at", "TIMESTAMPTZ"],
+]);
+
 /** Migration bookkeeping: one row per applied migration and per column the store added. */
 export const migrationsTable = internalTable("_tl_migrations", "Applied schema migrations", [
   ["version", "BIGINT"],
@@ -98,4 +108,5 @@ export const internalTables: readonly WarehouseTable[] = [
   tableVersionsTable,
   generationRequestsTable,
   generationsTable,
+  deletedWorkspacesTable,
 ];
