@@ -27,6 +27,13 @@ export function classifyGraphFailure(f: GraphFailure, resource: ResourceDef): Fa
       reason: `The tenant's licence does not include it${licence}: ${f.message}`,
     };
   }
+  // Graph serves these only to a signed-in user: app-only tokens get a 400 (/me) or a 403.
+  if (resource.delegatedOnly && (f.status === 400 || f.status === 403)) {
+    return {
+      kind: "not_collected",
+      reason: `Only readable as the signed-in admin of a delegated (consent-link) integration, with ${resource.permissions.join(" or ")} granted; app-only integrations cannot read it. Graph said: ${f.message}`,
+    };
+  }
   if (f.status === 403 && f.code === "Authorization_RequestDenied") {
     return {
       kind: "not_collected",
