@@ -303,6 +303,25 @@ export const teamChannels = resource({
   ],
 });
 
+export const channelMembers = resource({
+  name: "channelMembers",
+  table: "azuread_team_channel_member",
+  description: "Members of each channel (private and shared channels have their own membership)",
+  path: "/teams/{id}/channels/{id}/members",
+  pageSize: null,
+  fanOut: { from: "teamChannels", parentKey: "channelId", reference: null },
+  permissions: ["ChannelMember.Read.All"],
+  idDescription: "'<teamId>:<channelId>:<membership id>'",
+  props: [
+    ["channelId", "VARCHAR", "Channel (azuread_team_channel.id, '<teamId>:<channelId>')"],
+    ["userId", "VARCHAR", "Member (azuread_user.id)"],
+    displayName,
+    ["email", "VARCHAR", "Member's email"],
+    ["roles", "VARCHAR[]", "'owner', 'guest', or empty for a member"],
+    ["tenantId", "VARCHAR", "Member's home tenant"],
+  ],
+});
+
 // ---- Security -------------------------------------------------------------------------------------
 
 export const securityAlerts = resource({
@@ -594,7 +613,8 @@ export const riskyUsers = resource({
 export const riskDetections = resource({
   name: "riskDetections",
   table: "azuread_risk_detection",
-  description: "Risk detections of Entra ID Protection (anonymous IP, unfamiliar sign-in, leaked credentials, …)",
+  description:
+    "Risk detections of Entra ID Protection (anonymous IP, unfamiliar sign-in, leaked credentials, …)",
   path: "/identityProtection/riskDetections",
   pageSize: null,
   permissions: ["IdentityRiskEvent.Read.All"],

@@ -150,7 +150,11 @@ export const crossTenantAccessPolicy = resource({
   idDescription: "Always 'crossTenantAccessPolicy'",
   props: [
     name,
-    ["allowedCloudEndpoints", "VARCHAR[]", "Other Microsoft clouds allowed (microsoftonline.us, partner.microsoftonline.cn)"],
+    [
+      "allowedCloudEndpoints",
+      "VARCHAR[]",
+      "Other Microsoft clouds allowed (microsoftonline.us, partner.microsoftonline.cn)",
+    ],
   ],
 });
 
@@ -174,7 +178,11 @@ export const crossTenantAccessPartners = resource({
     ["b2bCollaborationOutbound", "JSON", "This tenant's users as guests there"],
     ["b2bDirectConnectInbound", "JSON", "B2B direct connect in"],
     ["b2bDirectConnectOutbound", "JSON", "B2B direct connect out"],
-    ["inboundTrust", "JSON", "Claims of that tenant trusted here: isMfaAccepted, isCompliantDeviceAccepted, …"],
+    [
+      "inboundTrust",
+      "JSON",
+      "Claims of that tenant trusted here: isMfaAccepted, isCompliantDeviceAccepted, …",
+    ],
     ["automaticUserConsentSettings", "JSON", "Automatic redemption of invitations in and out"],
   ],
 });

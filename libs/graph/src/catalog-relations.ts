@@ -77,7 +77,11 @@ export const appRoleAssignments = resource({
       "VARCHAR",
       "Service principal whose app role is assigned (azuread_service_principal.id)",
     ],
-    ["appRoleId", "VARCHAR", "App role (azuread_service_principal.app_roles[].id); all zeros = default access"],
+    [
+      "appRoleId",
+      "VARCHAR",
+      "App role (azuread_service_principal.app_roles[].id); all zeros = default access",
+    ],
     ["principalId", "VARCHAR", "Who holds it: user, group or service principal id"],
     ["principalType", "VARCHAR", "User, Group or ServicePrincipal"],
     ["principalDisplayName", "VARCHAR", "Name of the holder"],
@@ -102,14 +106,26 @@ export const directoryAudits = resource({
   props: [
     ["activityDateTime", "TIMESTAMPTZ", "When it happened"],
     ["activityDisplayName", "VARCHAR", "Activity, e.g. 'Add member to group'"],
-    ["category", "VARCHAR", "UserManagement, GroupManagement, ApplicationManagement, RoleManagement, Policy, …"],
+    [
+      "category",
+      "VARCHAR",
+      "UserManagement, GroupManagement, ApplicationManagement, RoleManagement, Policy, …",
+    ],
     ["operationType", "VARCHAR", "Add, Update, Delete, Assign, …"],
     ["result", "VARCHAR", "success, failure, timeout, unknownFutureValue"],
     ["resultReason", "VARCHAR", "Why it failed"],
     ["loggedByService", "VARCHAR", "Service that logged it"],
     ["correlationId", "VARCHAR", "Correlation id"],
-    ["initiatedBy", "JSON", "Who did it: user {id, userPrincipalName, ipAddress} or app {appId, displayName, servicePrincipalId}"],
-    ["targetResources", "JSON", "What it changed [{id, displayName, type, userPrincipalName, modifiedProperties}]"],
+    [
+      "initiatedBy",
+      "JSON",
+      "Who did it: user {id, userPrincipalName, ipAddress} or app {appId, displayName, servicePrincipalId}",
+    ],
+    [
+      "targetResources",
+      "JSON",
+      "What it changed [{id, displayName, type, userPrincipalName, modifiedProperties}]",
+    ],
     ["additionalDetails", "JSON", "Extra key/value details"],
   ],
 });
@@ -117,7 +133,8 @@ export const directoryAudits = resource({
 export const signIns = resource({
   name: "signIns",
   table: "azuread_sign_in",
-  description: "Interactive sign-ins: who signed in to what, from where, how, and what Conditional Access did",
+  description:
+    "Interactive sign-ins: who signed in to what, from where, how, and what Conditional Access did",
   path: "/auditLogs/signIns",
   pageSize: 1000,
   select: false,
@@ -134,7 +151,11 @@ export const signIns = resource({
     ["appDisplayName", "VARCHAR", "Application name"],
     ["resourceDisplayName", "VARCHAR", "Resource (API) accessed"],
     ["ipAddress", "VARCHAR", "Client IP address"],
-    ["clientAppUsed", "VARCHAR", "Browser, Mobile Apps and Desktop clients, Exchange ActiveSync, IMAP4, … (legacy protocols)"],
+    [
+      "clientAppUsed",
+      "VARCHAR",
+      "Browser, Mobile Apps and Desktop clients, Exchange ActiveSync, IMAP4, … (legacy protocols)",
+    ],
     ["isInteractive", "BOOLEAN", "Interactive sign-in"],
     ["conditionalAccessStatus", "VARCHAR", "success, failure, notApplied"],
     ["appliedConditionalAccessPolicies", "JSON", "Policies evaluated and their result"],

@@ -825,6 +825,7 @@ export const catalog: readonly ResourceDef[] = [
   m365.teamSettings,
   m365.teamMembers,
   m365.teamChannels,
+  m365.channelMembers,
   m365.securityAlerts,
   m365.secureScores,
   m365.secureScoreControlProfiles,

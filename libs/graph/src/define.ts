@@ -59,4 +59,3 @@ export function resource(s: Spec): ResourceDef {
     columns: columns([["id", "VARCHAR", s.idDescription ?? "Object id (GUID) in the directory"], ...s.props]),
   };
 }
-

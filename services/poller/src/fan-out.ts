@@ -1,4 +1,4 @@
-import type { ResourceDef } from "@tenantlens/graph";
+import { type ResourceDef, resourceByName } from "@tenantlens/graph";
 import type { Logger } from "@tenantlens/telemetry";
 import { type GraphReader, GraphRequestError } from "./adapters/graph-reader.js";
 import type { GraphObject } from "./domain/pages.js";
@@ -22,14 +22,21 @@ export async function* fanOutPages(
   signal: AbortSignal,
 ): AsyncGenerator<GraphObject[]> {
   const parents: string[] = [];
-  for (let url: string | null = parentsUrl; url; ) {
-    const body = await deps.graph.get(url, {}, signal);
-    if (!Array.isArray(body.value)) throw malformed(resource.fanOut?.from ?? resource.name);
-    for (const p of body.value) {
-      const id = (p as { id?: unknown } | null)?.id;
-      if (typeof id === "string" && id !== "") parents.push(id);
+  const parent = resource.fanOut ? resourceByName(resource.fanOut.from) : undefined;
+  if (parent?.fanOut) {
+    // Parents read per parent themselves (channels of each team): their row ids are the parents.
+    for await (const rows of fanOutPages(parent, parentsUrl, deps, signal))
+      for (const r of rows) parents.push(r.id);
+  } else {
+    for (let url: string | null = parentsUrl; url; ) {
+      const body = await deps.graph.get(url, {}, signal);
+      if (!Array.isArray(body.value)) throw malformed(resource.fanOut?.from ?? resource.name);
+      for (const p of body.value) {
+        const id = (p as { id?: unknown } | null)?.id;
+        if (typeof id === "string" && id !== "") parents.push(id);
+      }
+      url = nextLink(body);
     }
-    url = nextLink(body);
   }
   let buffer: GraphObject[] = [];
   let pages = 0;

@@ -42,6 +42,8 @@ export function planRead(resource: ResourceDef, opts: PlanOptions): ReadPlan {
     // The first request lists the parents' ids; fanOutChildUrl reads each parent's children.
     const parent = resourceByName(resource.fanOut.from);
     if (!parent) throw new Error(`${resource.name} reads per ${resource.fanOut.from}, not in the catalog`);
+    // Parents read per parent themselves: their own plan lists the grandparents.
+    if (parent.fanOut) return planRead(parent, opts);
     const parentBase = `${opts.graphEndpoint.replace(/\/+$/, "")}/${parent.version}${parent.path}`;
     const top = parent.pageSize === null ? null : (opts.pageSize ?? parent.pageSize);
     const url = withQuery(parentBase, ["$select=id", top ? `$top=${top}` : ""]);
@@ -68,7 +70,20 @@ export function fanOutChildUrl(
   parentId: string,
   opts: { graphEndpoint: string; pageSize: number | null },
 ): string {
-  const path = resource.path.replace("{id}", encodeURIComponent(parentId));
+  // A parent that is itself read per parent has the id '<grandparentId>:<childId>' (GUIDs first, so
+  // split at the first colons only: channel ids such as '19:…@thread.tacv2' contain colons too).
+  const slots = resource.path.split("{id}").length - 1;
+  const parts: string[] = [];
+  let rest = parentId;
+  for (let i = 1; i < slots; i++) {
+    const at = rest.indexOf(":");
+    if (at < 0) break;
+    parts.push(rest.slice(0, at));
+    rest = rest.slice(at + 1);
+  }
+  parts.push(rest);
+  let k = 0;
+  const path = resource.path.replace(/\{id\}/g, () => encodeURIComponent(parts[k++] ?? ""));
   const base = `${opts.graphEndpoint.replace(/\/+$/, "")}/${resource.version}${path}`;
   // A path ending in the parent (`/teams/{id}`) answers one object, which takes no $top.
   const single = resource.path.endsWith("{id}");
