@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { caFetch, type Simulator, type SimulatorTenant } from "@tenantlens/entra-sim";
 import { type ResourceDef, resourceByName } from "@tenantlens/graph";
 
 /** Every object of a Graph collection, all pages: `path` is below the endpoint (`v1.0/users?$top=5`). */
@@ -31,4 +33,23 @@ export async function expectedIds(r: ResourceDef, list: GraphLister): Promise<st
     for (const c of children) out.push(`${parentId}:${String(c.id)}`);
   }
   return out;
+}
+
+/** A GraphLister over the simulator as the tenant's app (a minted token): `value` of every page, or the one object. */
+export function simLister(sim: Simulator, tenant: SimulatorTenant): GraphLister {
+  const fetchSim = caFetch(readFileSync(sim.caCertPath, "utf8"));
+  return async (path) => {
+    const { accessToken } = await sim.control.mintToken(tenant.tenantId, { kind: "app" });
+    const out: Array<Record<string, unknown>> = [];
+    let url: string | undefined = `${sim.graphEndpoint}/${path}`;
+    for (let i = 0; url && i < 1000; i++) {
+      const res: Response = await fetchSim(url, { headers: { authorization: `Bearer ${accessToken}` } });
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      const body = (await res.json()) as Record<string, unknown>;
+      if (!Array.isArray(body.value)) return [body];
+      out.push(...(body.value as Array<Record<string, unknown>>));
+      url = body["@odata.nextLink"] as string | undefined;
+    }
+    return out;
+  };
 }
