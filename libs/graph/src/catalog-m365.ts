@@ -277,7 +277,7 @@ export const teamMembers = resource({
     displayName,
     ["email", "VARCHAR", "Member's email"],
     ["roles", "VARCHAR[]", "'owner', 'guest', or empty for a member"],
-    ["tenantId", "VARCHAR", "Member's home tenant"],
+    ["tenantId", "VARCHAR", "Member's home tenant", "member_tenant_id"],
   ],
 });
 
@@ -297,7 +297,7 @@ export const teamChannels = resource({
     ["membershipType", "VARCHAR", "standard, private or shared"],
     ["email", "VARCHAR", "Channel email address"],
     ["isArchived", "BOOLEAN", "Archived"],
-    ["tenantId", "VARCHAR", "Tenant hosting the channel"],
+    ["tenantId", "VARCHAR", "Tenant hosting the channel", "host_tenant_id"],
     created,
     ["webUrl", "VARCHAR", "Link to the channel"],
   ],
@@ -318,7 +318,7 @@ export const channelMembers = resource({
     displayName,
     ["email", "VARCHAR", "Member's email"],
     ["roles", "VARCHAR[]", "'owner', 'guest', or empty for a member"],
-    ["tenantId", "VARCHAR", "Member's home tenant"],
+    ["tenantId", "VARCHAR", "Member's home tenant", "member_tenant_id"],
   ],
 });
 
@@ -651,7 +651,7 @@ export const managedTenants = resource({
   permissions: ["ManagedTenants.Read.All"],
   idDescription: "Managed tenant entry id",
   props: [
-    ["tenantId", "VARCHAR", "The managed tenant"],
+    ["tenantId", "VARCHAR", "The managed tenant", "managed_tenant_id"],
     displayName,
     ["contract", "JSON", "Contract with the tenant"],
     ["tenantStatusInformation", "JSON", "Onboarding and delegated access state"],

@@ -171,7 +171,7 @@ export const crossTenantAccessPartners = resource({
   idDescription: "The partner's tenant id",
   select: false,
   props: [
-    ["tenantId", "VARCHAR", "The partner tenant"],
+    ["tenantId", "VARCHAR", "The partner tenant", "partner_tenant_id"],
     ["isServiceProvider", "BOOLEAN", "The partner is a Microsoft cloud service provider (CSP)"],
     ["isInMultiTenantOrganization", "BOOLEAN", "Both tenants belong to one multitenant organization"],
     ["b2bCollaborationInbound", "JSON", "Guests from this tenant (null: the default applies)"],

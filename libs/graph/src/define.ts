@@ -1,11 +1,12 @@
 import { snakeCase } from "./naming.js";
 import type { ColumnDef, ColumnType, DerivedDef, FanOutDef, Licence, LogDef, ResourceDef } from "./types.js";
 
-export type Prop = [property: string, type: ColumnType, description: string];
+/** A Graph property as a column; `column` names it when snake_case would clash (e.g. with tenant_id). */
+export type Prop = [property: string, type: ColumnType, description: string, column?: string];
 
 function columns(props: Prop[]): ColumnDef[] {
-  return props.map(([property, type, description]) => ({
-    name: snakeCase(property),
+  return props.map(([property, type, description, column]) => ({
+    name: column ?? snakeCase(property),
     property,
     type,
     description,

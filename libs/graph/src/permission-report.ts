@@ -72,7 +72,7 @@ export function permissionReport(
         return { ...base, status: "readable" as const, reason: null, checkedAt: r.at };
       case "not_collected":
         return { ...base, status: "not_readable" as const, reason: r.reason, checkedAt: r.at };
-      case "failed":
+      default:
         return {
           ...base,
           status: "unknown" as const,

@@ -211,10 +211,10 @@ describe("catalog breadth, collected end to end", { timeout: 900_000 }, () => {
       assert.match(String(owner?.owner_type), /^#microsoft\.graph\./);
       const partner = (
         await rows(
-          `SELECT id, tenant_id FROM azuread_cross_tenant_access_policy_partner WHERE integration_id = '${full}'`,
+          `SELECT id, partner_tenant_id FROM azuread_cross_tenant_access_policy_partner WHERE integration_id = '${full}'`,
         )
       )[0];
-      assert.equal(partner?.id, partner?.tenant_id, "partners are keyed by their tenant id");
+      assert.equal(partner?.id, partner?.partner_tenant_id, "partners are keyed by their tenant id");
       const member = (
         await rows(
           `SELECT id, channel_id, user_id FROM azuread_team_channel_member WHERE integration_id = '${full}' LIMIT 1`,
