@@ -444,7 +444,7 @@ export const subjectRightsRequests = resource({
 // ---- Service health and message center ------------------------------------------------------------
 
 export const serviceHealthOverviews = resource({
-  name: "healthOverviews",
+  name: "serviceHealthOverviews",
   table: "azuread_service_health",
   description: "Health of each Microsoft 365 service now",
   path: "/admin/serviceAnnouncement/healthOverviews",
