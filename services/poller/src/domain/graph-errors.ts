@@ -43,6 +43,13 @@ export function classifyGraphFailure(f: GraphFailure, resource: ResourceDef): Fa
   if (f.status === 410 || (f.code && RESYNC_CODES.has(f.code))) {
     return { kind: "resync", reason: `Graph asked for a full resync (${f.code ?? f.status}): ${f.message}` };
   }
+  // A 200 that failed anyway: the body was not the JSON Graph documents (cut short, not JSON, …).
+  if (f.status === 200 && !f.message.startsWith("Malformed answer from Graph"))
+    return {
+      kind: "failed",
+      reason: `Malformed answer from Graph${f.code ? ` (${f.code})` : ""}: ${f.message}`,
+    };
+  if (f.status === 200) return { kind: "failed", reason: f.message };
   const what = f.status === null ? "no response" : `HTTP ${f.status}${f.code ? ` ${f.code}` : ""}`;
   return { kind: "failed", reason: `${what}: ${f.message}` };
 }

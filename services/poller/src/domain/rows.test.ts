@@ -89,6 +89,19 @@ describe("delegated-only resources", () => {
       def("managedTenants"),
     );
     assert.equal(lighthouse.kind, "not_collected");
+    const cut = classifyGraphFailure(
+      {
+        status: 200,
+        code: "SyntaxError",
+        message: "Expected ',' or ']' after array element in JSON at position 1014",
+      },
+      def("secureScores"),
+    );
+    assert.deepEqual(cut, {
+      kind: "failed",
+      reason:
+        "Malformed answer from Graph (SyntaxError): Expected ',' or ']' after array element in JSON at position 1014",
+    });
     // Elsewhere a 400 is a failure.
     assert.equal(
       classifyGraphFailure({ status: 400, code: "BadRequest", message: "x" }, def("users")).kind,

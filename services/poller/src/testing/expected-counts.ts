@@ -12,7 +12,10 @@ export type GraphLister = (path: string) => Promise<Array<Record<string, unknown
  */
 export async function expectedIds(r: ResourceDef, list: GraphLister): Promise<string[]> {
   if (r.delegatedOnly) return [];
-  if (r.singleton) return [r.singletonId ?? "singleton"];
+  if (r.singleton) {
+    const [one] = await list(`${r.version}${r.path}`);
+    return [String(one?.id ?? r.singletonId)];
+  }
   const encoded = r.query ? r.query.replace(/ /g, "%20").replace(/\//g, "%2F") : "";
   if (!r.fanOut) {
     const items = await list(`${r.version}${r.path}${encoded ? `?${encoded}` : ""}`);
