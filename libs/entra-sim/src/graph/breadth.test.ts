@@ -32,8 +32,9 @@ describe("catalog breadth endpoints", () => {
     const claims = await f.call("/v1.0/policies/claimsMappingPolicies");
     assert.equal(claims.status, 200);
     const [policy] = claims.json.value as Array<Record<string, unknown>>;
-    assert.ok(Array.isArray(policy?.definition));
-    assert.ok(JSON.parse(String((policy?.definition as string[])[0])).ClaimsMappingPolicy);
+    const definition = policy?.definition;
+    assert.ok(Array.isArray(definition));
+    assert.ok(JSON.parse(String(definition[0])).ClaimsMappingPolicy);
     const timeouts = await f.call("/v1.0/policies/activityBasedTimeoutPolicies");
     assert.equal((timeouts.json.value as unknown[]).length, 1);
     const reg = await f.call("/beta/policies/deviceRegistrationPolicy");
