@@ -123,11 +123,14 @@ export class TenantData {
         return this.list(name, () => tenant.roleManagementPolicies(c));
       case "crossTenantAccessPolicy/partners":
         return this.list(name, () => breadth.crossTenantPartners(c));
-      case "adminContacts":
-        return this.list(name, () => breadth.adminContacts(c));
       default:
         return undefined;
     }
+  }
+
+  /** The signed-in admin's personal contacts (`/me/contacts`). */
+  adminContacts(): JsonObject[] {
+    return this.list("adminContacts", () => breadth.adminContacts(this.ctx));
   }
 
   /** Unified role assignments: one per current member of each activated role, plus one AU-scoped one. */
