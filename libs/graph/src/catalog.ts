@@ -1,56 +1,8 @@
-import { snakeCase } from "./naming.js";
-import type { ColumnDef, ColumnType, DerivedDef, Licence, ResourceDef } from "./types.js";
-
-type Prop = [property: string, type: ColumnType, description: string];
-
-function columns(props: Prop[]): ColumnDef[] {
-  return props.map(([property, type, description]) => ({
-    name: snakeCase(property),
-    property,
-    type,
-    description,
-  }));
-}
-
-interface Spec {
-  name: string;
-  table: string;
-  description: string;
-  path: string;
-  version?: "v1.0" | "beta";
-  delta?: boolean;
-  pageSize?: number | null;
-  singleton?: boolean;
-  permissions: string[];
-  licence?: Licence;
-  select?: boolean;
-  singletonId?: string;
-  query?: string;
-  derived?: DerivedDef;
-  /** What `id` is, when it is not a directory object id. */
-  idDescription?: string;
-  props: Prop[];
-}
-
-function resource(s: Spec): ResourceDef {
-  return {
-    name: s.name,
-    table: s.table,
-    description: s.description,
-    path: s.path,
-    version: s.version ?? "v1.0",
-    delta: s.delta ?? false,
-    pageSize: s.pageSize === undefined ? 999 : s.pageSize,
-    singleton: s.singleton ?? false,
-    permissions: s.permissions,
-    licence: s.licence ?? null,
-    select: s.select ?? true,
-    singletonId: s.singletonId ?? null,
-    query: s.query ?? null,
-    derived: s.derived ?? null,
-    columns: columns([["id", "VARCHAR", s.idDescription ?? "Object id (GUID) in the directory"], ...s.props]),
-  };
-}
+import * as m365 from "./catalog-m365.js";
+import * as policies from "./catalog-policies.js";
+import * as relations from "./catalog-relations.js";
+import { type Prop, resource } from "./define.js";
+import type { ResourceDef } from "./types.js";
 
 const keyCredentials: Prop = [
   "keyCredentials",
@@ -810,10 +762,15 @@ export const catalog: readonly ResourceDef[] = [
   users,
   groups,
   groupMembers,
+  relations.groupOwners,
   applications,
+  relations.applicationOwners,
   servicePrincipals,
+  relations.servicePrincipalOwners,
+  relations.appRoleAssignments,
   oauth2PermissionGrants,
   directoryRoles,
+  policies.directoryRoleTemplates,
   roleDefinitions,
   roleAssignments,
   roleEligibilityScheduleInstances,
@@ -834,6 +791,55 @@ export const catalog: readonly ResourceDef[] = [
   roleAssignmentScheduleInstances,
   roleManagementPolicyAssignments,
   crossTenantAccessDefault,
+  policies.crossTenantAccessPolicy,
+  policies.crossTenantAccessPartners,
+  policies.authenticationFlowsPolicy,
+  policies.authenticationStrengthPolicies,
+  policies.permissionGrantPolicies,
+  policies.appManagementPolicies,
+  policies.tokenLifetimePolicies,
+  policies.tokenIssuancePolicies,
+  policies.claimsMappingPolicies,
+  policies.homeRealmDiscoveryPolicies,
+  policies.activityBasedTimeoutPolicies,
+  policies.roleManagementPolicies,
+  policies.deviceRegistrationPolicy,
+  policies.externalIdentitiesPolicy,
+  m365.accessReviewDefinitions,
+  m365.accessReviewInstances,
+  m365.appConsentRequests,
+  m365.riskyUsers,
+  m365.riskDetections,
+  m365.managedDevices,
+  m365.deviceCompliancePolicies,
+  m365.deviceConfigurations,
+  m365.deviceEnrollmentConfigurations,
+  m365.mobileApps,
+  m365.managedAppPolicies,
+  m365.mobileAppConfigurations,
+  m365.intuneRoleDefinitions,
+  m365.intuneRoleAssignments,
+  m365.cloudPCs,
+  m365.teamsApps,
+  m365.teams,
+  m365.teamSettings,
+  m365.teamMembers,
+  m365.teamChannels,
+  m365.channelMembers,
+  m365.securityAlerts,
+  m365.secureScores,
+  m365.secureScoreControlProfiles,
+  m365.securityActions,
+  m365.subjectRightsRequests,
+  m365.serviceHealthOverviews,
+  m365.serviceHealthIssues,
+  m365.serviceMessages,
+  m365.sites,
+  m365.managedTenants,
+  m365.myContacts,
+  m365.myPeople,
+  relations.directoryAudits,
+  relations.signIns,
 ];
 
 export function resourceByName(name: string): ResourceDef | undefined {

@@ -26,6 +26,30 @@ export interface DerivedDef {
   parentKey: string;
 }
 
+/**
+ * A resource read per object of another collection (`/servicePrincipals/{id}/appRoleAssignedTo`):
+ * the poller lists the parents' ids, then reads `path` with `{id}` replaced for each parent. Rows
+ * are keyed `<parentId>:<childId>` and carry the parent's id under `parentKey`.
+ */
+export interface FanOutDef {
+  /** Catalog name of the parent collection (e.g. "servicePrincipals"); its path lists the parents. */
+  from: string;
+  /** Property of the row that holds the parent's id (e.g. "servicePrincipalId"). */
+  parentKey: string;
+  /**
+   * The children are references to directory objects (owners): each row is
+   * `{id, <parentKey>, <idKey>: child id, <typeKey>: child "@odata.type"}` instead of the child's
+   * own properties.
+   */
+  reference: { idKey: string; typeKey: string } | null;
+}
+
+/** An append-only log (audits, sign-ins): read by time window on `timeField`, never diffed. */
+export interface LogDef {
+  /** Property Graph filters and orders the entries by (`activityDateTime`, `createdDateTime`). */
+  timeField: string;
+}
+
 export interface ResourceDef {
   /** Catalog key, also the `resource` field of collection messages (e.g. "users"). */
   name: string;
@@ -59,6 +83,17 @@ export interface ResourceDef {
   query: string | null;
   /** Set when the resource is read inside another resource's delta (see DerivedDef). */
   derived: DerivedDef | null;
+  /** Property that keys a row whose Graph object has no id (partner configurations: `tenantId`). */
+  idProperty: string | null;
+  /** Set when the resource is read per object of another collection (see FanOutDef). */
+  fanOut: FanOutDef | null;
+  /** Set for append-only logs (see LogDef). */
+  log: LogDef | null;
+  /**
+   * Graph serves it only to a signed-in user (`/me/...`, Lighthouse): app-only integrations
+   * report it "not collected" with the reason.
+   */
+  delegatedOnly: boolean;
   /** Graph properties columns, in order (system columns are added around them). */
   columns: ColumnDef[];
 }

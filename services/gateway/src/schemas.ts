@@ -90,6 +90,23 @@ export const PollHistoryResponse = z.object({ polls: z.array(PollView) });
 
 export const DeletedResponse = z.object({ deleted: z.literal(true) });
 
+/** GET /api/integrations/:id/permissions: one statement per warehouse table. */
+export const PermissionReportResponse = z.object({
+  integrationId: IntegrationId,
+  tables: z.array(
+    z.object({
+      table: z.string(),
+      resource: z.string(),
+      status: z.enum(["readable", "not_readable", "unknown"]),
+      reason: z.string().nullable(),
+      permissions: z.array(z.string()),
+      licence: z.enum(["p1", "p2", "intune"]).nullable(),
+      delegatedOnly: z.boolean(),
+      checkedAt: z.string().nullable(),
+    }),
+  ),
+});
+
 // ── query ───────────────────────────────────────────────────────────────────────────────────────
 
 /** POST /api/query. The workspace always comes from the API key, never the body. */

@@ -18,6 +18,8 @@ import {
   splitPage,
 } from "./domain/pages.js";
 import { planRead } from "./domain/request.js";
+import { withIds } from "./domain/rows.js";
+import { fanOutPages, malformed } from "./fan-out.js";
 
 export interface PollJob {
   pollId: string;
@@ -251,6 +253,11 @@ async function collectResource(
 
   for (;;) {
     try {
+      if (resource.fanOut) {
+        for await (const rows of fanOutPages(resource, plan.url, { ...deps, log }, signal))
+          await publishPage(main, rows, []);
+        return { summaries: await finish("complete", null) };
+      }
       let url: string | null = plan.url;
       let deltaLink: string | null = null;
       while (url) {
@@ -259,7 +266,8 @@ async function collectResource(
           await publishPage(main, [singletonObject(body, resource)], []);
           break;
         }
-        const split = splitPage(body.value);
+        if (!Array.isArray(body.value)) throw malformed(resource.path);
+        const split = splitPage(withIds(resource, body.value));
         if (split.invalid > 0)
           log.warn({ invalid: split.invalid, page: main.page }, "Graph returned entries without an id");
         const carried = splitDerived(split.objects, derived);

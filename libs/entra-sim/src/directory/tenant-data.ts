@@ -1,4 +1,5 @@
 import type { TenantLicences } from "../types.js";
+import * as breadth from "./generate/breadth.js";
 import { ROLE_TEMPLATES } from "./generate/catalog.js";
 import type { GenContext } from "./generate/context.js";
 import { groupAt, isTeam } from "./generate/groups.js";
@@ -88,7 +89,7 @@ export class TenantData {
       case "defaultAppManagementPolicy":
         return one(() => tenant.defaultAppManagementPolicy(c));
       case "deviceRegistrationPolicy":
-        return one(() => tenant.deviceRegistrationPolicy(c));
+        return one(() => ({ ...tenant.deviceRegistrationPolicy(c), ...breadth.deviceRegistrationExtras(c) }));
       case "externalIdentitiesPolicy":
         return one(() => tenant.externalIdentitiesPolicy(c));
       default:
@@ -103,10 +104,13 @@ export class TenantData {
       case "tokenLifetimePolicies":
         return this.list(name, () => tenant.tokenLifetimePolicies(c));
       case "tokenIssuancePolicies":
+        return this.list(name, () => breadth.tokenIssuancePolicies(c));
       case "claimsMappingPolicies":
+        return this.list(name, () => breadth.claimsMappingPolicies(c));
       case "homeRealmDiscoveryPolicies":
+        return this.list(name, () => breadth.homeRealmDiscoveryPolicies(c));
       case "activityBasedTimeoutPolicies":
-        return this.list(name, () => tenant.emptyStsPolicies());
+        return this.list(name, () => breadth.activityBasedTimeoutPolicies(c));
       case "permissionGrantPolicies":
         return this.list(name, () => tenant.permissionGrantPolicies());
       case "appManagementPolicies":
@@ -118,10 +122,15 @@ export class TenantData {
       case "roleManagementPolicies":
         return this.list(name, () => tenant.roleManagementPolicies(c));
       case "crossTenantAccessPolicy/partners":
-        return [];
+        return this.list(name, () => breadth.crossTenantPartners(c));
       default:
         return undefined;
     }
+  }
+
+  /** The signed-in admin's personal contacts (`/me/contacts`). */
+  adminContacts(): JsonObject[] {
+    return this.list("adminContacts", () => breadth.adminContacts(this.ctx));
   }
 
   /** Unified role assignments: one per current member of each activated role, plus one AU-scoped one. */

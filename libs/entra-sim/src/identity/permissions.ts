@@ -40,6 +40,8 @@ export const APPLICATION_PERMISSIONS: readonly string[] = [
   "SubjectRightsRequest.Read.All",
   "TeamSettings.Read.All",
   "TeamMember.Read.All",
+  "IdentityRiskyUser.Read.All",
+  "IdentityRiskEvent.Read.All",
 ];
 
 /** Delegated twins plus the delegated-only reads (personal contacts, people, Lighthouse). */

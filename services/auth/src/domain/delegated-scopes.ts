@@ -23,6 +23,28 @@ const DOCUMENTED_DELEGATED_SCOPES: readonly string[] = [
   "AuditLog.Read.All",
   "Organization.Read.All",
   "AccessReview.Read.All",
+  // Section 4: the Microsoft 365 read scopes, each unlocking its own tables.
+  "AppCatalog.Read.All",
+  "TeamSettings.Read.All",
+  "TeamMember.Read.All",
+  "Channel.ReadBasic.All",
+  "ChannelMember.Read.All",
+  "CloudPC.Read.All",
+  "ConsentRequest.Read.All",
+  "Contacts.Read",
+  "People.Read.All",
+  "DeviceManagementApps.Read.All",
+  "DeviceManagementConfiguration.Read.All",
+  "DeviceManagementManagedDevices.Read.All",
+  "DeviceManagementRBAC.Read.All",
+  "DeviceManagementServiceConfig.Read.All",
+  "ManagedTenants.Read.All",
+  "SecurityEvents.Read.All",
+  "SecurityActions.Read.All",
+  "ServiceHealth.Read.All",
+  "ServiceMessage.Read.All",
+  "Sites.Read.All",
+  "SubjectRightsRequest.Read.All",
 ];
 
 /** OIDC scopes: offline_access for the refresh token; openid + profile so msal keeps an account to refresh with. */

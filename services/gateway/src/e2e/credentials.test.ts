@@ -73,7 +73,7 @@ describe("end to end: fixing credentials and delegated consent", { timeout: 300_
         if (p?.status === "failed") throw new Error(`poll ${p.pollId} failed: ${JSON.stringify(res.body)}`);
         return p && (p.status === "succeeded" || p.status === "partial") ? p.pollId : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 250, what: `a committed poll of ${id}` },
+      { timeoutMs: 240_000, intervalMs: 250, what: `a committed poll of ${id}` },
     );
   }
 

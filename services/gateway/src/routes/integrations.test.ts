@@ -10,6 +10,7 @@ import {
   getIntegration,
   listIntegrations,
   listPolls,
+  permissionReportRoute,
   startPoll,
   updateIntegration,
 } from "./integrations.js";
@@ -95,6 +96,46 @@ describe("integration routes", () => {
     const history = await readOk(listPolls, await h.call("GET", `/api/integrations/${id}/polls?limit=5`));
     assert.equal(history.polls.length, 1);
     assert.equal(history.polls[0]?.pollId, started.pollId);
+  });
+
+  it("states per table whether it is readable, from the latest read of each resource", async () => {
+    const id = await create("Permissions");
+    const before = await readOk(
+      permissionReportRoute,
+      await h.call("GET", `/api/integrations/${id}/permissions`),
+    );
+    assert.equal(before.integrationId, id);
+    assert.ok(before.tables.length >= 60);
+    assert.ok(
+      before.tables.every(
+        (t) => t.status === "unknown" && /^Not read yet; needs one of /.test(t.reason ?? ""),
+      ),
+    );
+
+    await h.call("POST", `/api/integrations/${id}/polls`);
+    h.standIns.commitLatest(id, { azuread_user: 3 });
+    const poll = h.standIns.polls.find((p) => p.integrationId === id);
+    assert.ok(poll);
+    poll.resources.push({
+      resource: "cloudPCs",
+      mode: "full",
+      outcome: "not_collected",
+      reason: "The tenant's licence does not include it (Microsoft Intune): …",
+      objectCount: 0,
+    });
+    const after = await readOk(
+      permissionReportRoute,
+      await h.call("GET", `/api/integrations/${id}/permissions`),
+    );
+    const by = (table: string) => after.tables.find((t) => t.table === table);
+    assert.equal(by("azuread_user")?.status, "readable");
+    assert.equal(by("azuread_user")?.checkedAt, poll.completedAt);
+    assert.equal(by("azuread_cloud_pc")?.status, "not_readable");
+    assert.match(by("azuread_cloud_pc")?.reason ?? "", /Microsoft Intune/);
+    assert.deepEqual(by("azuread_cloud_pc")?.permissions, ["CloudPC.Read.All"]);
+
+    const foreign = await h.call("GET", `/api/integrations/${id}/permissions`, { key: h.otherKey });
+    assert.equal(foreign.status, 404, "another workspace's integration is not found");
   });
 
   it("says 'committing' while the poller finished but the store has not committed", async () => {

@@ -12,6 +12,7 @@ import {
   PollStart,
   TableCounts,
 } from "@tenantlens/contracts";
+import { permissionReport, type ResourceReading } from "@tenantlens/graph";
 import { countsByTable, pollView } from "../domain/poll-view.js";
 import { defineRoute } from "../http/route.js";
 import {
@@ -23,6 +24,7 @@ import {
   IntegrationParams,
   type IntegrationView,
   IntegrationView as IntegrationViewSchema,
+  PermissionReportResponse,
   PollHistoryQuery,
   PollHistoryResponse,
   PollStartedResponse,
@@ -196,6 +198,33 @@ export const listPolls = defineRoute({
   },
 });
 
+/** Recent polls whose per-resource outcomes the permission report rests on (newest reading wins). */
+const REPORT_POLLS = 50;
+
+export const permissionReportRoute = defineRoute({
+  method: "GET",
+  path: "/api/integrations/:id/permissions",
+  summary:
+    "Per table: readable or not and why (permission not granted, licence missing, delegated only), from the latest read of each resource",
+  tags,
+  access: "viewer",
+  ...owned,
+  calls: [IntegrationGet, PollList],
+  success: { status: 200, schema: PermissionReportResponse },
+  handler: async (_c, { loaded, principal }, { bus }) => {
+    const { polls } = await bus.request(PollList, {
+      workspaceId: principal.workspaceId,
+      integrationId: loaded.id,
+      limit: REPORT_POLLS,
+    });
+    // Polls come newest first; a running poll's resources are not final yet.
+    const readings: ResourceReading[] = polls
+      .filter((p) => p.completedAt !== null)
+      .flatMap((p) => p.resources.map((r) => ({ ...r, at: p.completedAt })));
+    return { integrationId: loaded.id, tables: permissionReport(readings) };
+  },
+});
+
 function setEnabled(action: "disable" | "enable", summary: string) {
   return defineRoute({
     method: "POST",
@@ -239,6 +268,7 @@ export const integrationRoutes = [
   consentLink,
   startPoll,
   listPolls,
+  permissionReportRoute,
   disableIntegration,
   enableIntegration,
   deleteIntegration,

@@ -27,6 +27,13 @@ export function classifyGraphFailure(f: GraphFailure, resource: ResourceDef): Fa
       reason: `The tenant's licence does not include it${licence}: ${f.message}`,
     };
   }
+  // Graph serves these only to a signed-in user: app-only tokens get a 400 (/me) or a 403.
+  if (resource.delegatedOnly && (f.status === 400 || f.status === 403)) {
+    return {
+      kind: "not_collected",
+      reason: `Only readable as the signed-in admin of a delegated (consent-link) integration, with ${resource.permissions.join(" or ")} granted; app-only integrations cannot read it. Graph said: ${f.message}`,
+    };
+  }
   if (f.status === 403 && f.code === "Authorization_RequestDenied") {
     return {
       kind: "not_collected",
@@ -36,6 +43,13 @@ export function classifyGraphFailure(f: GraphFailure, resource: ResourceDef): Fa
   if (f.status === 410 || (f.code && RESYNC_CODES.has(f.code))) {
     return { kind: "resync", reason: `Graph asked for a full resync (${f.code ?? f.status}): ${f.message}` };
   }
+  // A 200 that failed anyway: the body was not the JSON Graph documents (cut short, not JSON, …).
+  if (f.status === 200 && !f.message.startsWith("Malformed answer from Graph"))
+    return {
+      kind: "failed",
+      reason: `Malformed answer from Graph${f.code ? ` (${f.code})` : ""}: ${f.message}`,
+    };
+  if (f.status === 200) return { kind: "failed", reason: f.message };
   const what = f.status === null ? "no response" : `HTTP ${f.status}${f.code ? ` ${f.code}` : ""}`;
   return { kind: "failed", reason: `${what}: ${f.message}` };
 }

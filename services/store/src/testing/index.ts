@@ -9,3 +9,4 @@ export {
   resourceCollected,
   userObject,
 } from "./fixtures.js";
+export { withWarehouse } from "./read-only.js";

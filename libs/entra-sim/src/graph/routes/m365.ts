@@ -313,7 +313,7 @@ export function m365Routes(): RouteDef[] {
           "BadRequest",
           "/me request is only valid with delegated authentication flow.",
         );
-      return [];
+      return ctx.dir.data.adminContacts();
     }),
   ];
 }

@@ -30,6 +30,13 @@ const LIST_POLICIES: Record<string, string> = {
   authenticationStrengthPolicies: "authenticationStrengthPolicy",
 };
 
+/** Narrower permissions Graph also accepts for some policy collections (Policy.Read.All always works). */
+const LIST_POLICY_PERMS: Record<string, readonly string[]> = {
+  permissionGrantPolicies: ["Policy.Read.All", "Policy.Read.PermissionGrant"],
+  authenticationStrengthPolicies: ["Policy.Read.All", "Policy.Read.AuthenticationMethod"],
+  appManagementPolicies: ["Policy.Read.All", "Policy.Read.ApplicationConfiguration"],
+};
+
 function policy(ctx: Ctx, name: string): JsonObject {
   const p = ctx.dir.data.policy(name);
   if (!p) throw new GraphError(400, "BadRequest", `Resource not found for the segment '${name}'.`);
@@ -216,7 +223,7 @@ export function tenantRoutes(): RouteDef[] {
       "policies/crossTenantAccessPolicy/partners",
       PERMS.policy,
       "crossTenantAccessPolicyConfigurationPartner",
-      () => [],
+      (ctx) => ctx.dir.data.policyList("crossTenantAccessPolicy/partners") ?? [],
     ),
     single(
       "policies/deviceRegistrationPolicy",
@@ -237,9 +244,15 @@ export function tenantRoutes(): RouteDef[] {
       },
     ),
     ...Object.entries(LIST_POLICIES).flatMap(([name, type]) =>
-      small(`policies/${name}`, PERMS.policy, type, (ctx) => ctx.dir.data.policyList(name) ?? [], {
-        withId: true,
-      }),
+      small(
+        `policies/${name}`,
+        LIST_POLICY_PERMS[name] ?? PERMS.policy,
+        type,
+        (ctx) => ctx.dir.data.policyList(name) ?? [],
+        {
+          withId: true,
+        },
+      ),
     ),
     // PIM settings: rules only with $expand=rules, as in Graph; assignments map a policy to its role.
     ...small(
