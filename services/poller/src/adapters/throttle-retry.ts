@@ -1,7 +1,9 @@
 import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
 import type { Logger } from "@tenantlens/telemetry";
+import { type CostMeter, resourceUnits } from "../domain/cost.js";
 import { type RetryPolicy, retryDecision } from "../domain/retry.js";
 import { sleep } from "./sleep.js";
+import type { TenantGate } from "./tenant-gate.js";
 
 export interface ThrottleEvents {
   /** Called before each wait, for logs and metrics. */
@@ -30,6 +32,7 @@ export class ThrottleRetryHandler implements Middleware {
     private readonly policy: RetryPolicy,
     private readonly log: Logger,
     private readonly events: ThrottleEvents = {},
+    private readonly gate?: TenantGate,
   ) {}
 
   setNext(next: Middleware): void {
@@ -41,9 +44,13 @@ export class ThrottleRetryHandler implements Middleware {
     const options = context.options ?? {};
     context.options = options;
     const outer = options.signal ?? undefined;
+    // The request's cost meter rides in the fetch options (`.option("meter", …)`); fetch ignores it.
+    const meter = (options as { meter?: CostMeter }).meter;
     const url = typeof context.request === "string" ? context.request : context.request.url;
     for (let attempt = 0; ; attempt++) {
       outer?.throwIfAborted();
+      await this.gate?.wait(outer);
+      if (meter) meter.requests++;
       options.signal = outer
         ? AbortSignal.any([outer, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)])
         : AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
@@ -58,6 +65,7 @@ export class ThrottleRetryHandler implements Middleware {
         status = null;
         const d = retryDecision(null, null, attempt, this.policy, new Date());
         if (!d.retry) throw err;
+        if (meter) meter.retries++;
         this.log.debug(
           { err: String(err), attempt, delayMs: d.delayMs, url: redact(url) },
           "Graph request failed; retrying",
@@ -66,9 +74,17 @@ export class ThrottleRetryHandler implements Middleware {
         await sleep(d.delayMs, outer);
         continue;
       }
+      if (meter && status === 429) meter.throttled++;
       const d = retryDecision(status, retryAfter, attempt, this.policy, new Date());
-      if (!d.retry || status === null || status < 400) return;
+      if (!d.retry || status === null || status < 400) {
+        if (meter) await measure(context, meter);
+        return;
+      }
+      if (meter) await measure(context, meter);
       await context.response?.body?.cancel().catch(() => {});
+      if (meter) meter.retries++;
+      // Graph throttles the app in the tenant, not one resource: every read of it waits as long.
+      if (d.basis === "retry-after") this.gate?.block(d.delayMs);
       this.log.debug(
         { status, retryAfter, attempt, delayMs: d.delayMs, basis: d.basis, url: redact(url) },
         "Graph throttled; waiting",
@@ -77,6 +93,24 @@ export class ThrottleRetryHandler implements Middleware {
       await sleep(d.delayMs, outer);
     }
   }
+}
+
+/**
+ * Counts the answer's body bytes and resource units. The body is read here (one page, the same
+ * bytes the client reads next) and handed on as a fresh Response.
+ */
+async function measure(context: Context, meter: CostMeter): Promise<void> {
+  const res = context.response;
+  if (!res) return;
+  meter.units += resourceUnits(res.headers.get("x-ms-resource-unit"));
+  if (!res.body) return;
+  const bytes = await res.arrayBuffer();
+  meter.bytes += bytes.byteLength;
+  context.response = new Response(bytes, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
 }
 
 /** Delta and skip tokens are credentials of a sort: logs get the path only. */
