@@ -57,6 +57,7 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       tenantOfAuthorization(c.req.header("authorization")),
       c.req.method,
       `/${version}/${path}`.toLowerCase(),
+      req.rawQuery,
     );
     let res: GraphResponse;
     try {

@@ -17,6 +17,8 @@ export interface LoggedRequest {
   method: string;
   /** `/v1.0/users/delta`: version and path, lower case, without the query. */
   path: string;
+  /** The raw query string (without `?`). */
+  query: string;
   /** Epoch milliseconds (fractional) when the request arrived and when its answer was ready. */
   startedAt: number;
   endedAt: number;
@@ -45,7 +47,12 @@ export class RequestLog {
   private readonly tenantLatency = new Map<string, Latency>();
 
   /** A request arrived: counts it in flight, then waits the injected latency. Call `end` once answered. */
-  async begin(tenantId: string | null, method: string, path: string): Promise<(res: Answer) => void> {
+  async begin(
+    tenantId: string | null,
+    method: string,
+    path: string,
+    query = "",
+  ): Promise<(res: Answer) => void> {
     const startedAt = performance.timeOrigin + performance.now();
     const key = `${tenantId ?? ""}|${path}`;
     const now = (this.inFlight.get(key) ?? 0) + 1;
@@ -76,6 +83,7 @@ export class RequestLog {
         tenantId,
         method,
         path,
+        query,
         startedAt,
         endedAt: performance.timeOrigin + performance.now(),
         status: res.status,

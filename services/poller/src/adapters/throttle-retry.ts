@@ -47,9 +47,11 @@ export class ThrottleRetryHandler implements Middleware {
     // The request's cost meter rides in the fetch options (`.option("meter", …)`); fetch ignores it.
     const meter = (options as { meter?: CostMeter }).meter;
     const url = typeof context.request === "string" ? context.request : context.request.url;
+    let ticket: object | undefined;
     for (let attempt = 0; ; attempt++) {
       outer?.throwIfAborted();
-      await this.gate?.wait(outer);
+      const turn = await this.gate?.enter(outer, ticket);
+      ticket = undefined;
       if (meter) meter.requests++;
       options.signal = outer
         ? AbortSignal.any([outer, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)])
@@ -61,6 +63,7 @@ export class ThrottleRetryHandler implements Middleware {
         status = context.response?.status ?? null;
         retryAfter = context.response?.headers.get("Retry-After") ?? null;
       } catch (err) {
+        turn?.done(false);
         if (outer?.aborted) throw err;
         status = null;
         const d = retryDecision(null, null, attempt, this.policy, new Date());
@@ -76,21 +79,29 @@ export class ThrottleRetryHandler implements Middleware {
       }
       if (meter && status === 429) meter.throttled++;
       const d = retryDecision(status, retryAfter, attempt, this.policy, new Date());
-      if (!d.retry || status === null || status < 400) {
+      try {
         if (meter) await measure(context, meter);
-        return;
+      } finally {
+        // Graph throttles the app in the tenant, not one resource: every read of it waits as long,
+        // and the retry keeps its place ahead of requests that were not refused.
+        if (status === 429) this.gate?.block(d.retry ? d.delayMs : this.policy.baseDelayMs);
+        if (status === 429 && d.retry) ticket = this.gate?.reserve();
+        turn?.done(status === 429);
       }
-      if (meter) await measure(context, meter);
+      if (!d.retry || status === null || status < 400) return;
       await context.response?.body?.cancel().catch(() => {});
       if (meter) meter.retries++;
-      // Graph throttles the app in the tenant, not one resource: every read of it waits as long.
-      if (d.basis === "retry-after") this.gate?.block(d.delayMs);
       this.log.debug(
         { status, retryAfter, attempt, delayMs: d.delayMs, basis: d.basis, url: redact(url) },
         "Graph throttled; waiting",
       );
       this.events.onRetry?.({ status, delayMs: d.delayMs, attempt, basis: d.basis, url });
-      await sleep(d.delayMs, outer);
+      try {
+        await sleep(d.delayMs, outer);
+      } catch (err) {
+        if (ticket) this.gate?.cancel(ticket);
+        throw err;
+      }
     }
   }
 }
