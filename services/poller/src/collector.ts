@@ -79,7 +79,7 @@ export class PollCancelled extends Error {
 export async function readResource(req: ReadRequest, deps: ReaderDeps): Promise<ReadResult> {
   const now = deps.now ?? (() => new Date());
   const { ref, resource, derived, signal } = req;
-  const log = deps.log.child({ pollId: ref.pollId, resource: resource.name });
+  const log = deps.log.child({ resource: resource.name });
   const began = Date.now();
   const state: ResourceState = req.resume
     ? {
@@ -137,8 +137,9 @@ export async function readResource(req: ReadRequest, deps: ReaderDeps): Promise<
         attempts: state.attempts,
       });
       const fields = { outcome: own, mode: state.mode, objects: s.objectCount, pages: s.page, reason };
-      if (own === "complete") log.info({ ...fields, resource: s.resource, cost }, "resource collected");
-      else log.warn({ ...fields, resource: s.resource }, "resource not fully collected");
+      const l = i === 0 ? log : deps.log.child({ resource: s.resource });
+      if (own === "complete") l.info({ ...fields, cost: itsCost }, "resource collected");
+      else l.warn(fields, "resource not fully collected");
       summaries.push({
         resource: s.resource,
         mode: state.mode,

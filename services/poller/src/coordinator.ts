@@ -143,12 +143,15 @@ export class Coordinator {
       if (this.stopping) return;
       const p = await this.o.state.polls.get(pollId);
       if (!p) continue;
-      const s = schedules.get(p.value.integrationId);
-      if (s?.runningPollId !== pollId) {
-        // Nobody's running poll: a creator died between writing it and pointing the schedule at
-        // it, or the integration was deleted. Wait a while for the first case to settle.
-        if (this.now() - Date.parse(p.value.startedAt) < ORPHAN_AFTER_MS && s) continue;
-        await this.stopPoll(pollId, { kind: "cancelled", message: "The poll was cancelled" });
+      if (schedules.get(p.value.integrationId)?.runningPollId !== pollId) {
+        // Not (yet) the integration's running poll: its creator points the schedule at it right
+        // after writing it, so look again. Still unclaimed after a while, its creator died in
+        // between (or the integration went): it is closed.
+        const fresh = (await this.o.state.schedule.get(p.value.integrationId))?.value;
+        if (fresh?.runningPollId !== pollId) {
+          if (this.now() - Date.parse(p.value.startedAt) < ORPHAN_AFTER_MS) continue;
+          await this.stopPoll(pollId, { kind: "cancelled", message: "The poll was cancelled" });
+        }
       }
       await this.work((await this.o.state.polls.get(pollId))?.value ?? p.value);
     }

@@ -9,7 +9,7 @@ import { DELTA_BUCKET, KvDeltaLinks } from "./adapters/delta-links.js";
 import { createGraphReader } from "./adapters/graph-reader.js";
 import { LEASES_BUCKET, Leases } from "./adapters/leases.js";
 import { PollState } from "./adapters/poll-state.js";
-import { TenantGate } from "./adapters/tenant-gate.js";
+import { TenantGate, THROTTLE_BUCKET } from "./adapters/tenant-gate.js";
 import { TokenProvider } from "./adapters/token-provider.js";
 import { pollerConfigSchema } from "./config.js";
 import { Coordinator, type PollClient } from "./coordinator.js";
@@ -41,8 +41,33 @@ const retry = {
   baseDelayMs: config.GRAPH_BACKOFF_BASE_MS,
 };
 
-/** Retry-After holds every read of an integration on this poller. */
+/**
+ * Retry-After holds every read of an integration on this poller, and through the KV bucket
+ * `tl_poll_throttle` (`<integrationId>` → until when, epoch ms) on every other poller too.
+ */
+const throttleKv = await bus.kv(THROTTLE_BUCKET, { ttlSeconds: 600 });
 const gates = new Map<string, TenantGate>();
+const gateOf = (integrationId: string): TenantGate => {
+  let gate = gates.get(integrationId);
+  if (!gate) {
+    gate = new TenantGate((until) => {
+      void throttleKv.put(integrationId, new TextEncoder().encode(String(until))).catch(() => {});
+    });
+    gates.set(integrationId, gate);
+  }
+  return gate;
+};
+void (async () => {
+  try {
+    for await (const e of await throttleKv.watch({ key: ">" })) {
+      if (e.operation !== "PUT") continue;
+      const until = Number(e.string());
+      if (Number.isFinite(until) && until > Date.now()) gateOf(e.key).block(until - Date.now(), true);
+    }
+  } catch (err) {
+    if (!bus.status().closed) logger.warn({ err }, "stopped following other pollers' throttling");
+  }
+})();
 /** One token provider and Graph client per poll (forced refreshes are paced per poll). */
 const clients = new Map<string, PollClient>();
 
@@ -64,11 +89,7 @@ const coordinator = new Coordinator({
     const tokens = new TokenProvider(bus, poll.integrationId, {
       forcedRefreshDelayMs: (step) => backoffMs(step, retry),
     });
-    let gate = gates.get(poll.integrationId);
-    if (!gate) {
-      gate = new TenantGate();
-      gates.set(poll.integrationId, gate);
-    }
+    const gate = gateOf(poll.integrationId);
     const log = logger.child({ integrationId: poll.integrationId, pollId: poll.pollId });
     const graph = createGraphReader({ graphEndpoint: config.GRAPH_ENDPOINT, tokens, retry, log, gate });
     client = {

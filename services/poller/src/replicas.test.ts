@@ -39,7 +39,14 @@ describe("poller replicas", { timeout: 600_000 }, () => {
           { users: 80, groups: 10, applications: 4 },
         ],
       },
-      { PAGE_SIZE: "20", LEASE_TTL_SECONDS: "3", POLL_TICK_MS: "200", TENANT_CONCURRENCY: "3" },
+      // Each poller reads at most 2 resources at once, each integration allows 3: the work is shared.
+      {
+        PAGE_SIZE: "20",
+        LEASE_TTL_SECONDS: "3",
+        POLL_TICK_MS: "200",
+        TENANT_CONCURRENCY: "3",
+        POLL_CONCURRENCY: "2",
+      },
     );
     // The stack's own poller goes: two named replicas take its place.
     await stack.services.get("poller")?.stop();

@@ -97,6 +97,8 @@ export class Leases {
       const revision = await this.kv.create(key, value);
       return new Lease(this.kv, key, revision, value, this.ttlMs, this.log);
     } catch (err) {
+      // Someone wrote the key between our look and our create (took it, or just released it).
+      if (/wrong last sequence/i.test(String(err))) return null;
       const e = await this.kv.get(key);
       if (e?.operation === "PUT") return null;
       throw err;

@@ -1,5 +1,8 @@
 import { sleep } from "./sleep.js";
 
+/** Where pollers tell each other that Graph throttled an integration: `<integrationId>` → until (epoch ms). */
+export const THROTTLE_BUCKET = "tl_poll_throttle";
+
 export interface GateTurn {
   /** The answer (or failure) is in: whether it was a 429. */
   done(throttled: boolean): void;
@@ -22,10 +25,19 @@ export class TenantGate {
   private readonly retries: object[] = [];
   private waiters: Array<() => void> = [];
 
-  /** No request before `ms` from now (a later block extends it, an earlier one does not shorten it). */
-  block(ms: number): void {
-    this.until = Math.max(this.until, Date.now() + ms);
+  /** Told of every local block (epoch ms until when), to share it with the other pollers. */
+  constructor(private readonly onBlock?: (until: number) => void) {}
+
+  /**
+   * No request before `ms` from now (a later block extends it, an earlier one does not shorten
+   * it). `shared`: the block came from another poller (not passed on again).
+   */
+  block(ms: number, shared = false): void {
+    const until = Date.now() + ms;
+    if (until <= this.until && shared) return;
+    this.until = Math.max(this.until, until);
     this.recovering = true;
+    if (!shared) this.onBlock?.(this.until);
     this.wake();
   }
 
