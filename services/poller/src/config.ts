@@ -50,6 +50,8 @@ export const pollerConfigSchema = z.object({
   PAGE_SIZE: int({ min: 1, max: 999 }).optional(),
   /** Retries of one Graph request on 429/503/504 or network errors before the resource fails. */
   GRAPH_MAX_RETRIES: int({ min: 0, max: 20 }).default(6),
+  /** Retries of one Graph request after 429 answers (counted apart from the others). */
+  GRAPH_MAX_THROTTLED_RETRIES: int({ min: 0, max: 100 }).default(20),
   /** First backoff step (ms) when Graph gives no Retry-After. */
   GRAPH_BACKOFF_BASE_MS: int({ min: 1, max: 60_000 }).default(1_000),
   LOG_LEVEL: logLevel,

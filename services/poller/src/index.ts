@@ -38,6 +38,7 @@ const events = busCollectEvents(bus);
 const retry = {
   ...defaultRetryPolicy,
   maxRetries: config.GRAPH_MAX_RETRIES,
+  maxThrottledRetries: config.GRAPH_MAX_THROTTLED_RETRIES,
   baseDelayMs: config.GRAPH_BACKOFF_BASE_MS,
 };
 

@@ -48,6 +48,13 @@ export class ThrottleRetryHandler implements Middleware {
     const meter = (options as { meter?: CostMeter }).meter;
     const url = typeof context.request === "string" ? context.request : context.request.url;
     let ticket: object | undefined;
+    // 429s and other failures (5xx, network) have their own retry budgets.
+    let throttles = 0;
+    let failures = 0;
+    const throttlePolicy = {
+      ...this.policy,
+      maxRetries: this.policy.maxThrottledRetries ?? this.policy.maxRetries,
+    };
     for (let attempt = 0; ; attempt++) {
       outer?.throwIfAborted();
       const turn = await this.gate?.enter(outer, ticket);
@@ -66,7 +73,7 @@ export class ThrottleRetryHandler implements Middleware {
         turn?.done(false);
         if (outer?.aborted) throw err;
         status = null;
-        const d = retryDecision(null, null, attempt, this.policy, new Date());
+        const d = retryDecision(null, null, failures++, this.policy, new Date());
         if (!d.retry) throw err;
         if (meter) meter.retries++;
         this.log.debug(
@@ -78,7 +85,11 @@ export class ThrottleRetryHandler implements Middleware {
         continue;
       }
       if (meter && status === 429) meter.throttled++;
-      const d = retryDecision(status, retryAfter, attempt, this.policy, new Date());
+      const d =
+        status === 429
+          ? retryDecision(status, retryAfter, throttles++, throttlePolicy, new Date())
+          : retryDecision(status, retryAfter, failures, this.policy, new Date());
+      if (status !== 429 && d.retry) failures++;
       try {
         if (meter) await measure(context, meter);
       } finally {
