@@ -58,6 +58,7 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       c.req.method,
       `/${version}/${path}`.toLowerCase(),
       req.rawQuery,
+      c.req.header("client-request-id") ?? null,
     );
     let res: GraphResponse;
     try {

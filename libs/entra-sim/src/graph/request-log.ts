@@ -19,6 +19,8 @@ export interface LoggedRequest {
   path: string;
   /** The raw query string (without `?`). */
   query: string;
+  /** The client's `client-request-id` header (a client's retries of one request repeat it). */
+  clientRequestId: string | null;
   /** Epoch milliseconds (fractional) when the request arrived and when its answer was ready. */
   startedAt: number;
   endedAt: number;
@@ -52,6 +54,7 @@ export class RequestLog {
     method: string,
     path: string,
     query = "",
+    clientRequestId: string | null = null,
   ): Promise<(res: Answer) => void> {
     const startedAt = performance.timeOrigin + performance.now();
     const key = `${tenantId ?? ""}|${path}`;
@@ -84,6 +87,7 @@ export class RequestLog {
         method,
         path,
         query,
+        clientRequestId,
         startedAt,
         endedAt: performance.timeOrigin + performance.now(),
         status: res.status,

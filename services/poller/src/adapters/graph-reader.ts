@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   AuthenticationHandler,
   Client,
@@ -65,11 +66,14 @@ export function createGraphReader(opts: {
     async get(url, headers, signal, meter) {
       // Fetch the token first so a refused token surfaces as itself, not wrapped in a GraphError.
       let sent = await opts.tokens.get();
+      // One id per request, kept by its retries: what Microsoft support asks for, and how the
+      // simulator's log ties a retry to the request Graph refused.
+      const requestId = randomUUID();
       for (let attempt = 0; ; attempt++) {
         try {
           const body: unknown = await client
             .api(url)
-            .headers(headers)
+            .headers({ ...headers, "client-request-id": requestId })
             .option("signal", signal)
             .option("meter", meter)
             .get();
