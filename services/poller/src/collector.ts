@@ -193,6 +193,8 @@ export async function readResource(req: ReadRequest, deps: ReaderDeps): Promise<
   let url: string | null = state.nextUrl ?? current.url;
   if (req.resume)
     log.info({ attempt: state.attempts, page: main.page }, "resuming a read another poller began");
+  // Recorded before the first request, so a poller dying on the first page still counts as an attempt.
+  await req.checkpoint({ ...state, cost: totalCost() });
 
   for (;;) {
     try {
