@@ -167,7 +167,7 @@ describe("poller replicas", { timeout: 600_000 }, () => {
       await stack.poll(first, i.id, (p) => p.committedAt !== null);
       await stack.sim.control.clearRequests(t.tenantId);
       await stack.sim.control.setThrottling(
-        { enabled: true, retryAfter: "fraction", windowSeconds: 1, budget: 6 },
+        { enabled: true, retryAfter: "fraction", windowSeconds: 1, budget: 3 },
         t.tenantId,
       );
       const pollId = await stack.startPoll(i.id);
