@@ -82,11 +82,11 @@ bus.nc.subscribe("poller.poll.completed.>", {
   callback: (_e, m) => void completed.set(m.json<{ pollId: string }>().pollId, performance.now()),
 });
 
-await startService("auth", env, { readyTimeoutMs: 60_000 });
+await startService("auth", env, { readyTimeoutMs: 180_000 });
 const pollers = [];
 for (let k = 0; k < REPLICAS; k++)
   pollers.push(
-    await startService("poller", { ...env, POLLER_REPLICA_ID: `bench-${k}` }, { readyTimeoutMs: 60_000 }),
+    await startService("poller", { ...env, POLLER_REPLICA_ID: `bench-${k}` }, { readyTimeoutMs: 180_000 }),
   );
 await sim.control.setLatency({ minMs: LAT_MIN, maxMs: LAT_MAX }, tenant.tenantId);
 
