@@ -53,7 +53,6 @@ const env = {
   TENANTLENS_DATA_DIR: tempDir("tl-bench-poller"),
   ...graphEnv(sim),
   POLL_INTERVAL_SECONDS: "0",
-  LOG_LEVEL: "warn",
 };
 const bus = await connectBus({
   url: nats.url,
