@@ -79,6 +79,21 @@ export const PageCollected = defineEvent({
   msgId: (p) => `${p.pollId}.${p.resource}.${p.page}.${p.chunk}`,
 });
 
+/**
+ * What reading a resource cost in Graph: HTTP requests sent (retries included), 429 answers,
+ * retries (after 429/503/504 or a network error), response body bytes, resource units (Graph's
+ * `x-ms-resource-unit` answers) and wall time across every poller that worked on it.
+ */
+export const ResourceCost = z.object({
+  requests: z.number().int().nonnegative(),
+  throttled: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  units: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+});
+export type ResourceCost = z.infer<typeof ResourceCost>;
+
 export const ResourceCollected = defineEvent({
   subject: "poller.resource.collected",
   stream: "TL_COLLECT",
@@ -93,6 +108,9 @@ export const ResourceCollected = defineEvent({
     pages: z.number().int().nonnegative(),
     durationMs: z.number().nonnegative(),
     collectedAt: Timestamp,
+    cost: ResourceCost.optional(),
+    /** Pollers that worked on it (more than 1 when one died mid-read and another resumed it). */
+    attempts: z.number().int().positive().optional(),
   }),
   token: (p) => p.integrationId,
   msgId: (p) => `${p.pollId}.${p.resource}.done`,
@@ -104,6 +122,8 @@ export const ResourceSummary = z.object({
   outcome: ResourceOutcome,
   reason: z.string().nullable(),
   objectCount: z.number().int().nonnegative(),
+  cost: ResourceCost.optional(),
+  attempts: z.number().int().positive().optional(),
 });
 
 export const PollCompleted = defineEvent({
@@ -118,4 +138,34 @@ export const PollCompleted = defineEvent({
   }),
   token: (p) => p.integrationId,
   msgId: (p) => `${p.pollId}.completed`,
+});
+
+/** One resource of a running poll: read so far, and an estimate of the total for a progress bar. */
+export const ResourceProgress = z.object({
+  resource: ResourceName,
+  state: z.enum(["pending", "running", "done"]),
+  mode: CollectionMode.nullable(),
+  objects: z.number().int().nonnegative(),
+  pages: z.number().int().nonnegative(),
+  /** Expected objects: Graph's `$count` or the last complete full read's count; null when unknown. */
+  estimate: z.number().int().nonnegative().nullable(),
+  outcome: ResourceOutcome.nullable(),
+  cost: ResourceCost.nullable(),
+});
+export type ResourceProgress = z.infer<typeof ResourceProgress>;
+
+export const PollProgressView = z.object({
+  pollId: PollId,
+  startedAt: Timestamp,
+  resources: z.array(ResourceProgress),
+});
+export type PollProgressView = z.infer<typeof PollProgressView>;
+
+/** The integration's running poll as the pollers see it now (any replica answers); null when none runs. */
+export const PollProgress = defineRequest({
+  subject: "poller.poll.progress",
+  service: "poller",
+  errors: [],
+  request: z.object({ workspaceId: WorkspaceId, integrationId: IntegrationId }),
+  response: z.object({ progress: PollProgressView.nullable() }),
 });

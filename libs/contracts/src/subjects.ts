@@ -1,4 +1,4 @@
-import { PageCollected, PollCompleted, PollStarted, ResourceCollected } from "./collection.js";
+import { PageCollected, PollCompleted, PollProgress, PollStarted, ResourceCollected } from "./collection.js";
 import type { EventDef, RequestDef } from "./define.js";
 import {
   ConsentComplete,
@@ -108,6 +108,7 @@ export const allRequests: RequestDef[] = [
   ConsentComplete,
   GenerationGet,
   PollList,
+  PollProgress,
   TableCounts,
   DeadLetterList,
   IngestStatus,

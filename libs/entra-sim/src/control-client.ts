@@ -1,6 +1,7 @@
 import { SIM_KEY_HEADER } from "./control-auth.js";
 import type { ChangeEntry, DirectoryStats, JsonObject, Kind } from "./directory/index.js";
 import type { FaultRule } from "./graph/faults.js";
+import type { Latency, LoggedRequest } from "./graph/request-log.js";
 import type { ThrottleConfig } from "./graph/throttle.js";
 import type { AccessTokenClaims, SimApp, SimSecret, TenantIdentity, TenantLicences } from "./types.js";
 
@@ -290,6 +291,25 @@ export class SimControlClient {
     opts: { enabled: boolean; changesPerMinute?: number; tick?: number },
   ): Promise<LiveStatus> {
     return this.request("POST", `${dir(tenantId)}/live`, opts);
+  }
+
+  /** The Graph requests the simulator answered for a tenant (after `after`), and peak concurrency per path. */
+  requests(
+    tenantId: string,
+    after = 0,
+  ): Promise<{ requests: LoggedRequest[]; maxConcurrent: Record<string, number> }> {
+    return this.request("GET", `${dir(tenantId)}/requests?after=${after}`);
+  }
+
+  async clearRequests(tenantId: string): Promise<void> {
+    await this.request("DELETE", `${dir(tenantId)}/requests`);
+  }
+
+  /** Latency added to every Graph request (uniform in [minMs, maxMs]); null removes it. */
+  async setLatency(latency: Latency | null, tenantId?: string): Promise<void> {
+    const path = tenantId === undefined ? "/_sim/latency" : `${dir(tenantId)}/latency`;
+    if (latency === null) await this.request("DELETE", path);
+    else await this.request("PUT", path, latency);
   }
 
   // --- generic ---

@@ -10,6 +10,8 @@ import {
   PollStart,
   QueryExecute,
   QueryHistoryList,
+  ResourceCost,
+  ResourceProgress,
   SavedQueryCreate,
   SavedQueryId,
   SavedQueryUpdate,
@@ -67,6 +69,10 @@ export const ConsentLinkResponse = ConsentStart.response.extend({
  */
 export const PollView = PollRecord.omit({ integrationId: true, workspaceId: true, status: true }).extend({
   status: z.enum(["running", "committing", "succeeded", "partial", "failed"]),
+  /** What the poll cost in Graph, summed over its resources (null before any resource ended). */
+  cost: ResourceCost.nullable().optional(),
+  /** While it runs: objects read so far per resource and the expected total, for a progress bar. */
+  progress: z.array(ResourceProgress).optional(),
 });
 export type PollView = z.infer<typeof PollView>;
 

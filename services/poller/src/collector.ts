@@ -1,14 +1,15 @@
-import type { EventPayload, PollCompleted, ResourceOutcome } from "@tenantlens/contracts";
-import { derivedOf, type ResourceDef } from "@tenantlens/graph";
+import type { ResourceOutcome } from "@tenantlens/contracts";
+import type { ResourceDef } from "@tenantlens/graph";
 import type { Logger } from "@tenantlens/telemetry";
 import type { CollectEvents } from "./adapters/collect-events.js";
 import type { DeltaLinks } from "./adapters/delta-links.js";
 import { type GraphBody, type GraphReader, GraphRequestError } from "./adapters/graph-reader.js";
-import type { RunningPolls } from "./adapters/running-polls.js";
+import type { ResourceState, Stream, Summary } from "./adapters/poll-state.js";
 import { TokenUnavailable } from "./adapters/token-provider.js";
+import { addCost, type CostMeter, emptyCost } from "./domain/cost.js";
 import { splitDerived } from "./domain/derived.js";
 import { classifyGraphFailure } from "./domain/graph-errors.js";
-import { pollOutcome, resourceOutcomeAfterFailure } from "./domain/outcome.js";
+import { resourceOutcomeAfterFailure } from "./domain/outcome.js";
 import {
   chunkBudget,
   chunkPage,
@@ -17,27 +18,21 @@ import {
   type Removed,
   splitPage,
 } from "./domain/pages.js";
-import { planRead } from "./domain/request.js";
+import { planRead, type ReadPlan } from "./domain/request.js";
 import { withIds } from "./domain/rows.js";
 import { fanOutPages, malformed } from "./fan-out.js";
 
-export interface PollJob {
+export interface PollRef {
   pollId: string;
   workspaceId: string;
   integrationId: string;
   tenantId: string;
-  resources: readonly ResourceDef[];
-  full: boolean;
-  reason: string;
 }
 
-export interface CollectorDeps {
+export interface ReaderDeps {
   graph: GraphReader;
-  tokens: { get(): Promise<string> };
   events: CollectEvents;
   deltaLinks: DeltaLinks;
-  /** Where a poll is known to run until its PollCompleted is stored (closed after a crash). */
-  running: RunningPolls;
   graphEndpoint: string;
   pageSize: number | null;
   maxMessageBytes: number;
@@ -45,194 +40,124 @@ export interface CollectorDeps {
   now?: () => Date;
 }
 
-type Summary = EventPayload<typeof PollCompleted>["resources"][number];
-type Mode = "full" | "delta";
-
-interface ResourceResult {
-  /** The resource's summary, then those of the resources derived from it. */
-  summaries: Summary[];
-  /** The token went away mid-resource: the remaining resources cannot be read either. */
-  tokenLost?: TokenUnavailable;
+export interface ReadRequest {
+  ref: PollRef;
+  full: boolean;
+  resource: ResourceDef;
+  /** Resources read in the same pages (group memberships with groups). */
+  derived: readonly ResourceDef[];
+  /** Where a previous poller left the read (resumed from its next page), or null to start. */
+  resume: ResourceState | null;
+  /** Objects expected (progress estimate), when known before the first page. */
+  estimate: number | null;
+  /** Requests already spent on this resource in this attempt (e.g. the estimate's `$count`). */
+  spent?: CostMeter;
+  /** Called after every published page with the state another poller would resume from. */
+  checkpoint(state: ResourceState): Promise<void>;
+  signal: AbortSignal;
 }
+
+export type ReadResult =
+  /** The resource ended (any outcome): ResourceCollected was published for it and its derived ones. */
+  | { kind: "done"; state: ResourceState; tokenLost?: TokenUnavailable }
+  /** The read was stopped before its end (lease lost, poller handing over): the checkpoint stands. */
+  | { kind: "interrupted" };
 
 /** One resync (full re-read) per resource per poll; a second "resync" answer fails the resource. */
 const MAX_RESYNCS = 1;
 
+/** Reasons a signal can carry to end a resource with an outcome instead of handing it over. */
+export class PollCancelled extends Error {
+  override name = "PollCancelled";
+}
+
 /**
- * One poll: PollStarted, then each resource in catalog order streamed page by page to TL_COLLECT
- * (never more than one Graph page in memory), ResourceCollected per resource, PollCompleted.
- * A resource's deltaLink is saved only after every one of its pages was stored by JetStream.
+ * Reads one resource (and those derived from it) page by page to TL_COLLECT, never more than one
+ * Graph page in memory, checkpointing after each page so that another poller can take the read
+ * over where it stopped. A resumed read continues from the saved next link; its page numbers skip
+ * the one that may have been half published, so message ids never repeat within a poll. The
+ * deltaLink is saved only after every page of the resource was stored by JetStream.
  */
-export async function runPoll(job: PollJob, deps: CollectorDeps, signal: AbortSignal): Promise<Summary[]> {
+export async function readResource(req: ReadRequest, deps: ReaderDeps): Promise<ReadResult> {
   const now = deps.now ?? (() => new Date());
-  const log = deps.log.child({ pollId: job.pollId, integrationId: job.integrationId });
-  const ref = {
-    pollId: job.pollId,
-    workspaceId: job.workspaceId,
-    integrationId: job.integrationId,
-    tenantId: job.tenantId,
-  };
-  const startedAt = now().toISOString();
-  await deps.running.opened({ ...ref, startedAt });
-  await deps.events.pollStarted({
-    ...ref,
-    resources: job.resources.map((r) => r.name),
-    reason: job.reason,
-    startedAt,
-  });
-  log.info({ resources: job.resources.length, reason: job.reason, full: job.full }, "poll started");
-
-  const complete = async (
-    outcome: ReturnType<typeof pollOutcome>,
-    error: string | null,
-    resources: Summary[],
-  ) => {
-    await deps.events.pollCompleted({
-      ...ref,
-      outcome,
-      error,
-      startedAt,
-      completedAt: now().toISOString(),
-      resources,
-    });
-    await deps.running.closed(job.pollId);
-    log.info({ outcome, error }, "poll completed");
-    return resources;
-  };
-
-  try {
-    await deps.tokens.get();
-  } catch (err) {
-    if (!(err instanceof TokenUnavailable)) throw err;
-    return complete("failed", `No access token: ${err.message}`, []);
-  }
-
-  const summaries: Summary[] = [];
-  let lost: TokenUnavailable | undefined;
-  for (const resource of job.resources) {
-    // Derived resources (group memberships) are read inside their parent's pages, below.
-    if (resource.derived) continue;
-    const derived = derivedOf(resource).filter((d) => job.resources.includes(d));
-    let result: ResourceResult;
-    if (signal.aborted || lost) {
-      const reason = lost
-        ? `Not read: no access token (${lost.message})`
-        : "The poll was cancelled before this resource";
-      result = { summaries: [] };
-      for (const r of [resource, ...derived]) result.summaries.push(await skipped(r, reason));
-    } else {
-      result = await collectResource(job, resource, derived, deps, signal, log, now);
-      lost ??= result.tokenLost;
-    }
-    summaries.push(...result.summaries);
-  }
-  const outcome = pollOutcome(
-    summaries.map((s) => s.outcome),
-    false,
-  );
-  const error = signal.aborted
-    ? "The poll was cancelled"
-    : lost
-      ? `Access token lost during the poll: ${lost.message}`
-      : null;
-  return complete(outcome, error, summaries);
-
-  /** Every resource of the poll gets its ResourceCollected, even one that was never tried. */
-  async function skipped(resource: ResourceDef, reason: string): Promise<Summary> {
-    await deps.events.resourceCollected({
-      ...ref,
-      resource: resource.name,
-      mode: "full",
-      outcome: "failed",
-      reason,
-      objectCount: 0,
-      removedCount: 0,
-      pages: 0,
-      durationMs: 0,
-      collectedAt: now().toISOString(),
-    });
-    return { resource: resource.name, mode: "full", outcome: "failed", reason, objectCount: 0 };
-  }
-}
-
-/** What was published for one resource of the poll (the resource read, or one derived from it). */
-interface Stream {
-  resource: ResourceDef;
-  page: number;
-  objectCount: number;
-  removedCount: number;
-}
-
-async function collectResource(
-  job: PollJob,
-  resource: ResourceDef,
-  derived: readonly ResourceDef[],
-  deps: CollectorDeps,
-  signal: AbortSignal,
-  parentLog: Logger,
-  now: () => Date,
-): Promise<ResourceResult> {
-  const log = parentLog.child({ resource: resource.name });
+  const { ref, resource, derived, signal } = req;
+  const log = deps.log.child({ resource: resource.name });
   const began = Date.now();
-  const ref = {
-    pollId: job.pollId,
-    workspaceId: job.workspaceId,
-    integrationId: job.integrationId,
-    tenantId: job.tenantId,
+  const state: ResourceState = req.resume
+    ? {
+        ...req.resume,
+        state: "running",
+        attempts: req.resume.attempts + 1,
+        // The page a stopped poller was publishing may be half out: its number is not reused.
+        streams: req.resume.streams.map((s) => ({ ...s, page: s.page + 1 })),
+      }
+    : {
+        state: "running",
+        attempts: 1,
+        mode: "full",
+        nextUrl: null,
+        resyncs: 0,
+        streams: [resource, ...derived].map((r) => ({
+          resource: r.name,
+          page: 0,
+          objectCount: 0,
+          removedCount: 0,
+        })),
+        estimate: req.estimate,
+        cost: emptyCost(),
+      };
+  const main = state.streams[0] as Stream;
+  const meter = req.spent ?? emptyCost();
+  /** Cost of this attempt added to what earlier attempts spent. */
+  const totalCost = (): CostMeter => {
+    const c = addCost({ ...state.cost }, meter);
+    c.durationMs = state.cost.durationMs + (Date.now() - began);
+    return c;
   };
-  const savedLink = resource.delta && !job.full ? await savedDeltaLink(job, resource, derived, deps) : null;
-  let plan = planRead(resource, {
-    graphEndpoint: deps.graphEndpoint,
-    deltaLink: savedLink,
-    full: job.full,
-    pageSize: deps.pageSize,
-  });
-  let mode: Mode = plan.mode;
-  // Page numbers keep counting across a resync so message ids never repeat within a poll.
-  const main: Stream = { resource, page: 0, objectCount: 0, removedCount: 0 };
-  const streams: Stream[] = [
-    main,
-    ...derived.map((r) => ({ resource: r, page: 0, objectCount: 0, removedCount: 0 })),
-  ];
-  let resyncs = 0;
 
-  const finish = async (outcome: ResourceOutcome, reason: string | null): Promise<Summary[]> => {
-    const out: Summary[] = [];
-    for (const s of streams) {
+  const finish = async (outcome: ResourceOutcome, reason: string | null): Promise<ReadResult> => {
+    const cost = totalCost();
+    const summaries: Summary[] = [];
+    for (const [i, s] of state.streams.entries()) {
       // A derived resource shares its parent's fate, except that its own pages decide partial vs failed.
       const own =
         outcome === "partial" || outcome === "failed" ? resourceOutcomeAfterFailure(s.page) : outcome;
+      // The request cost is the parent's: the derived resources came in the same pages.
+      const itsCost = i === 0 ? cost : { ...emptyCost(), durationMs: cost.durationMs };
       await deps.events.resourceCollected({
         ...ref,
-        resource: s.resource.name,
-        mode,
+        resource: s.resource,
+        mode: state.mode,
         outcome: own,
         reason,
         objectCount: s.objectCount,
         removedCount: s.removedCount,
         pages: s.page,
-        durationMs: Date.now() - began,
+        durationMs: cost.durationMs,
         collectedAt: now().toISOString(),
+        cost: itsCost,
+        attempts: state.attempts,
       });
-      const fields = {
-        resource: s.resource.name,
+      const fields = { outcome: own, mode: state.mode, objects: s.objectCount, pages: s.page, reason };
+      const l = i === 0 ? log : deps.log.child({ resource: s.resource });
+      if (own === "complete") l.info({ ...fields, cost: itsCost }, "resource collected");
+      else l.warn(fields, "resource not fully collected");
+      summaries.push({
+        resource: s.resource,
+        mode: state.mode,
         outcome: own,
-        mode,
-        objects: s.objectCount,
-        removed: s.removedCount,
-        pages: s.page,
         reason,
-      };
-      if (own === "complete") log.info(fields, "resource collected");
-      else log.warn(fields, "resource not fully collected");
-      out.push({ resource: s.resource.name, mode, outcome: own, reason, objectCount: s.objectCount });
+        objectCount: s.objectCount,
+        cost: itsCost,
+        attempts: state.attempts,
+      });
     }
-    return out;
+    return { kind: "done", state: { ...state, state: "done", cost, summaries } };
   };
 
   const publishPage = async (s: Stream, objects: GraphObject[], removed: Removed[]) => {
     const collectedAt = now().toISOString();
-    const head = { ...ref, resource: s.resource.name, mode, page: s.page };
+    const head = { ...ref, resource: s.resource, mode: state.mode, page: s.page };
     // Chunk number at its widest so the measured envelope is never smaller than the real one.
     const envelope = { ...head, chunk: 999_999, objects: [], removed: [], collectedAt };
     const limit = Math.min(deps.maxMessageBytes, deps.events.maxPayload());
@@ -251,19 +176,42 @@ async function collectResource(
     s.removedCount += removed.length;
   };
 
+  const plan = async (full: boolean): Promise<ReadPlan> => {
+    const saved = resource.delta && !full ? await savedDeltaLink(ref, resource, derived, deps) : null;
+    return planRead(resource, {
+      graphEndpoint: deps.graphEndpoint,
+      deltaLink: saved,
+      full,
+      pageSize: deps.pageSize,
+    });
+  };
+
+  let current = await plan(req.full || state.resyncs > 0);
+  if (!req.resume) {
+    state.mode = current.mode;
+    // A delta round carries changes only: the size of the whole says nothing about its length.
+    if (state.mode === "delta") state.estimate = null;
+  }
+  let url: string | null = state.nextUrl ?? current.url;
+  if (req.resume)
+    log.info({ attempt: state.attempts, page: main.page }, "resuming a read another poller began");
+  // Recorded before the first request, so a poller dying on the first page still counts as an attempt.
+  await req.checkpoint({ ...state, cost: totalCost() });
+
   for (;;) {
     try {
       if (resource.fanOut) {
-        for await (const rows of fanOutPages(resource, plan.url, { ...deps, log }, signal))
+        // Per-parent reads start over when resumed: the store keeps the last copy of a repeated row.
+        for await (const rows of fanOutPages(resource, current.url, { ...deps, log }, signal, meter))
           await publishPage(main, rows, []);
-        return { summaries: await finish("complete", null) };
+        return await finish("complete", null);
       }
-      let url: string | null = plan.url;
       let deltaLink: string | null = null;
       while (url) {
-        const body = await deps.graph.get(url, plan.headers, signal);
+        const body = await deps.graph.get(url, current.headers, signal, meter);
         if (resource.singleton) {
           await publishPage(main, [singletonObject(body, resource)], []);
+          url = null;
           break;
         }
         if (!Array.isArray(body.value)) throw malformed(resource.path);
@@ -273,62 +221,101 @@ async function collectResource(
         const carried = splitDerived(split.objects, derived);
         await publishPage(main, carried.parents, split.removed);
         for (const [i, d] of carried.pages.entries()) {
-          const s = streams[i + 1];
+          const s = state.streams[i + 1];
           if (s) await publishPage(s, d.objects, d.removed);
         }
-        const next = stringField(body, "@odata.nextLink");
         deltaLink = stringField(body, "@odata.deltaLink");
-        url = next;
+        url = stringField(body, "@odata.nextLink");
+        state.nextUrl = url;
+        await req.checkpoint({ ...state, cost: totalCost() });
       }
-      if (plan.expectsDeltaLink) {
+      if (current.expectsDeltaLink) {
         if (deltaLink) {
-          for (const s of streams) await deps.deltaLinks.set(job.integrationId, s.resource.name, deltaLink);
+          for (const s of state.streams) await deps.deltaLinks.set(ref.integrationId, s.resource, deltaLink);
         } else {
           // Without a link the next poll must start over; keeping an old one would replay stale changes.
-          for (const s of streams) await deps.deltaLinks.discard(job.integrationId, s.resource.name);
+          for (const s of state.streams) await deps.deltaLinks.discard(ref.integrationId, s.resource);
           log.warn("delta read ended without an @odata.deltaLink");
         }
       }
-      return { summaries: await finish("complete", null) };
+      return await finish("complete", null);
     } catch (err) {
       const pages = main.page;
-      if (signal.aborted)
-        return { summaries: await finish(resourceOutcomeAfterFailure(pages), "The poll was cancelled") };
+      if (signal.aborted) {
+        if (signal.reason instanceof PollCancelled)
+          return finish(resourceOutcomeAfterFailure(pages), signal.reason.message);
+        return { kind: "interrupted" };
+      }
       if (err instanceof TokenUnavailable) {
-        return {
-          summaries: await finish(resourceOutcomeAfterFailure(pages), `No access token: ${err.message}`),
-          tokenLost: err,
-        };
+        const r = await finish(resourceOutcomeAfterFailure(pages), `No access token: ${err.message}`);
+        return r.kind === "done" ? { ...r, tokenLost: err } : r;
       }
-      if (err instanceof OversizedObjectError) {
-        return { summaries: await finish(resourceOutcomeAfterFailure(pages), err.message) };
-      }
+      if (err instanceof OversizedObjectError) return finish(resourceOutcomeAfterFailure(pages), err.message);
       if (!(err instanceof GraphRequestError)) {
         // A bug or an odd answer ends this resource, not the poll; a NATS failure rethrows from finish().
         log.error({ err }, "unexpected error while reading the resource");
-        return {
-          summaries: await finish(resourceOutcomeAfterFailure(pages), `Unexpected error: ${String(err)}`),
-        };
+        return finish(resourceOutcomeAfterFailure(pages), `Unexpected error: ${String(err)}`);
       }
       const kind = classifyGraphFailure(err.failure, resource);
-      if (kind.kind === "resync" && resyncs < MAX_RESYNCS) {
-        resyncs++;
+      if (kind.kind === "resync" && state.resyncs < MAX_RESYNCS) {
+        state.resyncs++;
         log.warn({ reason: kind.reason }, "delta or page token no longer valid; reading everything again");
-        for (const s of streams) await deps.deltaLinks.discard(job.integrationId, s.resource.name);
-        plan = planRead(resource, {
-          graphEndpoint: deps.graphEndpoint,
-          deltaLink: null,
-          full: true,
-          pageSize: deps.pageSize,
-        });
-        mode = "full";
+        for (const s of state.streams) await deps.deltaLinks.discard(ref.integrationId, s.resource);
+        current = await plan(true);
+        state.mode = "full";
+        url = current.url;
+        state.nextUrl = null;
         continue;
       }
-      if (kind.kind === "not_collected" && pages === 0)
-        return { summaries: await finish("not_collected", kind.reason) };
-      return { summaries: await finish(resourceOutcomeAfterFailure(pages), kind.reason) };
+      if (kind.kind === "not_collected" && pages === 0) return finish("not_collected", kind.reason);
+      return finish(resourceOutcomeAfterFailure(pages), kind.reason);
     }
   }
+}
+
+/** The resource and its derived ones end without a request (poll cancelled, token gone, too many attempts). */
+export async function skipResource(
+  ref: PollRef,
+  units: readonly ResourceDef[],
+  reason: string,
+  prior: ResourceState | null,
+  deps: Pick<ReaderDeps, "events" | "now">,
+): Promise<ResourceState> {
+  const now = deps.now ?? (() => new Date());
+  const summaries: Summary[] = [];
+  const streams =
+    prior?.streams ?? units.map((r) => ({ resource: r.name, page: 0, objectCount: 0, removedCount: 0 }));
+  const mode = prior?.mode ?? "full";
+  const cost = prior?.cost ?? emptyCost();
+  for (const s of streams) {
+    const outcome = resourceOutcomeAfterFailure(s.page);
+    await deps.events.resourceCollected({
+      ...ref,
+      resource: s.resource,
+      mode,
+      outcome,
+      reason,
+      objectCount: s.objectCount,
+      removedCount: s.removedCount,
+      pages: s.page,
+      durationMs: cost.durationMs,
+      collectedAt: now().toISOString(),
+      cost,
+      ...(prior ? { attempts: Math.max(1, prior.attempts) } : {}),
+    });
+    summaries.push({ resource: s.resource, mode, outcome, reason, objectCount: s.objectCount, cost });
+  }
+  return {
+    state: "done",
+    attempts: prior?.attempts ?? 0,
+    mode,
+    nextUrl: null,
+    resyncs: prior?.resyncs ?? 0,
+    streams,
+    estimate: prior?.estimate ?? null,
+    cost,
+    summaries,
+  };
 }
 
 /**
@@ -337,15 +324,15 @@ async function collectResource(
  * changes (and a missing derived link means its rows were never read in full).
  */
 async function savedDeltaLink(
-  job: PollJob,
+  ref: PollRef,
   resource: ResourceDef,
   derived: readonly ResourceDef[],
-  deps: CollectorDeps,
+  deps: Pick<ReaderDeps, "deltaLinks">,
 ): Promise<string | null> {
-  const link = await deps.deltaLinks.get(job.integrationId, resource.name);
+  const link = await deps.deltaLinks.get(ref.integrationId, resource.name);
   if (!link) return null;
   for (const d of derived) {
-    if ((await deps.deltaLinks.get(job.integrationId, d.name)) !== link) return null;
+    if ((await deps.deltaLinks.get(ref.integrationId, d.name)) !== link) return null;
   }
   return link;
 }

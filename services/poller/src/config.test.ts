@@ -8,7 +8,17 @@ describe("poller config", () => {
     const c = loadConfig(pollerConfigSchema, {});
     assert.equal(c.GRAPH_ENDPOINT, "https://graph.microsoft.com");
     assert.equal(c.POLL_INTERVAL_SECONDS, 300);
-    assert.equal(c.POLL_CONCURRENCY, 2);
+    assert.equal(c.POLL_CONCURRENCY, 4);
+    assert.equal(c.TENANT_CONCURRENCY, 4);
+    assert.equal(c.LEASE_TTL_SECONDS, 15);
+    assert.equal(c.GRAPH_MAX_THROTTLED_RETRIES, 20);
+    assert.deepEqual(c.POLL_RESOURCE_INTERVALS, {});
+    assert.deepEqual(
+      loadConfig(pollerConfigSchema, { POLL_RESOURCE_INTERVALS: "users=120, auditLogs=60" })
+        .POLL_RESOURCE_INTERVALS,
+      { users: 120, auditLogs: 60 },
+    );
+    assert.throws(() => loadConfig(pollerConfigSchema, { POLL_RESOURCE_INTERVALS: "users" }), ConfigError);
     assert.equal(c.MAX_MESSAGE_BYTES, 900_000);
     assert.equal(c.PAGE_SIZE, undefined);
     assert.equal(c.GRAPH_MAX_RETRIES, 6);

@@ -1,6 +1,7 @@
 import { type ResourceDef, resourceByName } from "@tenantlens/graph";
 import type { Logger } from "@tenantlens/telemetry";
 import { type GraphReader, GraphRequestError } from "./adapters/graph-reader.js";
+import type { CostMeter } from "./domain/cost.js";
 import type { GraphObject } from "./domain/pages.js";
 import { fanOutChildUrl } from "./domain/request.js";
 import { childrenOf, fanOutRows } from "./domain/rows.js";
@@ -13,23 +14,25 @@ const ROWS_PER_PAGE = 500;
  * `@odata.nextLink`), then each parent's children one request chain after another, and yields the
  * rows in pages of a few hundred. Only the parent ids and one page of rows are held in memory. A
  * parent that disappeared between the listing and its read (404) is skipped; any other failure, or
- * an answer that is not a collection, ends the read (the caller records the outcome).
+ * an answer that is not a collection, ends the read (the caller records the outcome). Every request
+ * is counted on `meter`, like the reader's own.
  */
 export async function* fanOutPages(
   resource: ResourceDef,
   parentsUrl: string,
   deps: { graph: GraphReader; graphEndpoint: string; pageSize: number | null; log: Logger },
   signal: AbortSignal,
+  meter?: CostMeter,
 ): AsyncGenerator<GraphObject[]> {
   const parents: string[] = [];
   const parent = resource.fanOut ? resourceByName(resource.fanOut.from) : undefined;
   if (parent?.fanOut) {
     // Parents read per parent themselves (channels of each team): their row ids are the parents.
-    for await (const rows of fanOutPages(parent, parentsUrl, deps, signal))
+    for await (const rows of fanOutPages(parent, parentsUrl, deps, signal, meter))
       for (const r of rows) parents.push(r.id);
   } else {
     for (let url: string | null = parentsUrl; url; ) {
-      const body = await deps.graph.get(url, {}, signal);
+      const body = await deps.graph.get(url, {}, signal, meter);
       if (!Array.isArray(body.value)) throw malformed(resource.fanOut?.from ?? resource.name);
       for (const p of body.value) {
         const id = (p as { id?: unknown } | null)?.id;
@@ -47,7 +50,7 @@ export async function* fanOutPages(
     while (url) {
       let body: Record<string, unknown>;
       try {
-        body = await deps.graph.get(url, {}, signal);
+        body = await deps.graph.get(url, {}, signal, meter);
       } catch (err) {
         if (err instanceof GraphRequestError && err.failure.status === 404) {
           gone++;

@@ -475,16 +475,17 @@ describe("poller", { timeout: 600_000 }, () => {
         assert.equal(done.get(r)?.outcome, "not_collected", r);
         assert.match(done.get(r)?.reason ?? "", /Permission not granted.*Policy\.Read\.All/, r);
       }
-      assert.deepEqual(
-        completed.resources.find((r) => r.resource === "domains"),
-        {
-          resource: "domains",
-          mode: "full",
-          outcome: "not_collected",
-          reason: domains.reason,
-          objectCount: 0,
-        },
-      );
+      const { cost, attempts, ...summary } = completed.resources.find((r) => r.resource === "domains") ?? {};
+      assert.deepEqual(summary, {
+        resource: "domains",
+        mode: "full",
+        outcome: "not_collected",
+        reason: domains.reason,
+        objectCount: 0,
+      });
+      // The refusal was one request: the cost says so.
+      assert.equal(cost?.requests, 1);
+      assert.equal(attempts, 1);
     }));
 
   it("records licence-gated resources of a tenant without P1/P2 as not collected", () =>

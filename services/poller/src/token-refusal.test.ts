@@ -80,13 +80,14 @@ describe("tokens Graph refuses", { timeout: 300_000 }, () => {
         "succeeded",
       );
 
-      // Six answers of 401 to valid tokens: three resources fail (a refusal, a forced refresh, a refusal).
+      // Six answers of 401 to valid tokens. A resource that meets one asks for a replacement (reads
+      // running in parallel share it) and fails if the replacement is refused too.
       await stack.sim.control.setFaults([{ type: "status", status: 401, count: 6 }], t.tenantId);
       const second = await stack.startPoll(integration.id);
       const done = await stack.poll(second, integration.id, (p) => p.committedAt !== null);
 
       const refreshes = forced(integration.id);
-      assert.equal(refreshes.length, 3);
+      assert.ok(refreshes.length >= 1 && refreshes.length <= 6, `${refreshes.length} forced refreshes`);
       // Equal-jitter backoff: step k waits at least half of base × 2^k after the previous one.
       for (let k = 1; k < refreshes.length; k++) {
         const gap = (refreshes[k]?.at ?? 0) - (refreshes[k - 1]?.at ?? 0);
@@ -96,8 +97,9 @@ describe("tokens Graph refuses", { timeout: 300_000 }, () => {
         );
       }
       assert.equal(done.status, "partial");
+      // Each refused resource met two 401s (before and after its replacement): at most three.
       const refused = done.resources.filter((r) => r.outcome === "failed");
-      assert.equal(refused.length, 3);
+      assert.ok(refused.length >= 1 && refused.length <= 3, `${refused.length} resources refused`);
       for (const r of refused) assert.match(r.reason ?? "", /HTTP 401 InvalidAuthenticationToken/);
       const now = await stack.bus.request(IntegrationGet, { workspaceId: "default", id: integration.id });
       assert.equal(now.status, "active");

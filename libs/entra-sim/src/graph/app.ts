@@ -9,6 +9,7 @@ import { GraphError } from "./errors.js";
 import { Faults } from "./faults.js";
 import type { GraphRequest, GraphResponse, GraphVersion } from "./http.js";
 import { errorResponse, runGraphRequest } from "./pipeline.js";
+import { RequestLog, requestLogRoutes, tenantOfAuthorization } from "./request-log.js";
 import { Router } from "./router.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { m365Routes } from "./routes/m365.js";
@@ -31,6 +32,11 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
   const router = new Router([...directoryRoutes(), ...tenantRoutes(), ...reportRoutes(), ...m365Routes()]);
   const app = new Hono();
   app.route("/", createControlApp(rt));
+  const requests = new RequestLog();
+  app.route(
+    "/",
+    requestLogRoutes(requests, (id) => deps.directories.get(id) !== undefined),
+  );
 
   const handle = async (c: Context, version: GraphVersion): Promise<Response> => {
     const url = new URL(c.req.url);
@@ -47,6 +53,13 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       requestId,
       clientRequestId: c.req.header("client-request-id") ?? requestId,
     };
+    const logged = await requests.begin(
+      tenantOfAuthorization(c.req.header("authorization")),
+      c.req.method,
+      `/${version}/${path}`.toLowerCase(),
+      req.rawQuery,
+      c.req.header("client-request-id") ?? null,
+    );
     let res: GraphResponse;
     try {
       req.body = await readBody(c);
@@ -54,17 +67,27 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       else {
         const out = await runGraphRequest(rt, router, req);
         if ("drop" in out) {
+          logged({ status: 0, bytes: 0, headers: new Headers() });
           destroySocket(c);
           return new Response(null, { status: 500 });
         }
         res = out;
       }
     } catch (err) {
-      if (!(err instanceof GraphError)) throw err;
+      if (!(err instanceof GraphError)) {
+        logged({ status: 500, bytes: 0, headers: new Headers() });
+        throw err;
+      }
       res = errorResponse(req, err);
     }
     const text = res.raw ?? (res.body === undefined ? null : JSON.stringify(res.body));
-    return new Response(text, { status: res.status, headers: res.headers });
+    const response = new Response(text, { status: res.status, headers: res.headers });
+    logged({
+      status: res.status,
+      bytes: text === null ? 0 : Buffer.byteLength(text, "utf8"),
+      headers: response.headers,
+    });
+    return response;
   };
 
   app.all("/v1.0/*", (c) => handle(c, "v1.0"));

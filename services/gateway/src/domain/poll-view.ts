@@ -1,4 +1,4 @@
-import type { PollRecord } from "@tenantlens/contracts";
+import type { PollRecord, ResourceCost } from "@tenantlens/contracts";
 import type { PollView } from "../schemas.js";
 
 /**
@@ -19,7 +19,25 @@ export function pollView(p: PollRecord): PollView {
     generationId: p.generationId,
     resources: p.resources,
     changes: p.changes,
+    cost: totalCost(p.resources),
   };
+}
+
+/** The poll's Graph cost: its resources' summed (null when none recorded one, e.g. older polls). */
+export function totalCost(resources: PollRecord["resources"]): ResourceCost | null {
+  const costs = resources.flatMap((r) => (r.cost ? [r.cost] : []));
+  if (costs.length === 0) return null;
+  const sum: ResourceCost = { requests: 0, throttled: 0, retries: 0, bytes: 0, units: 0, durationMs: 0 };
+  for (const c of costs) {
+    sum.requests += c.requests;
+    sum.throttled += c.throttled;
+    sum.retries += c.retries;
+    sum.bytes += c.bytes;
+    sum.units += c.units;
+    // Resources are read in parallel: the poll's own duration is its wall time, not this sum.
+    sum.durationMs += c.durationMs;
+  }
+  return sum;
 }
 
 /** Table counts as a map, e.g. {"azuread_user": 1500}. */

@@ -86,11 +86,26 @@ describe("integration routes", () => {
     const running = await readOk(getIntegration, await h.call("GET", `/api/integrations/${id}`));
     assert.equal(running.lastPoll?.pollId, started.pollId);
     assert.equal(running.lastPoll?.status, "running");
+    // While it runs, the pollers' progress: read so far and the expected total.
+    assert.deepEqual(
+      running.lastPoll?.progress?.map((r) => [r.resource, r.objects, r.estimate]),
+      [["users", 2, 3]],
+    );
 
     h.standIns.commitLatest(id, { azuread_user: 3, azuread_group: 2 });
     const done = await readOk(getIntegration, await h.call("GET", `/api/integrations/${id}`));
     assert.equal(done.lastPoll?.status, "succeeded");
     assert.ok(done.lastPoll?.committedAt);
+    assert.equal(done.lastPoll?.progress, undefined);
+    // What the poll cost in Graph: its resources' costs summed.
+    assert.deepEqual(done.lastPoll?.cost, {
+      requests: 3,
+      throttled: 1,
+      retries: 1,
+      bytes: 1200,
+      units: 3,
+      durationMs: 50,
+    });
     assert.deepEqual(done.counts, { azuread_user: 3, azuread_group: 2 });
 
     const history = await readOk(listPolls, await h.call("GET", `/api/integrations/${id}/polls?limit=5`));

@@ -9,6 +9,7 @@ import {
   IntegrationList,
   IntegrationUpdate,
   PollList,
+  PollProgress,
   PollStart,
   TableCounts,
 } from "@tenantlens/contracts";
@@ -57,6 +58,11 @@ async function withStatus(bus: Bus, integration: Integration): Promise<Integrati
   if (polls.status === "fulfilled") {
     const last = polls.value.polls[0];
     view.lastPoll = last ? pollView(last) : null;
+    if (view.lastPoll?.status === "running") {
+      // Progress comes from the pollers; without an answer the poll is still shown, without it.
+      const live = await bus.request(PollProgress, { workspaceId, integrationId: id }).catch(() => null);
+      if (live?.progress?.pollId === view.lastPoll.pollId) view.lastPoll.progress = live.progress.resources;
+    }
   }
   if (counts.status === "fulfilled") view.counts = countsByTable(counts.value.tables);
   const failed = [polls, counts].find((r) => r.status === "rejected");
@@ -96,7 +102,7 @@ export const listIntegrations = defineRoute({
   summary: "The workspace's integrations with their last poll and row counts",
   tags,
   access: "viewer",
-  calls: [IntegrationList, PollList, TableCounts],
+  calls: [IntegrationList, PollList, PollProgress, TableCounts],
   success: { status: 200, schema: IntegrationListResponse },
   handler: async (_c, { principal }, { bus }) => {
     const { integrations } = await bus.request(IntegrationList, { workspaceId: principal.workspaceId });
@@ -111,7 +117,7 @@ export const getIntegration = defineRoute({
   tags,
   access: "viewer",
   ...owned,
-  calls: [IntegrationGet, PollList, TableCounts],
+  calls: [IntegrationGet, PollList, PollProgress, TableCounts],
   success: { status: 200, schema: IntegrationViewSchema },
   handler: (_c, { loaded }, { bus }) => withStatus(bus, loaded),
 });

@@ -11,6 +11,7 @@ import {
   IntegrationList,
   IntegrationUpdate,
   PollList,
+  PollProgress,
   type PollRecord,
   PollStart,
   TableCounts,
@@ -121,6 +122,32 @@ export function serveStandIns(bus: Bus): StandIns {
     polls.unshift(poll);
     return { pollId: poll.pollId, alreadyRunning: false };
   });
+  // The running poll's progress, as the pollers would tell it: users half read.
+  bus.serve(PollProgress, async (req) => {
+    const running = polls.find(
+      (p) =>
+        p.integrationId === req.integrationId && p.workspaceId === req.workspaceId && p.status === "running",
+    );
+    if (!running) return { progress: null };
+    return {
+      progress: {
+        pollId: running.pollId,
+        startedAt: running.startedAt,
+        resources: [
+          {
+            resource: "users",
+            state: "running" as const,
+            mode: "full" as const,
+            objects: 2,
+            pages: 1,
+            estimate: 3,
+            outcome: null,
+            cost: null,
+          },
+        ],
+      },
+    };
+  });
   // No warehouse generation yet: the real query service then sees no tables at all.
   bus.serve(GenerationGet, async () => ({ generation: null }));
   bus.serve(PollList, async (req) => ({
@@ -154,7 +181,24 @@ export function serveStandIns(bus: Bus): StandIns {
         completedAt: at,
         committedAt: at,
         generationId: 1,
-        resources: [{ resource: "users", mode: "full", outcome: "complete", reason: null, objectCount: 3 }],
+        resources: [
+          {
+            resource: "users",
+            mode: "full",
+            outcome: "complete",
+            reason: null,
+            objectCount: 3,
+            cost: { requests: 2, throttled: 1, retries: 1, bytes: 900, units: 2, durationMs: 40 },
+          },
+          {
+            resource: "groups",
+            mode: "full",
+            outcome: "complete",
+            reason: null,
+            objectCount: 2,
+            cost: { requests: 1, throttled: 0, retries: 0, bytes: 300, units: 1, durationMs: 10 },
+          },
+        ],
       });
       counts.set(integrationId, tableCounts);
     },

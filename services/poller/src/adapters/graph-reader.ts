@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   AuthenticationHandler,
   Client,
@@ -5,8 +6,10 @@ import {
   HTTPMessageHandler,
 } from "@microsoft/microsoft-graph-client";
 import type { Logger } from "@tenantlens/telemetry";
+import type { CostMeter } from "../domain/cost.js";
 import type { GraphFailure } from "../domain/graph-errors.js";
 import type { RetryPolicy } from "../domain/retry.js";
+import type { TenantGate } from "./tenant-gate.js";
 import { type ThrottleEvents, ThrottleRetryHandler } from "./throttle-retry.js";
 import { type TokenProvider, TokenUnavailable } from "./token-provider.js";
 
@@ -21,8 +24,16 @@ export class GraphRequestError extends Error {
 export type GraphBody = Record<string, unknown>;
 
 export interface GraphReader {
-  /** GET an absolute Graph URL (first page, nextLink or deltaLink) and return the JSON body. */
-  get(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<GraphBody>;
+  /**
+   * GET an absolute Graph URL (first page, nextLink or deltaLink) and return the JSON body; every
+   * HTTP request it takes (retries included) is added to `meter`.
+   */
+  get(
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    meter?: CostMeter,
+  ): Promise<GraphBody>;
 }
 
 /**
@@ -36,10 +47,12 @@ export function createGraphReader(opts: {
   retry: RetryPolicy;
   log: Logger;
   events?: ThrottleEvents;
+  /** Shared by every read of the integration on this poller: Retry-After holds them all. */
+  gate?: TenantGate;
 }): GraphReader {
   const endpoint = new URL(opts.graphEndpoint);
   const auth = new AuthenticationHandler({ getAccessToken: () => opts.tokens.get() });
-  const retry = new ThrottleRetryHandler(opts.retry, opts.log, opts.events);
+  const retry = new ThrottleRetryHandler(opts.retry, opts.log, opts.events, opts.gate);
   const http = new HTTPMessageHandler();
   auth.setNext(retry);
   retry.setNext(http);
@@ -50,12 +63,20 @@ export function createGraphReader(opts: {
   });
 
   return {
-    async get(url, headers, signal) {
+    async get(url, headers, signal, meter) {
       // Fetch the token first so a refused token surfaces as itself, not wrapped in a GraphError.
       let sent = await opts.tokens.get();
+      // One id per request, kept by its retries: what Microsoft support asks for, and how the
+      // simulator's log ties a retry to the request Graph refused.
+      const requestId = randomUUID();
       for (let attempt = 0; ; attempt++) {
         try {
-          const body: unknown = await client.api(url).headers(headers).option("signal", signal).get();
+          const body: unknown = await client
+            .api(url)
+            .headers({ ...headers, "client-request-id": requestId })
+            .option("signal", signal)
+            .option("meter", meter)
+            .get();
           if (typeof body !== "object" || body === null) {
             throw new GraphRequestError({
               status: 200,

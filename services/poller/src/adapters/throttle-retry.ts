@@ -1,7 +1,9 @@
 import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
 import type { Logger } from "@tenantlens/telemetry";
+import { type CostMeter, resourceUnits } from "../domain/cost.js";
 import { type RetryPolicy, retryDecision } from "../domain/retry.js";
 import { sleep } from "./sleep.js";
+import type { TenantGate } from "./tenant-gate.js";
 
 export interface ThrottleEvents {
   /** Called before each wait, for logs and metrics. */
@@ -30,6 +32,7 @@ export class ThrottleRetryHandler implements Middleware {
     private readonly policy: RetryPolicy,
     private readonly log: Logger,
     private readonly events: ThrottleEvents = {},
+    private readonly gate?: TenantGate,
   ) {}
 
   setNext(next: Middleware): void {
@@ -41,9 +44,22 @@ export class ThrottleRetryHandler implements Middleware {
     const options = context.options ?? {};
     context.options = options;
     const outer = options.signal ?? undefined;
+    // The request's cost meter rides in the fetch options (`.option("meter", …)`); fetch ignores it.
+    const meter = (options as { meter?: CostMeter }).meter;
     const url = typeof context.request === "string" ? context.request : context.request.url;
+    let ticket: object | undefined;
+    // 429s and other failures (5xx, network) have their own retry budgets.
+    let throttles = 0;
+    let failures = 0;
+    const throttlePolicy = {
+      ...this.policy,
+      maxRetries: this.policy.maxThrottledRetries ?? this.policy.maxRetries,
+    };
     for (let attempt = 0; ; attempt++) {
       outer?.throwIfAborted();
+      const turn = await this.gate?.enter(outer, ticket);
+      ticket = undefined;
+      if (meter) meter.requests++;
       options.signal = outer
         ? AbortSignal.any([outer, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)])
         : AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
@@ -54,10 +70,12 @@ export class ThrottleRetryHandler implements Middleware {
         status = context.response?.status ?? null;
         retryAfter = context.response?.headers.get("Retry-After") ?? null;
       } catch (err) {
+        turn?.done(false);
         if (outer?.aborted) throw err;
         status = null;
-        const d = retryDecision(null, null, attempt, this.policy, new Date());
+        const d = retryDecision(null, null, failures++, this.policy, new Date());
         if (!d.retry) throw err;
+        if (meter) meter.retries++;
         this.log.debug(
           { err: String(err), attempt, delayMs: d.delayMs, url: redact(url) },
           "Graph request failed; retrying",
@@ -66,17 +84,55 @@ export class ThrottleRetryHandler implements Middleware {
         await sleep(d.delayMs, outer);
         continue;
       }
-      const d = retryDecision(status, retryAfter, attempt, this.policy, new Date());
+      if (meter && status === 429) meter.throttled++;
+      const d =
+        status === 429
+          ? retryDecision(status, retryAfter, throttles++, throttlePolicy, new Date())
+          : retryDecision(status, retryAfter, failures, this.policy, new Date());
+      if (status !== 429 && d.retry) failures++;
+      try {
+        if (meter) await measure(context, meter);
+      } finally {
+        // Graph throttles the app in the tenant, not one resource: every read of it waits as long,
+        // and the retry keeps its place ahead of requests that were not refused.
+        if (status === 429) this.gate?.block(d.retry ? d.delayMs : this.policy.baseDelayMs);
+        if (status === 429 && d.retry) ticket = this.gate?.reserve();
+        turn?.done(status === 429);
+      }
       if (!d.retry || status === null || status < 400) return;
       await context.response?.body?.cancel().catch(() => {});
+      if (meter) meter.retries++;
       this.log.debug(
         { status, retryAfter, attempt, delayMs: d.delayMs, basis: d.basis, url: redact(url) },
         "Graph throttled; waiting",
       );
       this.events.onRetry?.({ status, delayMs: d.delayMs, attempt, basis: d.basis, url });
-      await sleep(d.delayMs, outer);
+      try {
+        await sleep(d.delayMs, outer);
+      } catch (err) {
+        if (ticket) this.gate?.cancel(ticket);
+        throw err;
+      }
     }
   }
+}
+
+/**
+ * Counts the answer's body bytes and resource units. The body is read here (one page, the same
+ * bytes the client reads next) and handed on as a fresh Response.
+ */
+async function measure(context: Context, meter: CostMeter): Promise<void> {
+  const res = context.response;
+  if (!res) return;
+  meter.units += resourceUnits(res.headers.get("x-ms-resource-unit"));
+  if (!res.body) return;
+  const bytes = await res.arrayBuffer();
+  meter.bytes += bytes.byteLength;
+  context.response = new Response(bytes, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
 }
 
 /** Delta and skip tokens are credentials of a sort: logs get the path only. */

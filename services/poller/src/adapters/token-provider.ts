@@ -43,6 +43,8 @@ export class TokenProvider {
   private pending: Promise<string> | undefined;
   private replacing: Promise<string> | undefined;
   private forcedRefreshes = 0;
+  /** Auth refused this integration's credentials: every later ask of this poll gets the same answer. */
+  private refused: TokenUnavailable | undefined;
   private nextForcedAt = 0;
   private readonly now: () => number;
 
@@ -55,6 +57,7 @@ export class TokenProvider {
   }
 
   async get(): Promise<string> {
+    if (this.refused) throw this.refused;
     if (this.token && this.token.expiresAt - REFRESH_MARGIN_MS > this.now()) return this.token.value;
     this.pending ??= this.fetch(false).finally(() => {
       this.pending = undefined;
@@ -67,6 +70,7 @@ export class TokenProvider {
    * answer; otherwise wait for this backoff step and ask auth with `forceRefresh`.
    */
   replace(rejected: string, signal?: AbortSignal): Promise<string> {
+    if (this.refused) return Promise.reject(this.refused);
     if (this.token && this.token.value !== rejected) return this.get();
     this.replacing ??= (async () => {
       await sleep(this.nextForcedAt - this.now(), signal);
@@ -101,8 +105,12 @@ export class TokenProvider {
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         const delay = RETRY_DELAYS_MS[attempt];
-        if (!TRANSIENT.has(err.code) || delay === undefined)
-          throw new TokenUnavailable(err.code, err.message);
+        if (!TRANSIENT.has(err.code)) {
+          // Reads of one poll run in parallel: the others must not ask again for what auth refused.
+          this.refused = new TokenUnavailable(err.code, err.message);
+          throw this.refused;
+        }
+        if (delay === undefined) throw new TokenUnavailable(err.code, err.message);
         await sleep(delay);
       }
     }

@@ -7,6 +7,12 @@
 export interface RetryPolicy {
   /** Attempts after the first request; then the request fails. */
   maxRetries: number;
+  /**
+   * Retries after 429 answers, counted apart: waiting as Graph asks is always safe, and parallel
+   * reads (or pollers) sharing a tenant's budget meet more 429s per request than one read alone.
+   * Default: maxRetries.
+   */
+  maxThrottledRetries?: number;
   /** First backoff step when no Retry-After is given. */
   baseDelayMs: number;
   /** Ceiling of computed backoff. */
@@ -17,6 +23,7 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = {
   maxRetries: 6,
+  maxThrottledRetries: 20,
   baseDelayMs: 1_000,
   maxBackoffMs: 60_000,
   maxRetryAfterMs: 300_000,

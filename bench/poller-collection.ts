@@ -1,0 +1,194 @@
+/**
+ * First collection of a large simulated tenant with Graph-like latency, then a delta round after 1%
+ * of the objects changed. Not a test: it prints figures.
+ *
+ *   node --import tsx bench/poller-collection.ts [--users 100000] [--groups 30000] [--apps 10000]
+ *        [--latency 150-400] [--replicas 1]
+ *
+ * Real nats-server, auth and poller processes (no store: the poller's work ends when JetStream has
+ * stored its pages), the simulator in this process with latency injected on every Graph request.
+ * Baseline, measured in the same run: the longest resource's page chain read sequentially by a raw
+ * fetch client with the same latency — the floor for a collection whose resources run in parallel.
+ */
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { connectBus } from "../libs/bus/src/index.js";
+import { IntegrationCreate, PollStart } from "../libs/contracts/src/index.js";
+import { appToken, caFetch, startSimulator } from "../libs/entra-sim/src/index.js";
+import { catalog } from "../libs/graph/src/index.js";
+import { createLogger } from "../libs/telemetry/src/index.js";
+import { graphEnv, startNats, startService, stopAll, tempDir } from "../libs/testkit/src/index.js";
+import { planRead } from "../services/poller/src/domain/request.js";
+
+const arg = (name: string, fallback: string) => {
+  const k = process.argv.indexOf(`--${name}`);
+  return k > 0 ? (process.argv[k + 1] ?? fallback) : fallback;
+};
+const USERS = Number(arg("users", "100000"));
+const GROUPS = Number(arg("groups", "30000"));
+const APPS = Number(arg("apps", "10000"));
+const [LAT_MIN, LAT_MAX] = arg("latency", "150-400").split("-").map(Number) as [number, number];
+const REPLICAS = Number(arg("replicas", "1"));
+
+interface Done {
+  resource: string;
+  pages: number;
+  objectCount: number;
+  cost?: { requests: number; throttled: number; retries: number; bytes: number; durationMs: number };
+}
+
+const t0 = performance.now();
+const log = (msg: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${msg}`);
+
+const nats = await startNats();
+log(`simulator: ${USERS} users, ${GROUPS} groups, ${APPS} applications`);
+const sim = await startSimulator({
+  seed: 7,
+  tenants: [{ users: USERS, groups: GROUPS, applications: APPS, devices: Math.round(USERS / 10) }],
+});
+const tenant = sim.tenants[0];
+if (!tenant) throw new Error("no tenant");
+const env = {
+  NATS_URL: nats.url,
+  TENANTLENS_DATA_DIR: tempDir("tl-bench-poller"),
+  ...graphEnv(sim),
+  POLL_INTERVAL_SECONDS: "0",
+};
+const bus = await connectBus({
+  url: nats.url,
+  service: "gateway",
+  logger: createLogger("bench", {}, { level: "silent" }),
+});
+await bus.ensureStreams();
+const resourceDone = new Map<string, Map<string, Done>>();
+const completed = new Map<string, number>();
+const started = new Map<string, number>();
+bus.nc.subscribe("poller.resource.collected.>", {
+  callback: (_e, m) => {
+    const p = m.json<Done & { pollId: string }>();
+    let per = resourceDone.get(p.pollId);
+    if (!per) {
+      per = new Map();
+      resourceDone.set(p.pollId, per);
+    }
+    per.set(p.resource, p);
+  },
+});
+bus.nc.subscribe("poller.poll.started.>", {
+  callback: (_e, m) => void started.set(m.json<{ pollId: string }>().pollId, performance.now()),
+});
+bus.nc.subscribe("poller.poll.completed.>", {
+  callback: (_e, m) => void completed.set(m.json<{ pollId: string }>().pollId, performance.now()),
+});
+
+await startService("auth", env, { readyTimeoutMs: 180_000 });
+const pollers = [];
+for (let k = 0; k < REPLICAS; k++)
+  pollers.push(
+    await startService("poller", { ...env, POLLER_REPLICA_ID: `bench-${k}` }, { readyTimeoutMs: 180_000 }),
+  );
+await sim.control.setLatency({ minMs: LAT_MIN, maxMs: LAT_MAX }, tenant.tenantId);
+
+async function waitPoll(pollId: string): Promise<number> {
+  for (;;) {
+    const end = completed.get(pollId);
+    const begin = started.get(pollId);
+    if (end !== undefined && begin !== undefined) return end - begin;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+log("connecting the tenant: its first poll starts");
+const { integration } = await bus.request(
+  IntegrationCreate,
+  {
+    workspaceId: "default",
+    name: "Bench",
+    tenantId: tenant.tenantId,
+    auth: { mode: "app", clientId: tenant.clientId, clientSecret: tenant.clientSecret },
+  },
+  { timeoutMs: 60_000 },
+);
+let firstPoll: string | undefined;
+while (!firstPoll) {
+  firstPoll = [...started.keys()][0];
+  await new Promise((r) => setTimeout(r, 100));
+}
+const fullMs = await waitPoll(firstPoll);
+const full = [...(resourceDone.get(firstPoll)?.values() ?? [])];
+const fullRequests = full.reduce((n, r) => n + (r.cost?.requests ?? 0), 0);
+const fullObjects = full.reduce((n, r) => n + r.objectCount, 0);
+const longest = [...full].sort((a, b) => (b.cost?.durationMs ?? 0) - (a.cost?.durationMs ?? 0))[0];
+log(`first collection: ${(fullMs / 1000).toFixed(1)} s, ${fullRequests} requests, ${fullObjects} objects`);
+
+// Baseline: the longest resource's pages, one after another, raw fetch, same latency.
+const def = catalog.find((r) => r.name === longest?.resource);
+if (!def) throw new Error(`no catalog resource ${longest?.resource}`);
+const fetchCa = caFetch(readFileSync(sim.caCertPath, "utf8"));
+const token = await appToken(fetchCa, sim.authorityHost, tenant);
+const plan = planRead(def, { graphEndpoint: sim.graphEndpoint, deltaLink: null, full: true, pageSize: null });
+let url: string | null = plan.url;
+let chainPages = 0;
+const chainStart = performance.now();
+while (url) {
+  const res = await fetchCa(url, { headers: { ...plan.headers, authorization: `Bearer ${token}` } });
+  const body = (await res.json()) as Record<string, unknown>;
+  chainPages++;
+  url = typeof body["@odata.nextLink"] === "string" ? body["@odata.nextLink"] : null;
+}
+const chainMs = performance.now() - chainStart;
+log(`baseline: ${def.name} read alone, ${chainPages} pages in ${(chainMs / 1000).toFixed(1)} s`);
+
+// Delta round after 1% of the objects changed.
+const changes = Math.max(1, Math.round((USERS + GROUPS + APPS) / 100));
+for (let left = changes; left > 0; left -= 1000)
+  await sim.control.setLive(tenant.tenantId, { enabled: false, tick: Math.min(1000, left) });
+const { pollId: deltaPoll } = await bus.request(PollStart, {
+  workspaceId: "default",
+  integrationId: integration.id,
+  reason: "manual",
+});
+const deltaMs = await waitPoll(deltaPoll);
+const delta = [...(resourceDone.get(deltaPoll)?.values() ?? [])];
+const deltaRequests = delta.reduce((n, r) => n + (r.cost?.requests ?? 0), 0);
+log(`delta round after ${changes} changes: ${(deltaMs / 1000).toFixed(1)} s, ${deltaRequests} requests`);
+
+const peakRss = pollers.map((p) => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+});
+
+const rows: [string, string][] = [
+  [
+    "tenant",
+    `${USERS} users, ${GROUPS} groups, ${APPS} applications; latency ${LAT_MIN}–${LAT_MAX} ms per request`,
+  ],
+  ["pollers", String(REPLICAS)],
+  [
+    "first collection wall time",
+    `${(fullMs / 1000).toFixed(1)} s (${fullObjects} objects, ${full.length} resources)`,
+  ],
+  [
+    "longest resource alone (baseline)",
+    `${def.name}: ${chainPages} pages in ${(chainMs / 1000).toFixed(1)} s; in the poll ${((longest?.cost?.durationMs ?? 0) / 1000).toFixed(1)} s`,
+  ],
+  ["ratio wall time / baseline", (fullMs / chainMs).toFixed(2)],
+  ["requests (first collection)", String(fullRequests)],
+  [
+    "429 answers / retries",
+    `${full.reduce((n, r) => n + (r.cost?.throttled ?? 0), 0)} / ${full.reduce((n, r) => n + (r.cost?.retries ?? 0), 0)}`,
+  ],
+  ["peak RSS per poller", peakRss.map((m) => `${m} MB`).join(", ")],
+  [
+    `delta round after ${changes} changes (1%)`,
+    `${(deltaMs / 1000).toFixed(1)} s, ${deltaRequests} requests = ${((100 * deltaRequests) / fullRequests).toFixed(1)} % of the first collection's`,
+  ],
+];
+console.log("\n| figure | value |\n| --- | --- |");
+for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+
+await bus.drain();
+await stopAll();
+await sim.stop();
+await nats.stop();
+process.exit(0);

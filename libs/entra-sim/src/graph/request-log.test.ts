@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { appToken, caFetch, SimControlError, type Simulator, startSimulator } from "../index.js";
+
+/** The simulator's request log and injected latency, over HTTPS with a real token. */
+describe("request log and latency", () => {
+  let sim: Simulator;
+  let get: (path: string, headers?: Record<string, string>) => Promise<Response>;
+
+  before(async () => {
+    sim = await startSimulator({ seed: 5, tenants: [{ users: 30 }, { users: 5 }] });
+    const t = sim.tenants[0]!;
+    const f = caFetch(readFileSync(sim.caCertPath, "utf8"));
+    const token = await appToken(f, sim.authorityHost, t);
+    get = (path, headers = {}) =>
+      f(`${sim.graphEndpoint}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+  });
+  after(() => sim?.stop());
+
+  it("logs each Graph request of a tenant with its status, bytes, units, query and client-request-id", async () => {
+    const t = sim.tenants[0]!;
+    await sim.control.clearRequests(t.tenantId);
+    const ok = await get("/v1.0/users?$top=5&$select=id", { "client-request-id": "req-1" });
+    const okBytes = Buffer.byteLength(await ok.text(), "utf8");
+    const missing = await get("/v1.0/nothingHere");
+    const missingBytes = Buffer.byteLength(await missing.text(), "utf8");
+    const { requests, maxConcurrent } = await sim.control.requests(t.tenantId);
+    assert.equal(requests.length, 2);
+    const [a, b] = requests;
+    assert.equal(a?.path, "/v1.0/users");
+    assert.equal(a?.query, "$top=5&$select=id");
+    assert.equal(a?.status, 200);
+    assert.equal(a?.bytes, okBytes);
+    assert.equal(a?.units, Number(ok.headers.get("x-ms-resource-unit")));
+    assert.equal(a?.clientRequestId, "req-1");
+    assert.ok((a?.endedAt ?? 0) >= (a?.startedAt ?? 1));
+    assert.equal(b?.status, missing.status);
+    assert.equal(b?.bytes, missingBytes);
+    assert.equal(maxConcurrent["/v1.0/users"], 1);
+    // Another tenant's log is its own; `after` pages through.
+    assert.deepEqual((await sim.control.requests(sim.tenants[1]!.tenantId)).requests, []);
+    assert.equal((await sim.control.requests(t.tenantId, a?.seq)).requests.length, 1);
+  });
+
+  it("adds the configured latency to every request, counts peaks of concurrent requests per path, and validates", async () => {
+    const t = sim.tenants[0]!;
+    await sim.control.clearRequests(t.tenantId);
+    await sim.control.setLatency({ minMs: 120, maxMs: 150 }, t.tenantId);
+    try {
+      await Promise.all([get("/v1.0/users"), get("/v1.0/users"), get("/v1.0/groups")]);
+      const { requests, maxConcurrent } = await sim.control.requests(t.tenantId);
+      for (const r of requests) assert.ok(r.endedAt - r.startedAt >= 119, `${r.endedAt - r.startedAt} ms`);
+      assert.equal(maxConcurrent["/v1.0/users"], 2);
+      assert.equal(maxConcurrent["/v1.0/groups"], 1);
+    } finally {
+      await sim.control.setLatency(null, t.tenantId);
+    }
+    await assert.rejects(
+      sim.control.setLatency({ minMs: 10, maxMs: 5 }, t.tenantId),
+      (e: unknown) => e instanceof SimControlError && e.status === 400,
+    );
+  });
+});

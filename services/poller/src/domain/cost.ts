@@ -1,0 +1,24 @@
+import type { ResourceCost } from "@tenantlens/contracts";
+
+/** What a resource's read cost so far; the Graph adapter adds to it request by request. */
+export type CostMeter = ResourceCost;
+
+export function emptyCost(): CostMeter {
+  return { requests: 0, throttled: 0, retries: 0, bytes: 0, units: 0, durationMs: 0 };
+}
+
+export function addCost(into: CostMeter, c: ResourceCost): CostMeter {
+  into.requests += c.requests;
+  into.throttled += c.throttled;
+  into.retries += c.retries;
+  into.bytes += c.bytes;
+  into.units += c.units;
+  into.durationMs += c.durationMs;
+  return into;
+}
+
+/** Graph's `x-ms-resource-unit` answer header as a whole number (0 when absent or unreadable). */
+export function resourceUnits(header: string | null | undefined): number {
+  const n = Number(header ?? "");
+  return Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
+}
