@@ -17,6 +17,8 @@ export function testContracts(tag: string) {
   const Happened = defineEvent({
     subject: `${tag}.thing.happened`,
     stream: stream.name,
+    publishers: ["query"],
+    consumers: ["query"],
     schema: z.object({ id: z.string().min(1), group: z.string().regex(/^[a-z0-9]+$/), n: z.number().int() }),
     token: (p) => p.group,
     msgId: (p) => p.id,
@@ -24,12 +26,15 @@ export function testContracts(tag: string) {
   const Noted = defineEvent({
     subject: `${tag}.thing.noted`,
     stream: stream.name,
+    publishers: ["query"],
+    consumers: ["query"],
     schema: z.object({ id: z.string().min(1), text: z.string() }),
     msgId: (p) => p.id,
   });
   const Echo = defineRequest({
     subject: `${tag}.echo.get`,
     service: "query",
+    callers: ["query"],
     errors: ["not_found"],
     request: z.object({
       text: z.string(),

@@ -33,6 +33,7 @@ export const GraphObject = z
 export const PollStart = defineRequest({
   subject: "poller.poll.start",
   service: "poller",
+  callers: ["gateway"],
   errors: ["integration_broken"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -49,6 +50,8 @@ export const PollStart = defineRequest({
 export const PollStarted = defineEvent({
   subject: "poller.poll.started",
   stream: "TL_COLLECT",
+  publishers: ["poller"],
+  consumers: ["store"],
   schema: PollRef.extend({
     resources: z.array(ResourceName),
     reason: z.string(),
@@ -65,6 +68,8 @@ export const PollStarted = defineEvent({
 export const PageCollected = defineEvent({
   subject: "poller.page.collected",
   stream: "TL_COLLECT",
+  publishers: ["poller"],
+  consumers: ["store"],
   schema: PollRef.extend({
     resource: ResourceName,
     mode: CollectionMode,
@@ -82,6 +87,8 @@ export const PageCollected = defineEvent({
 export const ResourceCollected = defineEvent({
   subject: "poller.resource.collected",
   stream: "TL_COLLECT",
+  publishers: ["poller"],
+  consumers: ["store"],
   schema: PollRef.extend({
     resource: ResourceName,
     mode: CollectionMode,
@@ -109,6 +116,8 @@ export const ResourceSummary = z.object({
 export const PollCompleted = defineEvent({
   subject: "poller.poll.completed",
   stream: "TL_COLLECT",
+  publishers: ["poller"],
+  consumers: ["store", "notifier"],
   schema: PollRef.extend({
     outcome: PollOutcome,
     error: z.string().nullable(),

@@ -1,4 +1,4 @@
-import { PageCollected, PollCompleted, PollStarted, ResourceCollected } from "./collection.js";
+import { PageCollected, PollCompleted, PollStart, PollStarted, ResourceCollected } from "./collection.js";
 import type { EventDef, RequestDef } from "./define.js";
 import {
   ConsentComplete,
@@ -91,7 +91,7 @@ export const allEvents: EventDef[] = [
   SuppressionChanged,
 ];
 
-/** Every request subject, for documentation and the subject-grammar test. */
+/** Every request subject: its callers' and responder's permissions, documentation, the subject-grammar test. */
 export const allRequests: RequestDef[] = [
   AuthSecretsReseal,
   NotifierSecretsReseal,
@@ -103,6 +103,7 @@ export const allRequests: RequestDef[] = [
   TokenGet,
   ConsentStart,
   ConsentComplete,
+  PollStart,
   GenerationGet,
   PollList,
   TableCounts,

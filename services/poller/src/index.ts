@@ -1,4 +1,4 @@
-import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { busConnection, connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit } from "@tenantlens/config";
 import { AppError, IntegrationList } from "@tenantlens/contracts";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
@@ -18,7 +18,7 @@ import { servePoller } from "./transport/requests.js";
 const config = loadConfigOrExit(pollerConfigSchema, "poller");
 const logger = createLogger("poller", {}, { level: config.LOG_LEVEL });
 const telemetry = await startTelemetry("poller");
-const bus = await connectBus({ url: config.NATS_URL, service: "poller", logger });
+const bus = await connectBus({ ...busConnection(config), service: "poller", logger });
 await bus.ensureStreams();
 
 const deltaLinks = new KvDeltaLinks(await bus.kv(DELTA_BUCKET));

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { Bus } from "@tenantlens/bus";
-import { WorkspaceId } from "@tenantlens/contracts";
+import { ConsoleSessionsBucket, WorkspaceId } from "@tenantlens/contracts";
 import { z } from "zod";
 import type { Principal } from "../env.js";
 import type { ApiKeyStore } from "./key-store.js";
 
-export const SESSIONS_BUCKET = "tl_console_sessions";
+export const SESSIONS_BUCKET = ConsoleSessionsBucket.name;
 
 const Session = z.object({ keyId: z.string(), workspaceId: WorkspaceId, expiresAt: z.number() });
 type Session = z.infer<typeof Session>;

@@ -1,8 +1,8 @@
 import type { Bus } from "@tenantlens/bus";
-import { AppError, WorkspaceId } from "@tenantlens/contracts";
+import { AppError, WorkspaceId, WorkspacesBucket } from "@tenantlens/contracts";
 import { z } from "zod";
 
-export const WORKSPACES_BUCKET = "tl_workspaces";
+export const WORKSPACES_BUCKET = WorkspacesBucket.name;
 
 export const Workspace = z.object({ id: WorkspaceId, name: z.string(), createdAt: z.string() });
 export type Workspace = z.infer<typeof Workspace>;

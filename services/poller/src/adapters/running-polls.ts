@@ -1,9 +1,16 @@
 import type { KV } from "@tenantlens/bus";
-import { IntegrationId, PollId, TenantId, Timestamp, WorkspaceId } from "@tenantlens/contracts";
+import {
+  IntegrationId,
+  PollId,
+  RunningPollsBucket,
+  TenantId,
+  Timestamp,
+  WorkspaceId,
+} from "@tenantlens/contracts";
 import { z } from "zod";
 
 /** Polls started and not yet completed, keyed by poll id: what a restarted poller must close. */
-export const RUNNING_POLLS_BUCKET = "tl_running_polls";
+export const RUNNING_POLLS_BUCKET = RunningPollsBucket.name;
 
 export const RunningPoll = z.object({
   pollId: PollId,
