@@ -50,9 +50,13 @@ export function testLogger(name = "bus-test"): Logger {
   return createLogger(name, {}, { level: process.env.TEST_LOG_LEVEL ?? "silent" });
 }
 
-export async function testBus(url: string, c: ReturnType<typeof testContracts>): Promise<Bus> {
+/** A bus on the test contracts; `target` is `nats.client()` of a testkit server (its unrestricted identity). */
+export async function testBus(
+  target: { url: string; nkeySeedFile?: string },
+  c: ReturnType<typeof testContracts>,
+): Promise<Bus> {
   return connectBus({
-    url,
+    ...target,
     service: "query",
     logger: testLogger(),
     maxReconnectAttempts: 0,

@@ -76,8 +76,9 @@ export async function startHarness(
     ),
   );
   const logger = createLogger("gateway", {}, { level: "silent" });
-  const bus = await connectBus({ url: nats.url, service: "gateway", logger });
-  const peerBus = await connectBus({ url: nats.url, service: "auth", logger });
+  // The app runs with the gateway's own credential; the stand-ins with the tests' unrestricted one.
+  const bus = await connectBus({ ...nats.client("gateway"), service: "gateway", logger });
+  const peerBus = await connectBus({ ...nats.client(), service: "auth", logger });
   const standIns = opts.standIns === false ? emptyStandIns() : serveStandIns(peerBus);
   const adminKey = "test-admin-key-0123456789abcdef";
   await bootstrapAccess(bus, adminKey);
