@@ -17,6 +17,8 @@ export interface NatsOptions {
    * permissions derived from the contracts; anonymous clients are refused. `false`: an open server.
    */
   auth?: boolean;
+  /** More server config (e.g. a `tls { … }` block); clients then reach it with `tls://` URLs. */
+  extraConfig?: string;
 }
 
 /** An identity on the test bus: a service, or `test`, the tests' own unrestricted client. */
@@ -65,6 +67,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     const test = identities.test as BusIdentity;
     conf.push(natsAuthorization([...serviceUsers(keys), { name: "test", nkey: test.publicKey }]));
   }
+  if (opts.extraConfig) conf.push(opts.extraConfig);
   if (conf.length > 0) {
     const file = path.join(dir, "nats.conf");
     writeFileSync(file, `${conf.join("\n")}\n`, { mode: 0o600 });
