@@ -39,7 +39,7 @@ describe("docker-compose.yml", () => {
     made = generateComposeSecrets(out).map((f) => path.relative(out, f));
   });
 
-  /** A compose path exists in the repo, or is one the generator makes (under deploy/compose/secrets). */
+  /** A compose path exists in the repo, or is one the generator makes (under the secrets directory). */
   const provided = (source: string): boolean =>
     source.startsWith(SECRETS_PREFIX)
       ? made.includes(source.slice(SECRETS_PREFIX.length))
