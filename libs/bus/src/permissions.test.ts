@@ -71,7 +71,7 @@ describe("derived permissions", () => {
     ]);
     assert.match(text, /^authorization \{\n {2}users = \[/);
     assert.match(text, /nkey: "UPOLLER", permissions: \{/);
-    assert.match(text, /allow_responses: true/);
+    assert.match(text, /allow_responses: \{ max: 1, expires: "1h" \}/);
     assert.match(text, /\{ nkey: "UOPERATOR" \}/);
   });
 });

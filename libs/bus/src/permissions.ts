@@ -18,6 +18,12 @@ export interface NatsPermissions {
 }
 
 /**
+ * How long a responder may take to answer (nats-server's `allow_responses.expires`; its default, two
+ * minutes, would drop the answer of a long query). Longer than any request timeout the system uses.
+ */
+export const RESPONSE_WINDOW = "1h";
+
+/**
  * Each service's private inbox prefix: replies to its requests and JetStream deliveries arrive under
  * it, and no other service may subscribe there (so nobody reads another's tokens or results).
  */
@@ -120,7 +126,7 @@ export function natsAuthorization(users: readonly BusUser[]): string {
       `    { nkey: ${q(u.nkey)}, permissions: {`,
       `        publish: { allow: ${list(p.publish)} }`,
       `        subscribe: { allow: ${list(p.subscribe)} }`,
-      ...(p.allowResponses ? ["        allow_responses: true"] : []),
+      ...(p.allowResponses ? [`        allow_responses: { max: 1, expires: ${q(RESPONSE_WINDOW)} }`] : []),
       "    } }",
     );
   }
