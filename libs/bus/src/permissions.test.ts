@@ -6,7 +6,10 @@ import {
   AppError,
   allDeclarations,
   defineRequest,
+  GENERATION_LEASES,
+  GenerationLeasesBucket,
   QueryExecute,
+  QueryResultsBucket,
   type RequestDef,
   SERVICES,
   type ServiceName,
@@ -147,6 +150,28 @@ describe("a locked bus (real nats-server)", () => {
     await (await gatewayOk.kv(ApiKeysBucket.name)).put("k3", "mine");
     assert.equal((await keys.get("k3"))?.string(), "mine");
     responder.unsubscribe();
+  });
+
+  test("buckets: writers write, readers only read (results object store, generation leases)", async () => {
+    const query = await connectAs(nats, "query");
+    const gateway = await connectAs(nats, "gateway");
+    const store = await connectAs(nats, "store");
+    opened.push(query, gateway, store);
+    const big = new Uint8Array(300_000).fill(7); // several chunks
+    await query.putBlob(QueryResultsBucket.name, "r1", big, { ttlSeconds: 60 });
+    assert.deepEqual(await gateway.getBlob(QueryResultsBucket.name, "r1"), big);
+    await assert.rejects(gateway.putBlob(QueryResultsBucket.name, "r2", big), /permission|timeout/i);
+    assert.equal(await query.getBlob(QueryResultsBucket.name, "r2"), null);
+
+    const leases = await query.kv(GenerationLeasesBucket.name, { ttlSeconds: GENERATION_LEASES.ttlSeconds });
+    await leases.put("default.reader", "3");
+    const seen = await store.kv(GenerationLeasesBucket.name, { ttlSeconds: GENERATION_LEASES.ttlSeconds });
+    assert.equal((await seen.get("default.reader"))?.string(), "3");
+    const keys: string[] = [];
+    for await (const k of await seen.keys()) keys.push(k);
+    assert.deepEqual(keys, ["default.reader"]);
+    await assert.rejects(seen.put("default.reader", "1"), /permission|timeout/i);
+    assert.equal((await leases.get("default.reader"))?.string(), "3");
   });
 
   test("no service can read another's inbox (replies carry tokens and results)", async () => {
