@@ -2,6 +2,8 @@
 // Runs the repo's tests with node:test.
 //   node scripts/test.mjs                 type-check + lint + cited paths, then every *.test.ts under libs/*/src and services/*/src
 //   node scripts/test.mjs libs/bus [...]  only the tests under those dirs (or those files), no checks
+// The full run ends with a Deno pass: the end-to-end tests in DENO_E2E again, every service process
+// (query workers included) on Deno (TENANTLENS_RUNTIME=deno; the test runner itself stays on Node).
 // TEST_CONCURRENCY sets how many test files run at once (default 2: the build machines have 2 cores).
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -11,10 +13,13 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 
+/** End-to-end suites that start every service as its own process; the full run repeats them on Deno. */
+const DENO_E2E = ["services/gateway/src/e2e/e2e.test.ts"];
+
 /** Runs a command in the repo root with inherited stdio; resolves with its exit code. */
-function run(cmd, cmdArgs) {
+function run(cmd, cmdArgs, env = process.env) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: "inherit" });
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: "inherit", env });
     const forward = (signal) => child.kill(signal);
     process.on("SIGINT", forward);
     process.on("SIGTERM", forward);
@@ -87,12 +92,15 @@ if (files.length === 0) {
 
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by this script only, not a turbo task input
 const concurrency = Number.parseInt(process.env.TEST_CONCURRENCY ?? "2", 10) || 2;
-const code = await run(process.execPath, [
+const nodeTest = (testFiles) => [
   "--import",
   "tsx",
   "--test",
   `--test-concurrency=${concurrency}`,
   "--test-timeout=300000",
-  ...files,
-]);
-process.exit(code);
+  ...testFiles,
+];
+const code = await run(process.execPath, nodeTest(files));
+if (code !== 0 || args.length > 0) process.exit(code);
+console.log(`> TENANTLENS_RUNTIME=deno: ${DENO_E2E.join(" ")}`);
+process.exit(await run(process.execPath, nodeTest(DENO_E2E), { ...process.env, TENANTLENS_RUNTIME: "deno" }));

@@ -9,12 +9,15 @@ import {
   loadConfig,
   natsUrl,
   port,
+  RUNTIMES,
   z,
 } from "@tenantlens/config";
 
 /** Everything `npm start` reads; validated before anything starts. */
 export const LauncherEnv = z.object({
   TENANTLENS_DEMO: bool.default(true),
+  /** What every service process (query workers included) and the simulator run on. */
+  TENANTLENS_RUNTIME: z.enum(RUNTIMES, { error: "expected node or deno" }).default("node"),
   TENANTLENS_DATA_DIR: dataDir,
   /** Unset: the launcher starts its own nats-server under <data dir>/nats. */
   NATS_URL: z
@@ -107,6 +110,8 @@ simulator with a seeded tenant and a connected demo integration. Ctrl-C stops ev
 
 Environment (all optional):
   TENANTLENS_DEMO=true|false     demo mode with the simulator (default true)
+  TENANTLENS_RUNTIME=node|deno   runtime of every service process (default node; deno is the
+                                 pinned dev dependency)
   TENANTLENS_DATA_DIR=./data     where NATS, the warehouse, keys and the API key live
   NATS_URL=nats://host:4222      use this NATS server instead of starting one
   GATEWAY_PORT=8080              HTTP port of the gateway (console and API)

@@ -28,3 +28,15 @@ export function parseSimReady(line: string): SimReady | undefined {
     return undefined;
   }
 }
+
+/**
+ * Demo mode: the simulator's home tenant holds Tenantlens's own multi-tenant app registration (its
+ * redirect URI is registered with `--redirect-uri <PUBLIC_URL>/oauth/callback`), and auth is
+ * configured with it, so "Connect tenant" in the console goes through the simulator's consent page
+ * (Approve / Decline) and back, as it would through Microsoft's. An app the user configured wins.
+ */
+export function demoAppEnv(sim: SimReady, env: NodeJS.ProcessEnv): Record<string, string> {
+  if (env.TENANTLENS_CLIENT_ID || env.TENANTLENS_CLIENT_SECRET) return {};
+  const home = sim.tenants[0];
+  return home ? { TENANTLENS_CLIENT_ID: home.clientId, TENANTLENS_CLIENT_SECRET: home.clientSecret } : {};
+}

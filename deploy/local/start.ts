@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError, usePrivateDataDir } from "@tenantlens/config";
+import { ConfigError, tsCommand, usePrivateDataDir } from "@tenantlens/config";
 import { loadOrCreateApiKey } from "./api-key.js";
 import { prepareBusAuth } from "./bus-auth.js";
 import type { ChildSpec } from "./child.js";
@@ -12,7 +12,7 @@ import { acquireLock } from "./lock.js";
 import { displayLine, isReadyLine } from "./log-lines.js";
 import { freePort, isListening } from "./ports.js";
 import { checkDependencies, checkNode, ensureNatsServer, PrerequisiteError } from "./prereqs.js";
-import { parseSimReady, type SimReady } from "./simulator.js";
+import { demoAppEnv, parseSimReady, type SimReady } from "./simulator.js";
 import { Supervisor } from "./supervisor.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -128,21 +128,25 @@ async function main(): Promise<void> {
     env: NodeJS.ProcessEnv,
     args: string[],
     readyFrom: (l: string) => T | undefined,
-  ): ChildSpec<T> => ({
-    name,
-    command: process.execPath,
-    args: ["--import", "tsx", entry, ...args],
-    cwd: repoRoot,
-    env,
-    readyFrom,
-    readyTimeoutMs: 60_000,
-    // The simulator's READY line carries its secrets; the launcher reads it, nobody needs to see it.
-    onLine: (line) => {
-      if (!line.startsWith("READY ")) print(name)(line);
-    },
-  });
+  ): ChildSpec<T> => {
+    const run = tsCommand(config.TENANTLENS_RUNTIME, entry, args, { caCertPath: env.NODE_EXTRA_CA_CERTS });
+    return {
+      name,
+      command: run.command,
+      args: run.args,
+      cwd: repoRoot,
+      env: { ...env, ...run.env, TENANTLENS_RUNTIME: config.TENANTLENS_RUNTIME },
+      readyFrom,
+      readyTimeoutMs: 60_000,
+      // The simulator's READY line carries its secrets; the launcher reads it, nobody needs to see it.
+      onLine: (line) => {
+        if (!line.startsWith("READY ")) print(name)(line);
+      },
+    };
+  };
 
   try {
+    say(`launcher | runtime: ${config.TENANTLENS_RUNTIME} (every service process runs on it)`);
     // 1. NATS
     let natsUrl = config.NATS_URL;
     if (!natsUrl) {
@@ -239,6 +243,8 @@ async function main(): Promise<void> {
       // The demo tenant changes a few objects a minute: poll it every minute so history visibly grows.
       ...(sim && !("POLL_INTERVAL_SECONDS" in process.env) ? { POLL_INTERVAL_SECONDS: "60" } : {}),
       ...(mail ? { SMTP_URL: mail.smtpUrl } : {}),
+      ...(mail?.httpUrl ? { GATEWAY_DEMO_MAIL_URL: mail.httpUrl } : {}),
+      ...(sim ? demoAppEnv(sim, process.env) : {}),
     };
     for (const name of services) {
       await supervisor.start(

@@ -2,6 +2,15 @@ export { z } from "zod";
 export { ConfigError, loadConfig, loadConfigOrExit } from "./load.js";
 export { usePrivateDataDir } from "./private-dir.js";
 export {
+  currentRuntime,
+  denoBinary,
+  RUNTIMES,
+  type Runtime,
+  runtimeFromEnv,
+  type TsCommand,
+  tsCommand,
+} from "./runtime.js";
+export {
   authorityHost,
   bool,
   dataDir,

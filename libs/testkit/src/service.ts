@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { runtimeFromEnv, tsCommand } from "@tenantlens/config";
 import { exitOf, killHard, terminate } from "./child.js";
 import { credentialEnv } from "./nats.js";
 import { track } from "./registry.js";
@@ -41,7 +42,7 @@ export interface StartServiceOptions {
 const started: ServiceProcess[] = [];
 
 /**
- * Runs `services/<name>/src/index.ts` as its own process (through tsx) and resolves once it logs
+ * Runs `services/<name>/src/index.ts` as its own process (on Node through tsx, or on Deno) and resolves once it logs
  * `{"msg":"ready"}`. On a locked test bus (`env.NATS_URL` from `startNats()`) the service connects
  * with its own NKEY unless `env` names one. Output is kept in memory; `withServiceLogs` prints it when a test fails.
  */
@@ -61,9 +62,18 @@ export async function startService(
   };
   // Set by `node --test` for its workers; a service must not think it runs under the runner.
   delete childEnv.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  // TENANTLENS_RUNTIME=deno runs the service on Deno (the suite's Deno pass); node is the default.
+  const run = tsCommand(
+    runtimeFromEnv({ TENANTLENS_RUNTIME: childEnv.TENANTLENS_RUNTIME ?? "node" }),
+    entry,
+    [],
+    {
+      caCertPath: childEnv.NODE_EXTRA_CA_CERTS,
+    },
+  );
+  const child = spawn(run.command, run.args, {
     cwd: repoRoot,
-    env: childEnv,
+    env: { ...childEnv, ...run.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs = new LineRing(2000);

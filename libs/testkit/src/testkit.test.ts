@@ -101,6 +101,14 @@ describe("startService", () => {
     assert.equal(await svc.exited, 0);
   });
 
+  test("runs the service on the runtime TENANTLENS_RUNTIME names, Deno included, with the same exit codes", async () => {
+    for (const runtime of ["node", "deno"]) {
+      const svc = await startService("fake", { FAKE_MODE: "ready", TENANTLENS_RUNTIME: runtime }, { entry });
+      assert.match(svc.logs(), new RegExp(`"msg":"starting".*"runtime":"${runtime}"`));
+      assert.equal(await svc.stop(), 0, `${runtime}: exits 0 on SIGTERM`);
+    }
+  });
+
   test("a process that exits before ready fails with its output", async () => {
     await assert.rejects(
       startService("fake", { FAKE_MODE: "crash" }, { entry }),
@@ -110,8 +118,8 @@ describe("startService", () => {
 
   test("a process that never logs ready times out with its output", async () => {
     await assert.rejects(
-      startService("fake", { FAKE_MODE: "silent" }, { entry, readyTimeoutMs: 1_500 }),
-      /fake did not log "ready" within 1500 ms; last output:\n.*"msg":"starting"/,
+      startService("fake", { FAKE_MODE: "silent" }, { entry, readyTimeoutMs: 6_000 }),
+      /fake did not log "ready" within 6000 ms; last output:\n.*"msg":"starting"/,
     );
   });
 });

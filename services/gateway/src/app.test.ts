@@ -4,6 +4,7 @@ import { createLogger } from "@tenantlens/telemetry";
 import { createApp } from "./app.js";
 import { createKey } from "./routes/admin.js";
 import { health } from "./routes/system.js";
+import { consoleSignIn } from "./testing/console.js";
 import { type Harness, PUBLIC_URL, readError, readOk, startHarness } from "./testing/harness.js";
 
 describe("gateway app", () => {
@@ -99,68 +100,62 @@ describe("gateway app", () => {
     }
   });
 
-  it("renders the console: a sign-in form, then the workspace's integrations", async () => {
+  it("renders the console: a sign-in form, then the workspace's dashboard", async () => {
     const anon = await h.call("GET", "/", { key: null });
-    assert.equal(anon.status, 200);
-    assert.match(await anon.text(), /name="key"/);
-    await h.call("POST", "/api/integrations", {
-      body: {
-        name: "Console <b>demo</b>",
-        tenantId: "6f1c5e2a-8a53-4f7e-9b8e-2f0d7a1c3b4d",
-        auth: { mode: "app", clientId: "c", clientSecret: "s" },
-      },
-    });
-    const cookie = await signIn(h.adminKey);
-    const page = await h.call("GET", "/", { key: null, headers: { cookie } });
+    assert.equal(anon.status, 401);
+    const form = await anon.text();
+    assert.match(form, /name="key"/);
+    assert.match(form, /name="csrf" value="[A-Za-z0-9_-]{43}"/, "the sign-in form carries a CSRF token");
+    const session = await consoleSignIn(h.app, PUBLIC_URL, h.adminKey);
+    const page = await h.call("GET", "/", { key: null, headers: { cookie: session.cookie } });
+    assert.equal(page.status, 200);
     const text = await page.text();
-    assert.match(text, /Workspace <code>default<\/code>/);
-    assert.match(text, /Console &lt;b&gt;demo&lt;\/b&gt;/, "names are escaped");
+    assert.match(text, /Workspace <strong>default<\/strong>/);
+    assert.match(text, /<main id="main"/);
+    assert.match(text, /href="#main"/, "a skip link");
     const forged = await h.app.request(`${PUBLIC_URL}/console/sign-in`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
       body: new URLSearchParams({ key: h.adminKey }).toString(),
     });
     assert.equal(forged.status, 403, "cross-site form posts are refused");
-  });
-
-  /** Signs in through the form and returns the session cookie (`tl_session=<id>`). */
-  async function signIn(key: string): Promise<string> {
-    const res = await h.app.request(`${PUBLIC_URL}/console/sign-in`, {
+    const tokenless = await h.app.request(`${PUBLIC_URL}/console/sign-in`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: PUBLIC_URL },
-      body: new URLSearchParams({ key }).toString(),
+      body: new URLSearchParams({ key: h.adminKey }).toString(),
     });
-    assert.equal(res.status, 303);
-    const setCookie = res.headers.get("set-cookie") ?? "";
-    assert.match(setCookie, /HttpOnly/i);
-    assert.match(setCookie, /SameSite=Strict/i);
-    assert.ok(!setCookie.includes(key), "the cookie never holds the API key");
-    return setCookie.split(";")[0] ?? "";
-  }
+    assert.equal(tokenless.status, 403, "a sign-in post without the form's CSRF token is refused");
+  });
 
   it("keeps console sessions on the server: sign-out and key revocation end them", async () => {
     const signedIn = (cookie: string) =>
-      h
-        .call("GET", "/", { key: null, headers: { cookie } })
-        .then(async (r) => /Workspace <code>/.test(await r.text()));
-    const cookie = await signIn(h.adminKey);
-    assert.match(cookie, /^tl_session=[A-Za-z0-9_-]{43}$/);
-    assert.ok(await signedIn(cookie));
-    const out = await h.app.request(`${PUBLIC_URL}/console/sign-out`, {
-      method: "POST",
-      headers: { cookie, origin: PUBLIC_URL },
-    });
-    assert.equal(out.status, 303);
-    assert.equal(await signedIn(cookie), false, "a signed-out session cannot be replayed");
+      h.call("GET", "/", { key: null, headers: { cookie } }).then((r) => r.status === 200);
+    const session = await consoleSignIn(h.app, PUBLIC_URL, h.adminKey);
+    assert.match(session.cookie, /^tl_session=[A-Za-z0-9_-]{43}$/);
+    assert.ok(await signedIn(session.cookie));
+    const signOut = (csrf: string) =>
+      h.app.request(`${PUBLIC_URL}/console/sign-out`, {
+        method: "POST",
+        headers: {
+          cookie: session.cookie,
+          origin: PUBLIC_URL,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ csrf }).toString(),
+      });
+    assert.equal((await signOut("wrong")).status, 403, "sign-out needs the session's CSRF token");
+    assert.ok(await signedIn(session.cookie));
+    assert.equal((await signOut(session.csrf)).status, 303);
+    assert.equal(await signedIn(session.cookie), false, "a signed-out session cannot be replayed");
 
     const temp = await readOk(
       createKey,
       await h.call("POST", "/api/keys", { body: { name: "console", role: "viewer" } }),
     );
-    const tempCookie = await signIn(temp.key);
-    assert.ok(await signedIn(tempCookie));
+    const tempSession = await consoleSignIn(h.app, PUBLIC_URL, temp.key);
+    assert.ok(await signedIn(tempSession.cookie));
     await h.call("DELETE", `/api/keys/${temp.id}`);
-    assert.equal(await signedIn(tempCookie), false, "revoking the key ends its sessions");
+    assert.equal(await signedIn(tempSession.cookie), false, "revoking the key ends its sessions");
     assert.equal(await signedIn("tl_session=forged-session-id-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), false);
   });
 

@@ -19,14 +19,15 @@ export { DEFAULT_MAX_BODY_BYTES } from "./http/route.js";
  */
 export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoutes): Hono<AppEnv> {
   const keys = new ApiKeyStore(deps.bus);
+  const app = new Hono<AppEnv>();
   const routeDeps: RouteDeps = {
     ...deps,
     keys,
     sessions: new SessionStore(deps.bus, keys, (deps.sessionHours ?? 12) * 3600),
     workspaces: new WorkspaceStore(deps.bus),
     routes,
+    self: { request: (path, init) => app.request(path, init) },
   };
-  const app = new Hono<AppEnv>();
 
   app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
   app.use(
@@ -35,6 +36,8 @@ export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoute
         defaultSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", "data:"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
         formAction: ["'self'"],
         baseUri: ["'none'"],
@@ -63,8 +66,13 @@ export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoute
   app.onError(onError(deps.logger));
   app.notFound(notFound);
 
-  // Authentication happens before routing, so no /api route can be reached without a key.
-  app.use("/api/*", requireApiKey(routeDeps.keys), rateLimitPerKey(deps.rateLimitPerMinute ?? 600));
+  // Authentication happens before routing, so no /api route can be reached without a key (or the
+  // console's session with its CSRF token).
+  app.use(
+    "/api/*",
+    requireApiKey(routeDeps.keys, routeDeps.sessions),
+    rateLimitPerKey(deps.rateLimitPerMinute ?? 600),
+  );
   for (const route of routes) route.mount(app, routeDeps);
   return app;
 }

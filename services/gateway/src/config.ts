@@ -15,6 +15,8 @@ export const GatewayConfig = z.object({
   GATEWAY_MEMBER_MAX_QUERY_MS: int({ min: 100, max: 600_000 }).default(60_000),
   /** Console sessions end this many hours after sign-in. */
   GATEWAY_SESSION_HOURS: int({ min: 1, max: 24 * 30 }).default(12),
+  /** Demo mode: the local mail catcher's viewer, whose caught mail the console's alerts page lists. */
+  GATEWAY_DEMO_MAIL_URL: httpUrl.optional(),
   LOG_LEVEL: logLevel,
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -14,6 +14,8 @@ export interface AppEnv {
   Variables: {
     principal: Principal;
     requestId: string;
+    /** The console session of a page or of an /api call made by the console (cookie). */
+    sessionId: string;
   };
 }
 
@@ -31,4 +33,6 @@ export interface GatewayDeps {
   memberMaxQueryMs?: number;
   /** Console sessions end after this many hours; default 12. */
   sessionHours?: number;
+  /** Demo mode: the local mail catcher's viewer (the alerts page lists what it caught). */
+  demoMailUrl?: string;
 }

@@ -41,6 +41,7 @@ const server = serve(
       rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
       memberMaxQueryMs: config.GATEWAY_MEMBER_MAX_QUERY_MS,
       sessionHours: config.GATEWAY_SESSION_HOURS,
+      ...(config.GATEWAY_DEMO_MAIL_URL ? { demoMailUrl: config.GATEWAY_DEMO_MAIL_URL } : {}),
     });
     logger.info({ url: publicUrl, listen: `${info.address}:${info.port}` }, "ready");
   },

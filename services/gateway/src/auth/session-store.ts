@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Bus } from "@tenantlens/bus";
 import { ConsoleSessionsBucket, WorkspaceId } from "@tenantlens/contracts";
 import { z } from "zod";
@@ -6,6 +6,25 @@ import type { Principal } from "../env.js";
 import type { ApiKeyStore } from "./key-store.js";
 
 export const SESSIONS_BUCKET = ConsoleSessionsBucket.name;
+/** The console's session cookie: an opaque random id, never the key. */
+export const SESSION_COOKIE = "tl_session";
+
+/**
+ * The CSRF token of a session (session-bound): a hash of the session id, so only a page served to
+ * that session knows it, and the id cannot be recovered from it. Every console form and every
+ * unsafe /api request made with the session cookie must carry it.
+ */
+export function csrfTokenOf(sessionId: string): string {
+  return createHash("sha256").update(`tenantlens-csrf\0${sessionId}`).digest("base64url");
+}
+
+/** Constant-time check of a CSRF token sent with a session. */
+export function csrfMatches(sessionId: string, token: string | undefined | null): boolean {
+  if (!token) return false;
+  const expected = Buffer.from(csrfTokenOf(sessionId));
+  const given = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 const Session = z.object({ keyId: z.string(), workspaceId: WorkspaceId, expiresAt: z.number() });
 type Session = z.infer<typeof Session>;

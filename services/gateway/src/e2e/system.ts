@@ -30,7 +30,9 @@ export async function startSystem(
 ): Promise<System> {
   const nats = await startNats();
   const dataDir = tempDir("tl-e2e");
-  const port = await freePort();
+  // A test that must know the address before the system starts (e.g. to register the redirect URI
+  // with the simulator) passes GATEWAY_PORT.
+  const port = Number(extraEnv.GATEWAY_PORT) || (await freePort());
   const apiKey = "e2e-admin-key-0123456789abcdef";
   const baseUrl = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = {

@@ -42,6 +42,8 @@ export interface RouteDeps extends GatewayDeps {
   workspaces: WorkspaceStore;
   /** Every declared route (the OpenAPI document is built from them). */
   routes: readonly Route[];
+  /** The app itself, in process: console pages read through the /api routes with the session. */
+  self: { request(path: string, init?: RequestInit): Response | Promise<Response> };
 }
 
 type ObjectSchema = z.ZodType<Record<string, unknown>>;
@@ -85,6 +87,11 @@ export interface RouteSpec<
   description?: string;
   tags: readonly string[];
   access: A;
+  /**
+   * A console page or form outside /api: its caller is the signed-in console session (cookie),
+   * which the route's middleware resolves into `principal`; its access level still applies.
+   */
+  session?: boolean;
   /** Path parameters; a value that does not fit answers 404 (nothing by that name exists). */
   params?: P;
   query?: Q;
@@ -124,6 +131,8 @@ export interface Route<R extends z.ZodType | undefined = z.ZodType | undefined> 
   readonly description?: string;
   readonly tags: readonly string[];
   readonly access: Access;
+  /** Authenticated by the console session cookie instead of a bearer key (console pages). */
+  readonly session: boolean;
   readonly params?: ObjectSchema;
   readonly query?: ObjectSchema;
   readonly body?: z.ZodType;
@@ -233,8 +242,10 @@ export function defineRoute<
   L = undefined,
 >(spec: RouteSpec<P, Q, B, R, A, L>): Route<R> {
   const isApi = spec.path.startsWith("/api/");
-  if (isApi === (spec.access === "public")) {
-    throw new Error(`${spec.method} ${spec.path}: /api routes need an API key, other routes are public`);
+  if (spec.session ? isApi || spec.access === "public" : isApi === (spec.access === "public")) {
+    throw new Error(
+      `${spec.method} ${spec.path}: /api routes need an API key, console pages (session) a role, other routes are public`,
+    );
   }
   const errorCodes = derivedErrors(spec);
   const allowed = new Set(errorCodes);
@@ -288,6 +299,7 @@ export function defineRoute<
     ...(spec.description ? { description: spec.description } : {}),
     tags: spec.tags,
     access: spec.access,
+    session: spec.session ?? false,
     ...(spec.params ? { params: spec.params } : {}),
     ...(spec.query ? { query: spec.query } : {}),
     ...(spec.body ? { body: spec.body, bodyOptional: spec.bodyOptional ?? false } : {}),

@@ -92,10 +92,17 @@ function operation(route: Route): JsonObject {
           },
         }
       : {}),
-    security: route.access === "public" ? [] : [{ apiKey: [] }],
+    security: securityOf(route),
     ...(route.access === "public" ? {} : { "x-required-role": route.access }),
     responses,
   };
+}
+
+/** Public: none; console pages: the session cookie; /api: an API key, or the console's session. */
+export function securityOf(route: Pick<Route, "access" | "session">): Record<string, string[]>[] {
+  if (route.access === "public") return [];
+  if (route.session) return [{ consoleSession: [] }];
+  return [{ apiKey: [] }, { consoleSession: [] }];
 }
 
 /** The OpenAPI 3.1 document, produced from the route declarations alone. */
@@ -117,7 +124,16 @@ export function buildOpenApi(routes: readonly Route[], serverUrl: string): JsonO
     servers: [{ url: serverUrl }],
     paths,
     components: {
-      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tenantlens API key" } },
+      securitySchemes: {
+        apiKey: { type: "http", scheme: "bearer", description: "A Tenantlens API key" },
+        consoleSession: {
+          type: "apiKey",
+          in: "cookie",
+          name: "tl_session",
+          description:
+            "The console's session (after sign-in with an API key); POST, PATCH and DELETE also need the session's CSRF token in x-csrf-token",
+        },
+      },
       schemas: {
         Error: {
           ...schemaOf(ErrorResponse, "output"),

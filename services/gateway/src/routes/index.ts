@@ -1,7 +1,13 @@
 import type { Route } from "../http/route.js";
 import { accessRoutes } from "./admin.js";
 import { alertRoutes } from "./alerts.js";
-import { consoleRoutes } from "./console.js";
+import { consoleAsset, consoleSignIn, consoleSignOut } from "./console.js";
+import { alertsPage } from "./console-alerts.js";
+import { dashboardPage } from "./console-dashboard.js";
+import { integrationPage, integrationsPage } from "./console-integrations.js";
+import { inventoryPage, resourcePage, tablePage } from "./console-inventory.js";
+import { newRulePage, rulePage, rulesPage, violationsPage } from "./console-rules.js";
+import { sqlPage } from "./console-sql.js";
 import { integrationRoutes } from "./integrations.js";
 import { oauthCallback } from "./oauth.js";
 import { queryRoutes } from "./query.js";
@@ -12,7 +18,21 @@ import { health, openApiDocument } from "./system.js";
 export const allRoutes: readonly Route[] = [
   health,
   openApiDocument,
-  ...consoleRoutes,
+  dashboardPage,
+  consoleSignIn,
+  consoleSignOut,
+  consoleAsset,
+  integrationsPage,
+  integrationPage,
+  inventoryPage,
+  tablePage,
+  resourcePage,
+  sqlPage,
+  rulesPage,
+  newRulePage,
+  rulePage,
+  violationsPage,
+  alertsPage,
   oauthCallback,
   ...integrationRoutes,
   ...queryRoutes,

@@ -62,7 +62,7 @@ export const oauthCallback = defineRoute({
         return render(c, 200, {
           ok: true,
           title: "Tenant connected",
-          message: `${i.name} is connected${i.tenantId ? ` to tenant ${i.tenantId}` : ""}. Tenantlens starts collecting its directory now; you can close this page.`,
+          message: `${i.name} is connected${i.tenantId ? ` to tenant ${i.tenantId}` : ""}. Tenantlens starts collecting its directory now.`,
           integration: i,
         });
       }
@@ -102,7 +102,7 @@ function render(c: Context<AppEnv>, status: 200 | 400 | 500 | 503, o: Outcome) {
       html`<h1 class="${o.ok ? "status-active" : "status-broken"}">${o.title}</h1>
 <p>${o.message}</p>
 ${i ? html`<p class="muted">Integration <code>${i.id}</code> (${i.name}) · status <span class="status-${i.status}">${i.status}</span></p>` : ""}
-<p><a href="/">Back to Tenantlens</a></p>`,
+<p><a href="${i ? `/console/integrations/${i.id}` : "/console/integrations"}">${o.ok ? "Watch its first poll" : "Back to integrations"}</a></p>`,
     ),
     status,
   );

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { currentRuntime } from "@tenantlens/config";
 import { AppError } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { type FairLimits, FairQueue, type Owner } from "./fair-queue.js";
@@ -146,7 +147,11 @@ export class WorkerPool {
     await mkdir(tempRoot, { recursive: true, mode: 0o700 });
     const config: WorkerConfig = { ...this.opts.worker, tempRoot };
     const child = fork(WORKER_ENTRY, [JSON.stringify(config)], {
-      execArgv: ["--import", TSX, `--max-old-space-size=${this.opts.heapMb}`],
+      // On Deno, fork runs the worker on Deno too (TypeScript natively; the heap flag becomes a V8 flag).
+      execArgv: [
+        ...(currentRuntime() === "node" ? ["--import", TSX] : []),
+        `--max-old-space-size=${this.opts.heapMb}`,
+      ],
       serialization: "advanced",
       // Workers run analyst SQL: they get no environment (no NATS URL, no keys) beyond the basics.
       env: {

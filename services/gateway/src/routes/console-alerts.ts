@@ -1,0 +1,144 @@
+import { AppError, Severity } from "@tenantlens/contracts";
+import { html } from "hono/html";
+import { z } from "zod";
+import { action, can, type Html, status, when } from "../console/layout.js";
+import { definePage } from "../console/page.js";
+import { listAlerts, listChannels, listNotifications } from "./alerts.js";
+
+const CaughtMail = z.array(
+  z.object({
+    id: z.string(),
+    from: z.string(),
+    to: z.array(z.string()),
+    subject: z.string(),
+    date: z.string().nullable(),
+  }),
+);
+
+/** Demo mode: what the local mail catcher received (its own JSON list), or why it cannot be read. */
+async function caughtMail(url: string): Promise<z.infer<typeof CaughtMail> | AppError> {
+  try {
+    const res = await fetch(`${url}/messages`, { signal: AbortSignal.timeout(3000) });
+    const parsed = CaughtMail.safeParse(await res.json());
+    return parsed.success
+      ? parsed.data.slice(0, 25)
+      : new AppError("unavailable", "the mail catcher's answer was not understood");
+  } catch (err) {
+    return new AppError(
+      "unavailable",
+      `the mail catcher at ${url} is not answering (${(err as Error).message})`,
+    );
+  }
+}
+
+export const alertsPage = definePage({
+  path: "/console/alerts",
+  summary:
+    "Console: channels (with test send), alerts, the delivery log and, in demo mode, caught mail (HTML)",
+  section: "alerts",
+  title: "Alerts",
+  access: "viewer",
+  render: async ({ api, csrf, principal, deps, frame }) => {
+    const [channels, alerts, log, mail] = await Promise.all([
+      api.get(listChannels, "/api/channels"),
+      api.tryGet(listAlerts, "/api/alerts"),
+      api.tryGet(listNotifications, "/api/notifications?limit=50"),
+      deps.demoMailUrl ? caughtMail(deps.demoMailUrl) : Promise.resolve(null),
+    ]);
+    const channelName = new Map(channels.channels.map((c) => [c.id, c.name]));
+    const admin = can(principal, "admin");
+    const unavailable = (e: AppError) => html`<p class="error">Unavailable: ${e.message}</p>`;
+    let alertsHtml: Html;
+    if (alerts instanceof AppError) alertsHtml = unavailable(alerts);
+    else if (alerts.alerts.length === 0) alertsHtml = html`<p class="muted">No alert yet.</p>`;
+    else
+      alertsHtml = html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Alert</th><th scope="col">Kind</th><th scope="col">Channels</th><th scope="col">Last triggered</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>${alerts.alerts.map(
+        (a) =>
+          html`<tr><td>${a.name}</td><td>${a.kind}</td><td>${a.channelIds.map((id) => channelName.get(id) ?? id).join(", ")}</td><td>${when(a.lastTriggeredAt)}</td><td>${status(a.enabled ? "active" : "disabled")}${a.lastError ? html`<br><span class="error">${a.lastError}</span>` : ""}</td><td>${
+            can(principal, "analyst")
+              ? html`${action({ csrf, method: "PATCH", api: `/api/alerts/${a.id}`, label: a.enabled ? "Disable" : "Enable", fields: html`<input type="hidden" name="enabled" value="${a.enabled ? "false" : "true"}" data-bool="1">` })}${action({ csrf, method: "DELETE", api: `/api/alerts/${a.id}`, label: "Delete", danger: true, confirm: `Delete the alert ${a.name}?` })}`
+              : ""
+          }</td></tr>`,
+      )}</tbody></table></div>`;
+    return frame(
+      "Alerts",
+      html`<h1>Alerts</h1>
+<h2>Channels</h2>
+${
+  channels.channels.length === 0
+    ? html`<p class="muted">No channel yet.</p>`
+    : html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Channel</th><th scope="col">Kind</th><th scope="col">Target</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>${channels.channels.map(
+        (ch) =>
+          html`<tr data-channel="${ch.name}"><td>${ch.name}</td><td>${ch.kind}</td><td>${ch.kind === "webhook" ? html`<code>${ch.url}</code>` : (ch.recipients ?? []).join(", ")}</td><td>${status(ch.enabled ? "active" : "disabled")}${ch.disabledReason ? html`<br><span class="muted">${ch.disabledReason}</span>` : ""}</td><td>${
+            admin
+              ? html`${action({ csrf, method: "POST", api: `/api/channels/${ch.id}/test`, label: "Send test" })}${action({ csrf, method: "DELETE", api: `/api/channels/${ch.id}`, label: "Delete", danger: true, confirm: `Delete the channel ${ch.name}?` })}`
+              : ""
+          }</td></tr>`,
+      )}</tbody></table></div>`
+}
+${
+  admin
+    ? html`<div class="cards">
+<div class="card"><h3>New webhook channel</h3>${action({
+        csrf,
+        method: "POST",
+        api: "/api/channels",
+        label: "Add webhook",
+        className: "stack",
+        fields: html`<input type="hidden" name="kind" value="webhook"><label for="wh-name">Name</label><input id="wh-name" name="name" required maxlength="200"><label for="wh-url">URL</label><input id="wh-url" name="url" type="url" required placeholder="https://…">`,
+      })}<p class="muted hint">Deliveries are signed (Standard Webhooks); the signing secret is shown once by the API.</p></div>
+<div class="card"><h3>New email channel</h3>${action({
+        csrf,
+        method: "POST",
+        api: "/api/channels",
+        label: "Add email channel",
+        className: "stack",
+        fields: html`<input type="hidden" name="kind" value="email"><label for="em-name">Name</label><input id="em-name" name="name" required maxlength="200"><label for="em-to">Recipients <span class="muted">(comma separated)</span></label><input id="em-to" name="recipients" data-list="1" required>`,
+      })}</div>
+</div>`
+    : ""
+}
+<h2>Alerts</h2>
+${alertsHtml}
+${
+  can(principal, "analyst") && channels.channels.length > 0
+    ? html`<details><summary>New alert on rule violations</summary>${action({
+        csrf,
+        method: "POST",
+        api: "/api/alerts",
+        label: "Create alert",
+        className: "stack",
+        fields: html`<input type="hidden" name="kind" value="rule"><label for="al-name">Name</label><input id="al-name" name="name" required maxlength="200">
+<label for="al-ch">Channel</label><select id="al-ch" name="channelIds" data-list="1">${channels.channels.map((c) => html`<option value="${c.id}">${c.name}</option>`)}</select>
+<label for="al-sev">Severities <span class="muted">(comma separated: ${Severity.options.join(", ")})</span></label><input id="al-sev" name="filters.severities" data-list="1" value="critical, high">`,
+      })}</details>`
+    : ""
+}
+<h2>Delivery log</h2>
+${
+  log instanceof AppError
+    ? unavailable(log)
+    : log.notifications.length === 0
+      ? html`<p class="muted">Nothing sent yet.</p>`
+      : html`<div class="scroll" tabindex="0"><table id="delivery-log"><thead><tr><th scope="col">Created</th><th scope="col">Channel</th><th scope="col">What</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col">Response</th></tr></thead><tbody>${log.notifications.map(
+          (n) =>
+            html`<tr data-channel="${channelName.get(n.channelId) ?? n.channelId}" data-status="${n.status}"><td>${when(n.createdAt)}</td><td>${channelName.get(n.channelId) ?? n.channelId} <span class="muted">${n.channelKind}</span></td><td>${n.alertName ? html`${n.alertName}: ` : html`<em>test</em>: `}${n.summary}</td><td>${status(n.status)}</td><td class="num">${n.attempts}</td><td>${n.responseCode ?? ""}${n.error ? html` <span class="error">${n.error}</span>` : ""}</td></tr>`,
+        )}</tbody></table></div>`
+}
+${
+  mail === null
+    ? ""
+    : html`<h2>Mail caught in demo mode</h2>${
+        mail instanceof AppError
+          ? unavailable(mail)
+          : mail.length === 0
+            ? html`<p class="muted">No mail yet.</p>`
+            : html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Date</th><th scope="col">To</th><th scope="col">Subject</th></tr></thead><tbody>${mail.map(
+                (m) =>
+                  html`<tr><td>${when(m.date)}</td><td>${m.to.join(", ")}</td><td><a href="${deps.demoMailUrl}/messages/${m.id}" rel="noreferrer">${m.subject || "(no subject)"}</a></td></tr>`,
+              )}</tbody></table></div>`
+      }`
+}`,
+    );
+  },
+});
