@@ -90,7 +90,7 @@ await startService("notifier", { ...env, NOTIFIER_ALLOWED_TARGETS: `127.0.0.1:${
 await startService("store", { ...env, GENERATION_DEBOUNCE_MS: "500" });
 await startService("query", { ...env, QUERY_WORKERS: "1" });
 const bus = await connectBus({
-  url: nats.url,
+  ...nats.client(),
   service: "gateway",
   logger: createLogger("bench", {}, { level: "silent" }),
 });

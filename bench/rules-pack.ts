@@ -169,7 +169,7 @@ try {
   const materializedCold = await plainBaseline(g1, "materialize");
 
   const nats = await startNats();
-  const bus = await connectBus({ url: nats.url, service: "rules", logger: log });
+  const bus = await connectBus({ ...nats.client(), service: "rules", logger: log });
   await bus.ensureStreams();
   bus.serve(GenerationGet, async ({ workspaceId, generationId }) => ({
     generation: workspaceId === WS ? (gens.get(generationId ?? current) ?? null) : null,

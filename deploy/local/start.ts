@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, tsCommand, usePrivateDataDir } from "@tenantlens/config";
 import { loadOrCreateApiKey } from "./api-key.js";
+import { prepareBusAuth } from "./bus-auth.js";
 import type { ChildSpec } from "./child.js";
 import { HELP, type LauncherConfig, loadLauncherConfig, UsageError } from "./config.js";
 import { ApiClient, DEMO_INTEGRATION_NAME, ensureDemoIntegration, waitForFirstData } from "./demo.js";
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
     exitWith([`npm start: port ${config.GATEWAY_PORT} is already in use; set GATEWAY_PORT to a free port.`]);
   }
   const apiKey = loadOrCreateApiKey(dataDir, config.TENANTLENS_API_KEY);
+  // The bus is locked: every service connects with its own NKEY and the permissions its contracts imply.
+  const busAuth = prepareBusAuth(path.join(dataDir, "nats-auth"));
 
   let shuttingDown: Promise<void> | undefined;
   const supervisor = new Supervisor(say, (reason) => {
@@ -155,7 +158,17 @@ async function main(): Promise<void> {
         () => ({
           name: "nats",
           command: "nats-server",
-          args: ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir],
+          args: [
+            "-c",
+            busAuth.authorizationFile,
+            "-a",
+            "127.0.0.1",
+            "-p",
+            String(port),
+            "-js",
+            "-sd",
+            storeDir,
+          ],
           cwd: repoRoot,
           env: process.env,
           readyFrom: (l) => (l.includes("Server is ready") ? true : undefined),
@@ -168,6 +181,10 @@ async function main(): Promise<void> {
         { restart: false },
       );
       natsUrl = `nats://127.0.0.1:${port}`;
+    } else {
+      say(
+        `launcher | NATS_URL is your own server: its config must include ${busAuth.authorizationFile} (the services' NKEYs and permissions)`,
+      );
     }
     say(`launcher | NATS at ${natsUrl}`);
 
@@ -233,8 +250,12 @@ async function main(): Promise<void> {
       await supervisor.start(
         name,
         () =>
-          tsxChild(name, `services/${name}/src/index.ts`, env, [], (l) =>
-            isReadyLine(l) ? true : undefined,
+          tsxChild(
+            name,
+            `services/${name}/src/index.ts`,
+            { ...env, NATS_NKEY_SEED_FILE: busAuth.seedFile(name) },
+            [],
+            (l) => (isReadyLine(l) ? true : undefined),
           ),
         { restart: true },
       );

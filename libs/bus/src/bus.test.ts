@@ -20,7 +20,7 @@ after(async () => {
 
 async function setup(tag: string) {
   const c = testContracts(tag);
-  const bus = await testBus(nats.url, c);
+  const bus = await testBus(nats.client(), c);
   buses.push(bus);
   await bus.ensureStreams();
   return { c, bus };
@@ -37,7 +37,7 @@ function deferred<T = void>() {
 describe("streams", () => {
   test("two concurrent ensureStreams create one stream with exactly the event subjects", async () => {
     const c = testContracts("streams");
-    const [a, b] = await Promise.all([testBus(nats.url, c), testBus(nats.url, c)]);
+    const [a, b] = await Promise.all([testBus(nats.client(), c), testBus(nats.client(), c)]);
     buses.push(a, b);
     await Promise.all([a.ensureStreams(), b.ensureStreams(), a.ensureStreams()]);
     const info = await a.jsm.streams.info(c.stream.name);
@@ -91,7 +91,7 @@ describe("publish", () => {
 
   test("a subject no stream captures is reported as unavailable", async () => {
     const c = testContracts("nostream");
-    const bus = await testBus(nats.url, c);
+    const bus = await testBus(nats.client(), c);
     buses.push(bus);
     await assert.rejects(
       bus.publish(c.Noted, { id: "1", text: "t" }),
@@ -252,7 +252,7 @@ describe("consume", () => {
 
   test("drain waits for the in-flight handler and acks it", async () => {
     const c = testContracts("drain");
-    const bus = await testBus(nats.url, c);
+    const bus = await testBus(nats.client(), c);
     await bus.ensureStreams();
     const started = deferred();
     let finished = false;
@@ -272,7 +272,7 @@ describe("consume", () => {
     await bus.drain();
     assert.equal(finished, true);
     assert.equal(bus.status().closed, true);
-    const observer = await testBus(nats.url, c);
+    const observer = await testBus(nats.client(), c);
     buses.push(observer);
     const info = await observer.jsm.consumers.info(c.stream.name, "drain");
     assert.equal(info.ack_floor.stream_seq, 1);
@@ -283,7 +283,7 @@ describe("consume", () => {
 describe("request/serve", () => {
   test("happy path, AppError codes, internal errors, bad requests", async () => {
     const { c, bus } = await setup("rpc");
-    const client = await testBus(nats.url, c);
+    const client = await testBus(nats.client(), c);
     buses.push(client);
     bus.serve(c.Echo, async (req, meta) => {
       assert.equal(meta.subject, "rpc.echo.get");

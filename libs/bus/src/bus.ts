@@ -1,6 +1,6 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import { trace } from "@opentelemetry/api";
 import {
   allEvents,
@@ -16,6 +16,8 @@ import {
 import type { Logger } from "@tenantlens/telemetry";
 import { type ConsumeOptions, type Consumer, startConsumer } from "./consume.js";
 import { type BusCore, maxPayload } from "./core.js";
+import { readNkeySeed } from "./credentials.js";
+import { inboxPrefix } from "./permissions.js";
 import { type PublishOptions, type PublishResult, publishEvent, publishManyEvents } from "./publish.js";
 import {
   type RequestOptions,
@@ -41,6 +43,38 @@ export interface ConnectOptions extends ContractsOverride {
   maxReconnectAttempts?: number;
   /** Keep retrying the first connection too (default false: fail fast when NATS is not there). */
   waitOnFirstConnect?: boolean;
+  /**
+   * NKEY seed file of this connection's identity (`NATS_NKEY_SEED_FILE`): on a locked bus each
+   * service connects as itself and may use only the subjects its declarations name.
+   */
+  nkeySeedFile?: string;
+  /** CA certificate(s) that signed the server's TLS certificate (`NATS_TLS_CA_FILE`); turns TLS on. */
+  tlsCaFile?: string;
+  /**
+   * Streams `ensureStreams()` creates or updates: `"own"`, those whose events this service publishes
+   * or consumes (all a locked-down service may manage; services connect so), or `"all"` (default:
+   * tools and tests).
+   */
+  streamScope?: "own" | "all";
+}
+
+/** The connection settings every service reads from its configuration (see `@tenantlens/config`). */
+export interface BusSettings {
+  NATS_URL: string;
+  NATS_NKEY_SEED_FILE?: string | undefined;
+  NATS_TLS_CA_FILE?: string | undefined;
+}
+
+/** `connectBus` options from a service's validated configuration. */
+export function busConnection(
+  config: BusSettings,
+): Pick<ConnectOptions, "url" | "nkeySeedFile" | "tlsCaFile" | "streamScope"> {
+  return {
+    url: config.NATS_URL,
+    streamScope: "own",
+    ...(config.NATS_NKEY_SEED_FILE ? { nkeySeedFile: config.NATS_NKEY_SEED_FILE } : {}),
+    ...(config.NATS_TLS_CA_FILE ? { tlsCaFile: config.NATS_TLS_CA_FILE } : {}),
+  };
 }
 
 export interface BusStatus {
@@ -100,6 +134,9 @@ export async function connectBus(opts: ConnectOptions): Promise<Bus> {
     name: opts.service,
     maxReconnectAttempts: opts.maxReconnectAttempts ?? -1,
     waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
+    inboxPrefix: inboxPrefix(opts.service),
+    ...(opts.nkeySeedFile ? { authenticator: nkeyAuthenticator(readNkeySeed(opts.nkeySeedFile)) } : {}),
+    ...(opts.tlsCaFile ? { tls: { caFile: opts.tlsCaFile } } : {}),
   });
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   const core: BusCore = {
@@ -112,8 +149,9 @@ export async function connectBus(opts: ConnectOptions): Promise<Bus> {
     streams: opts.streams ?? allStreams,
     events: opts.events ?? allEvents,
   };
+  const streamScope = opts.streamScope ?? "all";
   log.info({ server: nc.getServer(), maxPayload: maxPayload(nc) }, "connected to NATS");
-  return new NatsBus(core, log);
+  return new NatsBus(core, log, streamScope);
 }
 
 class NatsBus implements Bus {
@@ -126,6 +164,7 @@ class NatsBus implements Bus {
   constructor(
     private readonly core: BusCore,
     private readonly log: Logger,
+    private readonly streamScope: "own" | "all",
   ) {
     this.storage = new Storage(core);
     void this.watchStatus();
@@ -154,7 +193,16 @@ class NatsBus implements Bus {
   async ensureStreams(override: ContractsOverride = {}): Promise<void> {
     const streams = override.streams ?? this.core.streams;
     const events = override.events ?? this.core.events;
-    for (const def of Object.values(streams)) await ensureStream(this.core.jsm, def, events, this.log);
+    const own = (name: string) =>
+      events.some(
+        (e) =>
+          e.stream === name &&
+          (e.publishers.includes(this.core.service) || (e.consumers?.includes(this.core.service) ?? false)),
+      );
+    for (const def of Object.values(streams)) {
+      if (this.streamScope === "own" && !own(def.name)) continue;
+      await ensureStream(this.core.jsm, def, events, this.log);
+    }
   }
 
   publish<E extends EventDef>(

@@ -1,7 +1,9 @@
 export type { KV } from "@nats-io/kv";
 export {
   type Bus,
+  type BusSettings,
   type BusStatus,
+  busConnection,
   type ConnectOptions,
   type ContractsOverride,
   connectBus,
@@ -16,6 +18,15 @@ export {
   nakDelayMs,
   on,
 } from "./consume.js";
+export { type BusIdentity, ensureBusIdentities, readNkeySeed } from "./credentials.js";
+export {
+  type BusUser,
+  busPermissions,
+  inboxPrefix,
+  type NatsPermissions,
+  natsAuthorization,
+  serviceUsers,
+} from "./permissions.js";
 export type { PublishOptions, PublishResult } from "./publish.js";
 export type { RequestOptions, ServeHandler, ServeMeta } from "./rpc.js";
 export { installSignalHandlers, onShutdown } from "./shutdown.js";

@@ -10,7 +10,7 @@ const c = testContracts("big");
 
 before(async () => {
   const nats = await startNats({ maxPayload: 4096 });
-  bus = await testBus(nats.url, c);
+  bus = await testBus(nats.client(), c);
   await bus.ensureStreams();
 });
 after(async () => {

@@ -12,7 +12,7 @@ test("a consumer and a server survive a nats-server restart", async () => {
   const nats = await startNats();
   const c = testContracts("reconnect");
   const bus = await connectBus({
-    url: nats.url,
+    ...nats.client(),
     service: "store",
     logger: createLogger("reconnect-test", {}, { level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     streams: c.streams,

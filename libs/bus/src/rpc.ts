@@ -179,6 +179,13 @@ export async function sendRequest<R extends RequestDef>(
               `${def.service} is not running (nobody answers ${def.subject})`,
             );
           }
+          if (hasCause(err, errors.PermissionViolationError)) {
+            // A deployment fault, not the caller's: the bus's permissions come from the contracts.
+            throw new AppError(
+              "internal",
+              `${core.service} may not send ${def.subject} on the bus (permission denied; its callers are declared in @tenantlens/contracts)`,
+            );
+          }
           if (hasCause(err, errors.TimeoutError)) {
             throw new AppError(
               "timeout",

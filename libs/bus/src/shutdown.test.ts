@@ -11,10 +11,10 @@ test("SIGTERM drains: the in-flight handler finishes, is acked, and the process 
   const c = testContracts("signal");
   const svc = await startService(
     "signal-fixture",
-    { NATS_URL: nats.url, TAG: "signal" },
+    { ...nats.env("test"), TAG: "signal" },
     { entry: path.join("libs", "bus", "src", "fixtures", "signal-service.ts") },
   );
-  const bus = await testBus(nats.url, c);
+  const bus = await testBus(nats.client(), c);
   try {
     await bus.publish(c.Noted, { id: "n1", text: "x" });
     await waitFor(() => svc.logs().includes('"msg":"handling"'), { what: "the handler to start" });

@@ -10,13 +10,32 @@ const schema = z.object({ id: z.string(), group: z.string() });
 const A = defineEvent({
   subject: "t.a.happened",
   stream: "S",
+  publishers: ["poller"],
   schema,
   token: (p) => p.group,
   msgId: (p) => p.id,
 });
-const B = defineEvent({ subject: "t.b.happened", stream: "S", schema, msgId: (p) => p.id });
-const C = defineEvent({ subject: "t.c.happened", stream: "S", schema, msgId: (p) => p.id });
-const Other = defineEvent({ subject: "o.x.happened", stream: "O", schema, msgId: (p) => p.id });
+const B = defineEvent({
+  subject: "t.b.happened",
+  stream: "S",
+  publishers: ["poller"],
+  schema,
+  msgId: (p) => p.id,
+});
+const C = defineEvent({
+  subject: "t.c.happened",
+  stream: "S",
+  publishers: ["poller"],
+  schema,
+  msgId: (p) => p.id,
+});
+const Other = defineEvent({
+  subject: "o.x.happened",
+  stream: "O",
+  publishers: ["poller"],
+  schema,
+  msgId: (p) => p.id,
+});
 
 describe("stream subjects", () => {
   test("are the events' patterns, never a broad wildcard", () => {

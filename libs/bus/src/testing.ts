@@ -17,6 +17,8 @@ export function testContracts(tag: string) {
   const Happened = defineEvent({
     subject: `${tag}.thing.happened`,
     stream: stream.name,
+    publishers: ["query"],
+    consumers: ["query"],
     schema: z.object({ id: z.string().min(1), group: z.string().regex(/^[a-z0-9]+$/), n: z.number().int() }),
     token: (p) => p.group,
     msgId: (p) => p.id,
@@ -24,12 +26,15 @@ export function testContracts(tag: string) {
   const Noted = defineEvent({
     subject: `${tag}.thing.noted`,
     stream: stream.name,
+    publishers: ["query"],
+    consumers: ["query"],
     schema: z.object({ id: z.string().min(1), text: z.string() }),
     msgId: (p) => p.id,
   });
   const Echo = defineRequest({
     subject: `${tag}.echo.get`,
     service: "query",
+    callers: ["query"],
     errors: ["not_found"],
     request: z.object({
       text: z.string(),
@@ -45,9 +50,13 @@ export function testLogger(name = "bus-test"): Logger {
   return createLogger(name, {}, { level: process.env.TEST_LOG_LEVEL ?? "silent" });
 }
 
-export async function testBus(url: string, c: ReturnType<typeof testContracts>): Promise<Bus> {
+/** A bus on the test contracts; `target` is `nats.client()` of a testkit server (its unrestricted identity). */
+export async function testBus(
+  target: { url: string; nkeySeedFile?: string },
+  c: ReturnType<typeof testContracts>,
+): Promise<Bus> {
   return connectBus({
-    url,
+    ...target,
     service: "query",
     logger: testLogger(),
     maxReconnectAttempts: 0,

@@ -15,7 +15,7 @@ const c = testContracts("trace");
 before(async () => {
   telemetry = await startInMemoryTelemetry("trace-test");
   const nats = await startNats();
-  bus = await testBus(nats.url, c);
+  bus = await testBus(nats.client(), c);
   await bus.ensureStreams();
 });
 after(async () => {

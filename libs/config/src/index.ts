@@ -22,8 +22,10 @@ export {
   int,
   LOG_LEVELS,
   logLevel,
+  natsSettings,
   natsUrl,
   port,
   positiveInt,
+  readableFile,
   secret,
 } from "./schemas.js";

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import type { z } from "zod";
@@ -12,6 +14,7 @@ import {
   httpUrl,
   int,
   logLevel,
+  natsSettings,
   natsUrl,
   port,
   positiveInt,
@@ -119,5 +122,17 @@ describe("paths, levels, secrets", () => {
   test("secret enforces a minimum length", () => {
     assert.equal(ok(secret(4), "abcd"), "abcd");
     assert.match(bad(secret(32), "short"), /at least 32 characters/);
+  });
+  test("the bus credential and CA must be readable files (optional)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tl-config-"));
+    const seed = path.join(dir, "poller.nk");
+    writeFileSync(seed, "SU…\n", { mode: 0o600 });
+    assert.equal(ok(natsSettings.NATS_NKEY_SEED_FILE, seed), seed);
+    assert.equal(ok(natsSettings.NATS_NKEY_SEED_FILE, undefined), undefined);
+    assert.match(
+      bad(natsSettings.NATS_NKEY_SEED_FILE, path.join(dir, "missing.nk")),
+      /expected a readable file/,
+    );
+    assert.match(bad(natsSettings.NATS_TLS_CA_FILE, dir), /expected a readable file/);
   });
 });

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
@@ -111,6 +112,35 @@ export const natsUrl = z
     }
     return parts.join(",");
   });
+
+/** A file that must exist and be readable when the service starts; resolved to an absolute path. */
+export function readableFile(what: string) {
+  return z.string().transform((raw, ctx) => {
+    const file = path.resolve(raw.trim());
+    try {
+      accessSync(file, constants.R_OK);
+      if (!statSync(file).isFile()) throw new Error("not a file");
+    } catch {
+      ctx.issues.push({ code: "custom", input: raw, message: `expected a readable file (${what})` });
+      return z.NEVER;
+    }
+    return file;
+  });
+}
+
+/**
+ * How a service reaches the bus: NATS_URL, its own identity (NATS_NKEY_SEED_FILE, the NKEY seed the
+ * bus's `authorization` block names with that service's permissions) and, for tls:// servers, the CA
+ * that signed the server's certificate (NATS_TLS_CA_FILE). Pass the parsed values to
+ * `busConnection()` of `@tenantlens/bus`.
+ */
+export const natsSettings = {
+  NATS_URL: natsUrl,
+  NATS_NKEY_SEED_FILE: readableFile(
+    "this service's NKEY seed, e.g. data/secrets/nats/<service>.nk",
+  ).optional(),
+  NATS_TLS_CA_FILE: readableFile("PEM CA certificate of the NATS server").optional(),
+};
 
 /** TENANTLENS_DATA_DIR: resolved to an absolute path; default ./data. */
 export const dataDir = z

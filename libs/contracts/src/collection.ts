@@ -33,6 +33,7 @@ export const GraphObject = z
 export const PollStart = defineRequest({
   subject: "poller.poll.start",
   service: "poller",
+  callers: ["gateway"],
   errors: ["integration_broken"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -49,6 +50,8 @@ export const PollStart = defineRequest({
 export const PollStarted = defineEvent({
   subject: "poller.poll.started",
   stream: "TL_COLLECT",
+  publishers: ["poller"],
+  consumers: ["store"],
   schema: PollRef.extend({
     resources: z.array(ResourceName),
     reason: z.string(),
@@ -65,6 +68,8 @@ export const PollStarted = defineEvent({
 export const PageCollected = defineEvent({
   subject: "poller.page.collected",
   stream: "TL_COLLECT",
+  publishers: ["poller"],
+  consumers: ["store"],
   schema: PollRef.extend({
     resource: ResourceName,
     mode: CollectionMode,
@@ -97,6 +102,8 @@ export type ResourceCost = z.infer<typeof ResourceCost>;
 export const ResourceCollected = defineEvent({
   subject: "poller.resource.collected",
   stream: "TL_COLLECT",
+  publishers: ["poller"],
+  consumers: ["store"],
   schema: PollRef.extend({
     resource: ResourceName,
     mode: CollectionMode,
@@ -129,6 +136,8 @@ export const ResourceSummary = z.object({
 export const PollCompleted = defineEvent({
   subject: "poller.poll.completed",
   stream: "TL_COLLECT",
+  publishers: ["poller"],
+  consumers: ["store", "notifier"],
   schema: PollRef.extend({
     outcome: PollOutcome,
     error: z.string().nullable(),
@@ -165,6 +174,7 @@ export type PollProgressView = z.infer<typeof PollProgressView>;
 export const PollProgress = defineRequest({
   subject: "poller.poll.progress",
   service: "poller",
+  callers: ["gateway"],
   errors: [],
   request: z.object({ workspaceId: WorkspaceId, integrationId: IntegrationId }),
   response: z.object({ progress: PollProgressView.nullable() }),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { allEvents, allRequests, streams } from "./index.js";
+import { allBuckets, allEvents, allRequests, SERVICES, serviceAccess, streams } from "./index.js";
 
 const token = /^[a-z][a-z0-9-]*$/;
 
@@ -34,5 +34,34 @@ describe("contracts", () => {
   it("subjects are unique", () => {
     const all = [...allEvents, ...allRequests].map((d) => d.subject);
     assert.equal(new Set(all).size, all.length);
+  });
+
+  it("declare who uses each subject and bucket: only known services, every event published", () => {
+    const known = new Set<string>(SERVICES);
+    for (const e of allEvents) {
+      assert.ok(e.publishers.length > 0, `${e.subject} has no publisher`);
+      for (const s of [...e.publishers, ...(e.consumers ?? []), ...(e.subscribers ?? [])])
+        assert.ok(known.has(s), `${e.subject}: unknown service ${s}`);
+    }
+    for (const r of allRequests) for (const s of r.callers) assert.ok(known.has(s), `${r.subject}: ${s}`);
+    const names = allBuckets.map((b) => b.name);
+    assert.equal(new Set(names).size, names.length, "bucket names are unique");
+    for (const b of allBuckets) {
+      assert.match(b.name, /^[a-z0-9_]+$/, b.name);
+      assert.ok(b.writers.length > 0, `${b.name} has no writer`);
+    }
+  });
+
+  it("serviceAccess reads a service's part off the declarations", () => {
+    const poller = serviceAccess("poller");
+    assert.ok(poller.serves.some((r) => r.subject === "poller.poll.start"));
+    assert.ok(poller.calls.some((r) => r.subject === "auth.token.get"));
+    assert.ok(!poller.calls.some((r) => r.subject.startsWith("query.")));
+    assert.deepEqual(poller.consumes, ["TL_AUTH", "TL_STORE"]);
+    assert.ok(!poller.writes.some((b) => b.name === "tl_api_keys"));
+    assert.deepEqual(
+      serviceAccess("store").reads.map((b) => b.name),
+      ["tl_generation_leases"],
+    );
   });
 });

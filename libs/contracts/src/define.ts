@@ -17,6 +17,12 @@ export interface EventDef<S extends z.ZodType = z.ZodType> {
   readonly token?: (payload: z.infer<S>) => string;
   /** Deduplication id (`Nats-Msg-Id`): the same logical event always gets the same id. */
   readonly msgId: (payload: z.infer<S>) => string;
+  /** Services that publish it (the bus lets nobody else). */
+  readonly publishers: readonly ServiceName[];
+  /** Services that read it through a durable JetStream consumer on its stream. */
+  readonly consumers?: readonly ServiceName[];
+  /** Services that follow it live (core NATS subscription, `bus.subscribe`). */
+  readonly subscribers?: readonly ServiceName[];
 }
 
 /** A request answered over core NATS request/reply by one service's queue group. */
@@ -28,6 +34,8 @@ export interface RequestDef<Req extends z.ZodType = z.ZodType, Res extends z.Zod
   readonly response: Res;
   /** Service (and queue group) that answers. */
   readonly service: ServiceName;
+  /** Services that send it (the bus lets nobody else). */
+  readonly callers: readonly ServiceName[];
   /**
    * Error codes the responder answers with on purpose (e.g. not_found), beyond those every request
    * can meet (`ANY_REQUEST_ERRORS`). The gateway documents and enforces its routes from these.

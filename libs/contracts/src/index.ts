@@ -1,3 +1,5 @@
+export * from "./access.js";
+export * from "./buckets.js";
 export * from "./collection.js";
 export * from "./common.js";
 export * from "./define.js";

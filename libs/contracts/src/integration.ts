@@ -52,6 +52,7 @@ const Scoped = z.object({ workspaceId: WorkspaceId, id: IntegrationId });
 export const IntegrationCreate = defineRequest({
   subject: "auth.integration.create",
   service: "auth",
+  callers: ["gateway"],
   errors: [],
   request: CreateIntegrationInput.extend({ workspaceId: WorkspaceId }),
   response: z.object({ integration: Integration, consentUrl: z.string().url().optional() }),
@@ -60,6 +61,7 @@ export const IntegrationCreate = defineRequest({
 export const IntegrationGet = defineRequest({
   subject: "auth.integration.get",
   service: "auth",
+  callers: ["gateway", "poller"],
   errors: ["not_found"],
   request: Scoped,
   response: Integration,
@@ -68,6 +70,7 @@ export const IntegrationGet = defineRequest({
 export const IntegrationList = defineRequest({
   subject: "auth.integration.list",
   service: "auth",
+  callers: ["gateway", "poller"],
   errors: [],
   /** Without a workspace: every workspace's integrations (internal callers such as the poller only). */
   request: z.object({ workspaceId: WorkspaceId.optional() }),
@@ -77,6 +80,7 @@ export const IntegrationList = defineRequest({
 export const IntegrationUpdate = defineRequest({
   subject: "auth.integration.update",
   service: "auth",
+  callers: ["gateway"],
   errors: ["not_found", "conflict", "integration_broken"],
   request: Scoped.extend({
     enabled: z.boolean().optional(),
@@ -91,6 +95,7 @@ export const IntegrationUpdate = defineRequest({
 export const IntegrationDelete = defineRequest({
   subject: "auth.integration.delete",
   service: "auth",
+  callers: ["gateway"],
   errors: ["not_found", "conflict"],
   request: Scoped,
   response: z.object({ deleted: z.literal(true) }),
@@ -100,6 +105,7 @@ export const IntegrationDelete = defineRequest({
 export const TokenGet = defineRequest({
   subject: "auth.token.get",
   service: "auth",
+  callers: ["poller"],
   errors: ["not_found", "integration_broken"],
   request: z.object({
     integrationId: IntegrationId,
@@ -125,6 +131,7 @@ export const TokenGet = defineRequest({
 export const ConsentStart = defineRequest({
   subject: "auth.consent.start",
   service: "auth",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: Scoped,
   response: z.object({ integration: Integration, consentUrl: z.string().url() }),
@@ -134,6 +141,7 @@ export const ConsentStart = defineRequest({
 export const ConsentComplete = defineRequest({
   subject: "auth.consent.complete",
   service: "auth",
+  callers: ["gateway"],
   errors: ["not_found", "conflict"],
   request: z.object({
     state: z.string().min(1).max(200),
@@ -158,6 +166,8 @@ export const ConsentComplete = defineRequest({
 export const IntegrationChanged = defineEvent({
   subject: "auth.integration.changed",
   stream: "TL_AUTH",
+  publishers: ["auth"],
+  consumers: ["poller", "store", "notifier"],
   schema: z.object({
     change: z.enum(["created", "updated", "deleted"]),
     integration: Integration,

@@ -182,6 +182,7 @@ const ChannelRef = z.object({ workspaceId: WorkspaceId, id: ChannelId });
 export const ChannelCreate = defineRequest({
   subject: "notifier.channel.create",
   service: "notifier",
+  callers: ["gateway"],
   errors: [],
   request: z.discriminatedUnion("kind", [EmailChannelInput.extend(Scope), WebhookChannelInput.extend(Scope)]),
   /** `secret`: webhook channels only, returned this once. */
@@ -191,6 +192,7 @@ export const ChannelCreate = defineRequest({
 export const ChannelList = defineRequest({
   subject: "notifier.channel.list",
   service: "notifier",
+  callers: ["gateway"],
   errors: [],
   request: z.object({ workspaceId: WorkspaceId }),
   response: z.object({ channels: z.array(Channel) }),
@@ -199,6 +201,7 @@ export const ChannelList = defineRequest({
 export const ChannelGet = defineRequest({
   subject: "notifier.channel.get",
   service: "notifier",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: ChannelRef,
   response: z.object({ channel: Channel }),
@@ -207,6 +210,7 @@ export const ChannelGet = defineRequest({
 export const ChannelUpdate = defineRequest({
   subject: "notifier.channel.update",
   service: "notifier",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: ChannelUpdateInput.extend({ ...Scope, id: ChannelId }),
   response: z.object({ channel: Channel }),
@@ -216,6 +220,7 @@ export const ChannelUpdate = defineRequest({
 export const ChannelDelete = defineRequest({
   subject: "notifier.channel.delete",
   service: "notifier",
+  callers: ["gateway"],
   errors: ["not_found", "conflict"],
   request: ChannelRef.extend({ actor: Actor }),
   response: z.object({ deleted: z.literal(true) }),
@@ -236,6 +241,7 @@ export const ChannelRotateInput = z.strictObject({
 export const ChannelRotate = defineRequest({
   subject: "notifier.channel.rotate",
   service: "notifier",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: ChannelRotateInput.extend({ ...Scope, id: ChannelId }),
   response: z.object({ channel: Channel, secret: WebhookSecret }),
@@ -396,6 +402,7 @@ const AlertRef = z.object({ workspaceId: WorkspaceId, id: AlertId });
 export const AlertCreate = defineRequest({
   subject: "notifier.alert.create",
   service: "notifier",
+  callers: ["gateway"],
   errors: [],
   request: z.discriminatedUnion("kind", [
     RuleAlertInput.extend(Scope),
@@ -410,6 +417,7 @@ export const AlertCreate = defineRequest({
 export const AlertList = defineRequest({
   subject: "notifier.alert.list",
   service: "notifier",
+  callers: ["gateway"],
   errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -422,6 +430,7 @@ export const AlertList = defineRequest({
 export const AlertGet = defineRequest({
   subject: "notifier.alert.get",
   service: "notifier",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: AlertRef,
   response: z.object({ alert: Alert }),
@@ -430,6 +439,7 @@ export const AlertGet = defineRequest({
 export const AlertUpdate = defineRequest({
   subject: "notifier.alert.update",
   service: "notifier",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: AlertUpdateInput.extend({ ...Scope, id: AlertId }),
   response: z.object({ alert: Alert }),
@@ -438,6 +448,7 @@ export const AlertUpdate = defineRequest({
 export const AlertDelete = defineRequest({
   subject: "notifier.alert.delete",
   service: "notifier",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: AlertRef.extend({ actor: Actor }),
   response: z.object({ deleted: z.literal(true) }),
@@ -495,6 +506,7 @@ export type Notification = z.infer<typeof Notification>;
 export const NotificationList = defineRequest({
   subject: "notifier.notification.list",
   service: "notifier",
+  callers: ["gateway"],
   errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -512,6 +524,7 @@ export const NotificationList = defineRequest({
 export const ChannelTest = defineRequest({
   subject: "notifier.channel.test",
   service: "notifier",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: ChannelRef.extend({ actor: Actor }),
   response: z.object({ notification: Notification }),
@@ -521,6 +534,8 @@ export const ChannelTest = defineRequest({
 export const DeliveryRecorded = defineEvent({
   subject: "notifier.delivery.recorded",
   stream: "TL_NOTIFY",
+  publishers: ["notifier"],
+  consumers: ["store"],
   schema: Notification,
   token: (p) => p.workspaceId,
   msgId: (p) => `${p.id}:${p.attempts}:${p.status}:${p.updatedAt}`,

@@ -10,6 +10,7 @@ export const QueryColumn = z.object({ name: z.string(), type: z.string() });
 export const QueryExecute = defineRequest({
   subject: "query.sql.execute",
   service: "query",
+  callers: ["gateway", "rules", "notifier"],
   errors: ["query_error", "query_timeout", "not_found", "rate_limited"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -51,6 +52,7 @@ export const TableInfo = z.object({
 export const TablesList = defineRequest({
   subject: "query.tables.list",
   service: "query",
+  callers: ["gateway"],
   errors: [],
   request: z.object({ workspaceId: WorkspaceId }),
   response: z.object({ tables: z.array(TableInfo) }),
@@ -59,6 +61,8 @@ export const TablesList = defineRequest({
 export const QueryExecuted = defineEvent({
   subject: "query.query.executed",
   stream: "TL_QUERY",
+  publishers: ["query"],
+  consumers: ["store"],
   schema: z.object({
     queryId: z.string().min(1),
     workspaceId: WorkspaceId,

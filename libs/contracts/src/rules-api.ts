@@ -49,6 +49,8 @@ export type Suppression = z.infer<typeof Suppression>;
 export const SuppressionChanged = defineEvent({
   subject: "rules.suppression.changed",
   stream: "TL_RULES",
+  publishers: ["rules"],
+  consumers: ["store"],
   schema: z.object({
     change: z.enum(["created", "lifted", "expired"]),
     suppression: Suppression,
@@ -149,6 +151,7 @@ export type RulePatch = z.infer<typeof RulePatch>;
 export const RuleDryRun = defineRequest({
   subject: "rules.rule.dryrun",
   service: "rules",
+  callers: ["gateway"],
   errors: ["query_error", "query_timeout", "rate_limited"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -164,6 +167,7 @@ export const RuleDryRun = defineRequest({
 export const RuleCreate = defineRequest({
   subject: "rules.rule.create",
   service: "rules",
+  callers: ["gateway"],
   errors: ["conflict", "query_error", "query_timeout", "rate_limited"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -177,6 +181,7 @@ export const RuleCreate = defineRequest({
 export const RuleGet = defineRequest({
   subject: "rules.rule.get",
   service: "rules",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -195,6 +200,7 @@ export const RuleGet = defineRequest({
 export const RuleList = defineRequest({
   subject: "rules.rule.list",
   service: "rules",
+  callers: ["gateway"],
   errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -213,6 +219,7 @@ export const RuleList = defineRequest({
 export const RuleUpdate = defineRequest({
   subject: "rules.rule.update",
   service: "rules",
+  callers: ["gateway"],
   errors: ["not_found", "query_error", "query_timeout", "rate_limited"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -228,6 +235,7 @@ export const RuleUpdate = defineRequest({
 export const RuleDelete = defineRequest({
   subject: "rules.rule.delete",
   service: "rules",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: z.object({ workspaceId: WorkspaceId, ruleId: RuleId, actor: Actor }),
   response: z.object({ deleted: z.literal(true) }),
@@ -253,6 +261,7 @@ export type RunSummary = z.infer<typeof RunSummary>;
 export const RunStart = defineRequest({
   subject: "rules.run.start",
   service: "rules",
+  callers: ["gateway"],
   errors: ["not_found", "conflict", "query_error", "query_timeout", "rate_limited"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -270,6 +279,7 @@ export const RunStart = defineRequest({
 export const ViolationList = defineRequest({
   subject: "rules.violation.list",
   service: "rules",
+  callers: ["gateway"],
   errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -299,6 +309,7 @@ export const ViolationList = defineRequest({
 export const ViolationSuppress = defineRequest({
   subject: "rules.violation.suppress",
   service: "rules",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: z
     .object({
@@ -338,6 +349,7 @@ export const ViolationSuppress = defineRequest({
 export const ViolationUnsuppress = defineRequest({
   subject: "rules.violation.unsuppress",
   service: "rules",
+  callers: ["gateway"],
   errors: ["not_found", "conflict"],
   request: z.object({ workspaceId: WorkspaceId, actor: Actor, suppressionId: SuppressionId }),
   response: z.object({ suppression: Suppression, unsuppressed: z.number().int().nonnegative() }),
@@ -346,6 +358,7 @@ export const ViolationUnsuppress = defineRequest({
 export const SuppressionList = defineRequest({
   subject: "rules.suppression.list",
   service: "rules",
+  callers: ["gateway"],
   errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -380,6 +393,7 @@ export type Pack = z.infer<typeof Pack>;
 export const PackList = defineRequest({
   subject: "rules.pack.list",
   service: "rules",
+  callers: ["gateway"],
   errors: [],
   request: z.object({ workspaceId: WorkspaceId }),
   response: z.object({ packs: z.array(Pack) }),

@@ -125,6 +125,8 @@ const EvaluationRef = z.object({
 export const RuleChanged = defineEvent({
   subject: "rules.rule.changed",
   stream: "TL_RULES",
+  publishers: ["rules"],
+  consumers: ["store", "notifier"],
   schema: z.object({
     change: z.enum(["created", "updated", "deleted"]),
     rule: Rule,
@@ -138,6 +140,8 @@ export const RuleChanged = defineEvent({
 export const RuleEvaluated = defineEvent({
   subject: "rules.rule.evaluated",
   stream: "TL_RULES",
+  publishers: ["rules"],
+  consumers: ["store", "notifier"],
   schema: EvaluationRef.merge(RuleRef).extend({
     status: RuleStatus,
     /** Open (not suppressed) violations after this evaluation. */
@@ -178,6 +182,8 @@ export type ViolationChange = z.infer<typeof ViolationChange>;
 export const ViolationsChanged = defineEvent({
   subject: "rules.violations.changed",
   stream: "TL_RULES",
+  publishers: ["rules"],
+  consumers: ["store", "notifier"],
   schema: EvaluationRef.merge(RuleRef).extend({
     part: z.number().int().nonnegative(),
     parts: z.number().int().positive(),
@@ -191,6 +197,8 @@ export const ViolationsChanged = defineEvent({
 export const RuleStatusChanged = defineEvent({
   subject: "rules.status.changed",
   stream: "TL_RULES",
+  publishers: ["rules"],
+  consumers: ["store", "notifier"],
   schema: EvaluationRef.merge(RuleRef).extend({
     /** null: first evaluation of this rule for this integration. */
     from: RuleStatus.nullable(),
@@ -205,6 +213,8 @@ export const RuleStatusChanged = defineEvent({
 export const ScoreRecorded = defineEvent({
   subject: "rules.score.recorded",
   stream: "TL_RULES",
+  publishers: ["rules"],
+  consumers: ["store", "notifier"],
   schema: EvaluationRef.extend({
     packId: PackId,
     packTitle: z.string(),
@@ -225,6 +235,8 @@ export const ScoreRecorded = defineEvent({
 export const RunCompleted = defineEvent({
   subject: "rules.run.completed",
   stream: "TL_RULES",
+  publishers: ["rules"],
+  consumers: ["store", "notifier"],
   schema: z.object({
     workspaceId: WorkspaceId,
     runId: z.string().min(1).max(80),

@@ -24,6 +24,7 @@ export type SavedQuery = z.infer<typeof SavedQuery>;
 export const SavedQueryCreate = defineRequest({
   subject: "query.saved.create",
   service: "query",
+  callers: ["gateway"],
   errors: ["conflict", "query_error"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -38,6 +39,7 @@ export const SavedQueryCreate = defineRequest({
 export const SavedQueryList = defineRequest({
   subject: "query.saved.list",
   service: "query",
+  callers: ["gateway"],
   errors: [],
   request: z.object({ workspaceId: WorkspaceId }),
   response: z.object({ savedQueries: z.array(SavedQuery) }),
@@ -46,6 +48,7 @@ export const SavedQueryList = defineRequest({
 export const SavedQueryGet = defineRequest({
   subject: "query.saved.get",
   service: "query",
+  callers: ["gateway", "notifier"],
   errors: ["not_found"],
   request: z.object({ workspaceId: WorkspaceId, id: SavedQueryId }),
   response: z.object({ savedQuery: SavedQuery }),
@@ -54,6 +57,7 @@ export const SavedQueryGet = defineRequest({
 export const SavedQueryUpdate = defineRequest({
   subject: "query.saved.update",
   service: "query",
+  callers: ["gateway"],
   errors: ["not_found", "conflict", "query_error"],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -68,6 +72,7 @@ export const SavedQueryUpdate = defineRequest({
 export const SavedQueryDelete = defineRequest({
   subject: "query.saved.delete",
   service: "query",
+  callers: ["gateway"],
   errors: ["not_found"],
   request: z.object({ workspaceId: WorkspaceId, id: SavedQueryId }),
   response: z.object({ deleted: z.literal(true) }),
@@ -95,6 +100,7 @@ export type QueryHistoryEntry = z.infer<typeof QueryHistoryEntry>;
 export const QueryHistoryList = defineRequest({
   subject: "query.history.list",
   service: "query",
+  callers: ["gateway"],
   errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -121,6 +127,7 @@ export type ExampleQuery = z.infer<typeof ExampleQuery>;
 export const QueryExamplesList = defineRequest({
   subject: "query.examples.list",
   service: "query",
+  callers: ["gateway"],
   errors: [],
   request: z.object({}),
   response: z.object({ examples: z.array(ExampleQuery) }),

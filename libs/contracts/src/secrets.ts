@@ -24,6 +24,7 @@ export type ResealReport = z.infer<typeof ResealReport>;
 export const AuthSecretsReseal = defineRequest({
   subject: "auth.secrets.reseal",
   service: "auth",
+  callers: ["gateway"],
   errors: [],
   request: z.object({}),
   response: ResealReport,
@@ -32,6 +33,7 @@ export const AuthSecretsReseal = defineRequest({
 export const NotifierSecretsReseal = defineRequest({
   subject: "notifier.secrets.reseal",
   service: "notifier",
+  callers: ["gateway"],
   errors: [],
   request: z.object({}),
   response: ResealReport,

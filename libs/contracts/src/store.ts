@@ -28,6 +28,9 @@ export type Generation = z.infer<typeof Generation>;
 export const GenerationCommitted = defineEvent({
   subject: "store.generation.committed",
   stream: "TL_STORE",
+  publishers: ["store"],
+  consumers: ["rules", "notifier"],
+  subscribers: ["query"],
   schema: Generation,
   token: (p) => p.workspaceId,
   msgId: (p) => `${p.workspaceId}.${p.generationId}`,
@@ -41,6 +44,8 @@ export const GenerationCommitted = defineEvent({
 export const PollIngestFailed = defineEvent({
   subject: "store.poll.failed",
   stream: "TL_STORE",
+  publishers: ["store"],
+  consumers: ["poller"],
   schema: z.object({
     workspaceId: WorkspaceId,
     integrationId: IntegrationId,
@@ -55,6 +60,7 @@ export const PollIngestFailed = defineEvent({
 export const GenerationGet = defineRequest({
   subject: "store.generation.get",
   service: "store",
+  callers: ["query", "rules"],
   errors: [],
   /** The latest generation, or exactly `generationId` (null once it has been garbage-collected). */
   request: z.object({ workspaceId: WorkspaceId, generationId: z.number().int().positive().optional() }),
@@ -89,6 +95,7 @@ export type PollRecord = z.infer<typeof PollRecord>;
 export const PollList = defineRequest({
   subject: "store.poll.list",
   service: "store",
+  callers: ["gateway"],
   errors: [],
   request: z.object({
     workspaceId: WorkspaceId,
@@ -119,6 +126,7 @@ export type DeadLetter = z.infer<typeof DeadLetter>;
 export const DeadLetterList = defineRequest({
   subject: "store.deadletter.list",
   service: "store",
+  callers: [],
   errors: [],
   request: z.object({
     workspaceId: WorkspaceId.optional(),
@@ -132,6 +140,7 @@ export const DeadLetterList = defineRequest({
 export const IngestStatus = defineRequest({
   subject: "store.ingest.get",
   service: "store",
+  callers: [],
   errors: [],
   request: z.object({}),
   response: z.object({
@@ -147,6 +156,7 @@ export const IngestStatus = defineRequest({
 export const TableCounts = defineRequest({
   subject: "store.counts.get",
   service: "store",
+  callers: ["gateway"],
   errors: [],
   request: z.object({ workspaceId: WorkspaceId, integrationId: IntegrationId }),
   response: z.object({

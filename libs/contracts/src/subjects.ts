@@ -1,4 +1,11 @@
-import { PageCollected, PollCompleted, PollProgress, PollStarted, ResourceCollected } from "./collection.js";
+import {
+  PageCollected,
+  PollCompleted,
+  PollProgress,
+  PollStart,
+  PollStarted,
+  ResourceCollected,
+} from "./collection.js";
 import type { EventDef, RequestDef } from "./define.js";
 import {
   ConsentComplete,
@@ -94,7 +101,7 @@ export const allEvents: EventDef[] = [
   ...PURGING_SERVICES.map((s) => WorkspacePurged[s]),
 ];
 
-/** Every request subject, for documentation and the subject-grammar test. */
+/** Every request subject: its callers' and responder's permissions, documentation, the subject-grammar test. */
 export const allRequests: RequestDef[] = [
   AuthSecretsReseal,
   NotifierSecretsReseal,
@@ -106,6 +113,7 @@ export const allRequests: RequestDef[] = [
   TokenGet,
   ConsentStart,
   ConsentComplete,
+  PollStart,
   GenerationGet,
   PollList,
   PollProgress,

@@ -23,6 +23,8 @@ export const WorkspaceDeleted = defineEvent({
   schema: WorkspaceDeletedPayload,
   token: (p) => p.workspaceId,
   msgId: (p) => `${p.workspaceId}:deleted:${p.deletedAt}`,
+  publishers: ["gateway"],
+  consumers: ["gateway", "auth", "poller", "store", "query", "rules", "notifier"],
 });
 
 /** Services that keep data of a workspace, each announcing its purge. */
@@ -47,6 +49,9 @@ function purgedEvent(service: PurgingService): EventDef<typeof WorkspacePurgedPa
     schema: WorkspacePurgedPayload,
     token: (p) => p.workspaceId,
     msgId: (p) => `${p.workspaceId}:${service}:purged:${p.purgedAt}`,
+    publishers: [service],
+    // The gateway's durable consumer of TL_WORKSPACE records each service's purge.
+    consumers: ["gateway"],
   });
 }
 

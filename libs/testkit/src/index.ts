@@ -1,5 +1,12 @@
 export { rowsByWorkspace } from "./duckdb-files.js";
-export { type NatsOptions, type NatsServer, startNats } from "./nats.js";
+export {
+  type BusIdentityName,
+  credentialEnv,
+  type NatsClientOptions,
+  type NatsOptions,
+  type NatsServer,
+  startNats,
+} from "./nats.js";
 export { freePort } from "./ports.js";
 export { cleanup, stopAll } from "./registry.js";
 export {

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { type BusIdentity, ensureBusIdentities, natsAuthorization, serviceUsers } from "@tenantlens/bus";
+import { SERVICES, type ServiceName } from "@tenantlens/contracts";
 import { exitOf, killHard, terminate } from "./child.js";
 import { freePort } from "./ports.js";
 import { removeDir, track } from "./registry.js";
@@ -10,6 +12,22 @@ import { tempDir } from "./temp.js";
 export interface NatsOptions {
   /** Server max_payload in bytes (default: the server's 1 MB). */
   maxPayload?: number;
+  /**
+   * Lock the bus as `npm start` does (default true): every service has its own NKEY and only the
+   * permissions derived from the contracts; anonymous clients are refused. `false`: an open server.
+   */
+  auth?: boolean;
+  /** More server config (e.g. a `tls { … }` block); clients then reach it with `tls://` URLs. */
+  extraConfig?: string;
+}
+
+/** An identity on the test bus: a service, or `test`, the tests' own unrestricted client. */
+export type BusIdentityName = ServiceName | "test";
+
+/** What an in-process client passes to `connectBus` (spread it: `{ ...nats.client(), service, logger }`). */
+export interface NatsClientOptions {
+  url: string;
+  nkeySeedFile?: string;
 }
 
 export interface NatsServer {
@@ -18,6 +36,12 @@ export interface NatsServer {
   /** JetStream store directory (removed by `stop()`). */
   dir: string;
   port: number;
+  /** Whether the server requires each client's NKEY (see NatsOptions.auth). */
+  auth: boolean;
+  /** Connection options of `identity` (default `test`: everything allowed, for the test's own client). */
+  client(identity?: BusIdentityName): NatsClientOptions;
+  /** Env of a service process connecting as `service`: NATS_URL and NATS_NKEY_SEED_FILE. */
+  env(service: BusIdentityName): Record<string, string>;
   /** Graceful stop, then removes `dir`. */
   stop(): Promise<void>;
   /** SIGKILL (a crash); `dir` stays so `restart()` finds the streams again. */
@@ -32,11 +56,22 @@ const INSTALL_HINT = "install it: apt-get install -y nats-server";
 /** Starts a real nats-server with JetStream on free loopback ports in a temp dir. */
 export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   const dir = tempDir("tl-nats");
+  const auth = opts.auth ?? true;
   const extra: string[] = [];
-  if (opts.maxPayload !== undefined) {
-    const conf = path.join(dir, "nats.conf");
-    writeFileSync(conf, `max_payload: ${opts.maxPayload}\n`);
-    extra.push("-c", conf);
+  let identities: Record<string, BusIdentity> = {};
+  const conf: string[] = [];
+  if (opts.maxPayload !== undefined) conf.push(`max_payload: ${opts.maxPayload}`);
+  if (auth) {
+    identities = ensureBusIdentities(path.join(dir, "creds"), [...SERVICES, "test"]);
+    const keys = Object.fromEntries(Object.values(identities).map((i) => [i.name, i.publicKey]));
+    const test = identities.test as BusIdentity;
+    conf.push(natsAuthorization([...serviceUsers(keys), { name: "test", nkey: test.publicKey }]));
+  }
+  if (opts.extraConfig) conf.push(opts.extraConfig);
+  if (conf.length > 0) {
+    const file = path.join(dir, "nats.conf");
+    writeFileSync(file, `${conf.join("\n")}\n`, { mode: 0o600 });
+    extra.push("-c", file);
   }
   const logs = new LineRing(500);
   let child: ChildProcess | undefined;
@@ -78,14 +113,31 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     stop: () => server.stop(),
     killSync: () => child?.kill("SIGKILL"),
   });
+  const url = `nats://127.0.0.1:${ports.port}`;
+  const seedFile = (identity: BusIdentityName): string | undefined => {
+    if (!auth) return undefined;
+    const found = identities[identity];
+    if (!found) throw new Error(`no bus identity ${identity} (known: ${Object.keys(identities).join(", ")})`);
+    return found.seedFile;
+  };
   const server: NatsServer = {
-    url: `nats://127.0.0.1:${ports.port}`,
+    url,
     monitorUrl: `http://127.0.0.1:${ports.monitor}`,
     dir,
     port: ports.port,
+    auth,
+    client(identity = "test") {
+      const nkeySeedFile = seedFile(identity);
+      return nkeySeedFile ? { url, nkeySeedFile } : { url };
+    },
+    env(service): Record<string, string> {
+      const nkeySeedFile = seedFile(service);
+      return nkeySeedFile ? { NATS_URL: url, NATS_NKEY_SEED_FILE: nkeySeedFile } : { NATS_URL: url };
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
+      servers.delete(url);
       untrack();
       if (child) await terminate(child, 5_000);
       await removeDir(dir);
@@ -99,7 +151,23 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     },
     logs: () => logs.text(),
   };
+  servers.set(url, server);
   return server;
+}
+
+/** Running test servers by URL, so `startService` hands each service its own credential. */
+const servers = new Map<string, NatsServer>();
+
+/**
+ * The credential env of service `name` when `env.NATS_URL` is a locked test server and the caller set
+ * none: every harness that starts services with `NATS_URL: nats.url` runs them under their own
+ * identity without knowing about it. Names that are no service (fixtures) get nothing.
+ */
+export function credentialEnv(name: string, env: Record<string, string>): Record<string, string> {
+  if (env.NATS_NKEY_SEED_FILE !== undefined || env.NATS_URL === undefined) return {};
+  const server = servers.get(env.NATS_URL);
+  if (!server?.auth || !(SERVICES as readonly string[]).includes(name)) return {};
+  return server.env(name as ServiceName);
 }
 
 function spawnServer(args: string[], logs: LineRing): Promise<ChildProcess> {

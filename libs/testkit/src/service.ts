@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runtimeFromEnv, tsCommand } from "@tenantlens/config";
 import { exitOf, killHard, terminate } from "./child.js";
+import { credentialEnv } from "./nats.js";
 import { track } from "./registry.js";
 import { LineRing } from "./ring.js";
 
@@ -42,7 +43,8 @@ const started: ServiceProcess[] = [];
 
 /**
  * Runs `services/<name>/src/index.ts` as its own process (on Node through tsx, or on Deno) and resolves once it logs
- * `{"msg":"ready"}`. Output is kept in memory; `withServiceLogs` prints it when a test fails.
+ * `{"msg":"ready"}`. On a locked test bus (`env.NATS_URL` from `startNats()`) the service connects
+ * with its own NKEY unless `env` names one. Output is kept in memory; `withServiceLogs` prints it when a test fails.
  */
 export async function startService(
   name: ServiceName,
@@ -55,6 +57,7 @@ export async function startService(
     ...process.env,
     OTEL_SDK_DISABLED: "true",
     LOG_LEVEL: "info",
+    ...credentialEnv(name, env),
     ...env,
   };
   // Set by `node --test` for its workers; a service must not think it runs under the runner.

@@ -1,5 +1,6 @@
 import { type Bus, type ConnectOptions, connectBus } from "@tenantlens/bus";
 import { createLogger } from "@tenantlens/telemetry";
+import type { BusIdentityName, NatsServer } from "./nats.js";
 import { stopAll } from "./registry.js";
 
 /**
@@ -22,17 +23,22 @@ export function graphEnv(graph: GraphTarget): Record<string, string> {
 }
 
 export interface TestBusOptions {
-  /** The service whose identity the test borrows (its NATS permissions and queue groups). */
+  /**
+   * The service the test's client stands in for (connection name, queue groups). On a locked bus it
+   * connects as the unrestricted `test` identity unless `identity` names a service whose permissions
+   * it should have instead.
+   */
   service: ConnectOptions["service"];
   /** Logger name, so the test's own lines are told apart from the services'. */
   label: string;
   level?: "warn" | "silent";
+  identity?: BusIdentityName;
 }
 
 /** A bus client for a test talking to services over `nats` as another service would. */
-export function connectTestBus(nats: { url: string }, opts: TestBusOptions): Promise<Bus> {
+export function connectTestBus(nats: NatsServer, opts: TestBusOptions): Promise<Bus> {
   return connectBus({
-    url: nats.url,
+    ...nats.client(opts.identity ?? "test"),
     service: opts.service,
     logger: createLogger(opts.label, {}, { level: opts.level ?? "silent" }),
   });

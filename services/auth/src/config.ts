@@ -4,7 +4,7 @@ import {
   graphEndpoint,
   httpUrl,
   logLevel,
-  natsUrl,
+  natsSettings,
   secret,
   z,
 } from "@tenantlens/config";
@@ -14,7 +14,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const authConfigSchema = z
   .object({
-    NATS_URL: natsUrl,
+    ...natsSettings,
     TENANTLENS_DATA_DIR: dataDir,
     AZURE_AUTHORITY_HOST: authorityHost,
     GRAPH_ENDPOINT: graphEndpoint,

@@ -1,4 +1,4 @@
-import { connectBus, consumeWorkspaceDeletions, installSignalHandlers } from "@tenantlens/bus";
+import { busConnection, connectBus, consumeWorkspaceDeletions, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { IntegrationChanged } from "@tenantlens/contracts";
 import { loadMasterKeyOrExit } from "@tenantlens/secrets";
@@ -32,7 +32,7 @@ const key = loadMasterKeyOrExit(
 );
 logger.info({ keyId: key.ring.current.id, keySource: key.origin, created: key.created }, "secret key loaded");
 
-const bus = await connectBus({ url: config.NATS_URL, service: "auth", logger });
+const bus = await connectBus({ ...busConnection(config), service: "auth", logger });
 installSignalHandlers("auth", logger, async () => {
   await bus.drain();
   await telemetry.shutdown();

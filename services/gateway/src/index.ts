@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { busConnection, connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit } from "@tenantlens/config";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import type { Hono } from "hono";
@@ -13,10 +13,12 @@ import type { AppEnv } from "./env.js";
 const config = loadConfigOrExit(GatewayConfig, "gateway");
 const logger = createLogger("gateway", {}, { level: config.LOG_LEVEL });
 const telemetry = await startTelemetry("gateway");
-const bus = await connectBus({ url: config.NATS_URL, service: "gateway", logger }).catch((err: unknown) => {
-  logger.fatal({ err }, `cannot connect to NATS at ${config.NATS_URL}; is nats-server running (with -js)?`);
-  process.exit(1);
-});
+const bus = await connectBus({ ...busConnection(config), service: "gateway", logger }).catch(
+  (err: unknown) => {
+    logger.fatal({ err }, `cannot connect to NATS at ${config.NATS_URL}; is nats-server running (with -js)?`);
+    process.exit(1);
+  },
+);
 
 await bus.ensureStreams();
 const { keyId } = await bootstrapAccess(bus, config.TENANTLENS_API_KEY);

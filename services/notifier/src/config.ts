@@ -1,4 +1,4 @@
-import { dataDir, durationMs, httpUrl, int, logLevel, natsUrl, z } from "@tenantlens/config";
+import { dataDir, durationMs, httpUrl, int, logLevel, natsSettings, z } from "@tenantlens/config";
 import { secretKeyEnv } from "@tenantlens/secrets";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./domain/retry.js";
 import { parseAllowList } from "./domain/targets.js";
@@ -60,7 +60,7 @@ const dnsServers = z.string().transform((raw) =>
 );
 
 export const notifierConfigSchema = z.object({
-  NATS_URL: natsUrl,
+  ...natsSettings,
   TENANTLENS_DATA_DIR: dataDir,
   LOG_LEVEL: logLevel,
   ...secretKeyEnv,

@@ -1,4 +1,4 @@
-import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { busConnection, connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { loadMasterKeyOrExit } from "@tenantlens/secrets";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     "notifier",
   );
   logger.info({ keyId: key.ring.current.id, keySource: key.origin }, "secret key loaded");
-  const bus = await connectBus({ url: config.NATS_URL, service: "notifier", logger });
+  const bus = await connectBus({ ...busConnection(config), service: "notifier", logger });
   await bus.ensureStreams();
   const notifier = await startNotifier({ bus, config, ring: key.ring, logger });
   installSignalHandlers("notifier", logger, async () => {

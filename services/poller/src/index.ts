@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { busConnection, connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit } from "@tenantlens/config";
 import { AppError, IntegrationList } from "@tenantlens/contracts";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
@@ -26,7 +26,7 @@ const replicaId =
     .slice(0, 40)}-${process.pid}-${randomBytes(3).toString("hex")}`;
 const logger = createLogger("poller", { replica: replicaId }, { level: config.LOG_LEVEL });
 const telemetry = await startTelemetry("poller");
-const bus = await connectBus({ url: config.NATS_URL, service: "poller", logger });
+const bus = await connectBus({ ...busConnection(config), service: "poller", logger });
 await bus.ensureStreams();
 
 const deltaLinks = new KvDeltaLinks(await bus.kv(DELTA_BUCKET));

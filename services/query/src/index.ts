@@ -1,4 +1,4 @@
-import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { busConnection, connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import { queryConfigSchema } from "./config.js";
@@ -9,7 +9,7 @@ usePrivateDataDir(config.TENANTLENS_DATA_DIR);
 const logger = createLogger("query", {}, { level: config.LOG_LEVEL });
 const telemetry = await startTelemetry("query");
 
-const bus = await connectBus({ url: config.NATS_URL, service: "query", logger });
+const bus = await connectBus({ ...busConnection(config), service: "query", logger });
 let running: Awaited<ReturnType<typeof startQueryService>> | undefined;
 installSignalHandlers("query", logger, async () => {
   if (running) await running.stop(() => bus.drain());

@@ -84,7 +84,7 @@ describe("query service (process)", () => {
     nats = await startNats();
     root = tempDir("tl-query-svc");
     bus = await connectBus({
-      url: nats.url,
+      ...nats.client(),
       service: "gateway",
       logger: createLogger("query-test", {}, { level: "silent" }),
     });

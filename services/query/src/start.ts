@@ -1,5 +1,5 @@
 import { type Bus, consumeWorkspaceDeletions } from "@tenantlens/bus";
-import { GenerationGet, QueryExecuted } from "@tenantlens/contracts";
+import { GenerationGet, QueryExecuted, QueryResultsBucket } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { GenerationTracker } from "./adapters/generations.js";
 import { LEASE_TTL_SECONDS, LEASES_BUCKET, LeaseKeeper, readerIdFrom } from "./adapters/leases.js";
@@ -10,7 +10,7 @@ import { followGenerations } from "./transport/consumers.js";
 import { serveQuery } from "./transport/requests.js";
 import { WorkerPool } from "./worker/pool.js";
 
-export const RESULTS_BUCKET = "tl_results";
+export const RESULTS_BUCKET = QueryResultsBucket.name;
 /** Lease entries expire this long after their last refresh (the store reads the same bucket). */
 
 export interface RunningQueryService {

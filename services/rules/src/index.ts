@@ -1,5 +1,5 @@
 import path from "node:path";
-import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { busConnection, connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit } from "@tenantlens/config";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
 import { StateDb } from "./adapters/state-db.js";
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   // This process is the only one that opens the file; a second one fails here ("lock").
   const db = await StateDb.open(file, { memoryLimit: config.RULES_DUCKDB_MEMORY_LIMIT });
   logger.info({ file }, "rules state open");
-  const bus = await connectBus({ url: config.NATS_URL, service: "rules", logger });
+  const bus = await connectBus({ ...busConnection(config), service: "rules", logger });
   await bus.ensureStreams();
   const rules = await startRules({ bus, db, config, logger });
   installSignalHandlers("rules", logger, async () => {

@@ -1,4 +1,4 @@
-import { dataDir, durationMs, int, loadConfig, logLevel, natsUrl, z } from "@tenantlens/config";
+import { dataDir, durationMs, int, loadConfig, logLevel, natsSettings, z } from "@tenantlens/config";
 
 const memorySize = z
   .string()
@@ -7,7 +7,7 @@ const memorySize = z
 
 /** Store configuration, from the environment; every bad variable is reported at once. */
 export const storeConfigSchema = z.object({
-  NATS_URL: natsUrl,
+  ...natsSettings,
   TENANTLENS_DATA_DIR: dataDir,
   LOG_LEVEL: logLevel,
   /** Change rows and query history older than this are pruned (daily and at start). */

@@ -169,8 +169,8 @@ describe("crash safety (process killed with SIGKILL during a large ingest)", () 
     const [natsA, natsB] = await Promise.all([startNats(), startNats()]);
     const dirA = tempDir("tl-crash-a");
     const dirB = tempDir("tl-crash-b");
-    const busA = await connectBus({ url: natsA.url, service: "poller", logger: log });
-    const busB = await connectBus({ url: natsB.url, service: "poller", logger: log });
+    const busA = await connectBus({ ...natsA.client(), service: "poller", logger: log });
+    const busB = await connectBus({ ...natsB.client(), service: "poller", logger: log });
     await Promise.all([busA.ensureStreams(), busB.ensureStreams()]);
     await Promise.all([publishAll(busA, messages), publishAll(busB, messages)]);
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { busConnection, connectBus, installSignalHandlers } from "@tenantlens/bus";
 import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { catalog } from "@tenantlens/graph";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   logger.info({ file, schemaVersion: version, migrationSteps: steps }, "warehouse open");
   for (const conflict of conflicts) logger.warn({ conflict }, "column type differs from the catalog");
 
-  const bus = await connectBus({ url: config.NATS_URL, service: "store", logger });
+  const bus = await connectBus({ ...busConnection(config), service: "store", logger });
   await bus.ensureStreams();
   const store = await startStore({ bus, warehouse, config, logger });
 

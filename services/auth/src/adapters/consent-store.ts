@@ -1,9 +1,10 @@
 import type { KV } from "@tenantlens/bus";
+import { ConsentStatesBucket } from "@tenantlens/contracts";
 import { aadFor, type Keyring, open, Sealed, seal } from "@tenantlens/secrets";
 import { z } from "zod";
 import { CONSENT_TTL_SECONDS, ConsentState, stateKey } from "../domain/consent.js";
 
-export const CONSENT_BUCKET = "tl_consent_states";
+export const CONSENT_BUCKET = ConsentStatesBucket.name;
 /** The bucket's max age: entries vanish on their own shortly after a state expires. */
 export const CONSENT_BUCKET_TTL_SECONDS = CONSENT_TTL_SECONDS + 60;
 const KIND = "consent_state";

@@ -1,7 +1,8 @@
 import type { KV } from "@tenantlens/bus";
+import { IntegrationsBucket } from "@tenantlens/contracts";
 import { StoredIntegration } from "../domain/integration.js";
 
-export const INTEGRATIONS_BUCKET = "tl_integrations";
+export const INTEGRATIONS_BUCKET = IntegrationsBucket.name;
 
 export interface Versioned<T> {
   value: T;

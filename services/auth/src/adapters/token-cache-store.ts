@@ -1,7 +1,8 @@
 import type { KV } from "@tenantlens/bus";
+import { TokenCachesBucket } from "@tenantlens/contracts";
 import { aadFor, type Keyring, needsReseal, open, Sealed, seal } from "@tenantlens/secrets";
 
-export const TOKEN_CACHE_BUCKET = "tl_token_caches";
+export const TOKEN_CACHE_BUCKET = TokenCachesBucket.name;
 const KIND = "token_cache";
 
 const encoder = new TextEncoder();

@@ -1,10 +1,10 @@
 import type { Bus } from "@tenantlens/bus";
-import { AppError, WorkspaceId } from "@tenantlens/contracts";
+import { ApiKeysBucket, AppError, WorkspaceId } from "@tenantlens/contracts";
 import { z } from "zod";
 import type { Principal } from "../env.js";
 import { BOOTSTRAP_KEY_ID, generateApiKey, hashApiKey, keyIdOf, sameHash } from "./api-key.js";
 
-export const KEYS_BUCKET = "tl_api_keys";
+export const KEYS_BUCKET = ApiKeysBucket.name;
 
 /**
  * What a key may do in its workspace: `viewer` reads, `analyst` also queries and keeps saved

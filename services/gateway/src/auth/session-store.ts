@@ -1,11 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Bus } from "@tenantlens/bus";
-import { WorkspaceId } from "@tenantlens/contracts";
+import { ConsoleSessionsBucket, WorkspaceId } from "@tenantlens/contracts";
 import { z } from "zod";
 import type { Principal } from "../env.js";
 import type { ApiKeyStore } from "./key-store.js";
 
-export const SESSIONS_BUCKET = "tl_console_sessions";
+export const SESSIONS_BUCKET = ConsoleSessionsBucket.name;
 /** The console's session cookie: an opaque random id, never the key. */
 export const SESSION_COOKIE = "tl_session";
 

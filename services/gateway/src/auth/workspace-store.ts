@@ -5,10 +5,11 @@ import {
   Timestamp,
   WorkspaceId,
   type WorkspacePurgedPayload,
+  WorkspacesBucket,
 } from "@tenantlens/contracts";
 import { z } from "zod";
 
-export const WORKSPACES_BUCKET = "tl_workspaces";
+export const WORKSPACES_BUCKET = WorkspacesBucket.name;
 
 /** One service's purge of a deleted workspace. */
 export const PurgeRecord = z.object({

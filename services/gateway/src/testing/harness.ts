@@ -76,8 +76,10 @@ export async function startHarness(
     ),
   );
   const logger = createLogger("gateway", {}, { level: "silent" });
-  const bus = await connectBus({ url: nats.url, service: "gateway", logger });
-  const peerBus = await connectBus({ url: nats.url, service: "auth", logger });
+  // Tests also serve stand-in subjects on `bus`: it is the tests' unrestricted identity. The gateway's
+  // own credential is proved by the e2e tests, which run it as a process.
+  const bus = await connectBus({ ...nats.client(), service: "gateway", logger });
+  const peerBus = await connectBus({ ...nats.client(), service: "auth", logger });
   const standIns = opts.standIns === false ? emptyStandIns() : serveStandIns(peerBus);
   const adminKey = "test-admin-key-0123456789abcdef";
   await bootstrapAccess(bus, adminKey);

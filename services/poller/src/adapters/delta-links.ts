@@ -1,6 +1,7 @@
 import type { KV } from "@tenantlens/bus";
+import { DeltaLinksBucket } from "@tenantlens/contracts";
 
-export const DELTA_BUCKET = "tl_delta";
+export const DELTA_BUCKET = DeltaLinksBucket.name;
 
 export interface DeltaLinks {
   get(integrationId: string, resource: string): Promise<string | null>;

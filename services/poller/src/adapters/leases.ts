@@ -1,4 +1,5 @@
 import type { Bus, KV } from "@tenantlens/bus";
+import { PollLeasesBucket } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 
 /**
@@ -12,7 +13,7 @@ import type { Logger } from "@tenantlens/telemetry";
  * (the integration's share of Graph's budget: reads at once across replicas), `replica.<id>`
  * (a live poller).
  */
-export const LEASES_BUCKET = "tl_poll_leases";
+export const LEASES_BUCKET = PollLeasesBucket.name;
 
 const encoder = new TextEncoder();
 

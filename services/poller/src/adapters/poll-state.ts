@@ -4,8 +4,11 @@ import {
   Integration,
   IntegrationId,
   PollId,
+  PollProgressBucket,
+  PollScheduleBucket,
   ResourceCost,
   ResourceOutcome,
+  RunningPollsBucket,
   TenantId,
   Timestamp,
   WorkspaceId,
@@ -21,9 +24,9 @@ import { z } from "zod";
  * - `tl_poll_progress` `<pollId>.<resource>`: a resource's read so far (checkpointed after every
  *   page, so another poller resumes it) or its result once done.
  */
-export const SCHEDULE_BUCKET = "tl_poll_schedule";
-export const RUNNING_POLLS_BUCKET = "tl_running_polls";
-export const PROGRESS_BUCKET = "tl_poll_progress";
+export const SCHEDULE_BUCKET = PollScheduleBucket.name;
+export const RUNNING_POLLS_BUCKET = RunningPollsBucket.name;
+export const PROGRESS_BUCKET = PollProgressBucket.name;
 
 export const IntegrationSchedule = z.object({
   integration: Integration,

@@ -1,7 +1,8 @@
+import { PollThrottleBucket } from "@tenantlens/contracts";
 import { sleep } from "./sleep.js";
 
 /** Where pollers tell each other that Graph throttled an integration: `<integrationId>` → until (epoch ms). */
-export const THROTTLE_BUCKET = "tl_poll_throttle";
+export const THROTTLE_BUCKET = PollThrottleBucket.name;
 
 export interface GateTurn {
   /** The answer (or failure) is in: whether it was a 429. */

@@ -1,5 +1,5 @@
 import type { KV } from "@tenantlens/bus";
-import { AppError, SavedQuery } from "@tenantlens/contracts";
+import { AppError, SavedQueriesBucket, SavedQuery } from "@tenantlens/contracts";
 import {
   applyPatch,
   duplicateNameMessage,
@@ -9,7 +9,7 @@ import {
   type SavedQueryPatch,
 } from "../domain/saved-queries.js";
 
-export const SAVED_QUERIES_BUCKET = "tl_saved_queries";
+export const SAVED_QUERIES_BUCKET = SavedQueriesBucket.name;
 
 /**
  * Saved queries in NATS KV: `q.<workspace>.<id>` holds the query, `n.<workspace>.<name hash>` the id

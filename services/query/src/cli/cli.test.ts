@@ -173,7 +173,7 @@ describe("cli against a running gateway", () => {
     withServiceLogs(async () => {
       nats = await startNats();
       bus = await connectBus({
-        url: nats.url,
+        ...nats.client(),
         service: "store",
         logger: createLogger("cli-test", {}, { level: "silent" }),
       });

@@ -106,10 +106,10 @@ export async function startEngineHarness(opts: { now?: () => Date } = {}): Promi
   const root = tempDir("tl-rules-engine");
   const nats = await startNats();
   const logger = silentLogger("rules-test");
-  const bus = await connectBus({ url: nats.url, service: "rules", logger });
+  const bus = await connectBus({ ...nats.client(), service: "rules", logger });
   await bus.ensureStreams();
   const events = new EventLog();
-  const observer = await connectBus({ url: nats.url, service: "notifier", logger });
+  const observer = await connectBus({ ...nats.client(), service: "notifier", logger });
   events.listen(observer);
   const db = await StateDb.open(path.join(root, "state", "rules.duckdb"));
   const executor = await SandboxExecutor.open(path.join(root, "sandbox"));
