@@ -57,7 +57,7 @@ describe("contracts", () => {
     assert.ok(poller.serves.some((r) => r.subject === "poller.poll.start"));
     assert.ok(poller.calls.some((r) => r.subject === "auth.token.get"));
     assert.ok(!poller.calls.some((r) => r.subject.startsWith("query.")));
-    assert.deepEqual(poller.consumes, ["TL_AUTH", "TL_STORE"]);
+    assert.deepEqual(poller.consumes, ["TL_AUTH", "TL_STORE", "TL_WORKSPACE"]);
     assert.ok(!poller.writes.some((b) => b.name === "tl_api_keys"));
     assert.deepEqual(
       serviceAccess("store").reads.map((b) => b.name),

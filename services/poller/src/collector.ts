@@ -327,14 +327,25 @@ async function savedDeltaLink(
   ref: PollRef,
   resource: ResourceDef,
   derived: readonly ResourceDef[],
-  deps: Pick<ReaderDeps, "deltaLinks">,
+  deps: Pick<ReaderDeps, "deltaLinks" | "graphEndpoint">,
 ): Promise<string | null> {
   const link = await deps.deltaLinks.get(ref.integrationId, resource.name);
   if (!link) return null;
+  // A link saved against another Graph endpoint (the configuration changed, or the demo simulator
+  // came back on another port) is never followed: the token would go elsewhere. Read everything.
+  if (!sameOrigin(link, deps.graphEndpoint)) return null;
   for (const d of derived) {
     if ((await deps.deltaLinks.get(ref.integrationId, d.name)) !== link) return null;
   }
   return link;
+}
+
+function sameOrigin(url: string, base: string): boolean {
+  try {
+    return new URL(url).origin === new URL(base).origin;
+  } catch {
+    return false;
+  }
 }
 
 function stringField(body: GraphBody, name: string): string | null {

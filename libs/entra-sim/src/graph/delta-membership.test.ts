@@ -148,10 +148,10 @@ describe("groups delta when a member is deleted or restored", () => {
     assert.equal(dir().recentAudits.length, audits + 1);
     assert.equal(dir().recentAudits.at(-1)?.activityDisplayName, "Delete user");
     const roleRound = await round(f, roles.deltaLink);
-    assert.deepEqual(
-      roleRound.items.map((i) => [i.id, i["members@delta"]]),
-      [[role, [{ "@odata.type": USER, id: user, "@removed": { reason: "deleted" } }]]],
-    );
+    // Every role the user held reports the removal (the seeded user may hold more than this one).
+    const removal = [{ "@odata.type": USER, id: user, "@removed": { reason: "deleted" } }];
+    assert.ok(roleRound.items.some((i) => i.id === role));
+    for (const i of roleRound.items) assert.deepEqual(i["members@delta"], removal, String(i.id));
     assert.ok(!(await ids(`/v1.0/directoryRoles/${role}/members`)).includes(user));
     const auRound = await round(f, aus.deltaLink);
     assert.ok(auRound.items.some((i) => i.id === au.id && i["members@delta"]?.[0]?.id === user));
