@@ -97,7 +97,7 @@ const nodeTest = (testFiles) => [
   "tsx",
   "--test",
   `--test-concurrency=${concurrency}`,
-  "--test-timeout=300000",
+  "--test-timeout=600000",
   ...testFiles,
 ];
 const code = await run(process.execPath, nodeTest(files));

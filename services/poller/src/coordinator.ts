@@ -210,12 +210,13 @@ export class Coordinator {
       const cur = await this.o.state.schedule.get(i.id);
       const s = cur?.value ?? null;
       const integration = s && s.integration.updatedAt > i.updatedAt ? s.integration : i;
-      if (s?.runningPollId && (await this.o.state.polls.get(s.runningPollId)))
-        return { pollId: s.runningPollId, alreadyRunning: true };
+      // A broken or disabled integration is refused even while its last poll is still closing.
       if (!pollable(integration) || integration.tenantId === null) {
         const why = !integration.enabled ? "disabled" : (integration.statusReason ?? integration.status);
         throw new AppError("integration_broken", `integration ${i.id} cannot be polled: ${why}`);
       }
+      if (s?.runningPollId && (await this.o.state.polls.get(s.runningPollId)))
+        return { pollId: s.runningPollId, alreadyRunning: true };
       const full =
         req.full === true || (s?.fullRequired ?? false) || (req.full ?? this.fullDue(s, req.reason));
       const pollId = newPollId();

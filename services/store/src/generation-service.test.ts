@@ -318,7 +318,8 @@ describe("generations", () => {
         try {
           const r = await openGeneration(g.manifestPath);
           try {
-            for (const t of r.generation.tables) {
+            // The tables this test writes (a read of every catalog table would leave few reads per swap).
+            for (const t of r.generation.tables.filter((x) => x.rows > 0)) {
               const n = (
                 await r.conn.runAndReadAll(`SELECT count(*) AS n FROM "${t.name}"`)
               ).getRowObjectsJson()[0]?.n;
