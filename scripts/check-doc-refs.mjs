@@ -15,7 +15,8 @@ const CITATION = new RegExp(
   "g",
 );
 // Notes that live outside the repo and must not be relied on.
-const OUTSIDE = /\.\.\/shared\/|\b(?:DESIGN|STYLE)\.md\b|\bSTYLE item\b/;
+const OUTSIDE =
+  /\.\.\/shared\/|\b(?:DESIGN|STYLE)\.md\b|\bSTYLE item\b|\b(?:graph-catalog|rules-catalog|stack-notes)\.md\b|\bplatform-facts\b/;
 const SCANNED = /\.(ts|mts|mjs|js|md|yml|yaml|json)$/;
 
 const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root })

@@ -1,6 +1,6 @@
 /**
- * What the seeded "Tenantlens" app is granted: the catalog's full read set
- * (graph-catalog.md "Minimum permission set" plus the section-4 read scopes).
+ * What the seeded "Tenantlens" app is granted: every read permission the catalog's tables need
+ * (docs/warehouse.md, "What is collected").
  */
 export const APPLICATION_PERMISSIONS: readonly string[] = [
   "User.Read.All",

@@ -1,8 +1,8 @@
 import { catalog, type ResourceDef } from "@tenantlens/graph";
 
 /**
- * Delegated read scopes Tenantlens documents as consentable (reference graph-catalog.md, "Minimum
- * permission set" and section 4). A catalog permission outside this list (e.g. the app-only
+ * Delegated read scopes Tenantlens documents as consentable (docs/warehouse.md, "What is
+ * collected"). A catalog permission outside this list (e.g. the app-only
  * DelegatedPermissionGrant.Read.All) is skipped for the next one its resource accepts.
  */
 const DOCUMENTED_DELEGATED_SCOPES: readonly string[] = [

@@ -30,7 +30,7 @@ export interface HardenedInstance {
 }
 
 /**
- * An in-memory DuckDB that sees one generation of one workspace and nothing else (platform-facts C3):
+ * An in-memory DuckDB that sees one generation of one workspace and nothing else:
  * one view per table over its Parquet file, file access limited to exactly those files, no extension
  * installs or loads, resource limits, and the configuration locked so SQL cannot undo any of it.
  * The order matters: allowed_paths must be set before external access goes off, and the lock comes last.
