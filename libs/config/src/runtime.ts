@@ -66,7 +66,7 @@ export function tsCommand(
     };
   }
   return {
-    command: process.versions.node && !("Deno" in globalThis) ? process.execPath : "node",
+    command: currentRuntime() === "node" ? process.execPath : "node",
     args: ["--import", "tsx", entry, ...args],
     env: ca ? { NODE_EXTRA_CA_CERTS: ca } : {},
   };

@@ -62,15 +62,8 @@ export async function startService(
   };
   // Set by `node --test` for its workers; a service must not think it runs under the runner.
   delete childEnv.NODE_TEST_CONTEXT;
-  // TENANTLENS_RUNTIME=deno runs the service on Deno (the suite's Deno pass); node is the default.
-  const run = tsCommand(
-    runtimeFromEnv({ TENANTLENS_RUNTIME: childEnv.TENANTLENS_RUNTIME ?? "node" }),
-    entry,
-    [],
-    {
-      caCertPath: childEnv.NODE_EXTRA_CA_CERTS,
-    },
-  );
+  // TENANTLENS_RUNTIME=deno runs the service on Deno (the suite's Deno pass); unset: the runner's runtime.
+  const run = tsCommand(runtimeFromEnv(childEnv), entry, [], { caCertPath: childEnv.NODE_EXTRA_CA_CERTS });
   const child = spawn(run.command, run.args, {
     cwd: repoRoot,
     env: { ...childEnv, ...run.env },

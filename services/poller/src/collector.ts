@@ -201,7 +201,7 @@ export async function readResource(req: ReadRequest, deps: ReaderDeps): Promise<
   for (;;) {
     try {
       if (resource.fanOut) {
-        // Per-parent reads start over when resumed: the store keeps the last copy of a repeated row.
+        // Per-parent reads start over when resumed: a row published again is applied as unchanged.
         for await (const rows of fanOutPages(resource, current.url, { ...deps, log }, signal, meter))
           await publishPage(main, rows, []);
         return await finish("complete", null);
