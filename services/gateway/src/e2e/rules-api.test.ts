@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startSimulator } from "@tenantlens/entra-sim";
-import { main as cli } from "@tenantlens/query/cli";
 import { cleanup, waitFor, withServiceLogs } from "@tenantlens/testkit";
 import type { z } from "zod";
 import {
@@ -15,25 +14,7 @@ import {
   runRules,
   suppressViolation,
 } from "../routes/rules.js";
-import { api, type System, startSystem } from "./system.js";
-
-/** Runs the `tenantlens` CLI against the system; returns its exit code and output. */
-async function runCli(sys: System, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await cli(
-    argv,
-    { TENANTLENS_URL: sys.baseUrl, TENANTLENS_API_KEY: sys.apiKey },
-    {
-      stdout: {
-        write: (s: string | Uint8Array) => (out += typeof s === "string" ? s : Buffer.from(s).toString()),
-      },
-      stderr: { write: (s: string) => (err += s) },
-      readStdin: async () => null,
-    },
-  );
-  return { code, out, err };
-}
+import { api, runCli, type System, startSystem } from "./system.js";
 
 /**
  * Rules over REST on the real stack (every service its own process, the simulator as the tenant):

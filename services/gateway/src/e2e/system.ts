@@ -1,3 +1,4 @@
+import { main as cli } from "@tenantlens/query/cli";
 import {
   freePort,
   type GraphTarget,
@@ -124,4 +125,25 @@ export async function queryCounts(
   const out: Record<string, number> = {};
   for (const row of res.body.rows) out[String(row[label.name])] = Number(row[count.name]);
   return out;
+}
+
+/** Runs the `tenantlens` CLI against the system; returns its exit code and output. */
+export async function runCli(
+  sys: System,
+  argv: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await cli(
+    argv,
+    { TENANTLENS_URL: sys.baseUrl, TENANTLENS_API_KEY: sys.apiKey },
+    {
+      stdout: {
+        write: (s: string | Uint8Array) => (out += typeof s === "string" ? s : Buffer.from(s).toString()),
+      },
+      stderr: { write: (s: string) => (err += s) },
+      readStdin: async () => null,
+    },
+  );
+  return { code, out, err };
 }

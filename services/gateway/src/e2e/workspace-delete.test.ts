@@ -13,9 +13,8 @@ import {
   ViolationList,
 } from "@tenantlens/contracts";
 import { startSimulator } from "@tenantlens/entra-sim";
-import { main as cli } from "@tenantlens/query/cli";
 import { cleanup, connectTestBus, rowsByWorkspace, waitFor, withServiceLogs } from "@tenantlens/testkit";
-import { api, type System, startSystem } from "./system.js";
+import { api, runCli, type System, startSystem } from "./system.js";
 
 /**
  * Deleting a workspace on the real stack (every service its own process, the simulator as two
@@ -35,23 +34,6 @@ interface WorkspaceView {
   integrations: number;
   purged: Record<string, { purgedAt: string; removed: Record<string, number> }>;
   awaiting: string[];
-}
-
-async function runCli(sys: System, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await cli(
-    argv,
-    { TENANTLENS_URL: sys.baseUrl, TENANTLENS_API_KEY: sys.apiKey },
-    {
-      stdout: {
-        write: (s: string | Uint8Array) => (out += typeof s === "string" ? s : Buffer.from(s).toString()),
-      },
-      stderr: { write: (s: string) => (err += s) },
-      readStdin: async () => null,
-    },
-  );
-  return { code, out, err };
 }
 
 async function kvKeys(bus: Bus, bucket: string, filter = ">"): Promise<string[]> {
