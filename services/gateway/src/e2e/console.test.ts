@@ -270,8 +270,8 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     await visit("violations", "/console/violations");
     const row = () => page.locator(`tr[data-rule="${open.ruleId}"][data-resource="${open.resourceId}"]`);
     await row().getByPlaceholder("reason (required)").fill("Accepted risk: break-glass account (e2e)");
-    await row().getByRole("button", { name: "Suppress" }).click();
-    await page.waitForLoadState("load");
+    // The form posts through /api, then reloads the page: wait for that reload before going on.
+    await Promise.all([page.waitForEvent("load"), row().getByRole("button", { name: "Suppress" }).click()]);
     await waitFor(async () => (await row().count()) === 0, {
       what: "the suppressed violation to leave the open list",
       timeoutMs: 30_000,
