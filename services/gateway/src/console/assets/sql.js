@@ -205,12 +205,9 @@ async function download(type, ext) {
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
     a.download = `tenantlens-query.${ext}`;
-    document.body.append(a);
+    // Clicked without joining the page: an empty link in the document would be a nameless link.
     a.click();
-    setTimeout(() => {
-      URL.revokeObjectURL(a.href);
-      a.remove();
-    }, 1000);
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
     status.textContent = `Downloaded ${ext.toUpperCase()} (${res.headers.get("x-row-count") ?? "?"} rows).`;
   } catch (err) {
     status.textContent = `Error: ${err.message}`;
