@@ -100,7 +100,7 @@ export class Pipeline {
     return this.once(key, async (sql, env) => {
       const seen = await getIntegrationSeen(sql, i.id);
       const previous = (seen?.status ?? null) as IntegrationStatus | null;
-      await setIntegrationSeen(sql, i.id, i.name, i.status);
+      await setIntegrationSeen(sql, i);
       let n = 0;
       for (const alert of await listAlerts(sql, i.workspaceId, ["integration"])) {
         if (alert.kind !== "integration") continue;

@@ -96,12 +96,14 @@ export async function startQueryService(
   });
   const sub = followGenerations(bus, generations);
   serveQuery(bus, service);
-  // A deleted workspace: its saved queries go, its generation and lease are forgotten (its query
+  // A deleted workspace: its saved queries go, its generation, lease and open instances are forgotten (its query
   // history is a warehouse table: the store purges it).
   const deletions = await consumeWorkspaceDeletions(bus, {
     service: "query",
     purge: async (workspaceId) => {
       generations.forget(workspaceId);
+      // Every worker closes the workspace's DuckDB instances (running queries finish first).
+      pool.retire(workspaceId, Number.MAX_SAFE_INTEGER);
       await leases.forget(workspaceId);
       return { savedQueries: await saved.purgeWorkspace(workspaceId) };
     },

@@ -251,6 +251,25 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     const row = change.locator(".diff-row", { hasText: "displayName" });
     assert.equal((await row.locator(".before").textContent())?.replace("before: ", ""), user.display_name);
     assert.equal((await row.locator(".after").textContent())?.replace("after: ", ""), renamed);
+
+    // An app's page lists its owners, each linked to the owner's own page.
+    const owned = await api<{ rows: { application_id: string; owner_id: string }[] }>(
+      sys,
+      "POST",
+      "/api/query",
+      {
+        body: { sql: "SELECT application_id, owner_id FROM azuread_application_owner ORDER BY 1, 2 LIMIT 1" },
+      },
+    );
+    const owner = owned.body.rows[0];
+    assert.ok(owner, "the demo tenant's apps have owners");
+    await visit(
+      "resource-app",
+      `/console/inventory/azuread_application/${owner.application_id}?integration=${integrationId}`,
+    );
+    const owners = page.locator("h2", { hasText: /^Owners$/ }).locator("xpath=following-sibling::div[1]");
+    const link = owners.locator(`a[href^="/console/inventory/azuread_user/${owner.owner_id}"]`);
+    assert.equal(await link.count(), 1, "the owner links to its user page");
   });
 
   it("suppresses a violation with a reason and it leaves the open list", async () => {

@@ -283,6 +283,7 @@ describe("deleting a workspace, on the real stack", { timeout: 900_000 }, () => 
       assert.equal(partial.purged.query?.removed.savedQueries, 1);
       assert.equal(partial.purged.notifier?.removed.channels, 1);
       assert.equal(partial.purged.notifier?.removed.alerts, 1);
+      assert.equal(partial.purged.notifier?.removed.integrationsSeen, 1);
       assert.ok((partial.purged.store?.removed.rows ?? 0) > 0);
       assert.ok((partial.purged.store?.removed.generations ?? 0) > 0);
       assert.equal(partial.keys, 0);

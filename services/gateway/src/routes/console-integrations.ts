@@ -1,5 +1,6 @@
 import { catalog, resourceByName } from "@tenantlens/graph";
 import { html } from "hono/html";
+import { pollStage } from "../console/assets/poll-stage.js";
 import { action, can, type Html, status, when } from "../console/layout.js";
 import { definePage } from "../console/page.js";
 import type { Principal } from "../env.js";
@@ -15,21 +16,9 @@ function permissionText(resource: { permissions: string[]; licence: string | nul
   return `${first ?? "—"}${alt}${resource.licence ? `; needs ${LICENCE[resource.licence] ?? resource.licence}` : ""}`;
 }
 
-/** Where a poll is, as a share of its stages: started, resources collected, committed. */
+/** Where a poll is, for its progress bar (the same function the browser runs for live updates). */
 export function pollProgress(p: PollView | null): { value: number; label: string; done: boolean } {
-  if (!p) return { value: 0, label: "no poll yet", done: true };
-  const total = catalog.length;
-  if (p.status === "running") {
-    const k = Math.min(p.resources.length, total);
-    return {
-      value: 10 + Math.round((70 * k) / total),
-      label: `collecting (${k} of ${total} tables read)`,
-      done: false,
-    };
-  }
-  if (p.status === "committing")
-    return { value: 90, label: "committing: making the data queryable", done: false };
-  return { value: 100, label: p.status, done: true };
+  return pollStage(p, catalog.length);
 }
 
 function progress(i: IntegrationView): Html {

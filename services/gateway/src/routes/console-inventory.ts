@@ -192,10 +192,34 @@ interface Relation {
   title: string;
   /** Tables the query reads (it is skipped when one does not exist). */
   needs: string[];
-  /** Table the listed ids link to. */
-  links: string;
+  /** Table the listed ids link to (per row when the related objects are of several kinds). */
+  links: string | ((row: Row) => string);
   sql: (id: string, integration: string) => string;
 }
+
+/** An owner is a user or a service principal; the row's `owner_type` says which page to link. */
+const ownerTable = (row: Row) =>
+  String(row.owner_type ?? "").includes("servicePrincipal") ? "azuread_service_principal" : "azuread_user";
+
+/** The owners of an app, service principal or group, with their names. */
+function owners(ownerTableName: string, parentKey: string): Relation {
+  return {
+    title: "Owners",
+    needs: [ownerTableName, "azuread_user", "azuread_service_principal"],
+    links: ownerTable,
+    sql: (id, i) =>
+      `SELECT o.owner_id AS id, coalesce(u.display_name, s.display_name, o.owner_id) AS display_name, coalesce(u.user_principal_name, s.app_id) AS principal, o.owner_type FROM ${ownerTableName} o LEFT JOIN azuread_user u ON u.id = o.owner_id AND u.integration_id = o.integration_id LEFT JOIN azuread_service_principal s ON s.id = o.owner_id AND s.integration_id = o.integration_id WHERE o.${parentKey} = ${id} AND o.integration_id = ${i} ORDER BY 2`,
+  };
+}
+
+/** App roles (application permissions) a user, group or service principal holds. */
+const appRolesHeld: Relation = {
+  title: "App roles held (application permissions)",
+  needs: ["azuread_app_role_assignment"],
+  links: "azuread_service_principal",
+  sql: (id, i) =>
+    `SELECT resource_service_principal_id AS id, resource_display_name, app_role_id, created_date_time FROM azuread_app_role_assignment WHERE principal_id = ${id} AND integration_id = ${i} ORDER BY resource_display_name`,
+};
 
 const RELATIONS: Record<string, Relation[]> = {
   azuread_user: [
@@ -227,6 +251,14 @@ const RELATIONS: Record<string, Relation[]> = {
       sql: (id, i) =>
         `SELECT id, client_id, scope FROM azuread_oauth2_permission_grant WHERE principal_id = ${id} AND integration_id = ${i}`,
     },
+    {
+      title: "App registrations owned",
+      needs: ["azuread_application_owner", "azuread_application"],
+      links: "azuread_application",
+      sql: (id, i) =>
+        `SELECT a.id, a.display_name, a.sign_in_audience FROM azuread_application_owner o JOIN azuread_application a ON a.id = o.application_id AND a.integration_id = o.integration_id WHERE o.owner_id = ${id} AND o.integration_id = ${i} ORDER BY 2`,
+    },
+    appRolesHeld,
   ],
   azuread_group: [
     {
@@ -243,8 +275,10 @@ const RELATIONS: Record<string, Relation[]> = {
       sql: (id, i) =>
         `SELECT d.id, d.display_name FROM azuread_directory_role_assignment a LEFT JOIN azuread_directory_role_definition d ON d.id = a.role_definition_id AND d.integration_id = a.integration_id WHERE a.principal_id = ${id} AND a.integration_id = ${i}`,
     },
+    owners("azuread_group_owner", "group_id"),
   ],
   azuread_application: [
+    owners("azuread_application_owner", "application_id"),
     {
       title: "Service principal in this tenant",
       needs: ["azuread_service_principal"],
@@ -261,6 +295,8 @@ const RELATIONS: Record<string, Relation[]> = {
     },
   ],
   azuread_service_principal: [
+    owners("azuread_service_principal_owner", "service_principal_id"),
+    appRolesHeld,
     {
       title: "Application registration",
       needs: ["azuread_application"],
@@ -394,7 +430,7 @@ ${relations.map((r, k) => {
             (x) =>
               html`<tr>${res.columns.map((c, n) =>
                 n === 0
-                  ? html`<td><a href="/console/inventory/${r.links}/${encodeURIComponent(String(x[c.name]))}?integration=${encodeURIComponent(integration)}">${cell(x[c.name])}</a></td>`
+                  ? html`<td><a href="/console/inventory/${typeof r.links === "string" ? r.links : r.links(x)}/${encodeURIComponent(String(x[c.name]))}?integration=${encodeURIComponent(integration)}">${cell(x[c.name])}</a></td>`
                   : html`<td>${cell(x[c.name])}</td>`,
               )}</tr>`,
           )}</tbody></table></div>`

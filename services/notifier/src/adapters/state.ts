@@ -32,6 +32,8 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
      created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, last_attempt_at BIGINT, next_attempt_at BIGINT,
      delivered_at BIGINT, lease_until BIGINT, version INTEGER NOT NULL, logged_version INTEGER NOT NULL)`,
   ],
+  // The workspace of each integration seen, so a deleted workspace leaves no name behind.
+  ["ALTER TABLE integrations_seen ADD COLUMN workspace_id VARCHAR"],
 ];
 
 // ---- channels
@@ -152,9 +154,15 @@ export async function getIntegrationSeen(
     : null;
 }
 
-export async function setIntegrationSeen(sql: Sql, id: string, name: string, status: string): Promise<void> {
-  await sql.run("DELETE FROM integrations_seen WHERE integration_id = $id", { id });
-  await sql.run("INSERT INTO integrations_seen VALUES ($id, $name, $status)", { id, name, status });
+export async function setIntegrationSeen(
+  sql: Sql,
+  i: { id: string; workspaceId: string; name: string; status: string },
+): Promise<void> {
+  await sql.run("DELETE FROM integrations_seen WHERE integration_id = $id", { id: i.id });
+  await sql.run(
+    "INSERT INTO integrations_seen (integration_id, name, status, workspace_id) VALUES ($id, $name, $status, $ws)",
+    { id: i.id, name: i.name, status: i.status, ws: i.workspaceId },
+  );
 }
 
 // ---- inbox: each event is applied once
@@ -499,7 +507,7 @@ export async function prune(
 
 /**
  * Everything of a deleted workspace, in the caller's transaction: its channels (with their sealed
- * secrets), alerts and their state, messages waiting, held or sent, and its delivery log. Returns
+ * secrets), alerts and their state, the names of its integrations, messages waiting, held or sent, and its delivery log. Returns
  * rows removed per kind (all 0 on a repeat).
  */
 export async function purgeWorkspace(sql: Sql, workspaceId: string): Promise<Record<string, number>> {
@@ -514,6 +522,7 @@ export async function purgeWorkspace(sql: Sql, workspaceId: string): Promise<Rec
     pending: await sql.run("DELETE FROM pending WHERE workspace_id = $ws", p),
     notifications: await sql.run("DELETE FROM notifications WHERE workspace_id = $ws", p),
     alerts: await sql.run("DELETE FROM alerts WHERE workspace_id = $ws", p),
+    integrationsSeen: await sql.run("DELETE FROM integrations_seen WHERE workspace_id = $ws", p),
     channels: await sql.run("DELETE FROM channels WHERE workspace_id = $ws", p),
   };
 }

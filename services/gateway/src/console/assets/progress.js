@@ -1,21 +1,7 @@
 // Live poll progress: every bar of a poll still running asks GET /api/integrations/:id once a
 // second (as the signed-in session) and moves through the poll's stages until it has finished.
 import { api } from "./console.js";
-
-function stage(poll, tables) {
-  if (!poll) return { value: 0, label: "no poll yet", done: true };
-  if (poll.status === "running") {
-    const k = Math.min(poll.resources.length, tables);
-    return {
-      value: 10 + Math.round((70 * k) / tables),
-      label: `collecting (${k} of ${tables} tables read)`,
-      done: false,
-    };
-  }
-  if (poll.status === "committing")
-    return { value: 90, label: "committing: making the data queryable", done: false };
-  return { value: 100, label: poll.status, done: true };
-}
+import { pollStage as stage } from "./poll-stage.js";
 
 async function follow(el) {
   const id = el.dataset.pollProgress;
