@@ -18,7 +18,7 @@ export {
   nakDelayMs,
   on,
 } from "./consume.js";
-export { type BusIdentity, ensureBusIdentities, readNkeySeed } from "./credentials.js";
+export { type BusIdentity, ensureBusIdentities, nkeySeedFromText, readNkeySeed } from "./credentials.js";
 export {
   type BusUser,
   busPermissions,
@@ -32,6 +32,7 @@ export type { RequestOptions, ServeHandler, ServeMeta } from "./rpc.js";
 export { installSignalHandlers, onShutdown } from "./shutdown.js";
 export type { BlobOptions, KvOptions } from "./storage.js";
 export { streamConfig } from "./streams.js";
+export { type BusTransport, transportOf } from "./transport.js";
 export { consumerFilter, eventPattern, streamSubjects } from "./subjects.js";
 export type { BroadcastSubscription, EventMeta } from "./subscribe.js";
 export {
