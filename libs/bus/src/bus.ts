@@ -28,8 +28,8 @@ import {
 } from "./rpc.js";
 import { type BlobOptions, type KvOptions, Storage } from "./storage.js";
 import { ensureStream } from "./streams.js";
-import { openConnection } from "./transport.js";
 import { type BroadcastSubscription, type EventMeta, subscribeEvents } from "./subscribe.js";
+import { openConnection } from "./transport.js";
 
 export interface ContractsOverride {
   streams?: Record<string, StreamDef>;

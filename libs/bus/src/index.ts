@@ -25,16 +25,18 @@ export {
   inboxPrefix,
   type NatsPermissions,
   natsAuthorization,
+  natsWebsocket,
   serviceUsers,
+  type WebsocketListener,
 } from "./permissions.js";
 export type { PublishOptions, PublishResult } from "./publish.js";
 export type { RequestOptions, ServeHandler, ServeMeta } from "./rpc.js";
 export { installSignalHandlers, onShutdown } from "./shutdown.js";
 export type { BlobOptions, KvOptions } from "./storage.js";
 export { streamConfig } from "./streams.js";
-export { type BusTransport, transportOf } from "./transport.js";
 export { consumerFilter, eventPattern, streamSubjects } from "./subjects.js";
 export type { BroadcastSubscription, EventMeta } from "./subscribe.js";
+export { type BusTransport, transportOf } from "./transport.js";
 export {
   consumeWorkspaceDeletions,
   onWorkspaceDeleted,

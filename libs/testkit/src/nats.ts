@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { type BusIdentity, ensureBusIdentities, natsAuthorization, serviceUsers } from "@tenantlens/bus";
+import {
+  type BusIdentity,
+  ensureBusIdentities,
+  natsAuthorization,
+  natsWebsocket,
+  serviceUsers,
+} from "@tenantlens/bus";
 import { SERVICES, type ServiceName } from "@tenantlens/contracts";
 import { exitOf, killHard, terminate } from "./child.js";
 import { freePort } from "./ports.js";
@@ -83,9 +89,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
 
   const launch = async (): Promise<void> => {
     if (conf.length > 0 || opts.websocket) {
-      const ws = opts.websocket
-        ? [`websocket {\n  host: "127.0.0.1"\n  port: ${ports.ws}\n  no_tls: true\n}`]
-        : [];
+      const ws = opts.websocket ? [natsWebsocket({ host: "127.0.0.1", port: ports.ws })] : [];
       writeFileSync(confFile, `${[...conf, ...ws].join("\n")}\n`, { mode: 0o600 });
     }
     const args = [
