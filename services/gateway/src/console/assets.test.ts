@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { assetsFromBundle, readConsoleAssets, renderAssetBundle } from "./assets.js";
 import { CONSOLE_ASSET_BUNDLE } from "./assets.generated.js";
+import { assetsFromBundle, readConsoleAssets, renderAssetBundle } from "./assets.js";
 
 describe("the console's asset bundle (what the edge gateway serves)", () => {
   test("is up to date with src/console/assets/ (else: npm run bundle:console)", () => {
