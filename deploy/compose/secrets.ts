@@ -1,14 +1,14 @@
 // Generates what docker-compose.yml mounts for a locked, encrypted bus:
 //   npm run compose:secrets        → deploy/compose/secrets/{nats,tls}/…
 // nats/<service>.nk    each service's NKEY seed (0600), handed to it as a compose secret
-// nats/nats.conf       the NATS server config: JetStream, TLS, and the authorization block derived
+// nats/nats.conf       the NATS server config: JetStream, TLS, wss:// on 8443 and the authorization block derived
 //                      from libs/contracts (rewritten every run; the seeds and the CA are kept)
 // tls/ca.pem, tls/server.pem, tls/server-key.pem   a local CA and the server certificate (tls.sh)
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureBusIdentities, natsAuthorization, serviceUsers } from "@tenantlens/bus";
+import { ensureBusIdentities, natsAuthorization, natsWebsocket, serviceUsers } from "@tenantlens/bus";
 import { SERVICES } from "@tenantlens/contracts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -16,6 +16,9 @@ export const DEFAULT_SECRETS_DIR = path.join(here, "secrets");
 
 /** Where the files are inside the nats container (docker-compose.yml mounts them there). */
 export const CONTAINER_TLS_DIR = "/etc/nats/tls";
+
+/** The nats container's WebSocket (wss://) port; docker-compose.yml publishes it. */
+export const WEBSOCKET_PORT = 8443;
 
 /** The `tls { … }` block of a NATS server presenting `<tlsDir>/server.pem`. */
 export function natsTlsBlock(tlsDir: string): string {
@@ -41,6 +44,15 @@ export function generateComposeSecrets(out = DEFAULT_SECRETS_DIR): string[] {
     "http: 0.0.0.0:8222",
     'jetstream { store_dir: "/data" }',
     natsTlsBlock(CONTAINER_TLS_DIR),
+    // wss:// for an edge gateway, with the same certificate and the same NKEY users.
+    natsWebsocket({
+      host: "0.0.0.0",
+      port: WEBSOCKET_PORT,
+      tls: {
+        certFile: path.posix.join(CONTAINER_TLS_DIR, "server.pem"),
+        keyFile: path.posix.join(CONTAINER_TLS_DIR, "server-key.pem"),
+      },
+    }),
     natsAuthorization(serviceUsers(keys)),
   ].join("\n");
   const confFile = path.join(natsDir, "nats.conf");

@@ -35,6 +35,8 @@ export const LauncherEnv = z.object({
       });
       return z.NEVER;
     }),
+  /** WebSocket port of the launcher's own nats-server (0: any free port), for an edge gateway. */
+  NATS_WS_PORT: port("NATS_WS_PORT", 0),
   GATEWAY_PORT: port("GATEWAY_PORT", 8080),
   GATEWAY_HOST: z.string().trim().min(1).default("127.0.0.1"),
   PUBLIC_URL: httpUrl.optional(),
@@ -114,6 +116,8 @@ Environment (all optional):
                                  pinned dev dependency)
   TENANTLENS_DATA_DIR=./data     where NATS, the warehouse, keys and the API key live
   NATS_URL=nats://host:4222      use this NATS server instead of starting one
+  NATS_WS_PORT=0                 WebSocket port of the started nats-server, loopback, for an
+                                 edge gateway (default: any free port; docs/deploy-edge.md)
   GATEWAY_PORT=8080              HTTP port of the gateway (console and API)
   GATEWAY_HOST=127.0.0.1         address the gateway listens on
   PUBLIC_URL=http://...          how users reach the gateway (OAuth redirect URI)

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, tsCommand, usePrivateDataDir } from "@tenantlens/config";
 import { loadOrCreateApiKey } from "./api-key.js";
-import { prepareBusAuth } from "./bus-auth.js";
+import { prepareBusAuth, writeServerConfig } from "./bus-auth.js";
 import type { ChildSpec } from "./child.js";
 import { HELP, type LauncherConfig, loadLauncherConfig, UsageError } from "./config.js";
 import { ApiClient, DEMO_INTEGRATION_NAME, ensureDemoIntegration, waitForFirstData } from "./demo.js";
@@ -151,6 +151,8 @@ async function main(): Promise<void> {
     let natsUrl = config.NATS_URL;
     if (!natsUrl) {
       const port = await freePort();
+      const wsPort = config.NATS_WS_PORT || (await freePort());
+      const serverConfig = writeServerConfig(busAuth, { host: "127.0.0.1", port: wsPort });
       const storeDir = path.join(dataDir, "nats");
       mkdirSync(storeDir, { recursive: true });
       await supervisor.start(
@@ -158,29 +160,24 @@ async function main(): Promise<void> {
         () => ({
           name: "nats",
           command: "nats-server",
-          args: [
-            "-c",
-            busAuth.authorizationFile,
-            "-a",
-            "127.0.0.1",
-            "-p",
-            String(port),
-            "-js",
-            "-sd",
-            storeDir,
-          ],
+          args: ["-c", serverConfig, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir],
           cwd: repoRoot,
           env: process.env,
           readyFrom: (l) => (l.includes("Server is ready") ? true : undefined),
           readyTimeoutMs: 30_000,
           onLine: (l) => {
-            if (config.displayLevel === "info" || /\[(ERR|FTL|WRN)\]/.test(l))
+            // The WebSocket listener is plain ws:// on loopback on purpose; its TLS warning is no news.
+            const expected = /Websocket not configured with TLS/.test(l);
+            if (config.displayLevel === "info" || (/\[(ERR|FTL|WRN)\]/.test(l) && !expected))
               say(`${"nats".padEnd(8)} | ${l}`);
           },
         }),
         { restart: false },
       );
       natsUrl = `nats://127.0.0.1:${port}`;
+      say(
+        `launcher | NATS over WebSocket at ws://127.0.0.1:${wsPort} (an edge gateway: docs/deploy-edge.md)`,
+      );
     } else {
       say(
         `launcher | NATS_URL is your own server: its config must include ${busAuth.authorizationFile} (the services' NKEYs and permissions)`,

@@ -1,6 +1,6 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { connect, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
+import { type NatsConnection, nkeyAuthenticator } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
 import {
   allEvents,
@@ -16,7 +16,7 @@ import {
 import type { Logger } from "@tenantlens/telemetry";
 import { type ConsumeOptions, type Consumer, startConsumer } from "./consume.js";
 import { type BusCore, maxPayload } from "./core.js";
-import { readNkeySeed } from "./credentials.js";
+import { nkeySeedFromText, readNkeySeed } from "./credentials.js";
 import { inboxPrefix } from "./permissions.js";
 import { type PublishOptions, type PublishResult, publishEvent, publishManyEvents } from "./publish.js";
 import {
@@ -29,6 +29,7 @@ import {
 import { type BlobOptions, type KvOptions, Storage } from "./storage.js";
 import { ensureStream } from "./streams.js";
 import { type BroadcastSubscription, type EventMeta, subscribeEvents } from "./subscribe.js";
+import { openConnection } from "./transport.js";
 
 export interface ContractsOverride {
   streams?: Record<string, StreamDef>;
@@ -48,6 +49,11 @@ export interface ConnectOptions extends ContractsOverride {
    * service connects as itself and may use only the subjects its declarations name.
    */
   nkeySeedFile?: string;
+  /**
+   * The NKEY seed itself (`SU…`), for runtimes without a filesystem (the edge gateway reads it from a
+   * secret environment variable). Exclusive with `nkeySeedFile`.
+   */
+  nkeySeed?: string;
   /** CA certificate(s) that signed the server's TLS certificate (`NATS_TLS_CA_FILE`); turns TLS on. */
   tlsCaFile?: string;
   /**
@@ -62,17 +68,20 @@ export interface ConnectOptions extends ContractsOverride {
 export interface BusSettings {
   NATS_URL: string;
   NATS_NKEY_SEED_FILE?: string | undefined;
+  /** The seed itself (edge runtimes, where a secret comes as an environment variable, not a file). */
+  NATS_NKEY_SEED?: string | undefined;
   NATS_TLS_CA_FILE?: string | undefined;
 }
 
 /** `connectBus` options from a service's validated configuration. */
 export function busConnection(
   config: BusSettings,
-): Pick<ConnectOptions, "url" | "nkeySeedFile" | "tlsCaFile" | "streamScope"> {
+): Pick<ConnectOptions, "url" | "nkeySeedFile" | "nkeySeed" | "tlsCaFile" | "streamScope"> {
   return {
     url: config.NATS_URL,
     streamScope: "own",
     ...(config.NATS_NKEY_SEED_FILE ? { nkeySeedFile: config.NATS_NKEY_SEED_FILE } : {}),
+    ...(config.NATS_NKEY_SEED ? { nkeySeed: config.NATS_NKEY_SEED } : {}),
     ...(config.NATS_TLS_CA_FILE ? { tlsCaFile: config.NATS_TLS_CA_FILE } : {}),
   };
 }
@@ -129,14 +138,21 @@ export interface Bus {
 /** Connects to NATS as `service` (the connection name) and returns the typed bus. */
 export async function connectBus(opts: ConnectOptions): Promise<Bus> {
   const log = opts.logger.child({ component: "bus" });
-  const nc = await connect({
-    servers: opts.url.split(",").map((s) => s.trim()),
+  if (opts.nkeySeedFile && opts.nkeySeed) {
+    throw new Error("give the NKEY seed either as a file or as text, not both");
+  }
+  const seed = opts.nkeySeedFile
+    ? readNkeySeed(opts.nkeySeedFile)
+    : opts.nkeySeed
+      ? nkeySeedFromText(opts.nkeySeed, "the NKEY seed")
+      : undefined;
+  const nc = await openConnection(opts.url, {
     name: opts.service,
     maxReconnectAttempts: opts.maxReconnectAttempts ?? -1,
     waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
     inboxPrefix: inboxPrefix(opts.service),
-    ...(opts.nkeySeedFile ? { authenticator: nkeyAuthenticator(readNkeySeed(opts.nkeySeedFile)) } : {}),
-    ...(opts.tlsCaFile ? { tls: { caFile: opts.tlsCaFile } } : {}),
+    ...(seed ? { authenticator: nkeyAuthenticator(seed) } : {}),
+    ...(opts.tlsCaFile ? { tlsCaFile: opts.tlsCaFile } : {}),
   });
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   const core: BusCore = {

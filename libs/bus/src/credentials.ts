@@ -38,10 +38,23 @@ export function readNkeySeed(file: string): Uint8Array {
   } catch (err) {
     throw new Error(`cannot read the NATS NKEY seed file ${file}: ${(err as Error).message}`);
   }
-  if (!/^SU[A-Z2-7]{50,}$/.test(text)) {
-    throw new Error(`${file} is not an NKEY user seed (expected one line starting with SU)`);
+  return nkeySeedFromText(text, file);
+}
+
+/**
+ * An NKEY user seed given as text (`SU…`, surrounding whitespace ignored), e.g. from a secret
+ * environment variable; `what` names its source in the error, never the value.
+ */
+export function nkeySeedFromText(text: string, what: string): Uint8Array {
+  const trimmed = text.trim();
+  if (!/^SU[A-Z2-7]{50,}$/.test(trimmed)) {
+    throw new Error(`${what} is not an NKEY user seed (expected one line starting with SU)`);
   }
-  const seed = new TextEncoder().encode(text);
-  fromSeed(seed); // checks the checksum
+  const seed = new TextEncoder().encode(trimmed);
+  try {
+    fromSeed(seed); // checks the checksum
+  } catch {
+    throw new Error(`${what} is not a valid NKEY user seed (bad checksum)`);
+  }
   return seed;
 }

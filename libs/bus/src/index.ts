@@ -18,14 +18,16 @@ export {
   nakDelayMs,
   on,
 } from "./consume.js";
-export { type BusIdentity, ensureBusIdentities, readNkeySeed } from "./credentials.js";
+export { type BusIdentity, ensureBusIdentities, nkeySeedFromText, readNkeySeed } from "./credentials.js";
 export {
   type BusUser,
   busPermissions,
   inboxPrefix,
   type NatsPermissions,
   natsAuthorization,
+  natsWebsocket,
   serviceUsers,
+  type WebsocketListener,
 } from "./permissions.js";
 export type { PublishOptions, PublishResult } from "./publish.js";
 export type { RequestOptions, ServeHandler, ServeMeta } from "./rpc.js";
@@ -34,6 +36,7 @@ export type { BlobOptions, KvOptions } from "./storage.js";
 export { streamConfig } from "./streams.js";
 export { consumerFilter, eventPattern, streamSubjects } from "./subjects.js";
 export type { BroadcastSubscription, EventMeta } from "./subscribe.js";
+export { type BusTransport, transportOf } from "./transport.js";
 export {
   consumeWorkspaceDeletions,
   onWorkspaceDeleted,

@@ -133,3 +133,27 @@ export function natsAuthorization(users: readonly BusUser[]): string {
   lines.push("  ]", "}");
   return `${lines.join("\n")}\n`;
 }
+
+/** Where nats-server accepts NATS over WebSocket (what `ws://` / `wss://` clients such as the edge gateway reach). */
+export interface WebsocketListener {
+  host: string;
+  port: number;
+  /** PEM certificate and key for wss://; without them the listener is plain ws:// (`no_tls`, loopback or behind a TLS proxy). */
+  tls?: { certFile: string; keyFile: string };
+}
+
+/**
+ * The nats-server `websocket { … }` block. The `authorization` users (each service's NKEY and its
+ * permissions) apply to WebSocket clients as to TCP ones: nothing here opens the bus.
+ */
+export function natsWebsocket(listener: WebsocketListener): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines = ["websocket {", `  host: ${q(listener.host)}`, `  port: ${listener.port}`];
+  if (listener.tls) {
+    lines.push(`  tls { cert_file: ${q(listener.tls.certFile)}, key_file: ${q(listener.tls.keyFile)} }`);
+  } else {
+    lines.push("  no_tls: true");
+  }
+  lines.push("}");
+  return `${lines.join("\n")}\n`;
+}

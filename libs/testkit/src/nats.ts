@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { type BusIdentity, ensureBusIdentities, natsAuthorization, serviceUsers } from "@tenantlens/bus";
+import {
+  type BusIdentity,
+  ensureBusIdentities,
+  natsAuthorization,
+  natsWebsocket,
+  serviceUsers,
+} from "@tenantlens/bus";
 import { SERVICES, type ServiceName } from "@tenantlens/contracts";
 import { exitOf, killHard, terminate } from "./child.js";
 import { freePort } from "./ports.js";
@@ -19,6 +25,11 @@ export interface NatsOptions {
   auth?: boolean;
   /** More server config (e.g. a `tls { … }` block); clients then reach it with `tls://` URLs. */
   extraConfig?: string;
+  /**
+   * Also listen for NATS over WebSocket (nats-server's `websocket {}` block, plain ws:// on loopback:
+   * `no_tls`); its URL is `wsUrl`. The same NKEY users and permissions apply to WebSocket clients.
+   */
+  websocket?: boolean;
 }
 
 /** An identity on the test bus: a service, or `test`, the tests' own unrestricted client. */
@@ -32,6 +43,8 @@ export interface NatsClientOptions {
 
 export interface NatsServer {
   url: string;
+  /** `ws://127.0.0.1:<port>` when started with `websocket: true`. */
+  wsUrl?: string;
   monitorUrl: string;
   /** JetStream store directory (removed by `stop()`). */
   dir: string;
@@ -68,16 +81,17 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     conf.push(natsAuthorization([...serviceUsers(keys), { name: "test", nkey: test.publicKey }]));
   }
   if (opts.extraConfig) conf.push(opts.extraConfig);
-  if (conf.length > 0) {
-    const file = path.join(dir, "nats.conf");
-    writeFileSync(file, `${conf.join("\n")}\n`, { mode: 0o600 });
-    extra.push("-c", file);
-  }
+  const confFile = path.join(dir, "nats.conf");
+  if (conf.length > 0 || opts.websocket) extra.push("-c", confFile);
   const logs = new LineRing(500);
   let child: ChildProcess | undefined;
-  let ports = { port: 0, monitor: 0 };
+  let ports = { port: 0, monitor: 0, ws: 0 };
 
   const launch = async (): Promise<void> => {
+    if (conf.length > 0 || opts.websocket) {
+      const ws = opts.websocket ? [natsWebsocket({ host: "127.0.0.1", port: ports.ws })] : [];
+      writeFileSync(confFile, `${[...conf, ...ws].join("\n")}\n`, { mode: 0o600 });
+    }
     const args = [
       "-a",
       "127.0.0.1",
@@ -95,7 +109,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
 
   // Two free ports can race with other tests on a shared machine: retry with fresh ones.
   for (let attempt = 1; ; attempt++) {
-    ports = { port: await freePort(), monitor: await freePort() };
+    ports = { port: await freePort(), monitor: await freePort(), ws: opts.websocket ? await freePort() : 0 };
     try {
       await launch();
       break;
@@ -122,6 +136,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   };
   const server: NatsServer = {
     url,
+    ...(opts.websocket ? { wsUrl: `ws://127.0.0.1:${ports.ws}` } : {}),
     monitorUrl: `http://127.0.0.1:${ports.monitor}`,
     dir,
     port: ports.port,

@@ -37,6 +37,11 @@ export interface StartServiceOptions {
   readyTimeoutMs?: number;
   /** Entry file relative to the repo root (default services/<name>/src/index.ts). */
   entry?: string;
+  /**
+   * The command instead of the runtime's usual one (`tsCommand`), e.g. Deno with narrow permissions;
+   * `env` is added to the service's environment.
+   */
+  command?: { command: string; args: string[]; env?: NodeJS.ProcessEnv };
 }
 
 const started: ServiceProcess[] = [];
@@ -63,7 +68,9 @@ export async function startService(
   // Set by `node --test` for its workers; a service must not think it runs under the runner.
   delete childEnv.NODE_TEST_CONTEXT;
   // TENANTLENS_RUNTIME=deno runs the service on Deno (the suite's Deno pass); unset: the runner's runtime.
-  const run = tsCommand(runtimeFromEnv(childEnv), entry, [], { caCertPath: childEnv.NODE_EXTRA_CA_CERTS });
+  const run =
+    opts.command ??
+    tsCommand(runtimeFromEnv(childEnv), entry, [], { caCertPath: childEnv.NODE_EXTRA_CA_CERTS });
   const child = spawn(run.command, run.args, {
     cwd: repoRoot,
     env: { ...childEnv, ...run.env },

@@ -1,5 +1,6 @@
 import type { Bus } from "@tenantlens/bus";
 import type { Logger } from "@tenantlens/telemetry";
+import type { ConsoleAssets } from "./console/assets.js";
 
 /** Who is calling: resolved from the API key by the auth middleware on every /api route. */
 export interface Principal {
@@ -35,4 +36,6 @@ export interface GatewayDeps {
   sessionHours?: number;
   /** Demo mode: the local mail catcher's viewer (the alerts page lists what it caught). */
   demoMailUrl?: string;
+  /** The console's assets; default: read from src/console/assets/ (the edge entry passes its bundle). */
+  consoleAssets?: ConsoleAssets;
 }

@@ -3,6 +3,7 @@ import {
   freePort,
   type GraphTarget,
   graphEnv,
+  type NatsOptions,
   type NatsServer,
   type ServiceProcess,
   startNats,
@@ -25,11 +26,19 @@ export interface System {
 
 export const SERVICE_ORDER = ["auth", "store", "query", "poller", "rules", "notifier", "gateway"] as const;
 
+export interface SystemOptions {
+  /** nats-server options (e.g. `websocket: true`). */
+  nats?: NatsOptions;
+  /** The services to start, in this order (default SERVICE_ORDER). */
+  services?: readonly string[];
+}
+
 export async function startSystem(
   graph: GraphTarget,
   extraEnv: Record<string, string> = {},
+  opts: SystemOptions = {},
 ): Promise<System> {
-  const nats = await startNats();
+  const nats = await startNats(opts.nats);
   const dataDir = tempDir("tl-e2e");
   // A test that must know the address before the system starts (e.g. to register the redirect URI
   // with the simulator) passes GATEWAY_PORT.
@@ -66,7 +75,7 @@ export async function startSystem(
     },
   };
   try {
-    for (const name of SERVICE_ORDER) await system.start(name);
+    for (const name of opts.services ?? SERVICE_ORDER) await system.start(name);
   } catch (err) {
     await system.stop();
     throw err;

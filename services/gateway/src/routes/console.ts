@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { AppError } from "@tenantlens/contracts";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { csrfMatches, SESSION_COOKIE } from "../auth/session-store.js";
+import { ASSET_NAME, type ConsoleAssets, readConsoleAssets } from "../console/assets.js";
 import { SIGN_IN_CSRF_COOKIE, safeNext, signInPage } from "../console/page.js";
 import { consoleForm, samePublicHost } from "../http/browser.js";
 import { defineRoute } from "../http/route.js";
@@ -71,17 +71,17 @@ export const consoleSignOut = defineRoute({
   },
 });
 
-const ASSET_DIR = new URL("../console/assets/", import.meta.url);
 const TYPES: Record<string, string> = {
   js: "text/javascript; charset=utf-8",
   css: "text/css; charset=utf-8",
 };
-/** The console's browser modules and styles, read once (no build step). */
-const ASSETS = new Map(
-  readdirSync(ASSET_DIR)
-    .filter((f) => /^[a-z0-9-]+\.(js|css)$/.test(f))
-    .map((f) => [f, readFileSync(new URL(f, ASSET_DIR))] as const),
-);
+/** The files under console/assets, read once on first use (no build step) unless deps bring them. */
+let fromFiles: ConsoleAssets | undefined;
+function assetsOf(deps: { consoleAssets?: ConsoleAssets }): ConsoleAssets {
+  if (deps.consoleAssets) return deps.consoleAssets;
+  fromFiles ??= readConsoleAssets();
+  return fromFiles;
+}
 
 export const consoleAsset = defineRoute({
   method: "GET",
@@ -89,12 +89,12 @@ export const consoleAsset = defineRoute({
   summary: "The console's browser modules and stylesheet",
   tags,
   access: "public",
-  params: z.object({ file: z.string().regex(/^[a-z0-9-]+\.(js|css)$/) }),
+  params: z.object({ file: z.string().regex(ASSET_NAME) }),
   middleware: (deps) => [samePublicHost(deps)],
   errors: ["bad_request"],
   success: { status: 200, contentTypes: ["text/javascript", "text/css"] },
-  handler: (c, { params }) => {
-    const bytes = ASSETS.get(params.file);
+  handler: (c, { params }, deps) => {
+    const bytes = assetsOf(deps).get(params.file);
     if (!bytes) throw new AppError("not_found", `no console asset ${params.file}`);
     const ext = params.file.split(".").pop() as string;
     return c.body(new Uint8Array(bytes), 200, {
