@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import type { Operation, ProvisioningState } from "@tenantlens/contracts";
 import { caFetch, type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
 import { cleanup, waitFor, withServiceLogs } from "@tenantlens/testkit";
-import { api, type QueryAnswer, type System, startSystem } from "./system.js";
+import { api, type QueryAnswer, runCli, type System, startSystem } from "./system.js";
 
 /**
  * User provisioning through every real service and the simulator: the write upgrade (app-mode
@@ -181,6 +181,15 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
         passwordProfile: { password: "***", forceChangePasswordNextSignIn: true },
       });
       assert.ok(!JSON.stringify(dry.body).includes(password), "the password never comes back");
+      // The same through the CLI.
+      const cli = await runCli(sys, [
+        "provision",
+        id,
+        JSON.stringify({ kind: "disable_user", userId: `someone@${tenant.initialDomain}` }),
+        "--dry-run",
+      ]);
+      assert.equal(cli.code, 1, "the user does not exist: refused");
+      assert.match(cli.out, /refused: Refused: Read user someone@/);
       assert.deepEqual(await writesSince(before), [], "no write reached the simulator");
     }));
 
@@ -364,6 +373,11 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
       const one = await api<Operation>(sys, "GET", `/api/provisioning/operations/${update.id}`);
       assert.deepEqual(one.body, update);
       assert.ok(!JSON.stringify(list.body).includes(password));
+      const cli = await runCli(sys, ["provisioning-ops", "--integration", id, "--format", "json"]);
+      assert.equal(cli.code, 0, cli.err);
+      assert.ok(
+        (JSON.parse(cli.out) as { operations: Operation[] }).operations.some((o) => o.id === update.id),
+      );
 
       const rows = await waitFor(
         async () => {
