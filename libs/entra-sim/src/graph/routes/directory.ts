@@ -1,6 +1,5 @@
 import { SKUS } from "../../directory/generate/catalog.js";
 import type { JsonObject, Kind, StoredObject } from "../../directory/index.js";
-import { StoreError } from "../../directory/index.js";
 import type { Ctx } from "../context.js";
 import { deltaResponse } from "../delta.js";
 import { ENTITIES, type EntitySpec, looseEntity } from "../entities.js";
