@@ -165,6 +165,8 @@ export const ConsentComplete = defineRequest({
      */
     outcome: z.enum(["connected", "declined", "failed"]).optional(),
     message: z.string().max(2000).optional(),
+    /** `provision`: the consent to the write scopes (provisioning); the integration itself is unchanged. */
+    purpose: z.enum(["read", "provision"]).optional(),
   }),
 });
 

@@ -121,6 +121,7 @@ export class ConsentService {
         integration: toPublic(rec),
         outcome: req.error !== undefined ? "declined" : "failed",
         message: `Provisioning was not enabled. ${reason}`,
+        purpose: "provision",
       };
     }
     const verdict = await this.delegated.redeem(rec, s, req.code);
@@ -144,6 +145,7 @@ export class ConsentService {
       integration: toPublic(rec),
       outcome: "connected",
       message: "Provisioning enabled: Tenantlens may now create, change and offboard users of this tenant.",
+      purpose: "provision",
     };
   }
 

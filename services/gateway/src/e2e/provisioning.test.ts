@@ -85,7 +85,14 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
     const t = sim.tenants[0];
     if (!t) throw new Error("no simulator tenant");
     tenant = t;
-    sys = await withServiceLogs(() => startSystem(sim, { POLL_INTERVAL_SECONDS: "0" }));
+    // The tenant's seeded app also plays Tenantlens's own app for the delegated test at the end.
+    sys = await withServiceLogs(() =>
+      startSystem(sim, {
+        POLL_INTERVAL_SECONDS: "0",
+        TENANTLENS_CLIENT_ID: t.clientId,
+        TENANTLENS_CLIENT_SECRET: t.clientSecret,
+      }),
+    );
     const created = await api<{ id: string; status: string }>(sys, "POST", "/api/integrations", {
       body: {
         name: "Provisioned",
@@ -416,5 +423,58 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
         },
         JSON.stringify(history),
       );
+    }));
+
+  /** The administrator's browser, auto-approving: authorize → the gateway's callback page. */
+  async function consent(consentUrl: string): Promise<string> {
+    const url = new URL(consentUrl);
+    url.searchParams.set("sim_auto_approve", "1");
+    const simFetch = caFetch(readFileSync(sim.caCertPath, "utf8"));
+    const res = await simFetch(url, { redirect: "manual" });
+    assert.equal(res.status, 302, await res.text());
+    const back = new URL(res.headers.get("location") ?? "");
+    assert.equal(`${back.origin}${back.pathname}`, `${sys.baseUrl}/oauth/callback`);
+    const page = await fetch(back, { redirect: "manual", signal: AbortSignal.timeout(60_000) });
+    return page.text();
+  }
+
+  it("delegated: a separate consent for the write scopes, then a downgrade", () =>
+    withServiceLogs(async () => {
+      const created = await api<{ id: string; consentUrl: string }>(sys, "POST", "/api/integrations", {
+        body: { name: "Delegated provisioning", tenantId: tenant.tenantId, auth: { mode: "delegated" } },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const did = created.body.id;
+      await consent(created.body.consentUrl);
+      const dry = { dryRun: true, operation: { kind: "enable_user", userId: created } };
+      const path = `/api/integrations/${did}/provisioning/operations`;
+      const before = await api<ErrorBody>(sys, "POST", path, { body: dry });
+      assert.equal(before.status, 403, "read consent alone does not allow writes");
+      assert.equal(before.body.error.code, "provisioning_not_enabled");
+
+      const enable = await api<ProvisioningState>(
+        sys,
+        "POST",
+        `/api/integrations/${did}/provisioning/enable`,
+      );
+      assert.equal(enable.status, 200, JSON.stringify(enable.body));
+      assert.equal(enable.body.status, "pending_consent");
+      const scopes = new URL(enable.body.consentUrl ?? "").searchParams.get("scope") ?? "";
+      assert.match(scopes, /User\.ReadWrite\.All/);
+      assert.match(scopes, /GroupMember\.ReadWrite\.All/);
+      const page = await consent(enable.body.consentUrl ?? "");
+      assert.match(page, /Provisioning enabled/);
+      const on = await api<ProvisioningState>(sys, "GET", `/api/integrations/${did}/provisioning`);
+      assert.equal(on.body.status, "on");
+      const planned = await api<Operation>(sys, "POST", path, { body: dry });
+      assert.equal(planned.status, 200, JSON.stringify(planned.body));
+      assert.equal(planned.body.status, "planned");
+
+      // Downgrade: off at once, the write-scoped sign-in gone.
+      const off = await api<ProvisioningState>(sys, "POST", `/api/integrations/${did}/provisioning/disable`);
+      assert.equal(off.body.status, "off");
+      const after = await api<ErrorBody>(sys, "POST", path, { body: dry });
+      assert.equal(after.status, 403);
+      assert.equal(after.body.error.code, "provisioning_not_enabled");
     }));
 });
