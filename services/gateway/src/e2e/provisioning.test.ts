@@ -446,7 +446,10 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const did = created.body.id;
       await consent(created.body.consentUrl);
-      const dry = { dryRun: true, operation: { kind: "enable_user", userId: created } };
+      const dry = {
+        dryRun: true,
+        operation: { kind: "enable_user", userId: `admin@${tenant.initialDomain}` },
+      };
       const path = `/api/integrations/${did}/provisioning/operations`;
       const before = await api<ErrorBody>(sys, "POST", path, { body: dry });
       assert.equal(before.status, 403, "read consent alone does not allow writes");
