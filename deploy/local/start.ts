@@ -18,7 +18,7 @@ import { Supervisor } from "./supervisor.js";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Start order; stopped in reverse. rules and notifier join once they have a real entrypoint. */
-const SERVICES = ["auth", "store", "query", "poller", "rules", "notifier", "gateway"] as const;
+const SERVICES = ["auth", "store", "query", "poller", "rules", "notifier", "provisioner", "gateway"] as const;
 const REQUIRED = new Set<string>(["auth", "store", "query", "poller", "gateway"]);
 
 /** Where the launcher itself reaches the gateway (a wildcard listen address is reached on loopback). */

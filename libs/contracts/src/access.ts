@@ -11,6 +11,7 @@ export const SERVICES: readonly ServiceName[] = [
   "rules",
   "notifier",
   "gateway",
+  "provisioner",
 ];
 
 /** The declarations access is derived from (tests pass their own). */

@@ -44,6 +44,30 @@ export const IntegrationsBucket = defineBucket({ kind: "kv", name: "tl_integrati
 export const ConsentStatesBucket = defineBucket({ kind: "kv", name: "tl_consent_states", writers: ["auth"] });
 /** Auth: sealed msal token caches. */
 export const TokenCachesBucket = defineBucket({ kind: "kv", name: "tl_token_caches", writers: ["auth"] });
+/** Auth: whether provisioning is enabled per integration (the write-permission upgrade). */
+export const ProvisioningGrantsBucket = defineBucket({
+  kind: "kv",
+  name: "tl_provisioning_grants",
+  writers: ["auth"],
+});
+/** Auth: sealed msal token caches of the write-scoped delegated sign-ins (provisioning). */
+export const ProvisionTokenCachesBucket = defineBucket({
+  kind: "kv",
+  name: "tl_provision_token_caches",
+  writers: ["auth"],
+});
+/** Provisioner: operation records (keyed by workspace and operation id; the idempotency ledger). */
+export const ProvisioningOperationsBucket = defineBucket({
+  kind: "kv",
+  name: "tl_provisioning_ops",
+  writers: ["provisioner"],
+});
+/** Provisioner: per-workspace settings (protected accounts). */
+export const ProvisioningSettingsBucket = defineBucket({
+  kind: "kv",
+  name: "tl_provisioning_settings",
+  writers: ["provisioner"],
+});
 /** Query: saved queries. */
 export const SavedQueriesBucket = defineBucket({ kind: "kv", name: "tl_saved_queries", writers: ["query"] });
 /** Query holds a lease per generation it reads; the store reads them before removing one. */
@@ -78,4 +102,8 @@ export const allBuckets: BucketDef[] = [
   SavedQueriesBucket,
   GenerationLeasesBucket,
   QueryResultsBucket,
+  ProvisioningGrantsBucket,
+  ProvisionTokenCachesBucket,
+  ProvisioningOperationsBucket,
+  ProvisioningSettingsBucket,
 ];

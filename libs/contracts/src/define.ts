@@ -61,7 +61,15 @@ export function requestErrors(def: RequestDef): ErrorCode[] {
   return [...new Set([...def.errors, ...ANY_REQUEST_ERRORS])];
 }
 
-export type ServiceName = "auth" | "poller" | "store" | "query" | "rules" | "notifier" | "gateway";
+export type ServiceName =
+  | "auth"
+  | "poller"
+  | "store"
+  | "query"
+  | "rules"
+  | "notifier"
+  | "gateway"
+  | "provisioner";
 
 export type EventPayload<E extends EventDef> = z.infer<E["schema"]>;
 export type RequestOf<R extends RequestDef> = z.infer<R["request"]>;

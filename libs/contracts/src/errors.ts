@@ -17,6 +17,8 @@ export const ErrorCode = z.enum([
   "query_error",
   "query_timeout",
   "integration_broken",
+  /** The integration has not been granted the write permissions provisioning needs (403). */
+  "provisioning_not_enabled",
   "internal",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -34,6 +36,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   query_error: 400,
   query_timeout: 408,
   integration_broken: 409,
+  provisioning_not_enabled: 403,
   internal: 500,
 };
 

@@ -6,6 +6,7 @@ export * from "./define.js";
 export * from "./errors.js";
 export * from "./integration.js";
 export * from "./notify.js";
+export * from "./provisioning.js";
 export * from "./query.js";
 export * from "./rules.js";
 export * from "./rules-api.js";

@@ -61,7 +61,7 @@ export const IntegrationCreate = defineRequest({
 export const IntegrationGet = defineRequest({
   subject: "auth.integration.get",
   service: "auth",
-  callers: ["gateway", "poller"],
+  callers: ["gateway", "poller", "provisioner"],
   errors: ["not_found"],
   request: Scoped,
   response: Integration,
@@ -101,12 +101,12 @@ export const IntegrationDelete = defineRequest({
   response: z.object({ deleted: z.literal(true) }),
 });
 
-/** Internal: the poller asks for a Graph access token; never exposed over REST. */
+/** Internal: the poller (reads) and the provisioner (writes) ask for a Graph access token; never exposed over REST. */
 export const TokenGet = defineRequest({
   subject: "auth.token.get",
   service: "auth",
-  callers: ["poller"],
-  errors: ["not_found", "integration_broken"],
+  callers: ["poller", "provisioner"],
+  errors: ["not_found", "integration_broken", "provisioning_not_enabled"],
   request: z.object({
     integrationId: IntegrationId,
     /**
@@ -115,6 +115,12 @@ export const TokenGet = defineRequest({
      * Callers send it at most once per backoff step.
      */
     forceRefresh: z.boolean().optional(),
+    /**
+     * `provision`: a token that carries the write permissions (User.ReadWrite.All,
+     * GroupMember.ReadWrite.All). Auth answers `provisioning_not_enabled`, naming what is missing,
+     * unless provisioning was enabled for the integration and the token carries them. Default `read`.
+     */
+    purpose: z.enum(["read", "provision"]).optional(),
   }),
   response: z.object({
     accessToken: z.string().min(1),
@@ -159,6 +165,8 @@ export const ConsentComplete = defineRequest({
      */
     outcome: z.enum(["connected", "declined", "failed"]).optional(),
     message: z.string().max(2000).optional(),
+    /** `provision`: the consent to the write scopes (provisioning); the integration itself is unchanged. */
+    purpose: z.enum(["read", "provision"]).optional(),
   }),
 });
 

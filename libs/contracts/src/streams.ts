@@ -47,6 +47,12 @@ export const streams: Record<string, StreamDef> = {
     maxAgeSeconds: 90 * DAY,
     duplicateWindowSeconds: 120,
   },
+  TL_PROVISION: {
+    name: "TL_PROVISION",
+    description: "Provisioning operations (each state of each operation, for provisioning_operations)",
+    maxAgeSeconds: 30 * DAY,
+    duplicateWindowSeconds: 600,
+  },
   TL_QUERY: {
     name: "TL_QUERY",
     description: "Executed analyst queries (for query history)",

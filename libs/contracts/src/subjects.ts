@@ -34,6 +34,17 @@ import {
   DeliveryRecorded,
   NotificationList,
 } from "./notify.js";
+import {
+  OperationGet,
+  OperationList,
+  OperationRecorded,
+  OperationRun,
+  ProvisioningDisable,
+  ProvisioningEnable,
+  ProvisioningGet,
+  SettingsGet,
+  SettingsUpdate,
+} from "./provisioning.js";
 import { QueryExecute, QueryExecuted, TablesList } from "./query.js";
 import {
   RuleChanged,
@@ -99,6 +110,7 @@ export const allEvents: EventDef[] = [
   SuppressionChanged,
   WorkspaceDeleted,
   ...PURGING_SERVICES.map((s) => WorkspacePurged[s]),
+  OperationRecorded,
 ];
 
 /** Every request subject: its callers' and responder's permissions, documentation, the subject-grammar test. */
@@ -154,4 +166,12 @@ export const allRequests: RequestDef[] = [
   ViolationUnsuppress,
   SuppressionList,
   PackList,
+  ProvisioningGet,
+  ProvisioningEnable,
+  ProvisioningDisable,
+  OperationRun,
+  OperationList,
+  OperationGet,
+  SettingsGet,
+  SettingsUpdate,
 ];

@@ -24,11 +24,20 @@ export const WorkspaceDeleted = defineEvent({
   token: (p) => p.workspaceId,
   msgId: (p) => `${p.workspaceId}:deleted:${p.deletedAt}`,
   publishers: ["gateway"],
-  consumers: ["gateway", "auth", "poller", "store", "query", "rules", "notifier"],
+  consumers: ["gateway", "auth", "poller", "store", "query", "rules", "notifier", "provisioner"],
 });
 
 /** Services that keep data of a workspace, each announcing its purge. */
-export const PURGING_SERVICES = ["gateway", "auth", "poller", "store", "query", "rules", "notifier"] as const;
+export const PURGING_SERVICES = [
+  "gateway",
+  "auth",
+  "poller",
+  "store",
+  "query",
+  "rules",
+  "notifier",
+  "provisioner",
+] as const;
 export type PurgingService = (typeof PURGING_SERVICES)[number] & ServiceName;
 
 export const WorkspacePurgedPayload = z.object({

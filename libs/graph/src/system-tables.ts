@@ -235,6 +235,39 @@ export const notificationsSchema = systemTable(
   ],
 );
 
+export const provisioningOperationsSchema = systemTable(
+  "provisioning_operations",
+  "Every provisioning operation (create, update, enable/disable, group membership, offboard), dry runs included: who asked, each Graph request with its status, and the outcome",
+  [
+    [
+      "operation_id",
+      "VARCHAR",
+      "Operation id (op_…), derived from the workspace and the client's request id",
+    ],
+    ["integration_id", "VARCHAR", "Integration (tenant) it changed"],
+    ["request_id", "VARCHAR", "Client-supplied idempotency key"],
+    ["actor", "VARCHAR", "API key id that asked"],
+    [
+      "kind",
+      "VARCHAR",
+      "create_user, update_user, enable_user, disable_user, add_group_member, remove_group_member or offboard_user",
+    ],
+    ["input", "JSON", "The request as asked (passwords replaced by ***)"],
+    ["dry_run", "BOOLEAN", "A dry run: nothing was written"],
+    ["status", "VARCHAR", "running, planned (dry run), succeeded, partial, failed or refused"],
+    ["summary", "VARCHAR", "What was and was not done, in words"],
+    ["target_user_id", "VARCHAR", "Object id of the user it is about"],
+    [
+      "steps",
+      "JSON",
+      "Each Graph request {name, request:{method,url,body}, outcome, httpStatus, attempts, error}",
+    ],
+    ["started_at", "TIMESTAMPTZ", "When it started"],
+    ["finished_at", "TIMESTAMPTZ", "When it ended (null while running)"],
+    ["updated_at", "TIMESTAMPTZ", "Last state change"],
+  ],
+);
+
 /** Every system table the warehouse has today. */
 export const systemTableSchemas: readonly SystemTableSchema[] = [
   integrationsSchema,
@@ -247,6 +280,7 @@ export const systemTableSchemas: readonly SystemTableSchema[] = [
   ruleSuppressionsSchema,
   complianceScoresSchema,
   notificationsSchema,
+  provisioningOperationsSchema,
 ];
 
 export function systemTableSchema(name: string): SystemTableSchema | undefined {

@@ -18,6 +18,7 @@ export type ServiceName =
   | "rules"
   | "notifier"
   | "gateway"
+  | "provisioner"
   | (string & {});
 
 export interface ServiceProcess {

@@ -8,8 +8,9 @@ import {
 } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import type { Versioned } from "./adapters/integration-store.js";
+import type { ProvisioningGrantStore } from "./adapters/provisioning-grant-store.js";
 import type { DelegatedFlow } from "./delegated-flow.js";
-import { checkConsentState } from "./domain/consent.js";
+import { type ConsentState, checkConsentState } from "./domain/consent.js";
 import {
   DISABLED_REASON,
   declinedReason,
@@ -32,6 +33,7 @@ export class ConsentService {
     private readonly records: IntegrationRecords,
     private readonly delegated: DelegatedFlow,
     private readonly log: Logger,
+    private readonly grants?: ProvisioningGrantStore,
   ) {}
 
   /** A fresh consent link for a delegated integration (the first one came with create). */
@@ -66,6 +68,7 @@ export class ConsentService {
       );
     }
     const log = this.log.child({ integrationId: cur.value.id });
+    if (s.purpose === "provision") return this.completeProvisioning(cur.value, s, req, log);
     if (req.error !== undefined || req.code === undefined) {
       const reason = req.error !== undefined ? declinedReason(req.error, req.errorDescription) : NO_CODE;
       log.info({ error: req.error }, "consent not granted");
@@ -98,6 +101,51 @@ export class ConsentService {
       integration: toPublic(saved),
       outcome: "connected",
       message: `Connected to tenant ${verdict.tenantId}.`,
+    };
+  }
+
+  /**
+   * The provisioning consent (write scopes): the integration itself is unchanged; on success the
+   * write-scoped sign-in is stored and provisioning is on. Declined: provisioning stays as it was.
+   */
+  private async completeProvisioning(
+    rec: StoredIntegration,
+    s: ConsentState,
+    req: RequestOf<typeof ConsentComplete>,
+    log: Logger,
+  ): Promise<ResponseOf<typeof ConsentComplete>> {
+    if (req.error !== undefined || req.code === undefined) {
+      const reason = req.error !== undefined ? declinedReason(req.error, req.errorDescription) : NO_CODE;
+      log.info({ error: req.error }, "provisioning consent not granted");
+      return {
+        integration: toPublic(rec),
+        outcome: req.error !== undefined ? "declined" : "failed",
+        message: `Provisioning was not enabled. ${reason}`,
+        purpose: "provision",
+      };
+    }
+    const verdict = await this.delegated.redeem(rec, s, req.code);
+    if (verdict.kind !== "ok") {
+      const reason =
+        verdict.kind === "broken"
+          ? verdict.reason
+          : verdict.kind === "transient"
+            ? verdict.message
+            : PENDING_CONSENT_REASON;
+      log.warn({ reason }, "provisioning consent could not be redeemed");
+      return {
+        integration: toPublic(rec),
+        outcome: "failed",
+        message: `Provisioning was not enabled: ${reason}`,
+      };
+    }
+    await this.grants?.put(rec.id, { status: "on", updatedAt: this.records.now().toISOString() });
+    log.info("provisioning consent completed");
+    return {
+      integration: toPublic(rec),
+      outcome: "connected",
+      message: "Provisioning enabled: Tenantlens may now create, change and offboard users of this tenant.",
+      purpose: "provision",
     };
   }
 

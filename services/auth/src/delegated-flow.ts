@@ -1,10 +1,10 @@
-import { AppError } from "@tenantlens/contracts";
+import { AppError, PROVISIONING_PERMISSIONS } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import type { ConsentStore } from "./adapters/consent-store.js";
 import type { DelegatedResult, DelegatedTokenSource } from "./adapters/delegated-client.js";
 import type { TokenCacheStore } from "./adapters/token-cache-store.js";
 import { authorizeUrl, type ConsentState, newConsentState } from "./domain/consent.js";
-import { consentScopes, delegatedReadScopes } from "./domain/delegated-scopes.js";
+import { consentScopes, delegatedReadScopes, provisioningConsentScopes } from "./domain/delegated-scopes.js";
 import { classifyTokenFailure } from "./domain/entra-errors.js";
 import type { StoredIntegration } from "./domain/integration.js";
 
@@ -18,6 +18,8 @@ export type Verdict =
 export interface DelegatedFlowDeps {
   consents: ConsentStore;
   caches: TokenCacheStore;
+  /** The write-scoped sign-ins (provisioning), kept apart from the read ones. */
+  provisionCaches: TokenCacheStore;
   /** null: no Tenantlens app registration configured (TENANTLENS_CLIENT_ID / _SECRET). */
   tokens: DelegatedTokenSource | null;
   authorityHost: string;
@@ -40,6 +42,7 @@ export const NOT_CONFIGURED =
 export class DelegatedFlow {
   private readonly readScopes = delegatedReadScopes();
   private readonly authorizeScopes = consentScopes();
+  private readonly writeScopes = [...PROVISIONING_PERMISSIONS];
 
   constructor(private readonly deps: DelegatedFlowDeps) {}
 
@@ -47,8 +50,11 @@ export class DelegatedFlow {
     return this.app().clientId;
   }
 
-  /** A fresh consent link: the state (with PKCE verifier and nonce) is sealed in KV for 10 minutes. */
-  async consentUrl(rec: StoredIntegration): Promise<string> {
+  /**
+   * A fresh consent link: the state (with PKCE verifier and nonce) is sealed in KV for 10 minutes.
+   * `provision` asks for the write scopes too (incremental consent); its sign-in is stored apart.
+   */
+  async consentUrl(rec: StoredIntegration, purpose: "read" | "provision" = "read"): Promise<string> {
     const app = this.app();
     const s = newConsentState(
       {
@@ -56,11 +62,14 @@ export class DelegatedFlow {
         workspaceId: rec.workspaceId,
         redirectUri: this.deps.redirectUri,
         tenant: rec.tenantId ?? "organizations",
+        purpose,
       },
       this.deps.now(),
     );
     await this.deps.consents.put(s);
-    return authorizeUrl(this.deps.authorityHost, app.clientId, this.authorizeScopes, s);
+    const scopes =
+      purpose === "provision" ? provisioningConsentScopes(this.writeScopes) : this.authorizeScopes;
+    return authorizeUrl(this.deps.authorityHost, app.clientId, scopes, s);
   }
 
   /** The record of a consent state, removed so it cannot be used again (null: unknown, used or expired). */
@@ -70,6 +79,7 @@ export class DelegatedFlow {
 
   /** Redeems the code of a checked state; on success the sealed cache is stored. */
   async redeem(rec: StoredIntegration, s: ConsentState, code: string): Promise<Verdict> {
+    const provision = s.purpose === "provision";
     const res = await this.app().redeem({
       integrationId: rec.id,
       tenant: s.tenant,
@@ -78,7 +88,7 @@ export class DelegatedFlow {
       nonce: s.nonce,
       state: s.state,
       redirectUri: s.redirectUri,
-      scopes: this.readScopes,
+      scopes: provision ? this.writeScopes : this.readScopes,
     });
     const verdict = this.judge(res, rec.tenantId ?? s.tenant);
     if (verdict.kind !== "ok" || !res.ok) return verdict;
@@ -88,9 +98,37 @@ export class DelegatedFlow {
         reason: `The administrator signed in to tenant ${res.tenantId}, but this integration is for tenant ${rec.tenantId}; nothing was stored. Consent again with an account of tenant ${rec.tenantId}.`,
       };
     }
-    await this.save(rec.id, res.cache);
-    this.app().forget(rec.id);
+    if (provision) {
+      await this.deps.provisionCaches.put(rec.id, res.cache);
+      this.app().forget(provisionKey(rec.id));
+    } else {
+      await this.save(rec.id, res.cache);
+      this.app().forget(rec.id);
+    }
     return verdict;
+  }
+
+  /** A write-scoped access token from the provisioning sign-in ({kind:"pending"} when there is none). */
+  async checkProvision(rec: StoredIntegration, forceRefresh: boolean): Promise<Verdict> {
+    if (!this.deps.tokens) return { kind: "broken", reason: NOT_CONFIGURED };
+    const cache = await this.deps.provisionCaches.get(rec.id);
+    if (!cache || !rec.tenantId) return { kind: "pending" };
+    const res = await this.deps.tokens.acquire({
+      integrationId: provisionKey(rec.id),
+      tenantId: rec.tenantId,
+      cache,
+      scopes: this.writeScopes,
+      forceRefresh,
+    });
+    const verdict = this.judge(res, rec.tenantId);
+    if (res.ok && res.cacheChanged) await this.deps.provisionCaches.put(rec.id, res.cache);
+    return verdict;
+  }
+
+  /** Downgrade: the write-scoped sign-in is deleted (its refresh token with it). */
+  async removeProvision(integrationId: string): Promise<void> {
+    this.deps.tokens?.forget(provisionKey(integrationId));
+    await this.deps.provisionCaches.remove(integrationId);
   }
 
   /** An access token from the stored cache (refreshing when due, or always with `forceRefresh`). */
@@ -112,11 +150,13 @@ export class DelegatedFlow {
 
   forget(integrationId: string): void {
     this.deps.tokens?.forget(integrationId);
+    this.deps.tokens?.forget(provisionKey(integrationId));
   }
 
   async remove(integrationId: string): Promise<void> {
     this.forget(integrationId);
     await this.deps.caches.remove(integrationId);
+    await this.deps.provisionCaches.remove(integrationId);
   }
 
   private app(): DelegatedTokenSource {
@@ -141,4 +181,9 @@ export class DelegatedFlow {
       this.deps.log.info({ integrationId }, "integration deleted meanwhile; its token cache was purged");
     }
   }
+}
+
+/** In-memory msal app key of an integration's provisioning sign-in (apart from its read sign-in). */
+function provisionKey(integrationId: string): string {
+  return `${integrationId}:provision`;
 }

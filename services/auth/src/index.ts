@@ -7,11 +7,17 @@ import { CONSENT_BUCKET, CONSENT_BUCKET_TTL_SECONDS, ConsentStore } from "./adap
 import { MsalDelegatedTokenSource } from "./adapters/delegated-client.js";
 import { MsalTokenSource } from "./adapters/entra-client.js";
 import { INTEGRATIONS_BUCKET, IntegrationStore } from "./adapters/integration-store.js";
-import { TOKEN_CACHE_BUCKET, TokenCacheStore } from "./adapters/token-cache-store.js";
+import { PROVISIONING_GRANTS_BUCKET, ProvisioningGrantStore } from "./adapters/provisioning-grant-store.js";
+import {
+  PROVISION_TOKEN_CACHE_BUCKET,
+  TOKEN_CACHE_BUCKET,
+  TokenCacheStore,
+} from "./adapters/token-cache-store.js";
 import { authConfigSchema } from "./config.js";
 import { ConsentService } from "./consent-service.js";
 import { DelegatedFlow } from "./delegated-flow.js";
 import { callbackUri } from "./domain/consent.js";
+import { ProvisioningService } from "./provisioning-service.js";
 import { IntegrationRecords } from "./records.js";
 import { resealAll } from "./reseal.js";
 import { AuthService } from "./service.js";
@@ -60,12 +66,15 @@ const records = new IntegrationRecords({
   now: () => new Date(),
 });
 const caches = new TokenCacheStore(await bus.kv(TOKEN_CACHE_BUCKET), key.ring);
+const provisionCaches = new TokenCacheStore(await bus.kv(PROVISION_TOKEN_CACHE_BUCKET), key.ring);
+const grants = new ProvisioningGrantStore(await bus.kv(PROVISIONING_GRANTS_BUCKET));
 const delegated = new DelegatedFlow({
   consents: new ConsentStore(
     await bus.kv(CONSENT_BUCKET, { ttlSeconds: CONSENT_BUCKET_TTL_SECONDS }),
     key.ring,
   ),
   caches,
+  provisionCaches,
   tokens: delegatedApp,
   authorityHost: config.AZURE_AUTHORITY_HOST,
   redirectUri,
@@ -73,7 +82,7 @@ const delegated = new DelegatedFlow({
   log: logger,
   now: () => new Date(),
 });
-const svc = new AuthService({
+const svc: AuthService = new AuthService({
   records,
   ring: key.ring,
   tokens: new MsalTokenSource(
@@ -83,9 +92,21 @@ const svc = new AuthService({
   delegated,
   graphEndpoint: config.GRAPH_ENDPOINT,
   log: logger,
+  onRemove: (id: string): Promise<void> => provisioning.forget(id),
 });
-serveAuth(bus, svc, new ConsentService(records, delegated, logger), () =>
-  resealAll({ store, caches, ring: key.ring }),
+const provisioning: ProvisioningService = new ProvisioningService({
+  records,
+  grants,
+  delegated,
+  auth: svc,
+  log: logger,
+});
+serveAuth(
+  bus,
+  svc,
+  new ConsentService(records, delegated, logger, grants),
+  () => resealAll({ store, caches, provisionCaches, ring: key.ring }),
+  provisioning,
 );
 // A deleted workspace's integrations, secrets and token caches go (also those deleted while auth was down).
 await consumeWorkspaceDeletions(bus, { service: "auth", purge: (ws) => svc.purgeWorkspace(ws) });

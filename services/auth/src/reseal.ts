@@ -28,6 +28,8 @@ export async function resealClientSecret(
 export async function resealAll(d: {
   store: IntegrationStore;
   caches: TokenCacheStore;
+  /** The write-scoped (provisioning) sign-ins: counted with the delegated token caches. */
+  provisionCaches?: TokenCacheStore;
   ring: Keyring;
 }): Promise<ResealReport> {
   let total = 0;
@@ -45,7 +47,9 @@ export async function resealAll(d: {
       }
     }
   }
-  const caches = await d.caches.resealAll();
+  const read = await d.caches.resealAll();
+  const write = (await d.provisionCaches?.resealAll()) ?? { total: 0, resealed: 0 };
+  const caches = { total: read.total + write.total, resealed: read.resealed + write.resealed };
   return {
     keyId: d.ring.current.id,
     kinds: [

@@ -36,6 +36,8 @@ export interface AuthServiceDeps {
   delegated: DelegatedFlow;
   graphEndpoint: string;
   log: Logger;
+  /** Also purged with an integration (its provisioning grant and write-scoped sign-in). */
+  onRemove?: (integrationId: string) => Promise<void>;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,6 +60,10 @@ export class AuthService {
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.records = deps.records;
+  }
+
+  get graphEndpoint(): string {
+    return this.deps.graphEndpoint;
   }
 
   async create(req: RequestOf<typeof IntegrationCreate>): Promise<ResponseOf<typeof IntegrationCreate>> {
@@ -186,6 +192,7 @@ export class AuthService {
     await this.records.store.remove(cur.value.id);
     this.deps.tokens.forget(cur.value.id);
     await this.deps.delegated.remove(cur.value.id);
+    await this.deps.onRemove?.(cur.value.id);
     this.deps.log.info({ integrationId: cur.value.id }, "integration deleted");
     await this.records.announce("deleted", withChange(cur.value, {}, this.records.now()));
     return { deleted: true };

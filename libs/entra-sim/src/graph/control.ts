@@ -46,6 +46,8 @@ const throttlingSchema = z
     windowSeconds: z.number().positive().max(3600).optional(),
     budget: z.number().int().positive().max(10_000_000).nullable().optional(),
     reportsLimit: z.number().int().positive().max(100_000).optional(),
+    writeBudget: z.number().int().positive().max(1_000_000).optional(),
+    writeWindowSeconds: z.number().positive().max(3600).optional(),
   })
   .strict();
 

@@ -5,6 +5,8 @@ export class GraphError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Graph's `error.details` (e.g. `[{target:"userPrincipalName", code:"ObjectConflict"}]`). */
+    readonly details?: readonly { target?: string; code: string; message?: string }[],
   ) {
     super(message);
   }
@@ -38,11 +40,13 @@ export function errorBody(
   message: string,
   requestId: string,
   clientRequestId: string,
+  details?: readonly unknown[],
 ): unknown {
   return {
     error: {
       code,
       message,
+      ...(details ? { details } : {}),
       innerError: {
         date: new Date().toISOString().slice(0, 19),
         "request-id": requestId,

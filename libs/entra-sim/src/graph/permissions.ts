@@ -5,6 +5,7 @@ export const PERMS = {
   me: ["User.Read", "User.ReadBasic.All", "User.Read.All", "Directory.Read.All"],
   groups: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"],
   groupMembersWrite: ["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"],
+  licenseWrite: ["LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
   memberOf: ["User.Read.All", "GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"],
   licenseDetails: ["User.Read.All", "LicenseAssignment.Read.All", "Directory.Read.All"],
   appRoleAssignments: [

@@ -24,7 +24,7 @@ function baseHeaders(req: GraphRequest): Record<string, string> {
 }
 
 export function errorResponse(req: GraphRequest, err: GraphError): GraphResponse {
-  return json(err.status, errorBody(err.code, err.message, req.requestId, req.clientRequestId), {
+  return json(err.status, errorBody(err.code, err.message, req.requestId, req.clientRequestId, err.details), {
     ...baseHeaders(req),
     ...err.headers,
   });
@@ -127,6 +127,7 @@ async function run(
     users: dir.store.activeCount("user"),
     cost: requestCost(def.cost ?? 1, q),
     reports: def.reports === true,
+    write: req.method !== "GET",
   });
   if (throttle.throttled) {
     throw new GraphError(

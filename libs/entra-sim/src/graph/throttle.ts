@@ -15,6 +15,9 @@ export interface ThrottleConfig {
   budget: number | null;
   /** Requests per window for the reports service (Graph: 5). */
   reportsLimit: number;
+  /** Write requests (POST, PATCH, DELETE) per app + tenant per `writeWindowSeconds` (Graph: 3,000 per 150 s). */
+  writeBudget: number;
+  writeWindowSeconds: number;
 }
 
 export const DEFAULT_THROTTLE: ThrottleConfig = {
@@ -23,6 +26,8 @@ export const DEFAULT_THROTTLE: ThrottleConfig = {
   windowSeconds: 10,
   budget: null,
   reportsLimit: 5,
+  writeBudget: 3000,
+  writeWindowSeconds: 150,
 };
 
 export function budgetForUsers(users: number): number {
@@ -93,12 +98,35 @@ export class Throttle {
   }
 
   charge(
-    opts: { tenantId: string; appId: string; users: number; cost: number; reports: boolean },
+    opts: { tenantId: string; appId: string; users: number; cost: number; reports: boolean; write?: boolean },
     now = performance.now(),
   ): ThrottleOutcome {
     const headers: Record<string, string> = { "x-ms-resource-unit": String(opts.cost) };
     const cfg = this.config(opts.tenantId);
     if (!cfg.enabled) return { headers };
+    if (opts.write) {
+      // Writes count against their own quota as well as the resource units (Graph's write quota).
+      const writeMs = cfg.writeWindowSeconds * 1000;
+      const wkey = `w|${opts.tenantId}|${opts.appId}|${cfg.writeBudget}|${writeMs}`;
+      let wb = this.buckets.get(wkey);
+      if (!wb) {
+        wb = new Bucket(cfg.writeBudget, cfg.writeBudget / writeMs, now);
+        this.buckets.set(wkey, wb);
+      }
+      const wait = wb.take(1, now);
+      if (wait > 0) {
+        const throttled: Record<string, string> = {
+          ...headers,
+          "x-ms-throttle-scope": `Tenant_Application/Write/${opts.appId}/${opts.tenantId}`,
+          "x-ms-throttle-information": "WriteLimitExceeded",
+        };
+        const seconds = wait / 1000;
+        if (cfg.retryAfter === "integer") throttled["retry-after"] = String(Math.max(1, Math.ceil(seconds)));
+        else if (cfg.retryAfter === "fraction")
+          throttled["retry-after"] = Math.max(0.001, seconds).toFixed(3);
+        return { headers, throttled };
+      }
+    }
     const windowMs = cfg.windowSeconds * 1000;
     const reports = opts.reports;
     const capacity = reports ? cfg.reportsLimit : (cfg.budget ?? budgetForUsers(opts.users));

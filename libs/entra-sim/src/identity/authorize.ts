@@ -3,7 +3,7 @@ import type { SimApp, TenantIdentity } from "../types.js";
 import { type EntraError, Errors, errorBody } from "./errors.js";
 import type { ConsentTxn } from "./grant-store.js";
 import type { Identity } from "./identity.js";
-import { DELEGATED_SCOPES } from "./permissions.js";
+import { DELEGATED_SCOPES, WRITE_PERMISSIONS } from "./permissions.js";
 import { canonical, missingFrom, parseScopes } from "./scopes.js";
 import { isGuid } from "./state.js";
 
@@ -72,7 +72,11 @@ export function startAuthorize(identity: Identity, segment: string, params: Para
     return redirectError(Errors.resourceNotFound(scopes.foreignResource, tenant.tenantId));
   }
   // A scope Graph does not have (in the simulator's universe) cannot be consented to.
-  const unknown = missingFrom(scopes.graph, [...DELEGATED_SCOPES, ...app.delegatedScopes]);
+  const unknown = missingFrom(scopes.graph, [
+    ...DELEGATED_SCOPES,
+    ...WRITE_PERMISSIONS,
+    ...app.delegatedScopes,
+  ]);
   if (unknown.length > 0) return redirectError(Errors.invalidScope(unknown.join(" ")));
   let challengeMethod: "S256" | undefined;
   if (params.code_challenge !== undefined) {
@@ -84,7 +88,7 @@ export function startAuthorize(identity: Identity, segment: string, params: Para
 
   const graphScopes = scopes.graphDefault
     ? [...app.delegatedScopes]
-    : canonical(scopes.graph, [...app.delegatedScopes, ...DELEGATED_SCOPES]);
+    : canonical(scopes.graph, [...app.delegatedScopes, ...DELEGATED_SCOPES, ...WRITE_PERMISSIONS]);
   return openOrApprove(identity, params, tenant, app, {
     kind: "authorize",
     tenantId: tenant.tenantId,

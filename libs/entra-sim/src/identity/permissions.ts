@@ -52,6 +52,16 @@ export const DELEGATED_SCOPES: readonly string[] = [
   "ManagedTenants.Read.All",
 ];
 
+/**
+ * Write permissions a tenant's administrator may consent to on top of the reads (provisioning). Not
+ * granted by default: an incremental consent (delegated) or a permission grant (application) adds them.
+ */
+export const WRITE_PERMISSIONS: readonly string[] = [
+  "User.ReadWrite.All",
+  "GroupMember.ReadWrite.All",
+  "LicenseAssignment.ReadWrite.All",
+];
+
 /** OpenID Connect scopes: always allowed, never part of `scp` checks by Graph. */
 export const OIDC_SCOPES: readonly string[] = ["openid", "profile", "email", "offline_access"];
 

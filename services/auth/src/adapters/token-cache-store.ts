@@ -1,8 +1,10 @@
 import type { KV } from "@tenantlens/bus";
-import { TokenCachesBucket } from "@tenantlens/contracts";
+import { ProvisionTokenCachesBucket, TokenCachesBucket } from "@tenantlens/contracts";
 import { aadFor, type Keyring, needsReseal, open, Sealed, seal } from "@tenantlens/secrets";
 
 export const TOKEN_CACHE_BUCKET = TokenCachesBucket.name;
+/** The write-scoped (provisioning) sign-ins, sealed the same way in a bucket of their own. */
+export const PROVISION_TOKEN_CACHE_BUCKET = ProvisionTokenCachesBucket.name;
 const KIND = "token_cache";
 
 const encoder = new TextEncoder();

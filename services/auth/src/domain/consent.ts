@@ -17,6 +17,8 @@ export const ConsentState = z.object({
   nonce: z.string().min(1),
   redirectUri: z.string().url(),
   expiresAt: z.string().datetime({ offset: true }),
+  /** `provision`: the incremental consent to the write scopes (its sign-in is kept apart). */
+  purpose: z.enum(["read", "provision"]).default("read"),
 });
 export type ConsentState = z.infer<typeof ConsentState>;
 
@@ -31,7 +33,13 @@ export function pkceChallenge(verifier: string): string {
 }
 
 export function newConsentState(
-  input: { integrationId: string; workspaceId: string; redirectUri: string; tenant: string },
+  input: {
+    integrationId: string;
+    workspaceId: string;
+    redirectUri: string;
+    tenant: string;
+    purpose?: "read" | "provision";
+  },
   now: Date,
 ): ConsentState {
   // 32 random bytes → 43 base64url characters: inside PKCE's 43..128 verifier length.
@@ -46,6 +54,7 @@ export function newConsentState(
     nonce: b64url(randomBytes(16)),
     redirectUri: input.redirectUri,
     expiresAt: new Date(now.getTime() + CONSENT_TTL_SECONDS * 1000).toISOString(),
+    purpose: input.purpose ?? "read",
   };
 }
 

@@ -63,6 +63,17 @@ export function delegatedReadScopes(resources: readonly ResourceDef[] = catalog)
   return out;
 }
 
+/**
+ * Scopes of the provisioning consent: the reads again (Entra keeps what was granted; asking again
+ * keeps one consent page complete), the write scopes provisioning needs, and the OIDC ones.
+ */
+export function provisioningConsentScopes(
+  writes: readonly string[],
+  resources: readonly ResourceDef[] = catalog,
+): string[] {
+  return [...delegatedReadScopes(resources), ...writes, ...OIDC_SCOPES];
+}
+
 /** Scopes of the authorize request: the read scopes plus the OIDC ones. */
 export function consentScopes(resources: readonly ResourceDef[] = catalog): string[] {
   return [...delegatedReadScopes(resources), ...OIDC_SCOPES];

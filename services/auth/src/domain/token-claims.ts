@@ -12,6 +12,13 @@ export function appRolesOf(accessToken: string): string[] | undefined {
   return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === "string") : undefined;
 }
 
+/** The delegated `scp` claim as a list (undefined for opaque tokens; [] when absent). */
+export function scopesOf(accessToken: string): string[] | undefined {
+  const claims = readClaims(accessToken);
+  if (!claims) return undefined;
+  return typeof claims.scp === "string" ? claims.scp.split(" ").filter(Boolean) : [];
+}
+
 /** The `tid` claim of a readable JWT access token (undefined for opaque tokens). */
 export function tenantOfToken(accessToken: string): string | undefined {
   const tid = readClaims(accessToken)?.tid;

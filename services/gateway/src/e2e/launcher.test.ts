@@ -61,7 +61,16 @@ describe("npm start (demo mode)", { timeout: 400_000 }, () => {
         assert.match(out, new RegExp(`runtime: ${runtime}`), "the launcher says which runtime it uses");
         // Which binary runs each service, the simulator and the query workers.
         const children = descendants(child.pid ?? -1);
-        for (const name of ["auth", "poller", "store", "query", "rules", "notifier", "gateway"]) {
+        for (const name of [
+          "auth",
+          "poller",
+          "store",
+          "query",
+          "rules",
+          "notifier",
+          "provisioner",
+          "gateway",
+        ]) {
           const proc = children.find((p) => p.args.includes(`services/${name}/src/index.ts`));
           assert.ok(proc, `${name} runs as its own process`);
           assert.equal(binaryOf(proc), runtime, `${name}: ${proc.args.join(" ")}`);

@@ -24,7 +24,16 @@ export interface System {
   stop(): Promise<void>;
 }
 
-export const SERVICE_ORDER = ["auth", "store", "query", "poller", "rules", "notifier", "gateway"] as const;
+export const SERVICE_ORDER = [
+  "auth",
+  "store",
+  "query",
+  "poller",
+  "rules",
+  "notifier",
+  "provisioner",
+  "gateway",
+] as const;
 
 export interface SystemOptions {
   /** nats-server options (e.g. `websocket: true`). */

@@ -11,6 +11,7 @@ import { sqlPage } from "./console-sql.js";
 import { integrationRoutes } from "./integrations.js";
 import { oauthCallback } from "./oauth.js";
 import { operatorRoutes } from "./operator.js";
+import { provisioningRoutes } from "./provisioning.js";
 import { queryRoutes } from "./query.js";
 import { ruleRoutes } from "./rules.js";
 import { health, openApiDocument } from "./system.js";
@@ -41,4 +42,5 @@ export const allRoutes: readonly Route[] = [
   ...alertRoutes,
   ...accessRoutes,
   ...operatorRoutes,
+  ...provisioningRoutes,
 ];

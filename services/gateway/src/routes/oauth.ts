@@ -58,6 +58,14 @@ export const oauthCallback = defineRoute({
       const res = await deps.bus.request(ConsentComplete, request.data, { timeoutMs: REDEEM_TIMEOUT_MS });
       const i = res.integration;
       const connected = res.outcome ? res.outcome === "connected" : i.status === "active";
+      if (connected && res.purpose === "provision") {
+        return render(c, 200, {
+          ok: true,
+          title: "Provisioning enabled",
+          message: res.message ?? "Provisioning enabled.",
+          integration: i,
+        });
+      }
       if (connected) {
         return render(c, 200, {
           ok: true,

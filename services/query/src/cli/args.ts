@@ -34,6 +34,18 @@ export type Command =
       url: string;
       key: string;
     }
+  | {
+      /** A provisioning operation on one integration (POST …/provisioning/operations). */
+      kind: "provision";
+      integrationId: string;
+      operation: unknown;
+      requestId?: string;
+      dryRun: boolean;
+      format: OutputFormat;
+      url: string;
+      key: string;
+    }
+  | { kind: "provisioning-ops"; integrationId?: string; format: OutputFormat; url: string; key: string }
   | { kind: "help" };
 
 export class UsageError extends Error {}
@@ -65,6 +77,12 @@ export const USAGE = `Usage:
   tenantlens delete-workspace <workspace>
                                          delete a workspace and purge everything it owns (operator);
                                          run it again, or "workspaces", to follow the purge
+  tenantlens provision <integration id> '<operation JSON>' [--request-id <id>] [--dry-run]
+                                         create_user, update_user, enable_user, disable_user,
+                                         add_group_member, remove_group_member or offboard_user
+                                         (admins; see docs/provisioning.md); exit 1 unless it succeeded
+  tenantlens provisioning-ops [--integration <id>]
+                                         the audit trail of provisioning operations (admins)
   tenantlens help
 
 Options:
@@ -127,6 +145,42 @@ export function parseCommand(
         throw new UsageError("revoke-key takes a workspace id and a key id");
       return { kind: "operator", action: command, workspaceId, keyId, format, url, key };
     }
+    case "provision": {
+      const [integrationId, json, ...extra] = rest;
+      if (!integrationId || !json || extra.length > 0)
+        throw new UsageError("provision takes an integration id and the operation as JSON");
+      let operation: unknown;
+      try {
+        operation = JSON.parse(json);
+      } catch {
+        throw new UsageError(`the operation is not valid JSON: ${json.slice(0, 100)}`);
+      }
+      const dryRun = values["dry-run"] === true;
+      const requestId = values["request-id"];
+      if (!dryRun && requestId === undefined)
+        throw new UsageError(
+          "provision needs --request-id (the same id twice makes one change) or --dry-run",
+        );
+      return {
+        kind: "provision",
+        integrationId,
+        operation,
+        dryRun,
+        ...(requestId !== undefined ? { requestId } : {}),
+        format,
+        url,
+        key,
+      };
+    }
+    case "provisioning-ops":
+      if (rest.length > 0) throw new UsageError("provisioning-ops takes no arguments, only options");
+      return {
+        kind: "provisioning-ops",
+        ...(values.integration !== undefined ? { integrationId: values.integration } : {}),
+        format,
+        url,
+        key,
+      };
     case "rules":
     case "violations":
     case "packs":
@@ -162,6 +216,9 @@ function parse(argv: readonly string[]) {
       severity: { type: "string" },
       status: { type: "string" },
       rule: { type: "string" },
+      "request-id": { type: "string" },
+      "dry-run": { type: "boolean" },
+      integration: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

@@ -1,4 +1,4 @@
-import { type Command, parseCommand, USAGE, UsageError } from "./args.js";
+import { type Command, type OutputFormat, parseCommand, USAGE, UsageError } from "./args.js";
 import { type ApiTarget, CliFailure, call, type Fetch } from "./client.js";
 import { type Column, formatTable, formatTables } from "./format.js";
 
@@ -42,6 +42,11 @@ export async function main(
         return 0;
       case "operator":
         await operator(cmd, io);
+        return 0;
+      case "provision":
+        return await provision(cmd, io);
+      case "provisioning-ops":
+        await provisioningOps(cmd, io);
         return 0;
     }
   } catch (err) {
@@ -256,6 +261,96 @@ async function operator(cmd: Extract<Command, { kind: "operator" }>, io: CliIo):
   }
   const cols = columns.map((name) => ({ name, type: "VARCHAR" }));
   io.stdout.write(formatTable(cols, rows, { rowCount: rows.length, truncated: false }));
+}
+
+interface OperationView {
+  id: string;
+  integrationId: string;
+  requestId: string;
+  kind: string;
+  dryRun: boolean;
+  status: string;
+  summary: string;
+  startedAt: string;
+  steps: Array<{
+    name: string;
+    request: { method: string; url: string };
+    outcome: string;
+    httpStatus: number | null;
+    error: string | null;
+  }>;
+}
+
+function printRows(
+  io: CliIo,
+  format: OutputFormat,
+  columns: string[],
+  rows: Array<Record<string, unknown>>,
+): void {
+  if (format === "csv") {
+    io.stdout.write(`${columns.join(",")}\r\n`);
+    for (const r of rows) io.stdout.write(`${columns.map((c) => csv(String(r[c] ?? ""))).join(",")}\r\n`);
+    return;
+  }
+  const cols = columns.map((name) => ({ name, type: "VARCHAR" }));
+  io.stdout.write(formatTable(cols, rows, { rowCount: rows.length, truncated: false }));
+}
+
+/** One provisioning operation: its steps as a table and the summary; exit 1 unless it succeeded (or was planned). */
+async function provision(cmd: Extract<Command, { kind: "provision" }>, io: CliIo): Promise<number> {
+  const res = await call(
+    { url: cmd.url, key: cmd.key },
+    `/api/integrations/${encodeURIComponent(cmd.integrationId)}/provisioning/operations`,
+    {
+      method: "POST",
+      body: {
+        operation: cmd.operation,
+        dryRun: cmd.dryRun,
+        ...(cmd.requestId ? { requestId: cmd.requestId } : {}),
+      },
+    },
+    io.fetch,
+  );
+  const op = (await res.json()) as OperationView;
+  if (cmd.format === "json") io.stdout.write(`${JSON.stringify(op, null, 2)}\n`);
+  else {
+    const rows = op.steps.map((s) => ({
+      step: s.name,
+      method: s.request.method,
+      url: s.request.url,
+      outcome: s.outcome,
+      status: s.httpStatus ?? "",
+      error: s.error ?? "",
+    }));
+    printRows(io, cmd.format, ["step", "method", "url", "outcome", "status", "error"], rows);
+    io.stdout.write(`${op.id} ${op.status}: ${op.summary}\n`);
+  }
+  return op.status === "succeeded" || op.status === "planned" ? 0 : 1;
+}
+
+async function provisioningOps(
+  cmd: Extract<Command, { kind: "provisioning-ops" }>,
+  io: CliIo,
+): Promise<void> {
+  const q = cmd.integrationId ? `?integrationId=${encodeURIComponent(cmd.integrationId)}` : "";
+  const res = await call(
+    { url: cmd.url, key: cmd.key },
+    `/api/provisioning/operations${q}`,
+    { method: "GET" },
+    io.fetch,
+  );
+  const body = (await res.json()) as { operations: OperationView[] };
+  if (cmd.format === "json") {
+    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return;
+  }
+  const rows = body.operations.map((o) => ({ ...o, dryRun: String(o.dryRun) }));
+  printRows(
+    io,
+    cmd.format,
+    ["id", "startedAt", "kind", "status", "dryRun", "requestId", "integrationId", "summary"],
+    rows,
+  );
 }
 
 async function reseal(cmd: Extract<Command, { kind: "reseal" }>, io: CliIo): Promise<void> {

@@ -18,6 +18,7 @@ describe("system table registry", () => {
         "rule_suppressions",
         "compliance_scores",
         "notifications",
+        "provisioning_operations",
       ],
     );
     for (const s of systemTables)

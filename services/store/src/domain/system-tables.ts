@@ -2,6 +2,7 @@ import type { EventDef, EventPayload } from "@tenantlens/contracts";
 import {
   DeliveryRecorded,
   IntegrationChanged,
+  OperationRecorded,
   QueryExecuted,
   RuleChanged,
   RuleEvaluated,
@@ -14,6 +15,7 @@ import {
   integrationsSchema,
   notificationsSchema,
   pollsSchema,
+  provisioningOperationsSchema,
   queryHistorySchema,
   ruleEvaluationsSchema,
   ruleSuppressionsSchema,
@@ -410,6 +412,39 @@ export const notificationsTable = defineSystemTable({
   },
 });
 
+/** The provisioner's audit trail: the latest state of each operation. */
+export const provisioningOperationsTable = defineSystemTable({
+  schema: provisioningOperationsSchema,
+  key: ["operation_id"],
+  retainBy: "started_at",
+  source: {
+    event: OperationRecorded,
+    mode: "upsert",
+    newerBy: "updated_at",
+    toRows: (o) => [
+      {
+        workspaceId: o.workspaceId,
+        values: {
+          operation_id: o.id,
+          integration_id: o.integrationId,
+          request_id: o.requestId,
+          actor: o.actor,
+          kind: o.kind,
+          input: o.input,
+          dry_run: o.dryRun,
+          status: o.status,
+          summary: o.summary,
+          target_user_id: o.targetUserId,
+          steps: o.steps,
+          started_at: o.startedAt,
+          finished_at: o.finishedAt,
+          updated_at: o.finishedAt ?? o.startedAt,
+        },
+      },
+    ],
+  },
+});
+
 /** The registry: every system table, in the order generations list them. */
 export const systemTables: readonly SystemTableDecl[] = [
   integrationsTable,
@@ -422,4 +457,5 @@ export const systemTables: readonly SystemTableDecl[] = [
   ruleSuppressionsTable,
   complianceScoresTable,
   notificationsTable,
+  provisioningOperationsTable,
 ];

@@ -1,6 +1,5 @@
 import { SKUS } from "../../directory/generate/catalog.js";
 import type { JsonObject, Kind, StoredObject } from "../../directory/index.js";
-import { StoreError } from "../../directory/index.js";
 import type { Ctx } from "../context.js";
 import { deltaResponse } from "../delta.js";
 import { ENTITIES, type EntitySpec, looseEntity } from "../entities.js";
@@ -18,6 +17,7 @@ import { hasAnyPermission, PERMS } from "../permissions.js";
 import type { RouteDef } from "../router.js";
 import { spAssignedTo, spAssignments, userAssignments } from "./app-roles.js";
 import { annotateMixed, lookup, mixed } from "./objects.js";
+import { writeRoutes } from "./writes.js";
 
 interface KindSet {
   kind: Kind;
@@ -309,90 +309,6 @@ function userRelations(prefix: "users/{id}" | "me"): RouteDef[] {
       },
     },
   ]);
-}
-
-/** POST/PATCH/DELETE on users and group membership ($ref), for the provisioning feature. */
-function writeRoutes(): RouteDef[] {
-  const storeCall = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof StoreError) {
-        throw new GraphError(
-          err.code === "NotFound" ? 404 : 400,
-          err.code === "NotFound" ? "Request_ResourceNotFound" : "Request_BadRequest",
-          err.message,
-        );
-      }
-      throw err;
-    }
-  };
-  const body = (ctx: Ctx): JsonObject => {
-    const b = ctx.req.body;
-    if (!b || typeof b !== "object" || Array.isArray(b))
-      throw new GraphError(400, "BadRequest", "Empty Payload. JSON content expected.");
-    return b as JsonObject;
-  };
-  const refId = (ctx: Ctx): string => {
-    const ref = body(ctx)["@odata.id"];
-    const m = typeof ref === "string" ? /([0-9a-fA-F-]{36})\/?$/.exec(ref) : null;
-    if (!m) throw new GraphError(400, "Request_BadRequest", "Invalid object identifier in '@odata.id'.");
-    return m[1]!;
-  };
-  return [
-    {
-      pattern: "users",
-      method: "POST",
-      perms: PERMS.userWrite,
-      handle: (ctx) => {
-        const props = { ...body(ctx) };
-        delete props.passwordProfile;
-        const o = storeCall(() => ctx.dir.create("user", props));
-        return json(201, { "@odata.context": `${ctx.base}/$metadata#users/$entity`, ...o.obj });
-      },
-    },
-    {
-      pattern: "users/{id}",
-      method: "PATCH",
-      perms: PERMS.userWrite,
-      handle: (ctx) => {
-        const u = lookup(ctx, "user", ctx.params.id!);
-        storeCall(() => ctx.dir.updateChecked(u.id, body(ctx)));
-        return { status: 204, headers: {} };
-      },
-    },
-    {
-      pattern: "users/{id}",
-      method: "DELETE",
-      perms: PERMS.userWrite,
-      handle: (ctx) => {
-        const u = lookup(ctx, "user", ctx.params.id!);
-        storeCall(() => ctx.dir.store.softDelete(u.id));
-        return { status: 204, headers: {} };
-      },
-    },
-    {
-      pattern: "groups/{id}/members/$ref",
-      method: "POST",
-      perms: PERMS.groupMembersWrite,
-      handle: (ctx) => {
-        const g = lookup(ctx, "group", ctx.params.id!);
-        const member = refId(ctx);
-        storeCall(() => ctx.dir.store.addMember(g.id, member));
-        return { status: 204, headers: {} };
-      },
-    },
-    {
-      pattern: "groups/{id}/members/{memberId}/$ref",
-      method: "DELETE",
-      perms: PERMS.groupMembersWrite,
-      handle: (ctx) => {
-        const g = lookup(ctx, "group", ctx.params.id!);
-        storeCall(() => ctx.dir.store.removeMember(g.id, ctx.params.memberId!));
-        return { status: 204, headers: {} };
-      },
-    },
-  ];
 }
 
 const DELETED_TYPES: Record<string, Kind> = {

@@ -1,0 +1,44 @@
+import { busConnection, connectBus, consumeWorkspaceDeletions, installSignalHandlers } from "@tenantlens/bus";
+import { loadConfigOrExit } from "@tenantlens/config";
+import { ProvisioningSettingsBucket } from "@tenantlens/contracts";
+import { createLogger, startTelemetry } from "@tenantlens/telemetry";
+import { OPERATIONS_BUCKET, OperationStore, SettingsStore } from "./adapters/operation-store.js";
+import { provisionerConfigSchema } from "./config.js";
+import { Provisioner } from "./service.js";
+import { serveProvisioner } from "./transport/requests.js";
+
+const config = loadConfigOrExit(provisionerConfigSchema, "provisioner");
+const logger = createLogger("provisioner", {}, { level: config.LOG_LEVEL });
+
+async function main(): Promise<void> {
+  const telemetry = await startTelemetry("provisioner");
+  const bus = await connectBus({ ...busConnection(config), service: "provisioner", logger });
+  installSignalHandlers("provisioner", logger, async () => {
+    await bus.drain();
+    await telemetry.shutdown();
+  });
+  await bus.ensureStreams();
+  const svc = new Provisioner({
+    bus,
+    ops: new OperationStore(await bus.kv(OPERATIONS_BUCKET)),
+    settings: new SettingsStore(await bus.kv(ProvisioningSettingsBucket.name)),
+    pacing: {
+      writesPerWindow: config.PROVISIONER_WRITES_PER_WINDOW,
+      windowMs: config.PROVISIONER_WRITE_WINDOW_SECONDS * 1000,
+      maxThrottledRetries: config.PROVISIONER_MAX_THROTTLED_RETRIES,
+      maxRetryAfterMs: config.PROVISIONER_MAX_RETRY_AFTER_SECONDS * 1000,
+      timeoutMs: config.PROVISIONER_GRAPH_TIMEOUT_MS,
+    },
+    log: logger,
+  });
+  serveProvisioner(bus, svc);
+  // A deleted workspace's operation records and settings go (also those deleted while it was down).
+  await consumeWorkspaceDeletions(bus, { service: "provisioner", purge: (ws) => svc.purgeWorkspace(ws) });
+  await bus.flush();
+  logger.info("ready");
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err }, "provisioner could not start");
+  process.exit(1);
+});
