@@ -67,6 +67,7 @@ import {
   SavedQueryList,
   SavedQueryUpdate,
 } from "./saved-query.js";
+import { ServiceHeartbeat } from "./health.js";
 import { AuthSecretsReseal, NotifierSecretsReseal } from "./secrets.js";
 import {
   DeadLetterList,
@@ -99,6 +100,7 @@ export const allEvents: EventDef[] = [
   SuppressionChanged,
   WorkspaceDeleted,
   ...PURGING_SERVICES.map((s) => WorkspacePurged[s]),
+  ServiceHeartbeat,
 ];
 
 /** Every request subject: its callers' and responder's permissions, documentation, the subject-grammar test. */
