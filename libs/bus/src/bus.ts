@@ -5,12 +5,12 @@ import { trace } from "@opentelemetry/api";
 import {
   allEvents,
   streams as allStreams,
+  type ConsumerLag,
   type EventDef,
   type EventPayload,
   type RequestDef,
   type RequestOf,
   type ResponseOf,
-  type ConsumerLag,
   type ServiceName,
   type StreamDef,
 } from "@tenantlens/contracts";

@@ -19,6 +19,7 @@ export {
   on,
 } from "./consume.js";
 export { type BusIdentity, ensureBusIdentities, readNkeySeed } from "./credentials.js";
+export { type BusHealth, type BusHealthOptions, startBusHealth } from "./health.js";
 export {
   type BusUser,
   busPermissions,
@@ -29,7 +30,6 @@ export {
 } from "./permissions.js";
 export type { PublishOptions, PublishResult } from "./publish.js";
 export type { RequestOptions, ServeHandler, ServeMeta } from "./rpc.js";
-export { type BusHealth, type BusHealthOptions, startBusHealth } from "./health.js";
 export { installSignalHandlers, onShutdown } from "./shutdown.js";
 export type { BlobOptions, KvOptions } from "./storage.js";
 export { streamConfig } from "./streams.js";

@@ -7,6 +7,7 @@ import {
   ResourceCollected,
 } from "./collection.js";
 import type { EventDef, RequestDef } from "./define.js";
+import { ServiceHeartbeat } from "./health.js";
 import {
   ConsentComplete,
   ConsentStart,
@@ -67,7 +68,6 @@ import {
   SavedQueryList,
   SavedQueryUpdate,
 } from "./saved-query.js";
-import { ServiceHeartbeat } from "./health.js";
 import { AuthSecretsReseal, NotifierSecretsReseal } from "./secrets.js";
 import {
   DeadLetterList,

@@ -1,5 +1,6 @@
 import type { Bus } from "@tenantlens/bus";
 import type { Logger } from "@tenantlens/telemetry";
+import type { SystemHealth } from "./health/system-health.js";
 
 /** Who is calling: resolved from the API key by the auth middleware on every /api route. */
 export interface Principal {
@@ -16,6 +17,8 @@ export interface AppEnv {
     requestId: string;
     /** The console session of a page or of an /api call made by the console (cookie). */
     sessionId: string;
+    /** The declared route that matched (`/api/integrations/:id`), for spans and metrics. */
+    route: string;
   };
 }
 
@@ -35,4 +38,6 @@ export interface GatewayDeps {
   sessionHours?: number;
   /** Demo mode: the local mail catcher's viewer (the alerts page lists what it caught). */
   demoMailUrl?: string;
+  /** The heartbeats /healthz summarises (default: one started on `bus` by createApp). */
+  systemHealth?: SystemHealth;
 }
