@@ -8,6 +8,7 @@ import { busCollectEvents } from "./adapters/collect-events.js";
 import { DELTA_BUCKET, KvDeltaLinks } from "./adapters/delta-links.js";
 import { createGraphReader } from "./adapters/graph-reader.js";
 import { LEASES_BUCKET, Leases } from "./adapters/leases.js";
+import { pollMetrics } from "./adapters/metrics.js";
 import { PollState } from "./adapters/poll-state.js";
 import { TenantGate, THROTTLE_BUCKET } from "./adapters/tenant-gate.js";
 import { TokenProvider } from "./adapters/token-provider.js";
@@ -110,6 +111,7 @@ const coordinator = new Coordinator({
     return client;
   },
   releaseClient: (pollId) => clients.delete(pollId),
+  metrics: pollMetrics(),
   intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
   resourceIntervalsMs: Object.fromEntries(
     Object.entries(config.POLL_RESOURCE_INTERVALS).map(([k, v]) => [k, v * 1000]),
