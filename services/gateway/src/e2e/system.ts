@@ -28,6 +28,8 @@ export const SERVICE_ORDER = ["auth", "store", "query", "poller", "rules", "noti
 export async function startSystem(
   graph: GraphTarget,
   extraEnv: Record<string, string> = {},
+  /** Variables for one service only (e.g. its own TL_METRICS_PORT). */
+  serviceEnv: Record<string, Record<string, string>> = {},
 ): Promise<System> {
   const nats = await startNats();
   const dataDir = tempDir("tl-e2e");
@@ -56,7 +58,7 @@ export async function startSystem(
     env,
     services,
     async start(name) {
-      const proc = await startService(name, env, { readyTimeoutMs: 60_000 });
+      const proc = await startService(name, { ...env, ...serviceEnv[name] }, { readyTimeoutMs: 60_000 });
       services.set(name, proc);
       return proc;
     },
