@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     await busHealth.stop();
     await bus.drain();
     await warehouse.close(); // CHECKPOINT merges the WAL into the file
+    logger.info("warehouse closed");
     await telemetry.shutdown();
   });
   telemetry.health.started();
