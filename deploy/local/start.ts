@@ -246,6 +246,18 @@ async function main(): Promise<void> {
       ...(mail?.httpUrl ? { GATEWAY_DEMO_MAIL_URL: mail.httpUrl } : {}),
       ...(sim ? demoAppEnv(sim, process.env) : {}),
     };
+    // Each service's /metrics, /livez and /readyz: TL_METRICS_PORT unset = a free port each,
+    // 0 = off, N = N, N+1, … in start order.
+    const metricsBase = process.env.TL_METRICS_PORT?.trim();
+    for (const [i, name] of services.entries()) {
+      const port =
+        metricsBase === undefined || metricsBase === ""
+          ? await freePort()
+          : Number(metricsBase) === 0
+            ? 0
+            : Number(metricsBase) + i;
+      metricsPorts.set(name, port);
+    }
     for (const name of services) {
       await supervisor.start(
         name,
@@ -253,7 +265,11 @@ async function main(): Promise<void> {
           tsxChild(
             name,
             `services/${name}/src/index.ts`,
-            { ...env, NATS_NKEY_SEED_FILE: busAuth.seedFile(name) },
+            {
+              ...env,
+              NATS_NKEY_SEED_FILE: busAuth.seedFile(name),
+              TL_METRICS_PORT: String(metricsPorts.get(name) ?? 0),
+            },
             [],
             (l) => (isReadyLine(l) ? true : undefined),
           ),
@@ -300,6 +316,9 @@ async function main(): Promise<void> {
   }
 }
 
+/** Metrics port of each service started by this launcher (0 = off). */
+const metricsPorts = new Map<string, number>();
+
 function banner(
   config: LauncherConfig,
   apiKey: ReturnType<typeof loadOrCreateApiKey>,
@@ -333,6 +352,12 @@ function banner(
   say(
     `    TENANTLENS_URL=${url}${keyFile ? ` TENANTLENS_API_KEY=${keyRef}` : ""} npx tenantlens query "SELECT display_name, user_principal_name FROM azuread_user WHERE user_type = 'Guest' LIMIT 10"`,
   );
+  const metrics = [...metricsPorts].filter(([, port]) => port > 0);
+  if (metrics.length > 0) {
+    say("");
+    say("  Metrics (Prometheus /metrics, /livez, /readyz per service; GET /healthz sums them up):");
+    for (const [name, port] of metrics) say(`    ${name.padEnd(9)} http://127.0.0.1:${port}/metrics`);
+  }
   say("");
   say("Press Ctrl-C to stop.");
 }

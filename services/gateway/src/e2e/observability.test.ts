@@ -282,8 +282,11 @@ describe("observability: traces, metrics, health, graceful shutdown", { timeout:
           );
           if (!gw) return undefined;
           const spans = traceOf(gw.traceId);
-          const names = servicesIn(spans);
-          return names.has("query") && names.has("store") ? spans : undefined;
+          const history = spans.some(
+            (s) =>
+              s.service === "store" && s.kind === KIND.consumer && s.name === "process query.query.executed",
+          );
+          return servicesIn(spans).has("query") && history ? spans : undefined;
         },
         { timeoutMs: 60_000, what: "a query trace with gateway, query and store spans" },
       );
