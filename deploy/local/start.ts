@@ -248,14 +248,9 @@ async function main(): Promise<void> {
     };
     // Each service's /metrics, /livez and /readyz: TL_METRICS_PORT unset = a free port each,
     // 0 = off, N = N, N+1, … in start order.
-    const metricsBase = process.env.TL_METRICS_PORT?.trim();
     for (const [i, name] of services.entries()) {
-      const port =
-        metricsBase === undefined || metricsBase === ""
-          ? await freePort()
-          : Number(metricsBase) === 0
-            ? 0
-            : Number(metricsBase) + i;
+      const base = config.TL_METRICS_PORT;
+      const port = base === undefined ? await freePort() : base === 0 ? 0 : base + i;
       metricsPorts.set(name, port);
     }
     for (const name of services) {
