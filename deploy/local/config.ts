@@ -39,6 +39,8 @@ export const LauncherEnv = z.object({
   NATS_WS_PORT: port("NATS_WS_PORT", 0),
   GATEWAY_PORT: port("GATEWAY_PORT", 8080),
   GATEWAY_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  /** First metrics port (services get it, +1, +2, … in start order); 0 = off; unset = free ports. */
+  TL_METRICS_PORT: int({ min: 0, max: 65535 }).optional(),
   PUBLIC_URL: httpUrl.optional(),
   TENANTLENS_API_KEY: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
   GRAPH_ENDPOINT: graphEndpoint,
@@ -125,5 +127,7 @@ Environment (all optional):
   GRAPH_ENDPOINT, AZURE_AUTHORITY_HOST   Graph and identity endpoints when TENANTLENS_DEMO=false
   TENANTLENS_DEMO_USERS=1500     users in the simulated tenant
   SMTP_URL=smtp://host:587       send alert mail there instead of the local mail catcher
+  TL_METRICS_PORT=9464           first metrics port (/metrics, /livez, /readyz: +1 per service;
+                                 0 = off; default: a free port each, printed at start)
   LOG_LEVEL=warn                 lowest level of service output shown (--verbose: info)
 `;

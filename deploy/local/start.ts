@@ -243,6 +243,13 @@ async function main(): Promise<void> {
       ...(mail?.httpUrl ? { GATEWAY_DEMO_MAIL_URL: mail.httpUrl } : {}),
       ...(sim ? demoAppEnv(sim, process.env) : {}),
     };
+    // Each service's /metrics, /livez and /readyz: TL_METRICS_PORT unset = a free port each,
+    // 0 = off, N = N, N+1, … in start order.
+    for (const [i, name] of services.entries()) {
+      const base = config.TL_METRICS_PORT;
+      const port = base === undefined ? await freePort() : base === 0 ? 0 : base + i;
+      metricsPorts.set(name, port);
+    }
     for (const name of services) {
       await supervisor.start(
         name,
@@ -250,7 +257,11 @@ async function main(): Promise<void> {
           tsxChild(
             name,
             `services/${name}/src/index.ts`,
-            { ...env, NATS_NKEY_SEED_FILE: busAuth.seedFile(name) },
+            {
+              ...env,
+              NATS_NKEY_SEED_FILE: busAuth.seedFile(name),
+              TL_METRICS_PORT: String(metricsPorts.get(name) ?? 0),
+            },
             [],
             (l) => (isReadyLine(l) ? true : undefined),
           ),
@@ -297,6 +308,9 @@ async function main(): Promise<void> {
   }
 }
 
+/** Metrics port of each service started by this launcher (0 = off). */
+const metricsPorts = new Map<string, number>();
+
 function banner(
   config: LauncherConfig,
   apiKey: ReturnType<typeof loadOrCreateApiKey>,
@@ -330,6 +344,12 @@ function banner(
   say(
     `    TENANTLENS_URL=${url}${keyFile ? ` TENANTLENS_API_KEY=${keyRef}` : ""} npx tenantlens query "SELECT display_name, user_principal_name FROM azuread_user WHERE user_type = 'Guest' LIMIT 10"`,
   );
+  const metrics = [...metricsPorts].filter(([, port]) => port > 0);
+  if (metrics.length > 0) {
+    say("");
+    say("  Metrics (Prometheus /metrics, /livez, /readyz per service; GET /healthz sums them up):");
+    for (const [name, port] of metrics) say(`    ${name.padEnd(9)} http://127.0.0.1:${port}/metrics`);
+  }
   say("");
   say("Press Ctrl-C to stop.");
 }

@@ -5,6 +5,7 @@ import { trace } from "@opentelemetry/api";
 import {
   allEvents,
   streams as allStreams,
+  type ConsumerLag,
   type EventDef,
   type EventPayload,
   type RequestDef,
@@ -130,6 +131,8 @@ export interface Bus {
   /** Stops consumers (waiting for in-flight handlers), drains subscriptions, then the connection. */
   drain(): Promise<void>;
   status(): BusStatus;
+  /** Backlog of each durable consumer this connection runs (JetStream's num_pending / num_ack_pending). */
+  consumerLag(): Promise<ConsumerLag[]>;
   /** Resolves when the connection is closed (with the error that closed it, if any). */
   // biome-ignore lint/suspicious/noConfusingVoidType: mirrors NatsConnection.closed()
   closed(): Promise<void | Error>;
@@ -308,6 +311,22 @@ class NatsBus implements Bus {
       consumers: [...this.consumers].map((c) => `${c.stream}/${c.durable}`),
       maxPayload: this.maxPayload(),
     };
+  }
+
+  async consumerLag(): Promise<ConsumerLag[]> {
+    if (this.core.nc.isClosed()) return [];
+    const out: ConsumerLag[] = [];
+    for (const c of this.consumers) {
+      const info = await c.info().catch(() => null);
+      if (!info) continue;
+      out.push({
+        stream: c.stream,
+        durable: c.durable,
+        pending: info.num_pending,
+        ackPending: info.num_ack_pending,
+      });
+    }
+    return out;
   }
 
   // biome-ignore lint/suspicious/noConfusingVoidType: mirrors NatsConnection.closed()

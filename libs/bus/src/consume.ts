@@ -14,7 +14,7 @@ import type { BusCore } from "./core.js";
 import { toRecord } from "./headers.js";
 import { apiCode } from "./streams.js";
 import { consumerFilter, subjectMatcher } from "./subjects.js";
-import { extractTrace } from "./trace.js";
+import { extractTrace, messagingAttributes } from "./trace.js";
 import { decoder, errorText } from "./validation.js";
 
 export interface MessageMeta {
@@ -329,9 +329,7 @@ async function processMessage(core: BusCore, baseLog: Logger, opts: ProcessOptio
       kind: SpanKind.CONSUMER,
       links,
       attributes: {
-        "messaging.system": "nats",
-        "messaging.operation.name": "process",
-        "messaging.destination.name": m.subject,
+        ...messagingAttributes("process", "process", m.subject),
         "messaging.destination.template": handler.def.subject,
         "messaging.consumer.group.name": opts.durable,
         "messaging.message.id": meta.msgId ?? "",

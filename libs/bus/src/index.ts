@@ -19,6 +19,7 @@ export {
   on,
 } from "./consume.js";
 export { type BusIdentity, ensureBusIdentities, nkeySeedFromText, readNkeySeed } from "./credentials.js";
+export { type BusHealth, type BusHealthOptions, startBusHealth } from "./health.js";
 export {
   type BusUser,
   busPermissions,

@@ -8,7 +8,7 @@ import {
 } from "@tenantlens/contracts";
 import { type BusCore, maxPayload } from "./core.js";
 import { headerBytes, toMsgHdrs } from "./headers.js";
-import { injectTrace } from "./trace.js";
+import { injectTrace, messagingAttributes } from "./trace.js";
 import { encodeJson, errorText } from "./validation.js";
 
 export interface PublishOptions {
@@ -37,14 +37,39 @@ export async function publishEvent<E extends EventDef>(
   const subject = eventSubject(def, value);
   const msgId = def.msgId(value);
   const body = encodeJson(value);
+  const send = async (): Promise<PublishResult> => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (!def.untraced) injectTrace(headers);
+    const size = body.length + headerBytes({ ...headers, [MSG_ID]: msgId });
+    const limit = maxPayload(core.nc);
+    if (size > limit) {
+      throw new AppError(
+        "payload_too_large",
+        `${subject}: message is ${size} bytes, the server accepts at most ${limit}; split it or pass a reference (bus.putBlob)`,
+      );
+    }
+    let ack: { seq: number; duplicate: boolean };
+    try {
+      ack = await core.js.publish(subject, body, { msgID: msgId, headers: toMsgHdrs(headers) });
+    } catch (err) {
+      // The client reports "no stream captures this subject" as "jetstream is not enabled".
+      if (/no responders|not enabled|503/i.test(errorText(err))) {
+        throw new AppError(
+          "unavailable",
+          `no JetStream stream accepted ${subject} (is JetStream up and did a service call bus.ensureStreams()?)`,
+        );
+      }
+      throw err;
+    }
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  };
+  if (def.untraced) return send();
   return core.tracer.startActiveSpan(
     `publish ${def.subject}`,
     {
       kind: SpanKind.PRODUCER,
       attributes: {
-        "messaging.system": "nats",
-        "messaging.operation.name": "publish",
-        "messaging.destination.name": subject,
+        ...messagingAttributes("publish", "send", subject),
         "messaging.destination.template": def.subject,
         "messaging.message.id": msgId,
         "messaging.message.body.size": body.length,
@@ -52,30 +77,7 @@ export async function publishEvent<E extends EventDef>(
     },
     async (span) => {
       try {
-        const headers: Record<string, string> = { ...opts.headers };
-        injectTrace(headers);
-        const size = body.length + headerBytes({ ...headers, [MSG_ID]: msgId });
-        const limit = maxPayload(core.nc);
-        if (size > limit) {
-          throw new AppError(
-            "payload_too_large",
-            `${subject}: message is ${size} bytes, the server accepts at most ${limit}; split it or pass a reference (bus.putBlob)`,
-          );
-        }
-        let ack: { seq: number; duplicate: boolean };
-        try {
-          ack = await core.js.publish(subject, body, { msgID: msgId, headers: toMsgHdrs(headers) });
-        } catch (err) {
-          // The client reports "no stream captures this subject" as "jetstream is not enabled".
-          if (/no responders|not enabled|503/i.test(errorText(err))) {
-            throw new AppError(
-              "unavailable",
-              `no JetStream stream accepted ${subject} (is JetStream up and did a service call bus.ensureStreams()?)`,
-            );
-          }
-          throw err;
-        }
-        return { seq: ack.seq, duplicate: ack.duplicate };
+        return await send();
       } catch (err) {
         span.recordException(err instanceof Error ? err : String(err));
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });

@@ -13,7 +13,7 @@ import {
 } from "@tenantlens/contracts";
 import { type BusCore, maxPayload } from "./core.js";
 import { headerBytes, toMsgHdrs, toRecord } from "./headers.js";
-import { extractTrace, injectTrace } from "./trace.js";
+import { extractTrace, injectTrace, messagingAttributes } from "./trace.js";
 import { decoder, encodeJson, errorText } from "./validation.js";
 
 export interface ServeMeta {
@@ -71,9 +71,7 @@ async function answer<R extends RequestDef>(core: BusCore, def: R, handler: Serv
     {
       kind: SpanKind.SERVER,
       attributes: {
-        "messaging.system": "nats",
-        "messaging.operation.name": "process",
-        "messaging.destination.name": def.subject,
+        ...messagingAttributes("process", "process", def.subject),
       },
     },
     extractTrace(headers),
@@ -152,9 +150,7 @@ export async function sendRequest<R extends RequestDef>(
     {
       kind: SpanKind.CLIENT,
       attributes: {
-        "messaging.system": "nats",
-        "messaging.operation.name": "send",
-        "messaging.destination.name": def.subject,
+        ...messagingAttributes("request", "send", def.subject),
       },
     },
     async (span) => {

@@ -5,7 +5,7 @@ import type { BusCore } from "./core.js";
 import { toRecord } from "./headers.js";
 import type { ServeTracker } from "./rpc.js";
 import { eventPattern } from "./subjects.js";
-import { extractTrace } from "./trace.js";
+import { extractTrace, messagingAttributes } from "./trace.js";
 import { decoder, errorText } from "./validation.js";
 
 export interface EventMeta {
@@ -44,20 +44,26 @@ export function subscribeEvents<E extends EventDef>(
       log.warn({ issues: formatIssues(parsed.error) }, "invalid event: ignored");
       return;
     }
+    const meta = { subject: msgSubject, msgId: headers["Nats-Msg-Id"], headers };
+    if (def.untraced) {
+      await fn(parsed.data as EventPayload<E>, meta).catch((err: unknown) =>
+        log.error({ err }, "event handler failed"),
+      );
+      return;
+    }
     await core.tracer.startActiveSpan(
       `process ${def.subject}`,
       {
         kind: SpanKind.CONSUMER,
-        attributes: { "messaging.system": "nats", "messaging.destination.name": msgSubject },
+        attributes: {
+          ...messagingAttributes("process", "process", msgSubject),
+          "messaging.destination.template": def.subject,
+        },
       },
       extractTrace(headers),
       async (span) => {
         try {
-          await fn(parsed.data as EventPayload<E>, {
-            subject: msgSubject,
-            msgId: headers["Nats-Msg-Id"],
-            headers,
-          });
+          await fn(parsed.data as EventPayload<E>, meta);
         } catch (err) {
           log.error({ err }, "event handler failed");
           span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });

@@ -58,6 +58,10 @@ test("publish carries W3C trace context; the consumer's process span continues t
   assert.equal(process.spanContext().traceId, traceId);
   assert.equal(process.links[0]?.context.spanId, publish.spanContext().spanId);
   assert.equal(process.attributes["messaging.consumer.group.name"], "trace");
+  assert.equal(publish.attributes["messaging.system"], "nats");
+  assert.equal(publish.attributes["messaging.operation.type"], "send");
+  assert.equal(publish.attributes["messaging.destination.name"], "trace.thing.noted");
+  assert.equal(process.attributes["messaging.operation.type"], "process");
 });
 
 test("request/serve carries the trace across the reply", async () => {

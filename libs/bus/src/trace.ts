@@ -16,3 +16,21 @@ export function extractTrace(headers: Record<string, string>): Context {
     keys: (carrier) => Object.keys(carrier),
   });
 }
+
+/**
+ * Attributes of a messaging span after the OpenTelemetry semantic conventions: the system, the
+ * operation (`operation` is the name, e.g. publish; `type` one of send, receive, process) and the
+ * concrete subject.
+ */
+export function messagingAttributes(
+  operation: string,
+  type: "send" | "receive" | "process",
+  destination: string,
+): Record<string, string> {
+  return {
+    "messaging.system": "nats",
+    "messaging.operation.name": operation,
+    "messaging.operation.type": type,
+    "messaging.destination.name": destination,
+  };
+}

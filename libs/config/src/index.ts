@@ -24,6 +24,7 @@ export {
   logLevel,
   natsSettings,
   natsUrl,
+  opsSettings,
   port,
   positiveInt,
   readableFile,

@@ -142,6 +142,16 @@ export const natsSettings = {
   NATS_TLS_CA_FILE: readableFile("PEM CA certificate of the NATS server").optional(),
 };
 
+/**
+ * What every service reads for operations: its metrics port (`/metrics`, `/livez`, `/readyz`; 0 = off)
+ * and address, and how often it publishes its heartbeat on the bus.
+ */
+export const opsSettings = {
+  TL_METRICS_PORT: port("TL_METRICS_PORT", 0),
+  TL_METRICS_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  TL_HEARTBEAT_SECONDS: int({ min: 1, max: 300 }).default(10),
+};
+
 /** TENANTLENS_DATA_DIR: resolved to an absolute path; default ./data. */
 export const dataDir = z
   .string()

@@ -23,6 +23,8 @@ export interface EventDef<S extends z.ZodType = z.ZodType> {
   readonly consumers?: readonly ServiceName[];
   /** Services that follow it live (core NATS subscription, `bus.subscribe`). */
   readonly subscribers?: readonly ServiceName[];
+  /** No spans and no trace context for it (periodic chatter such as heartbeats would flood traces). */
+  readonly untraced?: boolean;
 }
 
 /** A request answered over core NATS request/reply by one service's queue group. */

@@ -4,6 +4,7 @@ export * from "./collection.js";
 export * from "./common.js";
 export * from "./define.js";
 export * from "./errors.js";
+export * from "./health.js";
 export * from "./integration.js";
 export * from "./notify.js";
 export * from "./provisioning.js";

@@ -53,6 +53,12 @@ export const streams: Record<string, StreamDef> = {
     maxAgeSeconds: 30 * DAY,
     duplicateWindowSeconds: 600,
   },
+  TL_HEALTH: {
+    name: "TL_HEALTH",
+    description: "Service heartbeats (liveness, readiness and consumer lag of every instance)",
+    maxAgeSeconds: 3600,
+    duplicateWindowSeconds: 60,
+  },
   TL_QUERY: {
     name: "TL_QUERY",
     description: "Executed analyst queries (for query history)",

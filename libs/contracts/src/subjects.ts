@@ -7,6 +7,7 @@ import {
   ResourceCollected,
 } from "./collection.js";
 import type { EventDef, RequestDef } from "./define.js";
+import { ServiceHeartbeat } from "./health.js";
 import {
   ConsentComplete,
   ConsentStart,
@@ -111,6 +112,7 @@ export const allEvents: EventDef[] = [
   WorkspaceDeleted,
   ...PURGING_SERVICES.map((s) => WorkspacePurged[s]),
   OperationRecorded,
+  ServiceHeartbeat,
 ];
 
 /** Every request subject: its callers' and responder's permissions, documentation, the subject-grammar test. */

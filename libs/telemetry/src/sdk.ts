@@ -1,10 +1,21 @@
+import { metrics } from "@opentelemetry/api";
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace";
+import { createHealthState, type HealthState } from "./health.js";
+import { type OpsServer, startOpsServer } from "./ops-server.js";
 
 export interface Telemetry {
-  /** False when nothing was started (no exporter configured or OTEL_SDK_DISABLED=true). */
+  /** False when tracing was not started (no exporter configured or OTEL_SDK_DISABLED=true). */
   readonly enabled: boolean;
-  /** Flushes pending spans and stops the SDK; never throws (telemetry must not break shutdown). */
+  /** Liveness/readiness state served on the metrics port (`/livez`, `/readyz`). */
+  readonly health: HealthState;
+  /** `http://host:port` of `/metrics`, `/livez`, `/readyz`; undefined when TL_METRICS_PORT is 0. */
+  readonly metricsUrl: string | undefined;
+  /** Flushes pending spans and metrics, closes the metrics port; never throws (telemetry must not break shutdown). */
   shutdown(): Promise<void>;
 }
 
@@ -12,45 +23,100 @@ export interface TelemetryOptions {
   /** Replaces the exporters from OTEL_* variables (tests pass an in-memory exporter here). */
   spanProcessors?: SpanProcessor[];
   env?: NodeJS.ProcessEnv;
+  /** Port of `/metrics`, `/livez` and `/readyz` (TL_METRICS_PORT); 0 or undefined: no endpoint. */
+  metricsPort?: number;
+  /** Address the metrics port listens on (TL_METRICS_HOST, default 127.0.0.1). */
+  metricsHost?: string;
 }
 
-const OFF: Telemetry = { enabled: false, shutdown: async () => {} };
-
 /**
- * Starts the OpenTelemetry NodeSDK with exporters from the standard OTEL_* variables. Off (no SDK,
- * no network) unless OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER is set, because the SDK's
- * default otlp exporter otherwise retries against 127.0.0.1:4318 and fails at shutdown.
+ * Starts OpenTelemetry for one service:
+ * - traces through the NodeSDK with exporters from the standard OTEL_* variables; off (no SDK, no
+ *   network) unless OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER is set, because the SDK's
+ *   default otlp exporter otherwise retries against 127.0.0.1:4318 and fails at shutdown;
+ * - metrics through the metrics SDK: a Prometheus endpoint on `metricsPort`, and an OTLP push
+ *   when OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_METRICS_EXPORTER=otlp) says so;
+ * - `/livez` and `/readyz` next to `/metrics`.
  */
 export async function startTelemetry(service: string, opts: TelemetryOptions = {}): Promise<Telemetry> {
   const env = opts.env ?? process.env;
-  if (isTrue(env.OTEL_SDK_DISABLED)) return OFF;
+  const health = createHealthState();
+  const serviceName = env.OTEL_SERVICE_NAME ?? service;
+  const disabled = isTrue(env.OTEL_SDK_DISABLED);
   const endpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  const traces = nonEmpty(env.OTEL_TRACES_EXPORTER);
-  if (!opts.spanProcessors && !endpoint && !traces) return OFF;
-  if (!opts.spanProcessors && traces === "none") return OFF;
 
-  // Metrics and OTel logs only when asked for: logs already go to stdout through pino, and with
-  // only OTEL_TRACES_EXPORTER set there is no collector to send them to.
-  const metricsWanted =
-    nonEmpty(env.OTEL_METRICS_EXPORTER) ?? (endpoint && !opts.spanProcessors ? "otlp" : undefined);
-  const logsWanted = nonEmpty(env.OTEL_LOGS_EXPORTER);
-  const sdk = new NodeSDK({
-    serviceName: env.OTEL_SERVICE_NAME ?? service,
-    ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
-    ...(metricsWanted && metricsWanted !== "none" ? {} : { metricReaders: [] }),
-    ...(logsWanted ? {} : { logRecordProcessors: [] }),
-  });
-  sdk.start();
+  // Metrics: our own MeterProvider, so the Prometheus endpoint works whether tracing is on or not.
+  const readers: MetricReader[] = [];
+  let prometheus: PrometheusExporter | undefined;
+  if (opts.metricsPort && opts.metricsPort > 0) {
+    prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+    readers.push(prometheus);
+  }
+  const metricsExporter = nonEmpty(env.OTEL_METRICS_EXPORTER);
+  if (!disabled && !opts.spanProcessors && (metricsExporter === "otlp" || (!metricsExporter && endpoint))) {
+    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
+  }
+  let meterProvider: MeterProvider | undefined;
+  if (readers.length > 0) {
+    meterProvider = new MeterProvider({
+      resource: resourceFromAttributes({ "service.name": serviceName }),
+      readers,
+    });
+    metrics.setGlobalMeterProvider(meterProvider);
+  }
+  let ops: OpsServer | undefined;
+  if (prometheus && opts.metricsPort) {
+    ops = await startOpsServer({
+      port: opts.metricsPort,
+      host: opts.metricsHost ?? "127.0.0.1",
+      health,
+      prometheus,
+      service,
+    });
+  }
+
+  const sdk = tracingWanted(env, opts, disabled, endpoint)
+    ? new NodeSDK({
+        serviceName,
+        ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
+        metricReaders: [],
+        ...(nonEmpty(env.OTEL_LOGS_EXPORTER) ? {} : { logRecordProcessors: [] }),
+      })
+    : undefined;
+  sdk?.start();
+
   let stopped: Promise<void> | undefined;
   return {
-    enabled: true,
+    enabled: sdk !== undefined,
+    health,
+    metricsUrl: ops?.url,
     shutdown() {
-      stopped ??= sdk.shutdown().catch((err: unknown) => {
-        process.stderr.write(`telemetry shutdown failed: ${String(err)}\n`);
-      });
+      stopped ??= (async () => {
+        health.stopping();
+        for (const step of [() => sdk?.shutdown(), () => meterProvider?.shutdown(), () => ops?.close()]) {
+          try {
+            await step();
+          } catch (err) {
+            process.stderr.write(`telemetry shutdown failed: ${String(err)}\n`);
+          }
+        }
+      })();
       return stopped;
     },
   };
+}
+
+function tracingWanted(
+  env: NodeJS.ProcessEnv,
+  opts: TelemetryOptions,
+  disabled: boolean,
+  endpoint: string | undefined,
+): boolean {
+  if (disabled) return false;
+  if (opts.spanProcessors) return true;
+  const traces = nonEmpty(env.OTEL_TRACES_EXPORTER);
+  if (traces === "none") return false;
+  return Boolean(endpoint || traces);
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

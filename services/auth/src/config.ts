@@ -5,6 +5,7 @@ import {
   httpUrl,
   logLevel,
   natsSettings,
+  opsSettings,
   secret,
   z,
 } from "@tenantlens/config";
@@ -15,6 +16,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const authConfigSchema = z
   .object({
     ...natsSettings,
+    ...opsSettings,
     TENANTLENS_DATA_DIR: dataDir,
     AZURE_AUTHORITY_HOST: authorityHost,
     GRAPH_ENDPOINT: graphEndpoint,

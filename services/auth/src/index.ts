@@ -1,4 +1,10 @@
-import { busConnection, connectBus, consumeWorkspaceDeletions, installSignalHandlers } from "@tenantlens/bus";
+import {
+  busConnection,
+  connectBus,
+  consumeWorkspaceDeletions,
+  installSignalHandlers,
+  startBusHealth,
+} from "@tenantlens/bus";
 import { loadConfigOrExit, usePrivateDataDir } from "@tenantlens/config";
 import { IntegrationChanged } from "@tenantlens/contracts";
 import { loadMasterKeyOrExit } from "@tenantlens/secrets";
@@ -26,7 +32,10 @@ import { serveAuth } from "./transport/requests.js";
 const config = loadConfigOrExit(authConfigSchema, "auth");
 usePrivateDataDir(config.TENANTLENS_DATA_DIR);
 const logger = createLogger("auth", {}, { level: config.LOG_LEVEL });
-const telemetry = await startTelemetry("auth");
+const telemetry = await startTelemetry("auth", {
+  metricsPort: config.TL_METRICS_PORT,
+  metricsHost: config.TL_METRICS_HOST,
+});
 
 const key = loadMasterKeyOrExit(
   {
@@ -39,7 +48,13 @@ const key = loadMasterKeyOrExit(
 logger.info({ keyId: key.ring.current.id, keySource: key.origin, created: key.created }, "secret key loaded");
 
 const bus = await connectBus({ ...busConnection(config), service: "auth", logger });
+const busHealth = startBusHealth(bus, {
+  health: telemetry.health,
+  intervalSeconds: config.TL_HEARTBEAT_SECONDS,
+});
 installSignalHandlers("auth", logger, async () => {
+  telemetry.health.stopping();
+  await busHealth.stop();
   await bus.drain();
   await telemetry.shutdown();
 });
@@ -112,8 +127,11 @@ serveAuth(
 await consumeWorkspaceDeletions(bus, { service: "auth", purge: (ws) => svc.purgeWorkspace(ws) });
 // The server must know our subscriptions before we say ready, or early requests find no responder.
 await bus.flush();
+telemetry.health.started();
+void busHealth.beat();
 logger.info(
   {
+    metrics: telemetry.metricsUrl ?? "off",
     authorityHost: config.AZURE_AUTHORITY_HOST,
     graphEndpoint: config.GRAPH_ENDPOINT,
     delegated: delegatedApp ? { clientId: delegatedApp.clientId, redirectUri } : "off",

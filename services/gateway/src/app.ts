@@ -8,8 +8,10 @@ import { rateLimitPerKey } from "./auth/rate-limit.js";
 import { SessionStore } from "./auth/session-store.js";
 import { WorkspaceStore } from "./auth/workspace-store.js";
 import type { AppEnv, GatewayDeps } from "./env.js";
+import { SystemHealth } from "./health/system-health.js";
 import { notFound, onError } from "./http/errors.js";
 import type { Route, RouteDeps } from "./http/route.js";
+import { traceRequests } from "./http/tracing.js";
 import { allRoutes } from "./routes/index.js";
 
 export { DEFAULT_MAX_BODY_BYTES } from "./http/route.js";
@@ -38,6 +40,7 @@ export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoute
   const app = new Hono<AppEnv>();
   const routeDeps: RouteDeps = {
     ...deps,
+    systemHealth: deps.systemHealth ?? new SystemHealth(deps.bus),
     keys,
     sessions,
     workspaces,
@@ -45,6 +48,7 @@ export function createApp(deps: GatewayDeps, routes: readonly Route[] = allRoute
     self: { request: (path, init) => app.request(path, init) },
   };
 
+  app.use(traceRequests());
   app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
   app.use(
     secureHeaders({

@@ -1,4 +1,4 @@
-import { httpUrl, int, logLevel, natsSettings, port, z } from "@tenantlens/config";
+import { httpUrl, int, logLevel, natsSettings, opsSettings, port, z } from "@tenantlens/config";
 
 export const GatewayConfig = z.object({
   GATEWAY_PORT: port("GATEWAY_PORT", 8080),
@@ -6,6 +6,7 @@ export const GatewayConfig = z.object({
   /** Base URL users reach the gateway at (redirect URIs, console links); default from host and port. */
   PUBLIC_URL: httpUrl.optional(),
   ...natsSettings,
+  ...opsSettings,
   /** Seeds an admin key of the default workspace at start. */
   TENANTLENS_API_KEY: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
   GATEWAY_MAX_BODY_BYTES: int({ min: 1024, max: 64 * 1024 * 1024 }).default(1024 * 1024),

@@ -1,6 +1,7 @@
 import type { Bus } from "@tenantlens/bus";
 import type { Logger } from "@tenantlens/telemetry";
 import type { ConsoleAssets } from "./console/assets.js";
+import type { SystemHealth } from "./health/system-health.js";
 
 /** Who is calling: resolved from the API key by the auth middleware on every /api route. */
 export interface Principal {
@@ -17,6 +18,8 @@ export interface AppEnv {
     requestId: string;
     /** The console session of a page or of an /api call made by the console (cookie). */
     sessionId: string;
+    /** The declared route that matched (`/api/integrations/:id`), for spans and metrics. */
+    route: string;
   };
 }
 
@@ -38,4 +41,6 @@ export interface GatewayDeps {
   demoMailUrl?: string;
   /** The console's assets; default: read from src/console/assets/ (the edge entry passes its bundle). */
   consoleAssets?: ConsoleAssets;
+  /** The heartbeats /healthz summarises (default: one started on `bus` by createApp). */
+  systemHealth?: SystemHealth;
 }

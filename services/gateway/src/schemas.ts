@@ -1,5 +1,6 @@
 import {
   ConsentStart,
+  ConsumerLag,
   CreateIntegrationInput,
   Integration,
   IntegrationCreate,
@@ -15,6 +16,7 @@ import {
   SavedQueryCreate,
   SavedQueryId,
   SavedQueryUpdate,
+  SERVICE_NAMES,
   WorkspaceId,
 } from "@tenantlens/contracts";
 import { z } from "zod";
@@ -191,7 +193,28 @@ export const WhoAmIResponse = z.object({ workspaceId: WorkspaceId, keyId: z.stri
 
 // ── system ──────────────────────────────────────────────────────────────────────────────────────
 
+const ServiceHealth = z.object({
+  status: z
+    .enum(["ok", "not_ready", "stale", "missing"])
+    .describe(
+      "ok: a recent heartbeat from a ready instance; stale: none within 3 intervals; missing: never heard",
+    ),
+  instances: z.number().int().nonnegative(),
+  ready: z.number().int().nonnegative(),
+  lastHeartbeatAgeSeconds: z.number().nonnegative().nullable(),
+  consumers: z.array(ConsumerLag),
+});
+
+/** The whole system as the gateway sees it (no secrets, no hosts: safe to leave unauthenticated). */
 export const HealthResponse = z.object({
-  status: z.enum(["ok", "degraded"]),
+  status: z.enum(["ok", "degraded", "down"]),
   nats: z.enum(["connected", "disconnected"]),
+  checkedAt: z.string(),
+  lastGenerationAgeSeconds: z.number().nonnegative().nullable(),
+  services: z.object(
+    Object.fromEntries(SERVICE_NAMES.map((n) => [n, ServiceHealth])) as Record<
+      (typeof SERVICE_NAMES)[number],
+      typeof ServiceHealth
+    >,
+  ),
 });

@@ -1,4 +1,13 @@
-import { dataDir, durationMs, httpUrl, int, logLevel, natsSettings, z } from "@tenantlens/config";
+import {
+  dataDir,
+  durationMs,
+  httpUrl,
+  int,
+  logLevel,
+  natsSettings,
+  opsSettings,
+  z,
+} from "@tenantlens/config";
 import { secretKeyEnv } from "@tenantlens/secrets";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./domain/retry.js";
 import { parseAllowList } from "./domain/targets.js";
@@ -61,6 +70,7 @@ const dnsServers = z.string().transform((raw) =>
 
 export const notifierConfigSchema = z.object({
   ...natsSettings,
+  ...opsSettings,
   TENANTLENS_DATA_DIR: dataDir,
   LOG_LEVEL: logLevel,
   ...secretKeyEnv,

@@ -1,4 +1,4 @@
-import { graphEndpoint, int, logLevel, natsSettings, z } from "@tenantlens/config";
+import { graphEndpoint, int, logLevel, natsSettings, opsSettings, z } from "@tenantlens/config";
 
 /** `users=120,auditLogs=60`: seconds per catalog resource. */
 const resourceIntervals = z
@@ -22,6 +22,7 @@ const resourceIntervals = z
 
 export const pollerConfigSchema = z.object({
   ...natsSettings,
+  ...opsSettings,
   GRAPH_ENDPOINT: graphEndpoint,
   /** Seconds between scheduled polls of one integration; 0 = no schedule (manual and on-create polls only). */
   POLL_INTERVAL_SECONDS: int({ min: 0, max: 7 * 86_400 }).default(300),

@@ -4,6 +4,7 @@ import type { Logger } from "@tenantlens/telemetry";
 import type { CollectEvents } from "./adapters/collect-events.js";
 import type { GraphReader } from "./adapters/graph-reader.js";
 import type { Lease, Leases } from "./adapters/leases.js";
+import type { PollMetrics } from "./adapters/metrics.js";
 import type {
   IntegrationSchedule,
   PollState,
@@ -12,6 +13,7 @@ import type {
   RunningPoll,
   Summary,
 } from "./adapters/poll-state.js";
+import { inPollSpan, traceHeaders } from "./adapters/poll-trace.js";
 import { PollCancelled, type ReaderDeps, readResource, skipResource } from "./collector.js";
 import { type CostMeter, emptyCost } from "./domain/cost.js";
 import { pollOutcome } from "./domain/outcome.js";
@@ -62,6 +64,8 @@ export interface CoordinatorOptions {
   now?: () => number;
   /** Other live pollers (their replica leases), for a stop that hands work over instead of cancelling. */
   otherReplicas(): Promise<number>;
+  /** Told when a poll closed (counters of polls, objects, Graph requests). */
+  metrics?: PollMetrics;
 }
 
 interface LocalRead {
@@ -202,7 +206,14 @@ export class Coordinator {
    * Starts a poll unless one is running for the integration (on any poller): its id then comes back
    * with `alreadyRunning`. The schedule entry is the lock: a compare-and-set points it at the poll.
    */
-  async start(req: StartRequest): Promise<{ pollId: string; alreadyRunning: boolean }> {
+  start(req: StartRequest): Promise<{ pollId: string; alreadyRunning: boolean }> {
+    // A span of its own: a scheduled poll (no caller) starts its trace here.
+    return inPollSpan({ pollId: "", integrationId: req.integration.id }, "start poll", () =>
+      this.startPoll(req),
+    );
+  }
+
+  private async startPoll(req: StartRequest): Promise<{ pollId: string; alreadyRunning: boolean }> {
     if (this.stopping) throw new AppError("unavailable", "the poller is shutting down");
     const i = req.integration;
     const resources = selectResources(req.resources);
@@ -231,6 +242,7 @@ export class Coordinator {
         full,
         reason: req.reason,
         stop: null,
+        trace: traceHeaders(),
       };
       // The poll first, then the pointer: a pointer never names a poll that was not written.
       await this.o.state.polls.put(pollId, poll);
@@ -431,7 +443,7 @@ export class Coordinator {
     );
     watch.unref();
 
-    const done = (async () => {
+    const done = inPollSpan(poll, `read ${unit.name}`, async () => {
       try {
         const current = (await this.o.state.polls.get(poll.pollId))?.value;
         const stop =
@@ -494,7 +506,7 @@ export class Coordinator {
         this.reads.delete(key);
         if (!this.stopping) void this.tick();
       }
-    })();
+    });
     this.reads.set(key, { pollId: poll.pollId, integrationId: poll.integrationId, abort, done });
   }
 
@@ -507,24 +519,33 @@ export class Coordinator {
             summaries.map((s) => s.outcome),
             false,
           );
-    await this.o.events.pollCompleted({
-      pollId: poll.pollId,
-      workspaceId: poll.workspaceId,
-      integrationId: poll.integrationId,
-      tenantId: poll.tenantId,
+    const completedAt = new Date(this.now()).toISOString();
+    await inPollSpan(poll, "complete poll", () =>
+      this.o.events.pollCompleted({
+        pollId: poll.pollId,
+        workspaceId: poll.workspaceId,
+        integrationId: poll.integrationId,
+        tenantId: poll.tenantId,
+        outcome,
+        error,
+        startedAt: poll.startedAt,
+        completedAt,
+        resources: summaries.map((s) => ({
+          resource: s.resource,
+          mode: s.mode,
+          outcome: s.outcome,
+          reason: s.reason,
+          objectCount: s.objectCount,
+          ...(s.cost ? { cost: s.cost } : {}),
+          ...(s.attempts ? { attempts: s.attempts } : {}),
+        })),
+      }),
+    );
+    this.o.metrics?.pollClosed({
       outcome,
-      error,
-      startedAt: poll.startedAt,
-      completedAt: new Date(this.now()).toISOString(),
-      resources: summaries.map((s) => ({
-        resource: s.resource,
-        mode: s.mode,
-        outcome: s.outcome,
-        reason: s.reason,
-        objectCount: s.objectCount,
-        ...(s.cost ? { cost: s.cost } : {}),
-        ...(s.attempts ? { attempts: s.attempts } : {}),
-      })),
+      reason: poll.reason ?? "unknown",
+      durationMs: Date.parse(completedAt) - Date.parse(poll.startedAt),
+      resources: summaries,
     });
     const now = this.now();
     await this.o.state.schedule.update(poll.integrationId, (s) => {

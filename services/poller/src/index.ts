@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { busConnection, connectBus, installSignalHandlers } from "@tenantlens/bus";
+import { busConnection, connectBus, installSignalHandlers, startBusHealth } from "@tenantlens/bus";
 import { loadConfigOrExit } from "@tenantlens/config";
 import { AppError, IntegrationList } from "@tenantlens/contracts";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
@@ -8,6 +8,7 @@ import { busCollectEvents } from "./adapters/collect-events.js";
 import { DELTA_BUCKET, KvDeltaLinks } from "./adapters/delta-links.js";
 import { createGraphReader } from "./adapters/graph-reader.js";
 import { LEASES_BUCKET, Leases } from "./adapters/leases.js";
+import { pollMetrics } from "./adapters/metrics.js";
 import { PollState } from "./adapters/poll-state.js";
 import { TenantGate, THROTTLE_BUCKET } from "./adapters/tenant-gate.js";
 import { TokenProvider } from "./adapters/token-provider.js";
@@ -25,9 +26,17 @@ const replicaId =
     .replace(/[^A-Za-z0-9_-]/g, "-")
     .slice(0, 40)}-${process.pid}-${randomBytes(3).toString("hex")}`;
 const logger = createLogger("poller", { replica: replicaId }, { level: config.LOG_LEVEL });
-const telemetry = await startTelemetry("poller");
+const telemetry = await startTelemetry("poller", {
+  metricsPort: config.TL_METRICS_PORT,
+  metricsHost: config.TL_METRICS_HOST,
+});
 const bus = await connectBus({ ...busConnection(config), service: "poller", logger });
 await bus.ensureStreams();
+const busHealth = startBusHealth(bus, {
+  health: telemetry.health,
+  intervalSeconds: config.TL_HEARTBEAT_SECONDS,
+  instance: replicaId,
+});
 
 const deltaLinks = new KvDeltaLinks(await bus.kv(DELTA_BUCKET));
 const state = await PollState.open(bus);
@@ -102,6 +111,7 @@ const coordinator = new Coordinator({
     return client;
   },
   releaseClient: (pollId) => clients.delete(pollId),
+  metrics: pollMetrics(),
   intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
   resourceIntervalsMs: Object.fromEntries(
     Object.entries(config.POLL_RESOURCE_INTERVALS).map(([k, v]) => [k, v * 1000]),
@@ -130,11 +140,13 @@ const failures = await followIngestFailures(bus, coordinator, deltaLinks);
 const deletions = await followWorkspaceDeletions(bus, coordinator, deltaLinks);
 coordinator.run();
 installSignalHandlers("poller", logger, async () => {
+  telemetry.health.stopping();
   await consumer.stop();
   await failures.stop();
   await deletions.stop();
   await alive?.release();
   await coordinator.stop();
+  await busHealth.stop();
   await bus.drain();
   await telemetry.shutdown();
 });
@@ -160,6 +172,8 @@ async function learnIntegrations(): Promise<void> {
 }
 void learnIntegrations();
 
+telemetry.health.started();
+void busHealth.beat();
 logger.info(
   {
     graphEndpoint: config.GRAPH_ENDPOINT,
@@ -168,6 +182,7 @@ logger.info(
     tenantConcurrency: config.TENANT_CONCURRENCY,
     leaseTtlSeconds: config.LEASE_TTL_SECONDS,
     maxMessageBytes: Math.min(config.MAX_MESSAGE_BYTES, bus.maxPayload()),
+    metrics: telemetry.metricsUrl ?? "off",
   },
   "ready",
 );

@@ -1,8 +1,9 @@
-import { dataDir, int, loadConfig, logLevel, natsSettings, z } from "@tenantlens/config";
+import { dataDir, int, loadConfig, logLevel, natsSettings, opsSettings, z } from "@tenantlens/config";
 
 /** Provisioner configuration, from the environment; every bad variable is reported at once. */
 export const provisionerConfigSchema = z.object({
   ...natsSettings,
+  ...opsSettings,
   TENANTLENS_DATA_DIR: dataDir,
   LOG_LEVEL: logLevel,
   /**

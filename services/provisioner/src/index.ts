@@ -1,4 +1,10 @@
-import { busConnection, connectBus, consumeWorkspaceDeletions, installSignalHandlers } from "@tenantlens/bus";
+import {
+  busConnection,
+  connectBus,
+  consumeWorkspaceDeletions,
+  installSignalHandlers,
+  startBusHealth,
+} from "@tenantlens/bus";
 import { loadConfigOrExit } from "@tenantlens/config";
 import { ProvisioningSettingsBucket } from "@tenantlens/contracts";
 import { createLogger, startTelemetry } from "@tenantlens/telemetry";
@@ -11,9 +17,18 @@ const config = loadConfigOrExit(provisionerConfigSchema, "provisioner");
 const logger = createLogger("provisioner", {}, { level: config.LOG_LEVEL });
 
 async function main(): Promise<void> {
-  const telemetry = await startTelemetry("provisioner");
+  const telemetry = await startTelemetry("provisioner", {
+    metricsPort: config.TL_METRICS_PORT,
+    metricsHost: config.TL_METRICS_HOST,
+  });
   const bus = await connectBus({ ...busConnection(config), service: "provisioner", logger });
+  const busHealth = startBusHealth(bus, {
+    health: telemetry.health,
+    intervalSeconds: config.TL_HEARTBEAT_SECONDS,
+  });
   installSignalHandlers("provisioner", logger, async () => {
+    telemetry.health.stopping();
+    await busHealth.stop();
     await bus.drain();
     await telemetry.shutdown();
   });
@@ -35,7 +50,9 @@ async function main(): Promise<void> {
   // A deleted workspace's operation records and settings go (also those deleted while it was down).
   await consumeWorkspaceDeletions(bus, { service: "provisioner", purge: (ws) => svc.purgeWorkspace(ws) });
   await bus.flush();
-  logger.info("ready");
+  telemetry.health.started();
+  void busHealth.beat();
+  logger.info({ metrics: telemetry.metricsUrl ?? "off" }, "ready");
 }
 
 main().catch((err: unknown) => {

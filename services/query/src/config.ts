@@ -1,6 +1,15 @@
 import os from "node:os";
 import path from "node:path";
-import { dataDir, durationMs, durationSeconds, int, logLevel, natsSettings, z } from "@tenantlens/config";
+import {
+  dataDir,
+  durationMs,
+  durationSeconds,
+  int,
+  logLevel,
+  natsSettings,
+  opsSettings,
+  z,
+} from "@tenantlens/config";
 
 /** DuckDB size setting such as 512MB, 1GB, 2.5GiB. */
 const duckdbSize = z
@@ -11,6 +20,7 @@ const duckdbSize = z
 export const queryConfigSchema = z
   .object({
     ...natsSettings,
+    ...opsSettings,
     TENANTLENS_DATA_DIR: dataDir,
     LOG_LEVEL: logLevel,
     /** Default per-query time limit (requests may ask for less or more, up to QUERY_MAX_TIMEOUT_MS). */

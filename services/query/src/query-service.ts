@@ -13,7 +13,13 @@ import {
   type ResponseOf,
   type SavedQuery,
 } from "@tenantlens/contracts";
-import type { Logger } from "@tenantlens/telemetry";
+import {
+  type Counter,
+  type Histogram,
+  LATENCY_BUCKETS_SECONDS,
+  type Logger,
+  meter,
+} from "@tenantlens/telemetry";
 import type { GenerationTracker } from "./adapters/generations.js";
 import type { LeaseKeeper } from "./adapters/leases.js";
 import type { SavedQueryStore } from "./adapters/saved-queries-kv.js";
@@ -121,6 +127,12 @@ export class QueryService {
     } finally {
       release();
       const durationMs = Date.now() - started;
+      queryMetrics().duration.record(durationMs / 1000, {
+        outcome,
+        format: req.format,
+        own: req.history === false ? "true" : "false",
+      });
+      queryMetrics().rows.add(rowCount, { format: req.format });
       // The system's own queries (rules, alerts) stay out of query history (and info logs) when they ask.
       const own = req.history === false;
       logger[own ? "debug" : "info"](
@@ -332,4 +344,24 @@ function specOf(workspaceId: string, g: Generation | null): GenerationSpec {
 function expect<T extends JobOutput["type"]>(out: JobOutput, type: T): Extract<JobOutput, { type: T }> {
   if (out.type !== type) throw new Error(`worker answered ${out.type} to a ${type} job`);
   return out as Extract<JobOutput, { type: T }>;
+}
+
+let instruments: { duration: Histogram; rows: Counter } | undefined;
+/**
+ * `tenantlens_query_duration_seconds{outcome,format,own}` (own: the system's own queries, rules and
+ * alerts) and `tenantlens_query_rows_total{format}`: exported on the query service's metrics port.
+ */
+function queryMetrics(): { duration: Histogram; rows: Counter } {
+  if (!instruments) {
+    const m = meter("query");
+    instruments = {
+      duration: m.createHistogram("tenantlens_query_duration_seconds", {
+        description: "Time to answer a query, from request to result (the service's own SQL excluded)",
+        unit: "s",
+        advice: { explicitBucketBoundaries: LATENCY_BUCKETS_SECONDS },
+      }),
+      rows: m.createCounter("tenantlens_query_rows", { description: "Rows returned by queries" }),
+    };
+  }
+  return instruments;
 }

@@ -1,4 +1,13 @@
-import { dataDir, durationMs, int, loadConfig, logLevel, natsSettings, z } from "@tenantlens/config";
+import {
+  dataDir,
+  durationMs,
+  int,
+  loadConfig,
+  logLevel,
+  natsSettings,
+  opsSettings,
+  z,
+} from "@tenantlens/config";
 
 const memorySize = z
   .string()
@@ -8,6 +17,7 @@ const memorySize = z
 /** Rules service configuration, from the environment; every bad variable is reported at once. */
 export const rulesConfigSchema = z.object({
   ...natsSettings,
+  ...opsSettings,
   TENANTLENS_DATA_DIR: dataDir,
   LOG_LEVEL: logLevel,
   /** Time limit of one rule query in the query service's sandbox. */

@@ -1,4 +1,13 @@
-import { dataDir, durationMs, int, loadConfig, logLevel, natsSettings, z } from "@tenantlens/config";
+import {
+  dataDir,
+  durationMs,
+  int,
+  loadConfig,
+  logLevel,
+  natsSettings,
+  opsSettings,
+  z,
+} from "@tenantlens/config";
 
 const memorySize = z
   .string()
@@ -8,6 +17,7 @@ const memorySize = z
 /** Store configuration, from the environment; every bad variable is reported at once. */
 export const storeConfigSchema = z.object({
   ...natsSettings,
+  ...opsSettings,
   TENANTLENS_DATA_DIR: dataDir,
   LOG_LEVEL: logLevel,
   /** Change rows and query history older than this are pruned (daily and at start). */

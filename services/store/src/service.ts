@@ -5,6 +5,7 @@ import { kvLeaseReader, LEASE_TTL_SECONDS, LEASES_BUCKET } from "./adapters/leas
 import { pruneHistory } from "./adapters/retention.js";
 import type { StoreConfig } from "./config.js";
 import { GenerationService } from "./generation-service.js";
+import { StoreMetrics } from "./metrics.js";
 import { pollFailureAnnouncer } from "./poll-failures.js";
 import { consumeCollection, consumeSystemEvents } from "./transport/consumers.js";
 import { serveRequests } from "./transport/requests.js";
@@ -26,6 +27,8 @@ export type StoreSettings = Pick<
 
 export interface RunningStore {
   generations: GenerationService;
+  /** When the newest generation of any workspace was committed (ISO), null before the first. */
+  lastGenerationAt(): string | null;
   /** Stops consuming, finishes generations in flight and the timers (the bus and DuckDB stay open). */
   stop(): Promise<void>;
 }
@@ -41,12 +44,18 @@ export async function startStore(deps: {
   logger: Logger;
 }): Promise<RunningStore> {
   const { bus, warehouse, config, logger } = deps;
+  const newest = await warehouse.db
+    .read()
+    .all(`SELECT CAST(max(committed_at) AS VARCHAR) AS t FROM "_tl_generations"`)
+    .catch(() => []);
+  const metrics = new StoreMetrics(newest[0]?.t ? new Date(String(newest[0].t)) : null);
   const leases = kvLeaseReader(await bus.kv(LEASES_BUCKET, { ttlSeconds: LEASE_TTL_SECONDS }), bus.jsm);
   const generations = new GenerationService({
     warehouse,
     dataDir: config.TENANTLENS_DATA_DIR,
     publish: async (g) => {
       await bus.publish(GenerationCommitted, g);
+      metrics.announced(g);
     },
     leases,
     debounceMs: config.GENERATION_DEBOUNCE_MS,
@@ -84,6 +93,7 @@ export async function startStore(deps: {
     onGeneration: (ws: string, kind: "poll" | "system") => generations.requested(ws, kind),
     maxDeliveries: config.STORE_MAX_DELIVERIES,
     onDeadLetter: () => void announceFailures(),
+    metrics,
   };
   const consumers: Consumer[] = [
     await consumeCollection(consumerDeps),
@@ -108,6 +118,7 @@ export async function startStore(deps: {
 
   return {
     generations,
+    lastGenerationAt: () => metrics.lastGenerationAt(),
     async stop() {
       clearInterval(gc);
       clearInterval(daily);

@@ -40,6 +40,8 @@ export interface SystemOptions {
   nats?: NatsOptions;
   /** The services to start, in this order (default SERVICE_ORDER). */
   services?: readonly string[];
+  /** Variables for one service only (e.g. its own TL_METRICS_PORT). */
+  serviceEnv?: Record<string, Record<string, string>>;
 }
 
 export async function startSystem(
@@ -74,7 +76,11 @@ export async function startSystem(
     env,
     services,
     async start(name) {
-      const proc = await startService(name, env, { readyTimeoutMs: 60_000 });
+      const proc = await startService(
+        name,
+        { ...env, ...opts.serviceEnv?.[name] },
+        { readyTimeoutMs: 60_000 },
+      );
       services.set(name, proc);
       return proc;
     },

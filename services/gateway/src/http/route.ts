@@ -14,7 +14,9 @@ import type { ApiKeyStore } from "../auth/key-store.js";
 import type { SessionStore } from "../auth/session-store.js";
 import type { WorkspaceStore } from "../auth/workspace-store.js";
 import type { AppEnv, GatewayDeps, Principal } from "../env.js";
+import type { SystemHealth } from "../health/system-health.js";
 import { errorResponse } from "./errors.js";
+import { nameRequestSpan } from "./tracing.js";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -37,6 +39,7 @@ export function allows(access: Access, principal: Principal | undefined): boolea
 
 /** What route handlers may use; built once per app. */
 export interface RouteDeps extends GatewayDeps {
+  systemHealth: SystemHealth;
   keys: ApiKeyStore;
   sessions: SessionStore;
   workspaces: WorkspaceStore;
@@ -307,7 +310,10 @@ export function defineRoute<
     errorBodies: spec.errorBodies ?? {},
     errorCodes,
     mount(app, deps) {
-      const middleware: MiddlewareHandler<AppEnv>[] = [...(spec.middleware?.(deps) ?? [])];
+      const middleware: MiddlewareHandler<AppEnv>[] = [
+        nameRequestSpan(spec.method, spec.path),
+        ...(spec.middleware?.(deps) ?? []),
+      ];
       if (spec.body) {
         middleware.unshift(
           bodyLimit({

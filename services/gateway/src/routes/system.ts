@@ -7,16 +7,18 @@ const tags = ["system"] as const;
 export const health = defineRoute({
   method: "GET",
   path: "/healthz",
-  summary: "Liveness (503 while NATS is unreachable)",
+  summary: "The whole system: each service's last heartbeat, consumer lag, last generation age",
+  description:
+    "ok: every service has a ready instance that reported within three heartbeat intervals; degraded (still 200): some service is missing, stale or not ready; down (503): the gateway lost NATS.",
   tags,
   access: "public",
   errors: ["unavailable"],
   errorBodies: { unavailable: HealthResponse },
   success: { status: 200, schema: HealthResponse },
-  handler: (c, _input, { bus }) =>
-    bus.status().connected
-      ? { status: "ok" as const, nats: "connected" as const }
-      : c.json({ status: "degraded" as const, nats: "disconnected" as const }, 503),
+  handler: (c, _input, { systemHealth }) => {
+    const summary = systemHealth.summary();
+    return summary.status === "down" ? c.json(summary, 503) : summary;
+  },
 });
 
 export const openApiDocument = defineRoute({

@@ -1,6 +1,6 @@
 import { WebhookBody } from "@tenantlens/contracts";
 import { aadFor, type Keyring, open } from "@tenantlens/secrets";
-import type { Logger } from "@tenantlens/telemetry";
+import { type Counter, type Logger, meter } from "@tenantlens/telemetry";
 import type { Db } from "../adapters/db.js";
 import {
   claimDue,
@@ -165,8 +165,10 @@ export class Deliverer {
     const now = Date.now();
     const attempts = row.attempts;
     const log = this.d.log.child({ notificationId: row.id, channelId: row.channel_id, attempts });
+    let status = "delivered";
     await this.d.db.transaction(async (sql) => {
       if (outcome.kind === "delivered") {
+        status = "delivered";
         await settle(sql, row.id, {
           status: "delivered",
           responseCode: outcome.code,
@@ -196,6 +198,7 @@ export class Deliverer {
           ? nextDelayMs(this.d.schedule, attempts, { retryAfterMs: outcome.retryAfterMs ?? null })
           : null;
       if (delay !== null) {
+        status = "retrying";
         await settle(sql, row.id, {
           status: "retrying",
           responseCode: outcome.code,
@@ -208,6 +211,7 @@ export class Deliverer {
         return;
       }
       const dead = outcome.kind === "retry" && retries && attempts >= maxAttempts(this.d.schedule);
+      status = dead ? "dead_lettered" : "failed";
       await settle(sql, row.id, {
         status: dead ? "dead_lettered" : "failed",
         responseCode: outcome.code,
@@ -219,6 +223,17 @@ export class Deliverer {
       if (dead) log.warn({ error: outcome.error }, "every attempt failed: dead-lettered");
       else log.info({ error: outcome.error }, "delivery failed for good");
     });
+    notificationAttempts().add(1, { status, channel: row.channel_kind });
     this.d.onSettled();
   }
+}
+
+let attemptsCounter: Counter | undefined;
+/** `tenantlens_notifier_notifications_total{status}`: delivery attempts by what came of them. */
+function notificationAttempts(): Counter {
+  attemptsCounter ??= meter("notifier").createCounter("tenantlens_notifier_notifications", {
+    description:
+      "Delivery attempts by result: delivered (sent), retrying (failed, tried again later), failed or dead_lettered (given up)",
+  });
+  return attemptsCounter;
 }

@@ -57,6 +57,8 @@ export const RunningPoll = z.object({
   reason: z.string().optional(),
   /** Set when the poll must end early: the remaining resources are recorded as not read. */
   stop: PollStop.nullable().optional(),
+  /** W3C trace context of the poll's start: its reads, pages and completion join that trace. */
+  trace: z.record(z.string(), z.string()).optional(),
 });
 export type RunningPoll = z.infer<typeof RunningPoll>;
 

@@ -7,6 +7,7 @@ import {
   ViolationsChanged,
   ViolationTransition as ViolationTransitionSchema,
 } from "@tenantlens/contracts";
+import { type Counter, meter } from "@tenantlens/telemetry";
 import { chunkJson, type OutboxEvent, type RuleRef } from "../domain/events.js";
 import { recordsViolations, verdict } from "../domain/judge.js";
 import { computeScores, type PackInfo } from "../domain/scores.js";
@@ -305,6 +306,7 @@ export async function applyRun(sql: Sql, plan: RunPlan): Promise<RunOutcome | nu
   for (const p of pairs) {
     const rule = plan.rules.get(p.ruleId);
     if (!rule) continue;
+    ruleEvaluations().add(1, { status: p.status });
     const violationCount = openCounts.get(key(p.ruleId, p.integrationId)) ?? 0;
     events.push({
       subject: RuleEvaluated.subject,
@@ -552,4 +554,13 @@ async function recordScores(sql: Sql, plan: RunPlan): Promise<OutboxEvent[]> {
       evaluated: s.evaluated,
     },
   }));
+}
+
+let evaluationsCounter: Counter | undefined;
+/** `tenantlens_rules_evaluations_total{status}`: rule evaluations written, by result. */
+function ruleEvaluations(): Counter {
+  evaluationsCounter ??= meter("rules").createCounter("tenantlens_rules_evaluations", {
+    description: "Rule evaluations (one rule on one integration's generation), by result",
+  });
+  return evaluationsCounter;
 }

@@ -12,6 +12,7 @@ import type { Logger } from "@tenantlens/telemetry";
 import type { MessageRef } from "../adapters/bookkeeping.js";
 import { deadLetterRecord } from "../domain/dead-letter.js";
 import type { SystemTableDecl } from "../domain/system-tables.js";
+import type { StoreMetrics } from "../metrics.js";
 import type { ApplyResult, Warehouse } from "../warehouse.js";
 
 /** The ledger key of a message: its Nats-Msg-Id (stable across republishing), else its sequence. */
@@ -35,9 +36,11 @@ export interface ConsumerDeps {
   maxDeliveries: number;
   /** Told after a dead letter was committed (its poll failure is then announced). */
   onDeadLetter(): void;
+  metrics?: StoreMetrics;
 }
 
 function settle(deps: ConsumerDeps, meta: MessageMeta, result: ApplyResult): void {
+  deps.metrics?.message(meta.subject.split(".").slice(0, 3).join("."), result.status);
   if (result.status === "ignored")
     deps.log.warn({ subject: meta.subject, reason: result.reason }, "message ignored");
   if (result.status === "duplicate")
@@ -89,7 +92,12 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
       ),
       on(
         PageCollected,
-        apply((p, m) => warehouse.pageCollected(p, m)),
+        apply(async (p, m) => {
+          const result = await warehouse.pageCollected(p, m);
+          if (result.status === "applied")
+            deps.metrics?.page(p.workspaceId, p.resource, p.objects.length + p.removed.length, p.collectedAt);
+          return result;
+        }),
       ),
       on(
         ResourceCollected,
