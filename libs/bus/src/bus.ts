@@ -56,6 +56,11 @@ export interface ConnectOptions extends ContractsOverride {
    * tools and tests).
    */
   streamScope?: "own" | "all";
+  /**
+   * Replicas of the streams, KV buckets and object stores this connection creates
+   * (`TL_STREAM_REPLICAS`; default 1). 3 or 5 need a JetStream cluster of at least that many servers.
+   */
+  replicas?: number;
 }
 
 /** The connection settings every service reads from its configuration (see `@tenantlens/config`). */
@@ -63,15 +68,17 @@ export interface BusSettings {
   NATS_URL: string;
   NATS_NKEY_SEED_FILE?: string | undefined;
   NATS_TLS_CA_FILE?: string | undefined;
+  TL_STREAM_REPLICAS?: number | undefined;
 }
 
 /** `connectBus` options from a service's validated configuration. */
 export function busConnection(
   config: BusSettings,
-): Pick<ConnectOptions, "url" | "nkeySeedFile" | "tlsCaFile" | "streamScope"> {
+): Pick<ConnectOptions, "url" | "nkeySeedFile" | "tlsCaFile" | "streamScope" | "replicas"> {
   return {
     url: config.NATS_URL,
     streamScope: "own",
+    replicas: config.TL_STREAM_REPLICAS ?? 1,
     ...(config.NATS_NKEY_SEED_FILE ? { nkeySeedFile: config.NATS_NKEY_SEED_FILE } : {}),
     ...(config.NATS_TLS_CA_FILE ? { tlsCaFile: config.NATS_TLS_CA_FILE } : {}),
   };
@@ -148,6 +155,7 @@ export async function connectBus(opts: ConnectOptions): Promise<Bus> {
     tracer: trace.getTracer(`@tenantlens/bus:${opts.service}`),
     streams: opts.streams ?? allStreams,
     events: opts.events ?? allEvents,
+    replicas: opts.replicas ?? 1,
   };
   const streamScope = opts.streamScope ?? "all";
   log.info({ server: nc.getServer(), maxPayload: maxPayload(nc) }, "connected to NATS");
@@ -201,7 +209,7 @@ class NatsBus implements Bus {
       );
     for (const def of Object.values(streams)) {
       if (this.streamScope === "own" && !own(def.name)) continue;
-      await ensureStream(this.core.jsm, def, events, this.log);
+      await ensureStream(this.core.jsm, def, events, this.log, this.core.replicas);
     }
   }
 
