@@ -18,12 +18,16 @@ describe("docs/operations.md: the Entra app's permissions", () => {
 
   it("names every table with its least-privileged permission, and each permission once", () => {
     const section = renderPermissionSection();
-    for (const r of catalog) assert.ok(section.includes(`| \`${r.table}\` | \`${r.permissions[0]}\` |`), r.table);
+    for (const r of catalog)
+      assert.ok(section.includes(`| \`${r.table}\` | \`${r.permissions[0]}\` |`), r.table);
     const perms = applicationPermissions();
     assert.equal(new Set(perms).size, perms.length);
     assert.ok(perms.includes("User.Read.All") || perms.includes("Directory.Read.All"));
     // A catalog change shows: one more resource means one more row.
-    const more = renderPermissionSection([...catalog, { ...catalog[0]!, table: "azuread_zz_new", permissions: ["Zz.Read.All"] }]);
+    const more = renderPermissionSection([
+      ...catalog,
+      { ...catalog[0]!, table: "azuread_zz_new", permissions: ["Zz.Read.All"] },
+    ]);
     assert.notEqual(more, renderPermissionSection());
     assert.ok(more.includes("`Zz.Read.All`"));
   });

@@ -22,6 +22,7 @@ import { type PublishOptions, type PublishResult, publishEvent, publishManyEvent
 import {
   type RequestOptions,
   type ServeHandler,
+  type ServeOptions,
   type ServeTracker,
   sendRequest,
   serveRequests,
@@ -118,7 +119,7 @@ export interface Bus {
     fn: (payload: EventPayload<E>, meta: EventMeta) => Promise<void>,
     opts?: { token?: string },
   ): BroadcastSubscription;
-  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>): void;
+  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>, opts?: ServeOptions<R>): void;
   /** Round trip to the server: subscriptions made before it are live once it resolves (call before "ready"). */
   flush(): Promise<void>;
   request<R extends RequestDef>(def: R, req: RequestOf<R>, opts?: RequestOptions): Promise<ResponseOf<R>>;
@@ -253,8 +254,8 @@ class NatsBus implements Bus {
     return subscribeEvents(this.core, this.tracker, def, fn, opts);
   }
 
-  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>): void {
-    serveRequests(this.core, this.tracker, def, handler);
+  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>, opts?: ServeOptions<R>): void {
+    serveRequests(this.core, this.tracker, def, handler, opts);
   }
 
   flush(): Promise<void> {

@@ -4,6 +4,7 @@ import type { Logger } from "@tenantlens/telemetry";
 import { kvLeaseReader, LEASE_TTL_SECONDS, LEASES_BUCKET } from "./adapters/leases.js";
 import { pruneHistory } from "./adapters/retention.js";
 import type { StoreConfig } from "./config.js";
+import { owns, type Shard, shardName, UNSHARDED } from "./domain/shard.js";
 import { GenerationService } from "./generation-service.js";
 import { pollFailureAnnouncer } from "./poll-failures.js";
 import { consumeCollection, consumeSystemEvents } from "./transport/consumers.js";
@@ -22,7 +23,7 @@ export type StoreSettings = Pick<
   | "GENERATION_GC_INTERVAL_MS"
   | "ACK_WAIT_SECONDS"
   | "STORE_MAX_DELIVERIES"
->;
+> & { STORE_SHARD?: Shard };
 
 export interface RunningStore {
   generations: GenerationService;
@@ -75,8 +76,11 @@ export async function startStore(deps: {
   await generations.recover();
   await announceFailures();
 
-  serveRequests(bus, warehouse);
+  const shard = config.STORE_SHARD ?? UNSHARDED;
+  if (shard.count > 1) logger.info({ shard: `${shard.index}/${shard.count}` }, "store shard");
+  serveRequests(bus, warehouse, shard);
   const consumerDeps = {
+    shard,
     bus,
     warehouse,
     log: logger,
@@ -90,6 +94,8 @@ export async function startStore(deps: {
     ...(await consumeSystemEvents(consumerDeps, warehouse.schema.system)),
     await consumeWorkspaceDeletions(bus, {
       service: "store",
+      durable: shardName(shard, "store-workspaces"),
+      owns: (workspaceId) => owns(shard, workspaceId),
       purge: (workspaceId, deletion) => generations.purgeWorkspace(workspaceId, deletion.deletedAt),
     }),
   ];
