@@ -1,6 +1,7 @@
 // The Entra app's permission list in docs/operations.md, generated from the Graph catalog:
 //   npm run docs:permissions        rewrites the part between the two markers
 // deploy/ops/permissions-doc.test.ts fails when the document and the catalog disagree.
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,6 +60,21 @@ export function renderPermissionSection(resources: readonly ResourceDef[] = cata
   ].join("\n");
 }
 
+/** Markdown tables compared by their cells (the formatter pads cells and separator rows). */
+export function normaliseTables(doc: string): string {
+  return doc
+    .split("\n")
+    .map((line) =>
+      line.startsWith("|")
+        ? line
+            .split("|")
+            .map((cell) => cell.trim().replace(/^-{3,}$/, "---"))
+            .join("|")
+        : line,
+    )
+    .join("\n");
+}
+
 /** The document with its generated part replaced. */
 export function withPermissionSection(doc: string, resources: readonly ResourceDef[] = catalog): string {
   const start = doc.indexOf(START);
@@ -69,5 +85,7 @@ export function withPermissionSection(doc: string, resources: readonly ResourceD
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   writeFileSync(OPERATIONS_DOC, withPermissionSection(readFileSync(OPERATIONS_DOC, "utf8")));
+  // Pads the table the way `npm run lint` expects it.
+  spawnSync("npx", ["biome", "format", "--write", OPERATIONS_DOC], { stdio: "inherit" });
   process.stdout.write(`wrote ${path.relative(process.cwd(), OPERATIONS_DOC)}\n`);
 }
