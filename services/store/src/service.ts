@@ -2,6 +2,7 @@ import { type Bus, type Consumer, consumeWorkspaceDeletions } from "@tenantlens/
 import { GenerationCommitted, PollIngestFailed } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { kvLeaseReader, LEASE_TTL_SECONDS, LEASES_BUCKET } from "./adapters/leases.js";
+import { relocateGenerations } from "./adapters/relocate.js";
 import { pruneHistory } from "./adapters/retention.js";
 import type { StoreConfig } from "./config.js";
 import { owns, type Shard, shardName, UNSHARDED } from "./domain/shard.js";
@@ -72,6 +73,12 @@ export async function startStore(deps: {
     },
     log: logger,
   });
+  const moved = await relocateGenerations(warehouse.db, config.TENANTLENS_DATA_DIR);
+  if (moved > 0)
+    logger.info(
+      { generations: moved, dataDir: config.TENANTLENS_DATA_DIR },
+      "generations found under a moved data directory",
+    );
   await prune();
   await generations.recover();
   await announceFailures();

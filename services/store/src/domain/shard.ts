@@ -47,3 +47,18 @@ export function parseShard(raw: string): Shard {
   if (index >= count) throw new Error(`expected an index from 0 to ${count - 1}`);
   return { index, count };
 }
+
+/**
+ * The workspace a message belongs to: its `workspaceId`, or that of the object it carries
+ * (`integration`, `rule`, `suppression`). Undefined when it names none.
+ */
+export function workspaceOf(payload: unknown): string | undefined {
+  if (typeof payload !== "object" || payload === null) return undefined;
+  const p = payload as Record<string, unknown>;
+  if (typeof p.workspaceId === "string") return p.workspaceId;
+  for (const v of Object.values(p)) {
+    const ws = (v as { workspaceId?: unknown } | null)?.workspaceId;
+    if (typeof v === "object" && typeof ws === "string") return ws;
+  }
+  return undefined;
+}

@@ -11,7 +11,7 @@ import {
 import type { Logger } from "@tenantlens/telemetry";
 import type { MessageRef } from "../adapters/bookkeeping.js";
 import { deadLetterRecord } from "../domain/dead-letter.js";
-import { owns, type Shard, shardName, UNSHARDED } from "../domain/shard.js";
+import { owns, type Shard, shardName, UNSHARDED, workspaceOf } from "../domain/shard.js";
 import type { SystemTableDecl } from "../domain/system-tables.js";
 import type { ApplyResult, Warehouse } from "../warehouse.js";
 
@@ -47,8 +47,8 @@ export interface ConsumerDeps {
 function applies(deps: ConsumerDeps, payload: unknown): boolean {
   const shard = deps.shard ?? UNSHARDED;
   if (shard.count === 1) return true;
-  const ws = (payload as { workspaceId?: unknown } | null)?.workspaceId;
-  return typeof ws === "string" ? owns(shard, ws) : shard.index === 0;
+  const ws = workspaceOf(payload);
+  return ws !== undefined ? owns(shard, ws) : shard.index === 0;
 }
 
 function settle(deps: ConsumerDeps, meta: MessageMeta, result: ApplyResult): void {
