@@ -68,13 +68,16 @@ export async function ensureStream(
       }
     }
     const c = current.config;
+    // Replicas are raised, never lowered: a process started without TL_STREAM_REPLICAS (a tool, an
+    // older service) must not scale down the streams of a cluster.
+    const replicas = Math.max(c.num_replicas ?? 1, wanted.num_replicas ?? 1);
     const same =
       sameSet(c.subjects ?? [], wanted.subjects ?? []) &&
       c.max_age === wanted.max_age &&
       c.duplicate_window === wanted.duplicate_window &&
       c.max_bytes === wanted.max_bytes &&
       (c.description ?? "") === wanted.description &&
-      c.num_replicas === wanted.num_replicas;
+      c.num_replicas === replicas;
     if (same) return;
     try {
       await jsm.streams.update(def.name, {
@@ -83,7 +86,7 @@ export async function ensureStream(
         max_age: wanted.max_age,
         duplicate_window: wanted.duplicate_window,
         max_bytes: wanted.max_bytes,
-        num_replicas: wanted.num_replicas,
+        num_replicas: replicas,
       });
       log.info({ stream: def.name, subjects: wanted.subjects }, "stream updated");
       return;
