@@ -23,6 +23,7 @@ import { type PublishOptions, type PublishResult, publishEvent, publishManyEvent
 import {
   type RequestOptions,
   type ServeHandler,
+  type ServeOptions,
   type ServeTracker,
   sendRequest,
   serveRequests,
@@ -63,6 +64,11 @@ export interface ConnectOptions extends ContractsOverride {
    * tools and tests).
    */
   streamScope?: "own" | "all";
+  /**
+   * Replicas of the streams, KV buckets and object stores this connection creates
+   * (`TL_STREAM_REPLICAS`; default 1). 3 or 5 need a JetStream cluster of at least that many servers.
+   */
+  replicas?: number;
 }
 
 /** The connection settings every service reads from its configuration (see `@tenantlens/config`). */
@@ -72,15 +78,17 @@ export interface BusSettings {
   /** The seed itself (edge runtimes, where a secret comes as an environment variable, not a file). */
   NATS_NKEY_SEED?: string | undefined;
   NATS_TLS_CA_FILE?: string | undefined;
+  TL_STREAM_REPLICAS?: number | undefined;
 }
 
 /** `connectBus` options from a service's validated configuration. */
 export function busConnection(
   config: BusSettings,
-): Pick<ConnectOptions, "url" | "nkeySeedFile" | "nkeySeed" | "tlsCaFile" | "streamScope"> {
+): Pick<ConnectOptions, "url" | "nkeySeedFile" | "nkeySeed" | "tlsCaFile" | "streamScope" | "replicas"> {
   return {
     url: config.NATS_URL,
     streamScope: "own",
+    replicas: config.TL_STREAM_REPLICAS ?? 1,
     ...(config.NATS_NKEY_SEED_FILE ? { nkeySeedFile: config.NATS_NKEY_SEED_FILE } : {}),
     ...(config.NATS_NKEY_SEED ? { nkeySeed: config.NATS_NKEY_SEED } : {}),
     ...(config.NATS_TLS_CA_FILE ? { tlsCaFile: config.NATS_TLS_CA_FILE } : {}),
@@ -121,7 +129,7 @@ export interface Bus {
     fn: (payload: EventPayload<E>, meta: EventMeta) => Promise<void>,
     opts?: { token?: string },
   ): BroadcastSubscription;
-  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>): void;
+  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>, opts?: ServeOptions<R>): void;
   /** Round trip to the server: subscriptions made before it are live once it resolves (call before "ready"). */
   flush(): Promise<void>;
   request<R extends RequestDef>(def: R, req: RequestOf<R>, opts?: RequestOptions): Promise<ResponseOf<R>>;
@@ -167,6 +175,7 @@ export async function connectBus(opts: ConnectOptions): Promise<Bus> {
     tracer: trace.getTracer(`@tenantlens/bus:${opts.service}`),
     streams: opts.streams ?? allStreams,
     events: opts.events ?? allEvents,
+    replicas: opts.replicas ?? 1,
   };
   const streamScope = opts.streamScope ?? "all";
   log.info({ server: nc.getServer(), maxPayload: maxPayload(nc) }, "connected to NATS");
@@ -220,7 +229,7 @@ class NatsBus implements Bus {
       );
     for (const def of Object.values(streams)) {
       if (this.streamScope === "own" && !own(def.name)) continue;
-      await ensureStream(this.core.jsm, def, events, this.log);
+      await ensureStream(this.core.jsm, def, events, this.log, this.core.replicas);
     }
   }
 
@@ -264,8 +273,8 @@ class NatsBus implements Bus {
     return subscribeEvents(this.core, this.tracker, def, fn, opts);
   }
 
-  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>): void {
-    serveRequests(this.core, this.tracker, def, handler);
+  serve<R extends RequestDef>(def: R, handler: ServeHandler<R>, opts?: ServeOptions<R>): void {
+    serveRequests(this.core, this.tracker, def, handler, opts);
   }
 
   flush(): Promise<void> {

@@ -14,6 +14,8 @@ export interface BusCore {
   readonly tracer: Tracer;
   readonly streams: Record<string, StreamDef>;
   readonly events: readonly EventDef[];
+  /** Replicas of the streams, KV buckets and object stores this connection creates. */
+  readonly replicas: number;
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;

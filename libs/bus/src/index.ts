@@ -31,7 +31,7 @@ export {
   type WebsocketListener,
 } from "./permissions.js";
 export type { PublishOptions, PublishResult } from "./publish.js";
-export type { RequestOptions, ServeHandler, ServeMeta } from "./rpc.js";
+export type { RequestOptions, ServeHandler, ServeMeta, ServeOptions } from "./rpc.js";
 export { installSignalHandlers, onShutdown } from "./shutdown.js";
 export type { BlobOptions, KvOptions } from "./storage.js";
 export { streamConfig } from "./streams.js";

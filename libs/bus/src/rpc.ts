@@ -32,6 +32,19 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+export interface ServeOptions<R extends RequestDef> {
+  /**
+   * Queue group (default: the answering service's name). Every group gets each request once, so
+   * partitions of one service (store shards) each take a group of their own.
+   */
+  queue?: string;
+  /**
+   * Whether this process answers a valid request (default: always). A partition stays silent on
+   * requests another partition owns; exactly one must claim each request, or its caller times out.
+   */
+  claims?: (req: RequestOf<R>) => boolean;
+}
+
 /** In-flight serve handlers, so drain can wait for their replies. */
 export interface ServeTracker {
   subs: Subscription[];
@@ -44,16 +57,17 @@ export function serveRequests<R extends RequestDef>(
   tracker: ServeTracker,
   def: R,
   handler: ServeHandler<R>,
+  opts: ServeOptions<R> = {},
 ): void {
   const log = core.logger.child({ subject: def.subject });
   const sub = core.nc.subscribe(def.subject, {
-    queue: def.service,
+    queue: opts.queue ?? def.service,
     callback: (err, msg) => {
       if (err) {
         log.error({ err }, "subscription error");
         return;
       }
-      const p = answer(core, def, handler, msg).catch((e: unknown) =>
+      const p = answer(core, def, handler, msg, opts.claims).catch((e: unknown) =>
         log.error({ err: e }, "could not reply"),
       );
       tracker.inflight.add(p);
@@ -63,7 +77,13 @@ export function serveRequests<R extends RequestDef>(
   tracker.subs.push(sub);
 }
 
-async function answer<R extends RequestDef>(core: BusCore, def: R, handler: ServeHandler<R>, msg: Msg) {
+async function answer<R extends RequestDef>(
+  core: BusCore,
+  def: R,
+  handler: ServeHandler<R>,
+  msg: Msg,
+  claims?: (req: RequestOf<R>) => boolean,
+) {
   const headers = toRecord(msg.headers);
   const log = core.logger.child({ subject: def.subject });
   await core.tracer.startActiveSpan(
@@ -95,6 +115,7 @@ async function answer<R extends RequestDef>(core: BusCore, def: R, handler: Serv
         if (!parsed.success) {
           throw new AppError("bad_request", `invalid ${def.subject} request: ${formatIssues(parsed.error)}`);
         }
+        if (claims && !claims(parsed.data as RequestOf<R>)) return; // another partition answers it
         const result = await handler(parsed.data as RequestOf<R>, { headers, subject: msg.subject });
         const checked = def.response.safeParse(result);
         if (!checked.success) {

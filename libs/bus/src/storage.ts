@@ -27,6 +27,7 @@ export class Storage {
     if (!kv) {
       kv = new Kvm(this.core.js).create(bucket, {
         history: opts.history ?? 1,
+        replicas: this.core.replicas,
         ...(opts.ttlSeconds ? { ttl: opts.ttlSeconds * 1000 } : {}),
       });
       kv.catch(() => this.kvs.delete(bucket));
@@ -48,10 +49,10 @@ export class Storage {
   private store(bucket: string, opts: BlobOptions): Promise<ObjectStore> {
     let os = this.stores.get(bucket);
     if (!os) {
-      os = new Objm(this.core.js).create(
-        bucket,
-        opts.ttlSeconds ? { ttl: nanos(opts.ttlSeconds * 1000) } : {},
-      );
+      os = new Objm(this.core.js).create(bucket, {
+        replicas: this.core.replicas,
+        ...(opts.ttlSeconds ? { ttl: nanos(opts.ttlSeconds * 1000) } : {}),
+      });
       os.catch(() => this.stores.delete(bucket));
       this.stores.set(bucket, os);
     }

@@ -18,6 +18,7 @@ const STREAM_NAME_IN_USE = 10058;
 export function streamConfig(
   def: StreamDef,
   events: readonly EventDef[],
+  replicas = 1,
 ): Partial<StreamConfig> & { name: string } {
   const subjects = streamSubjects(def.name, events);
   if (subjects.length === 0)
@@ -35,7 +36,7 @@ export function streamConfig(
     max_age: nanos(def.maxAgeSeconds * 1000),
     duplicate_window: nanos(def.duplicateWindowSeconds * 1000),
     max_bytes: def.maxBytes ?? -1,
-    num_replicas: 1,
+    num_replicas: replicas,
   };
 }
 
@@ -48,8 +49,9 @@ export async function ensureStream(
   def: StreamDef,
   events: readonly EventDef[],
   log: Logger,
+  replicas = 1,
 ): Promise<void> {
-  const wanted = streamConfig(def, events);
+  const wanted = streamConfig(def, events, replicas);
   for (let attempt = 0; attempt < 3; attempt++) {
     const current = await jsm.streams.info(def.name).catch((err: unknown) => {
       if (apiCode(err) === STREAM_NOT_FOUND) return null;
@@ -66,12 +68,16 @@ export async function ensureStream(
       }
     }
     const c = current.config;
+    // Replicas are raised, never lowered: a process started without TL_STREAM_REPLICAS (a tool, an
+    // older service) must not scale down the streams of a cluster.
+    const replicas = Math.max(c.num_replicas ?? 1, wanted.num_replicas ?? 1);
     const same =
       sameSet(c.subjects ?? [], wanted.subjects ?? []) &&
       c.max_age === wanted.max_age &&
       c.duplicate_window === wanted.duplicate_window &&
       c.max_bytes === wanted.max_bytes &&
-      (c.description ?? "") === wanted.description;
+      (c.description ?? "") === wanted.description &&
+      c.num_replicas === replicas;
     if (same) return;
     try {
       await jsm.streams.update(def.name, {
@@ -80,6 +86,7 @@ export async function ensureStream(
         max_age: wanted.max_age,
         duplicate_window: wanted.duplicate_window,
         max_bytes: wanted.max_bytes,
+        num_replicas: replicas,
       });
       log.info({ stream: def.name, subjects: wanted.subjects }, "stream updated");
       return;

@@ -14,6 +14,13 @@ export interface WorkspacePurgeOptions {
    * on a redelivery (or a second deletion event), so it must find nothing to do the second time.
    */
   purge(workspaceId: string, deletion: WorkspaceDeletedPayload): Promise<Record<string, number>>;
+  /** Durable consumer name (default `<service>-workspaces`); a partition of a service names its own. */
+  durable?: string;
+  /**
+   * Whether this process owns the workspace (default: always). A partition that does not skips the
+   * deletion without announcing a purge: the one that owns it announces it.
+   */
+  owns?: (workspaceId: string) => boolean;
 }
 
 /**
@@ -22,6 +29,7 @@ export interface WorkspacePurgeOptions {
  */
 export function onWorkspaceDeleted(bus: Bus, opts: WorkspacePurgeOptions): Handler {
   return on(WorkspaceDeleted, async (deletion) => {
+    if (opts.owns && !opts.owns(deletion.workspaceId)) return;
     const removed = await opts.purge(deletion.workspaceId, deletion);
     await bus.publish(WorkspacePurged[opts.service], {
       workspaceId: deletion.workspaceId,
@@ -40,7 +48,7 @@ export function onWorkspaceDeleted(bus: Bus, opts: WorkspacePurgeOptions): Handl
  */
 export function consumeWorkspaceDeletions(bus: Bus, opts: WorkspacePurgeOptions): Promise<Consumer> {
   return bus.consume({
-    durable: `${opts.service}-workspaces`,
+    durable: opts.durable ?? `${opts.service}-workspaces`,
     stream: WorkspaceDeleted.stream,
     // Purging a large workspace rewrites tables; the message is kept alive meanwhile.
     ackWaitSeconds: 120,

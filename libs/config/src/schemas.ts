@@ -131,7 +131,8 @@ export function readableFile(what: string) {
 /**
  * How a service reaches the bus: NATS_URL, its own identity (NATS_NKEY_SEED_FILE, the NKEY seed the
  * bus's `authorization` block names with that service's permissions) and, for tls:// servers, the CA
- * that signed the server's certificate (NATS_TLS_CA_FILE). Pass the parsed values to
+ * that signed the server's certificate (NATS_TLS_CA_FILE), and the replicas of what it creates on
+ * JetStream (TL_STREAM_REPLICAS). Pass the parsed values to
  * `busConnection()` of `@tenantlens/bus`.
  */
 export const natsSettings = {
@@ -140,6 +141,14 @@ export const natsSettings = {
     "this service's NKEY seed, e.g. data/secrets/nats/<service>.nk",
   ).optional(),
   NATS_TLS_CA_FILE: readableFile("PEM CA certificate of the NATS server").optional(),
+  /**
+   * Copies JetStream keeps of each stream, KV bucket and object store this service creates: 1 on a
+   * single server, 3 (or 5) on a NATS cluster so losing a server loses nothing.
+   */
+  TL_STREAM_REPLICAS: z
+    .enum(["1", "3", "5"], { error: "expected 1, 3 or 5 (JetStream replicas)" })
+    .default("1")
+    .transform(Number),
 };
 
 /**

@@ -7,6 +7,12 @@ export {
   type NatsServer,
   startNats,
 } from "./nats.js";
+export {
+  type NatsCluster,
+  type NatsClusterNode,
+  type NatsClusterOptions,
+  startNatsCluster,
+} from "./nats-cluster.js";
 export { freePort } from "./ports.js";
 export { cleanup, stopAll } from "./registry.js";
 export {

@@ -171,7 +171,13 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
 }
 
 /** Running test servers by URL, so `startService` hands each service its own credential. */
-const servers = new Map<string, NatsServer>();
+const servers = new Map<string, Pick<NatsServer, "auth" | "env">>();
+
+/** Registers a server (or a cluster under its comma-separated URL) for `credentialEnv`; returns the undo. */
+export function registerServer(url: string, server: Pick<NatsServer, "auth" | "env">): () => void {
+  servers.set(url, server);
+  return () => servers.delete(url);
+}
 
 /**
  * The credential env of service `name` when `env.NATS_URL` is a locked test server and the caller set
@@ -185,7 +191,7 @@ export function credentialEnv(name: string, env: Record<string, string>): Record
   return server.env(name as ServiceName);
 }
 
-function spawnServer(args: string[], logs: LineRing): Promise<ChildProcess> {
+export function spawnServer(args: string[], logs: LineRing): Promise<ChildProcess> {
   const bin = process.env.NATS_SERVER_BIN ?? "nats-server";
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -202,8 +208,13 @@ function spawnServer(args: string[], logs: LineRing): Promise<ChildProcess> {
   });
 }
 
-async function waitHealthy(child: ChildProcess, monitorPort: number, logs: LineRing): Promise<void> {
-  const deadline = Date.now() + 15_000;
+export async function waitHealthy(
+  child: ChildProcess,
+  monitorPort: number,
+  logs: LineRing,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let exited = false;
   void exitOf(child).then(() => {
     exited = true;
@@ -220,5 +231,5 @@ async function waitHealthy(child: ChildProcess, monitorPort: number, logs: LineR
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`nats-server did not become healthy within 15 s:\n${logs.text(30)}`);
+  throw new Error(`nats-server did not become healthy within ${timeoutMs / 1000} s:\n${logs.text(30)}`);
 }

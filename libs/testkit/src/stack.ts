@@ -36,7 +36,7 @@ export interface TestBusOptions {
 }
 
 /** A bus client for a test talking to services over `nats` as another service would. */
-export function connectTestBus(nats: NatsServer, opts: TestBusOptions): Promise<Bus> {
+export function connectTestBus(nats: Pick<NatsServer, "client">, opts: TestBusOptions): Promise<Bus> {
   return connectBus({
     ...nats.client(opts.identity ?? "test"),
     service: opts.service,

@@ -8,6 +8,7 @@ import {
   opsSettings,
   z,
 } from "@tenantlens/config";
+import { parseShard, UNSHARDED } from "./domain/shard.js";
 
 const memorySize = z
   .string()
@@ -41,6 +42,21 @@ export const storeConfigSchema = z.object({
   /** WAL size that triggers a checkpoint: larger ingests faster, replays longer after a crash. */
   DUCKDB_CHECKPOINT_THRESHOLD: memorySize.default("128MB"),
   DUCKDB_THREADS: int({ min: 1, max: 256 }).optional(),
+  /**
+   * `<index>/<count>`: this store is one of `count` shards and owns the workspaces whose id hashes to
+   * `index` (each shard with a TENANTLENS_DATA_DIR of its own). Unset: one store owns everything.
+   */
+  STORE_SHARD: z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return parseShard(raw);
+      } catch (err) {
+        ctx.issues.push({ code: "custom", input: raw, message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default(UNSHARDED),
 });
 
 export type StoreConfig = z.infer<typeof storeConfigSchema>;

@@ -2,8 +2,10 @@ import { type Bus, type Consumer, consumeWorkspaceDeletions } from "@tenantlens/
 import { GenerationCommitted, PollIngestFailed } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
 import { kvLeaseReader, LEASE_TTL_SECONDS, LEASES_BUCKET } from "./adapters/leases.js";
+import { relocateGenerations } from "./adapters/relocate.js";
 import { pruneHistory } from "./adapters/retention.js";
 import type { StoreConfig } from "./config.js";
+import { owns, type Shard, shardName, UNSHARDED } from "./domain/shard.js";
 import { GenerationService } from "./generation-service.js";
 import { StoreMetrics } from "./metrics.js";
 import { pollFailureAnnouncer } from "./poll-failures.js";
@@ -23,7 +25,7 @@ export type StoreSettings = Pick<
   | "GENERATION_GC_INTERVAL_MS"
   | "ACK_WAIT_SECONDS"
   | "STORE_MAX_DELIVERIES"
->;
+> & { STORE_SHARD?: Shard };
 
 export interface RunningStore {
   generations: GenerationService;
@@ -80,12 +82,21 @@ export async function startStore(deps: {
     },
     log: logger,
   });
+  const moved = await relocateGenerations(warehouse.db, config.TENANTLENS_DATA_DIR);
+  if (moved > 0)
+    logger.info(
+      { generations: moved, dataDir: config.TENANTLENS_DATA_DIR },
+      "generations found under a moved data directory",
+    );
   await prune();
   await generations.recover();
   await announceFailures();
 
-  serveRequests(bus, warehouse);
+  const shard = config.STORE_SHARD ?? UNSHARDED;
+  if (shard.count > 1) logger.info({ shard: `${shard.index}/${shard.count}` }, "store shard");
+  serveRequests(bus, warehouse, shard);
   const consumerDeps = {
+    shard,
     bus,
     warehouse,
     log: logger,
@@ -100,6 +111,8 @@ export async function startStore(deps: {
     ...(await consumeSystemEvents(consumerDeps, warehouse.schema.system)),
     await consumeWorkspaceDeletions(bus, {
       service: "store",
+      durable: shardName(shard, "store-workspaces"),
+      owns: (workspaceId) => owns(shard, workspaceId),
       purge: (workspaceId, deletion) => generations.purgeWorkspace(workspaceId, deletion.deletedAt),
     }),
   ];

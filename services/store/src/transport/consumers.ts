@@ -11,6 +11,7 @@ import {
 import type { Logger } from "@tenantlens/telemetry";
 import type { MessageRef } from "../adapters/bookkeeping.js";
 import { deadLetterRecord } from "../domain/dead-letter.js";
+import { owns, type Shard, shardName, UNSHARDED, workspaceOf } from "../domain/shard.js";
 import type { SystemTableDecl } from "../domain/system-tables.js";
 import type { StoreMetrics } from "../metrics.js";
 import type { ApplyResult, Warehouse } from "../warehouse.js";
@@ -37,6 +38,19 @@ export interface ConsumerDeps {
   /** Told after a dead letter was committed (its poll failure is then announced). */
   onDeadLetter(): void;
   metrics?: StoreMetrics;
+  /** This store's shard (default: the only one). */
+  shard?: Shard;
+}
+
+/**
+ * Whether this shard applies a message: its payload's workspace hashes to the shard. Messages of
+ * other shards' workspaces are acknowledged unapplied (their shard's own durable consumer applies them).
+ */
+function applies(deps: ConsumerDeps, payload: unknown): boolean {
+  const shard = deps.shard ?? UNSHARDED;
+  if (shard.count === 1) return true;
+  const ws = workspaceOf(payload);
+  return ws !== undefined ? owns(shard, ws) : shard.index === 0;
 }
 
 function settle(deps: ConsumerDeps, meta: MessageMeta, result: ApplyResult): void {
@@ -61,10 +75,12 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
   const stream = "TL_COLLECT";
   const apply =
     <P>(fn: (p: P, m: MessageRef) => Promise<ApplyResult>) =>
-    async (payload: P, meta: MessageMeta) =>
-      settle(deps, meta, await fn(payload, messageRef(stream, meta)));
+    async (payload: P, meta: MessageMeta) => {
+      if (applies(deps, payload)) settle(deps, meta, await fn(payload, messageRef(stream, meta)));
+    };
   const deadLetter = async (dead: DeadMessage) => {
     const record = deadLetterRecord({ ...dead, ...dead.meta });
+    if (!applies(deps, record.workspaceId === null ? null : { workspaceId: record.workspaceId })) return;
     const ref = { ...messageRef(stream, dead.meta), msgId: dead.meta.msgId ?? null };
     const result = await warehouse.deadLetter(record, ref);
     deps.log.error(
@@ -80,7 +96,7 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
     deps.onDeadLetter();
   };
   return deps.bus.consume({
-    durable: "store-collect",
+    durable: shardName(deps.shard ?? UNSHARDED, "store-collect"),
     stream,
     ordered: true,
     ackWaitSeconds: deps.ackWaitSeconds,
@@ -137,9 +153,10 @@ export async function consumeSystemEvents(
   const consumers: Consumer[] = [];
   for (const [stream, byEvent] of byStream) {
     const handlers = [...byEvent].map(([event, list]) =>
-      on(event, async (payload, meta) =>
-        settle(deps, meta, await deps.warehouse.systemEvent(list, payload, messageRef(stream, meta))),
-      ),
+      on(event, async (payload, meta) => {
+        if (!applies(deps, payload)) return;
+        settle(deps, meta, await deps.warehouse.systemEvent(list, payload, messageRef(stream, meta)));
+      }),
     );
     const others = streamEvents.filter((e) => e.stream === stream && !byEvent.has(e));
     if (byEvent.size > 1) {
@@ -147,7 +164,7 @@ export async function consumeSystemEvents(
     }
     consumers.push(
       await deps.bus.consume({
-        durable: systemDurable(stream),
+        durable: shardName(deps.shard ?? UNSHARDED, systemDurable(stream)),
         stream,
         ordered: true,
         ackWaitSeconds: deps.ackWaitSeconds,
