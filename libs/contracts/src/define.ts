@@ -23,6 +23,11 @@ export interface EventDef<S extends z.ZodType = z.ZodType> {
   readonly consumers?: readonly ServiceName[];
   /** Services that follow it live (core NATS subscription, `bus.subscribe`). */
   readonly subscribers?: readonly ServiceName[];
+  /**
+   * The one consumer that deletes this event's messages from the stream once it committed them
+   * (so a large collection does not stay on disk twice); it must be the event's only consumer.
+   */
+  readonly purgedBy?: ServiceName;
 }
 
 /** A request answered over core NATS request/reply by one service's queue group. */

@@ -6,6 +6,7 @@ import { pruneHistory } from "./adapters/retention.js";
 import type { StoreConfig } from "./config.js";
 import { GenerationService } from "./generation-service.js";
 import { pollFailureAnnouncer } from "./poll-failures.js";
+import { collectPurger } from "./transport/collect-purge.js";
 import { consumeCollection, consumeSystemEvents } from "./transport/consumers.js";
 import { serveRequests } from "./transport/requests.js";
 import type { Warehouse } from "./warehouse.js";
@@ -22,6 +23,8 @@ export type StoreSettings = Pick<
   | "GENERATION_GC_INTERVAL_MS"
   | "ACK_WAIT_SECONDS"
   | "STORE_MAX_DELIVERIES"
+  | "STORE_BATCH_MESSAGES"
+  | "COLLECT_PURGE_INTERVAL_MS"
 >;
 
 export interface RunningStore {
@@ -76,6 +79,7 @@ export async function startStore(deps: {
   await announceFailures();
 
   serveRequests(bus, warehouse);
+  const purger = collectPurger({ jsm: bus.jsm, log: logger, intervalMs: config.COLLECT_PURGE_INTERVAL_MS });
   const consumerDeps = {
     bus,
     warehouse,
@@ -84,6 +88,8 @@ export async function startStore(deps: {
     onGeneration: (ws: string, kind: "poll" | "system") => generations.requested(ws, kind),
     maxDeliveries: config.STORE_MAX_DELIVERIES,
     onDeadLetter: () => void announceFailures(),
+    batchMessages: config.STORE_BATCH_MESSAGES,
+    onCommitted: (seq: number) => purger.committed(seq),
   };
   const consumers: Consumer[] = [
     await consumeCollection(consumerDeps),
@@ -112,6 +118,7 @@ export async function startStore(deps: {
       clearInterval(gc);
       clearInterval(daily);
       await Promise.all(consumers.map((c) => c.stop()));
+      await purger.stop();
       await generations.stop();
     },
   };

@@ -35,6 +35,10 @@ export interface ConsumerDeps {
   maxDeliveries: number;
   /** Told after a dead letter was committed (its poll failure is then announced). */
   onDeadLetter(): void;
+  /** Collection messages waiting in the stream that are applied in one transaction (at most). */
+  batchMessages?: number;
+  /** Told after collection messages up to `seq` (a TL_COLLECT sequence) committed. */
+  onCommitted?(seq: number): void;
 }
 
 function settle(deps: ConsumerDeps, meta: MessageMeta, result: ApplyResult): void {
@@ -43,7 +47,8 @@ function settle(deps: ConsumerDeps, meta: MessageMeta, result: ApplyResult): voi
   if (result.status === "duplicate")
     deps.log.debug({ subject: meta.subject, msgId: meta.msgId }, "already applied");
   if (result.status === "applied" && result.generation) {
-    deps.onGeneration(result.generation.workspaceId, result.generation.kind);
+    const { workspaceId, kind } = result.generation;
+    deps.warehouse.afterCommit(() => deps.onGeneration(workspaceId, kind));
   }
 }
 
@@ -58,8 +63,10 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
   const stream = "TL_COLLECT";
   const apply =
     <P>(fn: (p: P, m: MessageRef) => Promise<ApplyResult>) =>
-    async (payload: P, meta: MessageMeta) =>
+    async (payload: P, meta: MessageMeta) => {
       settle(deps, meta, await fn(payload, messageRef(stream, meta)));
+      warehouse.afterCommit(() => deps.onCommitted?.(meta.streamSeq));
+    };
   const deadLetter = async (dead: DeadMessage) => {
     const record = deadLetterRecord({ ...dead, ...dead.meta });
     const ref = { ...messageRef(stream, dead.meta), msgId: dead.meta.msgId ?? null };
@@ -75,6 +82,7 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
     );
     settle(deps, dead.meta, result);
     deps.onDeadLetter();
+    deps.onCommitted?.(dead.meta.streamSeq);
   };
   return deps.bus.consume({
     durable: "store-collect",
@@ -82,6 +90,8 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
     ordered: true,
     ackWaitSeconds: deps.ackWaitSeconds,
     deadLetter: { maxDeliveries: deps.maxDeliveries, handle: deadLetter },
+    // A first full read arrives as thousands of pages: commit what is waiting together.
+    batch: { maxMessages: deps.batchMessages ?? 1, unit: (fn) => warehouse.batch(fn) },
     handlers: [
       on(
         PollStarted,
