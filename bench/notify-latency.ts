@@ -7,9 +7,11 @@
  *              timed from the generation's committedAt.
  * Real nats-server, notifier, store and query processes. Not a test: it prints p50/p95.
  *
- *   node --import tsx bench/notify-latency.ts [--runs 40]
+ *   node --import tsx bench/notify-latency.ts [--quick] [--runs 40]
  */
+
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -27,9 +29,10 @@ import {
 } from "../libs/contracts/src/index.js";
 import { createLogger } from "../libs/telemetry/src/index.js";
 import { startNats, startService, stopAll, tempDir, waitFor } from "../libs/testkit/src/index.js";
+import { ownPeakRssMb, printFigures, quickMode } from "./_lib/report.js";
 
 const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 40;
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quickMode() ? 12 : 40;
 const GENERATION_RUNS = Math.max(10, Math.round(RUNS / 2));
 const WS = "default";
 
@@ -86,9 +89,11 @@ for (let i = 0; i < RUNS + 5; i++) {
 const nats = await startNats();
 const dataDir = tempDir("tl-bench-notify");
 const env = { NATS_URL: nats.url, TENANTLENS_DATA_DIR: dataDir };
-await startService("notifier", { ...env, NOTIFIER_ALLOWED_TARGETS: `127.0.0.1:${port}` });
-await startService("store", { ...env, GENERATION_DEBOUNCE_MS: "500" });
-await startService("query", { ...env, QUERY_WORKERS: "1" });
+const services = [
+  await startService("notifier", { ...env, NOTIFIER_ALLOWED_TARGETS: `127.0.0.1:${port}` }),
+  await startService("store", { ...env, GENERATION_DEBOUNCE_MS: "500" }),
+  await startService("query", { ...env, QUERY_WORKERS: "1" }),
+];
 const bus = await connectBus({
   ...nats.client(),
   service: "gateway",
@@ -239,6 +244,33 @@ console.log(
 );
 const p95 = Math.max(stats(eventPath).p95, stats(generationPath).p95);
 console.log(`target p95 < 1000 ms: ${p95 < 1000 ? "met" : "NOT met"} (${fmt(p95)})`);
+const peakRssMb: Record<string, number> = { "benchmark (webhook receiver)": ownPeakRssMb() };
+for (const s of services) {
+  try {
+    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${s.pid}/status`, "utf8"))?.[1];
+    peakRssMb[s.name] = Math.round(Number(kb ?? 0) / 1024);
+  } catch {
+    // gone already
+  }
+}
+printFigures(import.meta.url, [
+  {
+    figure: "event published → webhook, p95",
+    value: stats(eventPath).p95,
+    unit: "ms",
+    baseline: b.p95,
+    target: "< 1000 ms",
+    peakRssMb,
+  },
+  {
+    figure: "generation committed → change webhook, p95",
+    value: stats(generationPath).p95,
+    unit: "ms",
+    baseline: b.p95,
+    target: "< 1000 ms",
+    peakRssMb,
+  },
+]);
 
 await bus.drain();
 server.close();

@@ -4,8 +4,11 @@
  * API's JSON), against a baseline of the same SQL on a plain, unhardened in-process DuckDB over the
  * same Parquet files. Not a test: it prints figures.
  *
- *   node --import tsx bench/query-latency.ts [--runs 20]
+ *   node --import tsx bench/query-latency.ts [--quick] [--runs 20]
+ *
+ * Quick mode: a tenant 20× smaller (~50k objects) and 10 runs per query.
  */
+import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -16,16 +19,21 @@ import { exampleQueries } from "../services/query/src/domain/examples.js";
 import { writeGeneration } from "../services/query/src/testing/generation-fixture.js";
 import { SandboxHarness, specOf } from "../services/query/src/testing/sandbox-harness.js";
 import { WorkerPool } from "../services/query/src/worker/pool.js";
+import { type Figure, ownPeakRssMb, printFigures, quickMode } from "./_lib/report.js";
 
+const QUICK = quickMode();
 const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : QUICK ? 10 : 20;
 const WARMUP = 2;
 const MAX_ROWS = 10_000;
 const THREADS = 2;
 const MEMORY = "1GB";
 const TENANT = "11111111-1111-4111-8111-111111111111";
 
-const counts = { users: 600_000, groups: 250_000, servicePrincipals: 80_000, grants: 69_979, domains: 20 };
+const full = { users: 600_000, groups: 250_000, servicePrincipals: 80_000, grants: 69_979, domains: 20 };
+const counts = QUICK
+  ? { users: 30_000, groups: 12_500, servicePrincipals: 4_000, grants: 3_500, domains: 20 }
+  : full;
 const base = `'int_bench0001' AS integration_id, '${TENANT}' AS tenant_id`;
 const raw = (fields: string) =>
   `json_object(${fields}) AS _raw, TIMESTAMPTZ '2025-01-01 00:00:00+00' AS _first_seen_at, now() AS _last_seen_at`;
@@ -129,6 +137,20 @@ try {
   });
 
   const rows: string[][] = [];
+  const figures: Figure[] = [];
+  /** Highest VmHWM of the pool's worker processes (they are replaced only after a crash). */
+  const workerPeak = () =>
+    Math.max(
+      0,
+      ...pool.pids().map((pid) => {
+        try {
+          const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+          return Math.round(Number(kb ?? 0) / 1024);
+        } catch {
+          return 0;
+        }
+      }),
+    );
   for (const ex of exampleQueries) {
     let returned = 0;
     const baseline = await time(async () => {
@@ -163,6 +185,15 @@ try {
       `${service.p50.toFixed(1)} / ${service.p95.toFixed(1)}`,
       `${(service.p50 / baseline.p50).toFixed(2)}x / ${(service.p95 / baseline.p95).toFixed(2)}x`,
     ]);
+    const peakRssMb = { "benchmark (plain DuckDB, sandbox)": ownPeakRssMb(), "query worker": workerPeak() };
+    figures.push({
+      figure: `${ex.id} (${returned} rows): query worker p95`,
+      value: service.p95,
+      unit: "ms",
+      baseline: baseline.p95,
+      target: `< ${returned > 100 ? 100 : 50} ms and ≤ 1.3× plain DuckDB`,
+      peakRssMb,
+    });
   }
   const header = [
     "query",
@@ -178,6 +209,7 @@ try {
     `\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}`,
   );
 
+  printFigures(import.meta.url, figures);
   await pool.close();
   await harness.close();
   pc.closeSync();

@@ -8,6 +8,7 @@
  *
  *   node --import tsx bench/rules-pack.ts [--objects 1000000] [--workers 2] [--threads 1]
  */
+import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -26,12 +27,38 @@ import { RulesEngine } from "../services/rules/src/engine.js";
 import { discard, evaluate } from "../services/rules/src/evaluator.js";
 import { managedRules } from "../services/rules/src/managed/index.js";
 import { compliantTenant, workspaceTables } from "../services/rules/src/testing/compliant-tenant.js";
+import { ownPeakRssMb, printFigures, quickMode } from "./_lib/report.js";
+
+/** VmHWM of the query service's process and its workers (children), in MB. */
+function queryPeakRssMb(pid: number): number {
+  const hwm = (p: number) => {
+    try {
+      return Math.round(
+        Number(/VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024,
+      );
+    } catch {
+      return 0;
+    }
+  };
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // not on Linux: the service process alone
+  }
+  return Math.max(hwm(pid), ...children.map(hwm));
+}
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const OBJECTS = arg("objects", 1_000_000);
+const QUICK = quickMode();
+const OBJECTS = arg("objects", QUICK ? 50_000 : 1_000_000);
 const WORKERS = arg("workers", 2);
 const THREADS = arg("threads", 1);
 const MAX_ROWS = 100_000; // RULES_MAX_VIOLATIONS default
@@ -263,6 +290,34 @@ try {
     `first run: ${violations.toLocaleString("en")} violations opened, ${events.toLocaleString("en")} events in TL_RULES, outbox drained ${secs(publishMs)} after the commit`,
   );
 
+  const queryPeak = queryPeakRssMb(query.pid);
+  const peakRssMb = { "benchmark (rules engine, plain DuckDB)": ownPeakRssMb(), "query service": queryPeak };
+  printFigures(import.meta.url, [
+    {
+      figure: "whole pack, later generation (nothing changed)",
+      value: steadyMs / 1000,
+      unit: "s",
+      baseline: plainMs / 1000,
+      target: "< 10 s at 1M objects",
+      peakRssMb,
+    },
+    {
+      figure: "whole pack, first run (every violation opens)",
+      value: firstRunMs / 1000,
+      unit: "s",
+      baseline: plainMs / 1000,
+      target: null,
+      peakRssMb,
+    },
+    {
+      figure: "rule queries through the query service",
+      value: queriesMs / 1000,
+      unit: "s",
+      baseline: plainMs / 1000,
+      target: null,
+      peakRssMb,
+    },
+  ]);
   await engine.stop();
   await outbox.stop();
   await bus.drain();

@@ -18,17 +18,19 @@ import { parseArgs } from "node:util";
 import { appToken } from "../libs/entra-sim/src/app-token.js";
 import { createDirectory } from "../libs/entra-sim/src/directory/index.js";
 import { defaults, ENTITIES } from "../libs/entra-sim/src/graph/entities.js";
+import { ownPeakRssMb, printFigures } from "./_lib/report.js";
 
 const here = fileURLToPath(import.meta.url);
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({
   options: {
-    users: { type: "string", default: "1000000" },
+    users: { type: "string" },
     role: { type: "string" },
     config: { type: "string" },
+    quick: { type: "boolean", default: false },
   },
 });
-const USERS = Number(values.users);
+const USERS = Number(values.users ?? (values.quick ? 50_000 : 1_000_000));
 const PAGE = 999;
 const SEED = 4242;
 
@@ -183,6 +185,16 @@ async function main(): Promise<void> {
     );
     console.log(`  ratio HTTPS / baseline   : ${(httpRate / baseRate).toFixed(2)}`);
     console.log(`  server peak RSS          : ${rss} MB (after start-up: ${idleRss} MB)`);
+    printFigures(import.meta.url, [
+      {
+        figure: `simulator over HTTPS, ${fmt(USERS)} users`,
+        value: httpRate,
+        unit: "objects/s",
+        baseline: baseRate,
+        target: null,
+        peakRssMb: { simulator: rss, "benchmark (baseline)": ownPeakRssMb() },
+      },
+    ]);
   } finally {
     server.kill("SIGTERM");
   }

@@ -1,10 +1,13 @@
 /**
- * Store ingest benchmark (not a test): `node --import tsx bench/store-ingest.ts [users]`.
+ * Store ingest benchmark (not a test): `node --import tsx bench/store-ingest.ts [--quick] [users]
+ * [--batch=N]` (quick: 50,000 users; full: 1,000,000).
  *
  * Measures the store's real ingest path — Warehouse.pageCollected: ledger check, page plan,
- * appender staging, set-based SQL, change rows, commit per page — called directly, without NATS,
- * against DuckDB's own `read_json` loading the same objects from an NDJSON file. Each part runs in
- * its own child process so its peak RSS is its own.
+ * appender staging, set-based SQL, change rows — called directly, without NATS, the way the
+ * collection consumer calls it: the pages waiting are applied `--batch` at a time (default the
+ * store's STORE_BATCH_MESSAGES, 16) in one transaction (`Warehouse.batch`). The baseline is DuckDB's
+ * own `read_json` loading the same objects from an NDJSON file. Each part runs in its own child
+ * process so its peak RSS is its own.
  */
 import { spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
@@ -16,6 +19,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { catalog } from "@tenantlens/graph";
 import { msgRef, newPollId, newRef, page, userObject } from "../services/store/src/testing/fixtures.js";
 import { Warehouse } from "../services/store/src/warehouse.js";
+import { type Figure, printFigures, quickMode } from "./_lib/report.js";
 
 const PAGE_SIZE = 999;
 
@@ -50,7 +54,7 @@ function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-async function storePart(users: number): Promise<PartResult[]> {
+async function storePart(users: number, batch: number): Promise<PartResult[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "tl-bench-store-"));
   try {
     const wh = await Warehouse.open({
@@ -68,11 +72,19 @@ async function storePart(users: number): Promise<PartResult[]> {
       const pollId = newPollId();
       let peakHeap = 0;
       const started = performance.now();
-      for (let p = 0; p * PAGE_SIZE < users; p++) {
-        // Objects are built per page, as they arrive from NATS: memory is bounded by the page.
-        const objects = [];
-        for (let i = p * PAGE_SIZE; i < Math.min(users, (p + 1) * PAGE_SIZE); i++) objects.push(user(i));
-        await wh.pageCollected(page(ref, pollId, { objects, page: p, at }), msgRef(`${pollId}.users.${p}.0`));
+      const pages = Math.ceil(users / PAGE_SIZE);
+      for (let first = 0; first < pages; first += batch) {
+        // Objects are built per batch of pages, as they arrive from NATS: memory is bounded by it.
+        const group: { p: number; payload: ReturnType<typeof page> }[] = [];
+        for (let p = first; p < Math.min(pages, first + batch); p++) {
+          const objects = [];
+          for (let i = p * PAGE_SIZE; i < Math.min(users, (p + 1) * PAGE_SIZE); i++) objects.push(user(i));
+          group.push({ p, payload: page(ref, pollId, { objects, page: p, at }) });
+        }
+        await wh.batch(async () => {
+          for (const { p, payload } of group)
+            await wh.pageCollected(payload, msgRef(`${pollId}.users.${p}.0`));
+        });
         peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
       }
       const seconds = (performance.now() - started) / 1000;
@@ -82,7 +94,7 @@ async function storePart(users: number): Promise<PartResult[]> {
         seconds,
         peakRssMb: peakRssMb(),
         peakHeapMb: Math.round(peakHeap / 1024 / 1024),
-        note: "DuckDB memory_limit 1GB",
+        note: `DuckDB memory_limit 1GB, ${batch} page(s) per commit`,
       });
     }
     await wh.close();
@@ -127,14 +139,15 @@ async function readJsonPart(users: number): Promise<PartResult[]> {
   }
 }
 
-async function child(part: string, users: number): Promise<void> {
-  const results = part === "store" ? await storePart(users) : await readJsonPart(users);
+async function child(part: string, users: number, batch: number): Promise<void> {
+  const results = part === "store" ? await storePart(users, batch) : await readJsonPart(users);
   process.stdout.write(`RESULT ${JSON.stringify(results)}\n`);
 }
 
-function runChild(part: string, users: number): PartResult[] {
+function runChild(part: string, users: number, batch = 1): PartResult[] {
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ["--import", "tsx", self, `--part=${part}`, String(users)], {
+  const args = ["--import", "tsx", self, `--part=${part}`, String(users), `--batch=${batch}`];
+  const r = spawnSync(process.execPath, args, {
     encoding: "utf8",
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -145,32 +158,60 @@ function runChild(part: string, users: number): PartResult[] {
 
 const args = process.argv.slice(2);
 const partArg = args.find((a) => a.startsWith("--part="));
-const users = Number(args.find((a) => /^\d+$/.test(a)) ?? 200_000);
+const quick = quickMode();
+const users = Number(args.find((a) => /^\d+$/.test(a)) ?? (quick ? 50_000 : 1_000_000));
+const batch = Number(args.find((a) => a.startsWith("--batch="))?.slice("--batch=".length) ?? 16);
 if (partArg) {
-  await child(partArg.slice("--part=".length), users);
+  await child(partArg.slice("--part=".length), users, batch);
 } else {
   console.log(
     `store ingest benchmark: ${users} users, pages of ${PAGE_SIZE}, ${os.cpus().length} CPUs, node ${process.version}`,
   );
-  console.log("store path: Warehouse.pageCollected called directly (no NATS), one transaction per page\n");
+  console.log(
+    `store path: Warehouse.pageCollected called directly (no NATS); one commit per page, then ${batch} pages per commit\n`,
+  );
   const json = runChild("read_json", users);
-  const store = runChild("store", users);
-  const all = [...json, ...store];
-  const width = Math.max(...all.map((r) => r.part.length));
+  const single = runChild("store", users, 1);
+  const store = runChild("store", users, batch);
+  const all = [...json, ...single, ...store];
   for (const r of all) {
     const rate = Math.round(r.objects / r.seconds);
     console.log(
-      `${r.part.padEnd(width)}  ${r.seconds.toFixed(2).padStart(7)} s  ${String(rate).padStart(8)} objects/s  peak RSS ${r.peakRssMb} MB${r.peakHeapMb === undefined ? "" : `, JS heap ${r.peakHeapMb} MB`}${r.note ? `  (${r.note})` : ""}`,
+      `${r.part.padEnd(40)}  ${r.seconds.toFixed(2).padStart(7)} s  ${String(rate).padStart(8)} objects/s  peak RSS ${r.peakRssMb} MB${r.peakHeapMb === undefined ? "" : `, JS heap ${r.peakHeapMb} MB`}${r.note ? `  (${r.note})` : ""}`,
     );
   }
   const base = json[0];
   if (base) {
+    const baseRate = base.objects / base.seconds;
+    const figures: Figure[] = [
+      {
+        figure: "DuckDB read_json, objects/s",
+        value: baseRate,
+        unit: "objects/s",
+        baseline: null,
+        target: null,
+        peakRssMb: { "read_json process": base.peakRssMb },
+      },
+    ];
     console.log("");
-    for (const r of store) {
-      const ratio = r.objects / r.seconds / (base.objects / base.seconds);
-      console.log(
-        `${r.part}: ${ratio.toFixed(2)}× read_json's rate, ${(r.peakRssMb / base.peakRssMb).toFixed(2)}× its peak RSS`,
-      );
+    for (const [label, list] of [
+      ["1 page per commit", single],
+      [`${batch} pages per commit`, store],
+    ] as const) {
+      for (const [k, r] of list.entries()) {
+        const ratio = r.objects / r.seconds / baseRate;
+        const what = k === 0 ? "first full read" : "re-read, nothing changed";
+        console.log(`store ${what}, ${label}: ${ratio.toFixed(2)}× read_json's rate`);
+        figures.push({
+          figure: `store ${what} (${label}), × read_json rate`,
+          value: ratio,
+          unit: "×",
+          baseline: 1,
+          target: k === 0 && label !== "1 page per commit" ? "≥ 0.5" : null,
+          peakRssMb: { store: r.peakRssMb },
+        });
+      }
     }
+    printFigures(import.meta.url, figures);
   }
 }

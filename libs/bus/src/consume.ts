@@ -10,6 +10,7 @@ import { nanos } from "@nats-io/transport-node";
 import { type Link, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { type EventDef, type EventPayload, formatIssues } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
+import { startBatchConsumer } from "./consume-batch.js";
 import type { BusCore } from "./core.js";
 import { toRecord } from "./headers.js";
 import { apiCode } from "./streams.js";
@@ -81,6 +82,21 @@ export interface ConsumeOptions {
    * a message silently, e.g. an ordered one, learns about each).
    */
   deadLetter?: DeadLetterOptions;
+  /**
+   * Ordered consumers only: several messages that are waiting are applied as one unit (see
+   * consume-batch.ts), each acknowledged after the unit committed. Stream order is kept.
+   */
+  batch?: BatchOptions;
+}
+
+export interface BatchOptions {
+  /** Most messages in one unit (and unacknowledged at once). 1 behaves as without `batch`. */
+  maxMessages: number;
+  /**
+   * Runs the handlers of several messages as one unit: their effects persist together or not at
+   * all (a transaction). A unit that fails is rolled back and its messages run one unit each.
+   */
+  unit<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface Consumer {
@@ -89,6 +105,11 @@ export interface Consumer {
   /** Stops fetching and waits for in-flight handlers. Unprocessed prefetched messages are nak'ed. */
   stop(): Promise<void>;
   info(): Promise<ConsumerInfo>;
+}
+
+/** Messages unacknowledged at once by an ordered consumer: 1, or its batch size. */
+function batchSize(opts: ConsumeOptions): number {
+  return opts.ordered && opts.batch ? Math.max(1, Math.floor(opts.batch.maxMessages)) : 1;
 }
 
 const CONSUMER_NOT_FOUND = 10014;
@@ -125,7 +146,7 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
     deliver_policy: opts.startAt === "new" ? DeliverPolicy.New : DeliverPolicy.All,
     ack_wait: nanos(ackWaitMs),
     max_deliver: opts.maxDeliver ?? -1,
-    max_ack_pending: ordered ? 1 : (opts.maxAckPending ?? 1000),
+    max_ack_pending: ordered ? batchSize(opts) : (opts.maxAckPending ?? 1000),
     ...(filter ? { filter_subject: filter } : {}),
   };
   await ensureConsumer(core, opts.stream, config);
@@ -133,6 +154,10 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
   const log = core.logger.child({ consumer: opts.durable, stream: opts.stream });
   const match = subjectMatcher(opts.handlers);
   const consumer = await core.js.consumers.get(opts.stream, opts.durable);
+  if (ordered && opts.batch && batchSize(opts) > 1) {
+    const processOpts = { durable: opts.durable, match, ackWaitMs, deadLetter: opts.deadLetter };
+    return startBatchConsumer(core, log, consumer, { ...opts, batch: opts.batch }, processOpts);
+  }
   // Prefetch little: messages waiting in the client still run down their ack wait.
   const batch = ordered ? 1 : Math.max(concurrency, Math.min(16, config.max_ack_pending ?? 16));
   const inflight = new Set<Promise<void>>();
@@ -211,7 +236,7 @@ const NOTEWORTHY = new Set([
 ]);
 
 /** Surfaces the client's consumer notifications that mean "not receiving right now". */
-async function logNotifications(messages: ConsumerMessages, log: Logger): Promise<void> {
+export async function logNotifications(messages: ConsumerMessages, log: Logger): Promise<void> {
   try {
     for await (const n of messages.status()) {
       if (NOTEWORTHY.has(n.type)) log.warn({ notification: n }, `consumer: ${n.type}`);
@@ -274,7 +299,7 @@ async function ensureConsumer(
   throw new Error(`consumer ${name} on ${stream}: could not create it after 3 attempts`);
 }
 
-interface ProcessOptions {
+export interface ProcessOptions {
   durable: string;
   match: (subject: string) => Handler | undefined;
   ackWaitMs: number;
@@ -282,7 +307,12 @@ interface ProcessOptions {
   stopped: AbortSignal;
 }
 
-async function processMessage(core: BusCore, baseLog: Logger, opts: ProcessOptions, m: JsMsg): Promise<void> {
+export async function processMessage(
+  core: BusCore,
+  baseLog: Logger,
+  opts: ProcessOptions,
+  m: JsMsg,
+): Promise<void> {
   const headers = toRecord(m.headers);
   const meta: MessageMeta = {
     subject: m.subject,
@@ -374,7 +404,7 @@ async function processMessage(core: BusCore, baseLog: Logger, opts: ProcessOptio
  * after a pause (1 s, 5 s, then 30 s) the handler gets it once more, since the trouble may never
  * have been the message, then the recording again. On stop it is nak'ed.
  */
-async function settleDead(
+export async function settleDead(
   m: JsMsg,
   log: Logger,
   opts: ProcessOptions & { deadLetter: DeadLetterOptions },
@@ -416,7 +446,7 @@ async function settleDead(
 }
 
 /** Waits `ms`; false when `signal` aborted first. */
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+export function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {

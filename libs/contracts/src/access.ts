@@ -40,6 +40,8 @@ export interface ServiceAccess {
   publishes: EventDef[];
   consumes: string[];
   subscribes: EventDef[];
+  /** Events whose committed messages it deletes from their stream (`purgedBy`). */
+  purges: EventDef[];
   writes: BucketDef[];
   reads: BucketDef[];
 }
@@ -53,6 +55,7 @@ export function serviceAccess(service: ServiceName, decl: Declarations = allDecl
     publishes: decl.events.filter((e) => has(e.publishers)),
     consumes: [...new Set(decl.events.filter((e) => has(e.consumers)).map((e) => e.stream))].sort(),
     subscribes: decl.events.filter((e) => has(e.subscribers)),
+    purges: decl.events.filter((e) => e.purgedBy === service),
     writes: decl.buckets.filter((b) => has(b.writers)),
     reads: decl.buckets.filter((b) => !has(b.writers) && has(b.readers)),
   };

@@ -70,6 +70,7 @@ export const PageCollected = defineEvent({
   stream: "TL_COLLECT",
   publishers: ["poller"],
   consumers: ["store"],
+  purgedBy: "store",
   schema: PollRef.extend({
     resource: ResourceName,
     mode: CollectionMode,

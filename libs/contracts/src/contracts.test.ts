@@ -42,6 +42,11 @@ describe("contracts", () => {
       assert.ok(e.publishers.length > 0, `${e.subject} has no publisher`);
       for (const s of [...e.publishers, ...(e.consumers ?? []), ...(e.subscribers ?? [])])
         assert.ok(known.has(s), `${e.subject}: unknown service ${s}`);
+      if (e.purgedBy) {
+        // Deleting committed messages is only safe when nobody else still has to read them.
+        assert.deepEqual(e.consumers, [e.purgedBy], `${e.subject}: purged by its only consumer`);
+        assert.deepEqual(e.subscribers ?? [], [], `${e.subject}: purged, so nobody follows it live`);
+      }
     }
     for (const r of allRequests) for (const s of r.callers) assert.ok(known.has(s), `${r.subject}: ${s}`);
     const names = allBuckets.map((b) => b.name);

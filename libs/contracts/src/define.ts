@@ -25,6 +25,11 @@ export interface EventDef<S extends z.ZodType = z.ZodType> {
   readonly subscribers?: readonly ServiceName[];
   /** No spans and no trace context for it (periodic chatter such as heartbeats would flood traces). */
   readonly untraced?: boolean;
+  /**
+   * The one consumer that deletes this event's messages from the stream once it committed them
+   * (so a large collection does not stay on disk twice); it must be the event's only consumer.
+   */
+  readonly purgedBy?: ServiceName;
 }
 
 /** A request answered over core NATS request/reply by one service's queue group. */

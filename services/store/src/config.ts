@@ -38,6 +38,13 @@ export const storeConfigSchema = z.object({
    * poll; until then it is retried after 1 s, 5 s, then every 30 s, holding back the messages behind it.
    */
   STORE_MAX_DELIVERIES: int({ min: 1, max: 100 }).default(5),
+  /**
+   * Collection messages already waiting in TL_COLLECT that are applied in one transaction (one
+   * commit for the lot); 1 commits every message alone. Memory grows with it (a page is ~1 MB).
+   */
+  STORE_BATCH_MESSAGES: int({ min: 1, max: 256 }).default(16),
+  /** Committed pages are deleted from TL_COLLECT at most this often. */
+  COLLECT_PURGE_INTERVAL_MS: durationMs.pipe(z.number().min(100, "at least 100ms")).default(5_000),
   DUCKDB_MEMORY_LIMIT: memorySize.default("1GB"),
   /** WAL size that triggers a checkpoint: larger ingests faster, replays longer after a crash. */
   DUCKDB_CHECKPOINT_THRESHOLD: memorySize.default("128MB"),

@@ -9,6 +9,7 @@ import { owns, type Shard, shardName, UNSHARDED } from "./domain/shard.js";
 import { GenerationService } from "./generation-service.js";
 import { StoreMetrics } from "./metrics.js";
 import { pollFailureAnnouncer } from "./poll-failures.js";
+import { collectPurger } from "./transport/collect-purge.js";
 import { consumeCollection, consumeSystemEvents } from "./transport/consumers.js";
 import { serveRequests } from "./transport/requests.js";
 import type { Warehouse } from "./warehouse.js";
@@ -25,6 +26,8 @@ export type StoreSettings = Pick<
   | "GENERATION_GC_INTERVAL_MS"
   | "ACK_WAIT_SECONDS"
   | "STORE_MAX_DELIVERIES"
+  | "STORE_BATCH_MESSAGES"
+  | "COLLECT_PURGE_INTERVAL_MS"
 > & { STORE_SHARD?: Shard };
 
 export interface RunningStore {
@@ -95,6 +98,12 @@ export async function startStore(deps: {
   const shard = config.STORE_SHARD ?? UNSHARDED;
   if (shard.count > 1) logger.info({ shard: `${shard.index}/${shard.count}` }, "store shard");
   serveRequests(bus, warehouse, shard);
+  // Committed pages leave TL_COLLECT. Not when sharded: every shard reads the whole stream, and one
+  // shard's commit says nothing of the others' (the stream's limits bound it instead).
+  const purger =
+    shard.count === 1
+      ? collectPurger({ jsm: bus.jsm, log: logger, intervalMs: config.COLLECT_PURGE_INTERVAL_MS })
+      : null;
   const consumerDeps = {
     shard,
     bus,
@@ -105,6 +114,8 @@ export async function startStore(deps: {
     maxDeliveries: config.STORE_MAX_DELIVERIES,
     onDeadLetter: () => void announceFailures(),
     metrics,
+    batchMessages: config.STORE_BATCH_MESSAGES,
+    onCommitted: (seq: number) => purger?.committed(seq),
   };
   const consumers: Consumer[] = [
     await consumeCollection(consumerDeps),
@@ -136,6 +147,7 @@ export async function startStore(deps: {
       clearInterval(gc);
       clearInterval(daily);
       await Promise.all(consumers.map((c) => c.stop()));
+      await purger?.stop();
       await generations.stop();
     },
   };

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type {
   EventPayload,
   PageCollected,
@@ -42,6 +43,9 @@ export interface WarehouseOptions extends DbOptions {
  * recognised and changes nothing. The caller acks only after the returned promise resolves.
  */
 export class Warehouse {
+  /** The transaction of the batch the current async call chain belongs to (see `batch`). */
+  private readonly batchScope = new AsyncLocalStorage<{ sql: Sql; afterCommit: (() => void)[] }>();
+
   private constructor(
     readonly db: Db,
     readonly schema: WarehouseSchema,
@@ -65,13 +69,35 @@ export class Warehouse {
     return this.db.close();
   }
 
+  /**
+   * Runs `fn` as one transaction: every message verb it calls (in its own async call chain) joins
+   * it, so several messages commit together, each still with its ledger row. If anything fails
+   * nothing of it is kept. Callbacks given to `afterCommit` meanwhile run once it committed.
+   */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.batchScope.getStore()) return fn();
+    const afterCommit: (() => void)[] = [];
+    const result = await this.db.transaction((sql) => this.batchScope.run({ sql, afterCommit }, fn));
+    for (const cb of afterCommit) cb();
+    return result;
+  }
+
+  /** Runs `cb` once what the current call chain wrote is committed (at once outside a batch). */
+  afterCommit(cb: () => void): void {
+    const scope = this.batchScope.getStore();
+    if (scope) scope.afterCommit.push(cb);
+    else cb();
+  }
+
   private once(msg: MessageRef, fn: (sql: Sql) => Promise<ApplyResult>): Promise<ApplyResult> {
-    return this.db.transaction(async (sql) => {
+    const apply = async (sql: Sql): Promise<ApplyResult> => {
       if (await alreadyApplied(sql, msg.key)) return { status: "duplicate" };
       const result = await fn(sql);
       await recordApplied(sql, msg);
       return result;
-    });
+    };
+    const scope = this.batchScope.getStore();
+    return scope ? apply(scope.sql) : this.db.transaction(apply);
   }
 
   /**

@@ -40,6 +40,10 @@ export interface ConsumerDeps {
   metrics?: StoreMetrics;
   /** This store's shard (default: the only one). */
   shard?: Shard;
+  /** Collection messages waiting in the stream that are applied in one transaction (at most). */
+  batchMessages?: number;
+  /** Told after collection messages up to `seq` (a TL_COLLECT sequence) committed. */
+  onCommitted?(seq: number): void;
 }
 
 /**
@@ -60,7 +64,8 @@ function settle(deps: ConsumerDeps, meta: MessageMeta, result: ApplyResult): voi
   if (result.status === "duplicate")
     deps.log.debug({ subject: meta.subject, msgId: meta.msgId }, "already applied");
   if (result.status === "applied" && result.generation) {
-    deps.onGeneration(result.generation.workspaceId, result.generation.kind);
+    const { workspaceId, kind } = result.generation;
+    deps.warehouse.afterCommit(() => deps.onGeneration(workspaceId, kind));
   }
 }
 
@@ -77,6 +82,7 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
     <P>(fn: (p: P, m: MessageRef) => Promise<ApplyResult>) =>
     async (payload: P, meta: MessageMeta) => {
       if (applies(deps, payload)) settle(deps, meta, await fn(payload, messageRef(stream, meta)));
+      warehouse.afterCommit(() => deps.onCommitted?.(meta.streamSeq));
     };
   const deadLetter = async (dead: DeadMessage) => {
     const record = deadLetterRecord({ ...dead, ...dead.meta });
@@ -94,6 +100,7 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
     );
     settle(deps, dead.meta, result);
     deps.onDeadLetter();
+    deps.onCommitted?.(dead.meta.streamSeq);
   };
   return deps.bus.consume({
     durable: shardName(deps.shard ?? UNSHARDED, "store-collect"),
@@ -101,6 +108,8 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
     ordered: true,
     ackWaitSeconds: deps.ackWaitSeconds,
     deadLetter: { maxDeliveries: deps.maxDeliveries, handle: deadLetter },
+    // A first full read arrives as thousands of pages: commit what is waiting together.
+    batch: { maxMessages: deps.batchMessages ?? 1, unit: (fn) => warehouse.batch(fn) },
     handlers: [
       on(
         PollStarted,
