@@ -7,6 +7,8 @@ import { hash4, prng } from "./hash.js";
 import { IdentityMirror } from "./identity-mirror.js";
 import type { JsonObject, Kind } from "./kinds.js";
 import { LiveMode } from "./live.js";
+import { auditAt, signInAt } from "./generate/logs.js";
+import { LogBook } from "./log-book.js";
 import { computeStats, type DirectoryStats } from "./stats.js";
 import { ObjectStore, type StoredObject, StoreError } from "./store.js";
 import { TenantData } from "./tenant-data.js";
@@ -49,8 +51,10 @@ export class Directory {
     resyncEpoch: 0,
     expiryEpoch: 0,
   };
-  /** Directory audit events caused by mutations (oldest first); generated history sits behind them. */
-  readonly recentAudits: JsonObject[] = [];
+  /** Directory audit entries written after the generated history (mutations, /_sim/ additions). */
+  readonly audits = new LogBook();
+  /** Sign-ins written after the generated history (/_sim/ additions). */
+  readonly signIns = new LogBook();
   private readonly live: LiveMode;
   private readonly mirror: IdentityMirror;
   private readonly unsubscribeIdentity: (() => void) | undefined;
@@ -209,9 +213,11 @@ export class Directory {
             ? "RoleManagement"
             : "ApplicationManagement";
     const display = typeof o?.obj.displayName === "string" ? o.obj.displayName : null;
-    this.recentAudits.push({
+    const activityDateTime = e.at.replace(/\.\d{3}Z$/, "Z");
+    this.audits.add(
+      {
       id: `Directory_${this.store.newGuid(11)}_${e.seq}`,
-      activityDateTime: e.at.replace(/\.\d{3}Z$/, "Z"),
+      activityDateTime,
       activityDisplayName: name,
       additionalDetails: [],
       category,
@@ -250,7 +256,34 @@ export class Directory {
           userPrincipalName: typeof o?.obj.userPrincipalName === "string" ? o.obj.userPrincipalName : null,
         },
       ],
-    });
+      },
+      Date.parse(activityDateTime),
+    );
+  }
+
+  /**
+   * New log entries at `at` (ms; now when absent), shaped like the generated ones: a time before
+   * entries already listed makes a late arrival. Returns them as Graph lists them.
+   */
+  addLogEntries(log: "directoryAudits" | "signIns", count: number, at?: number): JsonObject[] {
+    const time = at ?? Date.now();
+    const stamp = new Date(time).toISOString();
+    const out: JsonObject[] = [];
+    for (let k = 0; k < count; k++) {
+      const n = (log === "directoryAudits" ? this.audits : this.signIns).size + k;
+      if (log === "directoryAudits") {
+        const base = auditAt(this.ctx, n) as unknown as JsonObject;
+        const e = { ...base, id: `Directory_${this.store.newGuid(0x10000 + n)}_sim${n}`, activityDateTime: stamp };
+        this.audits.add(e, time);
+        out.push(e);
+      } else {
+        const base = signInAt(this.ctx, n) as unknown as JsonObject;
+        const e = { ...base, id: this.store.newGuid(0x20000 + n), createdDateTime: stamp };
+        this.signIns.add(e, time);
+        out.push(e);
+      }
+    }
+    return out;
   }
 }
 
