@@ -9,6 +9,7 @@ import { TokenUnavailable } from "./adapters/token-provider.js";
 import { addCost, type CostMeter, emptyCost } from "./domain/cost.js";
 import { splitDerived } from "./domain/derived.js";
 import { classifyGraphFailure } from "./domain/graph-errors.js";
+import { nextLogCursor, planLogWindow } from "./domain/log-window.js";
 import { resourceOutcomeAfterFailure } from "./domain/outcome.js";
 import {
   chunkBudget,
@@ -18,7 +19,6 @@ import {
   type Removed,
   splitPage,
 } from "./domain/pages.js";
-import { nextLogCursor, planLogWindow } from "./domain/log-window.js";
 import { planRead, type ReadPlan } from "./domain/request.js";
 import { withIds } from "./domain/rows.js";
 import { fanOutPages, malformed } from "./fan-out.js";

@@ -15,8 +15,8 @@ import {
   requestGeneration,
 } from "./adapters/bookkeeping.js";
 import { Db, type DbOptions, type Sql } from "./adapters/db.js";
-import { createLogStage, pruneLogs, writeLogPage } from "./adapters/log-writer.js";
 import { pollDeadLettered, recordDeadLetter } from "./adapters/dead-letters.js";
+import { createLogStage, pruneLogs, writeLogPage } from "./adapters/log-writer.js";
 import { type MigrationResult, migrate } from "./adapters/migrate.js";
 import { createStage, purgeIntegration, removeUnseen, writePage } from "./adapters/page-writer.js";
 import { addPollCounts, pollCompleted, pollFailedAtIngest, pollStarted } from "./adapters/poll-writer.js";

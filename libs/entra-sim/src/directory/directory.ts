@@ -3,11 +3,11 @@ import type { IdentityPort, SimAppChange, TenantLicences } from "../types.js";
 import type { ChangeEntry } from "./changelog.js";
 import { newObject, validateProps } from "./factory.js";
 import { createContext, type DirectorySizes, type GenContext, iso } from "./generate/context.js";
+import { auditAt, signInAt } from "./generate/logs.js";
 import { hash4, prng } from "./hash.js";
 import { IdentityMirror } from "./identity-mirror.js";
 import type { JsonObject, Kind } from "./kinds.js";
 import { LiveMode } from "./live.js";
-import { auditAt, signInAt } from "./generate/logs.js";
 import { LogBook } from "./log-book.js";
 import { computeStats, type DirectoryStats } from "./stats.js";
 import { ObjectStore, type StoredObject, StoreError } from "./store.js";
@@ -216,46 +216,46 @@ export class Directory {
     const activityDateTime = e.at.replace(/\.\d{3}Z$/, "Z");
     this.audits.add(
       {
-      id: `Directory_${this.store.newGuid(11)}_${e.seq}`,
-      activityDateTime,
-      activityDisplayName: name,
-      additionalDetails: [],
-      category,
-      correlationId: this.store.newGuid(12),
-      initiatedBy: {
-        app: {
-          appId: null,
-          displayName: "Tenantlens simulator",
-          servicePrincipalId: null,
-          servicePrincipalName: null,
+        id: `Directory_${this.store.newGuid(11)}_${e.seq}`,
+        activityDateTime,
+        activityDisplayName: name,
+        additionalDetails: [],
+        category,
+        correlationId: this.store.newGuid(12),
+        initiatedBy: {
+          app: {
+            appId: null,
+            displayName: "Tenantlens simulator",
+            servicePrincipalId: null,
+            servicePrincipalName: null,
+          },
+          user: null,
         },
-        user: null,
-      },
-      loggedByService: "Core Directory",
-      operationType: e.type === "created" ? "Add" : e.type.endsWith("Deleted") ? "Delete" : "Update",
-      result: "success",
-      resultReason: "",
-      targetResources: [
-        {
-          displayName: display,
-          groupType: null,
-          id: e.id,
-          modifiedProperties: (e.props ?? []).map((p) => ({
-            displayName: p,
-            newValue: null,
-            oldValue: null,
-          })),
-          type:
-            e.kind === "user"
-              ? "User"
-              : e.kind === "group"
-                ? "Group"
-                : e.kind === "application"
-                  ? "Application"
-                  : "Other",
-          userPrincipalName: typeof o?.obj.userPrincipalName === "string" ? o.obj.userPrincipalName : null,
-        },
-      ],
+        loggedByService: "Core Directory",
+        operationType: e.type === "created" ? "Add" : e.type.endsWith("Deleted") ? "Delete" : "Update",
+        result: "success",
+        resultReason: "",
+        targetResources: [
+          {
+            displayName: display,
+            groupType: null,
+            id: e.id,
+            modifiedProperties: (e.props ?? []).map((p) => ({
+              displayName: p,
+              newValue: null,
+              oldValue: null,
+            })),
+            type:
+              e.kind === "user"
+                ? "User"
+                : e.kind === "group"
+                  ? "Group"
+                  : e.kind === "application"
+                    ? "Application"
+                    : "Other",
+            userPrincipalName: typeof o?.obj.userPrincipalName === "string" ? o.obj.userPrincipalName : null,
+          },
+        ],
       },
       Date.parse(activityDateTime),
     );
@@ -273,7 +273,11 @@ export class Directory {
       const n = (log === "directoryAudits" ? this.audits : this.signIns).size + k;
       if (log === "directoryAudits") {
         const base = auditAt(this.ctx, n) as unknown as JsonObject;
-        const e = { ...base, id: `Directory_${this.store.newGuid(0x10000 + n)}_sim${n}`, activityDateTime: stamp };
+        const e = {
+          ...base,
+          id: `Directory_${this.store.newGuid(0x10000 + n)}_sim${n}`,
+          activityDateTime: stamp,
+        };
         this.audits.add(e, time);
         out.push(e);
       } else {

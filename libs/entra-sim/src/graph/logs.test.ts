@@ -40,7 +40,11 @@ describe("log windows", () => {
           assert.ok(t >= cuts[k]! && t < cuts[k + 1]!, `${o[field]} within window ${k}`);
         }
         const times = items.map((o) => Date.parse(o[field]!));
-        assert.deepEqual(times, [...times].sort((a, b) => a - b), "oldest first");
+        assert.deepEqual(
+          times,
+          [...times].sort((a, b) => a - b),
+          "oldest first",
+        );
         seen.push(...items);
       }
       const ids = seen.map((o) => o.id);
@@ -52,7 +56,10 @@ describe("log windows", () => {
       // Newest first by default and with desc.
       const desc = await f.call(`/v1.0/auditLogs/${path}?$orderby=${field} desc&$top=20`);
       const dt = (desc.json.value as Record<string, string>[]).map((o) => Date.parse(o[field]!));
-      assert.deepEqual(dt, [...dt].sort((a, b) => b - a));
+      assert.deepEqual(
+        dt,
+        [...dt].sort((a, b) => b - a),
+      );
     });
 
     it(`${path}: a late entry written while a client pages does not shift its pages, and a later window finds it`, async () => {
@@ -68,8 +75,15 @@ describe("log windows", () => {
       const listed = [first.json, ...rest].flatMap((p) => (p.value as { id: string }[]).map((o) => o.id));
       assert.equal(new Set(listed).size, listed.length, "no entry twice");
       const again = await window(path, field, from, now, 1000);
-      assert.ok(again.some((o) => o.id === lateId), "the late entry is in the log");
-      for (const id of listed) assert.ok(again.some((o) => o.id === id), "nothing listed before was lost");
+      assert.ok(
+        again.some((o) => o.id === lateId),
+        "the late entry is in the log",
+      );
+      for (const id of listed)
+        assert.ok(
+          again.some((o) => o.id === id),
+          "nothing listed before was lost",
+        );
     });
   }
 
