@@ -269,8 +269,9 @@ export class Directory {
     const time = at ?? Date.now();
     const stamp = new Date(time).toISOString();
     const out: JsonObject[] = [];
+    const first = (log === "directoryAudits" ? this.audits : this.signIns).size;
     for (let k = 0; k < count; k++) {
-      const n = (log === "directoryAudits" ? this.audits : this.signIns).size + k;
+      const n = first + k;
       if (log === "directoryAudits") {
         const base = auditAt(this.ctx, n) as unknown as JsonObject;
         const e = {

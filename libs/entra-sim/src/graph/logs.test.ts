@@ -30,6 +30,9 @@ describe("log windows", () => {
       const added = await f.control("POST", `${base}/logs/${path}`, { count: 5, at: iso(now - 60_000) });
       assert.equal(added.status, 201);
       const addedIds = (added.json.entries as { id: string }[]).map((e) => e.id);
+      const more = await f.control("POST", `${base}/logs/${path}`, { count: 2 });
+      addedIds.push(...(more.json.entries as { id: string }[]).map((e) => e.id));
+      assert.equal(new Set(addedIds).size, 7, "every new entry has its own id");
       const start = now - 2 * 86_400_000;
       const cuts = [start, now - 86_400_000, now - 30_000, now + 1000];
       const seen: Record<string, string>[] = [];
