@@ -18,12 +18,17 @@
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { connectBus } from "../libs/bus/src/index.js";
 import { IntegrationCreate } from "../libs/contracts/src/index.js";
 import { appToken, caFetch, startSimulator } from "../libs/entra-sim/src/index.js";
 import { catalog } from "../libs/graph/src/index.js";
-import { createLogger } from "../libs/telemetry/src/index.js";
-import { graphEnv, startNats, startService, stopAll, tempDir } from "../libs/testkit/src/index.js";
+import {
+  connectTestBus,
+  graphEnv,
+  startNats,
+  startService,
+  stopAll,
+  tempDir,
+} from "../libs/testkit/src/index.js";
 import { planLogWindow } from "../services/poller/src/domain/log-window.js";
 import { planRead } from "../services/poller/src/domain/request.js";
 
@@ -65,11 +70,8 @@ const env = {
   POLL_INTERVAL_SECONDS: String(INTERVAL_S),
   POLL_SLOW_INTERVAL_SECONDS: "3600",
 };
-const bus = await connectBus({
-  url: nats.url,
-  service: "gateway",
-  logger: createLogger("bench", {}, { level: "silent" }),
-});
+// The locked bus: the benchmark listens as the unrestricted test identity.
+const bus = await connectTestBus(nats, { service: "gateway", label: "bench" });
 await bus.ensureStreams();
 const resourceDone = new Map<string, Map<string, Done>>();
 const completed = new Map<string, number>();
