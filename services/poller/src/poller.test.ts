@@ -364,16 +364,19 @@ describe("poller", { timeout: 600_000 }, () => {
       const consent = pages.find((p) => p.resource === "adminConsentRequestPolicy")?.objects[0];
       assert.equal(consent?.id, "adminConsentRequestPolicy");
 
+      // Delta links, and the log cursors kept beside them.
       assert.deepEqual(await deltaKeys(integration.id), [
         "administrativeUnits",
         "applications",
         "contacts",
         "devices",
+        "directoryAudits",
         "directoryRoles",
         "groupMembers",
         "groups",
         "oauth2PermissionGrants",
         "servicePrincipals",
+        "signIns",
         "users",
       ]);
     }));
