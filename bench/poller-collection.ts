@@ -20,7 +20,7 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { IntegrationCreate } from "../libs/contracts/src/index.js";
 import { appToken, caFetch, startSimulator } from "../libs/entra-sim/src/index.js";
-import { catalog } from "../libs/graph/src/index.js";
+import { catalog, resourceByName } from "../libs/graph/src/index.js";
 import {
   connectTestBus,
   graphEnv,
@@ -30,7 +30,7 @@ import {
   tempDir,
 } from "../libs/testkit/src/index.js";
 import { planLogWindow } from "../services/poller/src/domain/log-window.js";
-import { planRead } from "../services/poller/src/domain/request.js";
+import { fanOutChildUrl, planRead } from "../services/poller/src/domain/request.js";
 
 const arg = (name: string, fallback: string) => {
   const k = process.argv.indexOf(`--${name}`);
@@ -144,16 +144,35 @@ log(`first collection: ${(fullMs / 1000).toFixed(1)} s, ${fullRequests} requests
 const changes = Math.max(1, Math.round((USERS + GROUPS + APPS) / 100));
 for (let left = changes; left > 0; left -= 1000)
   await sim.control.setLive(tenant.tenantId, { enabled: false, tick: Math.min(1000, left) });
-let deltaPoll: string | undefined;
-while (!deltaPoll) {
-  deltaPoll = [...started.keys()].find((id) => id !== firstPoll && reasons.get(id) === "schedule");
-  await new Promise((r) => setTimeout(r, 100));
+// Each resource's next time carries its own ±10 % jitter, so one scheduled round can be several
+// small polls: the round is every scheduled poll until each delta resource and log was read once.
+const wanted = new Set(
+  full
+    .filter((r) => r.objectCount > 0 || (r.cost?.requests ?? 0) > 0)
+    .map((r) => catalog.find((c) => c.name === r.resource))
+    .filter((c) => c && !c.derived && (c.delta || c.log))
+    .map((c) => c?.name as string),
+);
+const roundStart = performance.now();
+const roundPolls: string[] = [];
+const readSince = new Set<string>();
+while ([...wanted].some((n) => !readSince.has(n))) {
+  const next = [...started.keys()].find(
+    (id) => id !== firstPoll && reasons.get(id) === "schedule" && !roundPolls.includes(id),
+  );
+  if (!next) {
+    await new Promise((r) => setTimeout(r, 100));
+    continue;
+  }
+  roundPolls.push(next);
+  await waitPoll(next);
+  for (const r of resourceDone.get(next)?.values() ?? []) readSince.add(r.resource);
 }
-const deltaMs = await waitPoll(deltaPoll);
-const delta = [...(resourceDone.get(deltaPoll)?.values() ?? [])];
+const deltaMs = performance.now() - roundStart;
+const delta = roundPolls.flatMap((id) => [...(resourceDone.get(id)?.values() ?? [])]);
 const deltaRequests = delta.reduce((n, r) => n + (r.cost?.requests ?? 0), 0);
 log(
-  `scheduled round after ${changes} changes: ${(deltaMs / 1000).toFixed(1)} s, ${deltaRequests} requests, ${delta.length} resources`,
+  `scheduled round after ${changes} changes: ${roundPolls.length} polls, ${deltaRequests} requests, ${delta.length} resource reads`,
 );
 
 // Baseline: the longest resource's pages, one after another, raw fetch, same latency.
@@ -173,15 +192,26 @@ const plan = def.log
       headers: {},
     }
   : planRead(def, { graphEndpoint: sim.graphEndpoint, deltaLink: null, full: true, pageSize: null });
-let url: string | null = plan.url;
 let chainPages = 0;
 const chainStart = performance.now();
-while (url) {
-  const res = await fetchCa(url, { headers: { ...plan.headers, authorization: `Bearer ${token}` } });
-  const body = (await res.json()) as Record<string, unknown>;
-  chainPages++;
-  url = typeof body["@odata.nextLink"] === "string" ? body["@odata.nextLink"] : null;
+/** Every page of one listing, one after another; returns the objects. */
+async function chain(first: string, headers: Record<string, string>): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let url: string | null = first;
+  while (url) {
+    const res = await fetchCa(url, { headers: { ...headers, authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as Record<string, unknown>;
+    chainPages++;
+    if (Array.isArray(body.value)) out.push(...(body.value as Record<string, unknown>[]));
+    url = typeof body["@odata.nextLink"] === "string" ? body["@odata.nextLink"] : null;
+  }
+  return out;
 }
+const parents = await chain(plan.url, plan.headers);
+// A per-parent resource's chain goes on with each parent's children, one parent after another.
+if (def.fanOut && !resourceByName(def.fanOut.from)?.fanOut)
+  for (const p of parents)
+    await chain(fanOutChildUrl(def, String(p.id), { graphEndpoint: sim.graphEndpoint, pageSize: null }), {});
 const chainMs = performance.now() - chainStart;
 log(`baseline: ${def.name} read alone, ${chainPages} pages in ${(chainMs / 1000).toFixed(1)} s`);
 
