@@ -1,9 +1,15 @@
 /**
- * First collection of a large simulated tenant with Graph-like latency, then a delta round after 1%
- * of the objects changed. Not a test: it prints figures.
+ * First collection of a large simulated tenant with Graph-like latency, then the next scheduled
+ * round after 1% of the objects changed (delta resources and log windows; resources read in full
+ * every time wait for their slower interval). Not a test: it prints figures and BENCH lines.
  *
- *   node --import tsx bench/poller-collection.ts [--users 100000] [--groups 30000] [--apps 10000]
- *        [--latency 150-400] [--replicas 1]
+ *   node --import tsx bench/poller-collection.ts [--quick] [--users 100000] [--groups 30000]
+ *        [--apps 10000] [--latency 150-400] [--replicas 1]
+ *
+ * Full mode is the issue's size (100k users / 30k groups / 10k applications); `--quick` is a small
+ * tenant (3,000 / 900 / 300): per-parent reads (owners per group, application and service
+ * principal) are one request per parent, so at 150–400 ms a request their chains, not the object
+ * count, bound the run time.
  *
  * Real nats-server, auth and poller processes (no store: the poller's work ends when JetStream has
  * stored its pages), the simulator in this process with latency injected on every Graph request.
@@ -12,21 +18,30 @@
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { connectBus } from "../libs/bus/src/index.js";
-import { IntegrationCreate, PollStart } from "../libs/contracts/src/index.js";
+import { IntegrationCreate } from "../libs/contracts/src/index.js";
 import { appToken, caFetch, startSimulator } from "../libs/entra-sim/src/index.js";
-import { catalog } from "../libs/graph/src/index.js";
-import { createLogger } from "../libs/telemetry/src/index.js";
-import { graphEnv, startNats, startService, stopAll, tempDir } from "../libs/testkit/src/index.js";
-import { planRead } from "../services/poller/src/domain/request.js";
+import { catalog, resourceByName } from "../libs/graph/src/index.js";
+import {
+  connectTestBus,
+  graphEnv,
+  startNats,
+  startService,
+  stopAll,
+  tempDir,
+} from "../libs/testkit/src/index.js";
+import { planLogWindow } from "../services/poller/src/domain/log-window.js";
+import { fanOutChildUrl, planRead } from "../services/poller/src/domain/request.js";
 
 const arg = (name: string, fallback: string) => {
   const k = process.argv.indexOf(`--${name}`);
   return k > 0 ? (process.argv[k + 1] ?? fallback) : fallback;
 };
-const USERS = Number(arg("users", "100000"));
-const GROUPS = Number(arg("groups", "30000"));
-const APPS = Number(arg("apps", "10000"));
+const QUICK = process.argv.includes("--quick");
+const USERS = Number(arg("users", QUICK ? "3000" : "100000"));
+const GROUPS = Number(arg("groups", QUICK ? "900" : "30000"));
+const APPS = Number(arg("apps", QUICK ? "300" : "10000"));
+/** Scheduled rounds: delta resources and logs every INTERVAL_S, the rest hourly. */
+const INTERVAL_S = 20;
 const [LAT_MIN, LAT_MAX] = arg("latency", "150-400").split("-").map(Number) as [number, number];
 const REPLICAS = Number(arg("replicas", "1"));
 
@@ -52,17 +67,16 @@ const env = {
   NATS_URL: nats.url,
   TENANTLENS_DATA_DIR: tempDir("tl-bench-poller"),
   ...graphEnv(sim),
-  POLL_INTERVAL_SECONDS: "0",
+  POLL_INTERVAL_SECONDS: String(INTERVAL_S),
+  POLL_SLOW_INTERVAL_SECONDS: "3600",
 };
-const bus = await connectBus({
-  url: nats.url,
-  service: "gateway",
-  logger: createLogger("bench", {}, { level: "silent" }),
-});
+// The locked bus: the benchmark listens as the unrestricted test identity.
+const bus = await connectTestBus(nats, { service: "gateway", label: "bench" });
 await bus.ensureStreams();
 const resourceDone = new Map<string, Map<string, Done>>();
 const completed = new Map<string, number>();
 const started = new Map<string, number>();
+const reasons = new Map<string, string>();
 bus.nc.subscribe("poller.resource.collected.>", {
   callback: (_e, m) => {
     const p = m.json<Done & { pollId: string }>();
@@ -75,7 +89,11 @@ bus.nc.subscribe("poller.resource.collected.>", {
   },
 });
 bus.nc.subscribe("poller.poll.started.>", {
-  callback: (_e, m) => void started.set(m.json<{ pollId: string }>().pollId, performance.now()),
+  callback: (_e, m) => {
+    const p = m.json<{ pollId: string; reason: string }>();
+    started.set(p.pollId, performance.now());
+    reasons.set(p.pollId, p.reason);
+  },
 });
 bus.nc.subscribe("poller.poll.completed.>", {
   callback: (_e, m) => void completed.set(m.json<{ pollId: string }>().pollId, performance.now()),
@@ -99,7 +117,7 @@ async function waitPoll(pollId: string): Promise<number> {
 }
 
 log("connecting the tenant: its first poll starts");
-const { integration } = await bus.request(
+await bus.request(
   IntegrationCreate,
   {
     workspaceId: "default",
@@ -121,37 +139,81 @@ const fullObjects = full.reduce((n, r) => n + r.objectCount, 0);
 const longest = [...full].sort((a, b) => (b.cost?.durationMs ?? 0) - (a.cost?.durationMs ?? 0))[0];
 log(`first collection: ${(fullMs / 1000).toFixed(1)} s, ${fullRequests} requests, ${fullObjects} objects`);
 
+// The next scheduled round after 1% of the objects changed: delta resources and log windows are
+// due INTERVAL_S after the first collection, the resources read in full only after an hour.
+const changes = Math.max(1, Math.round((USERS + GROUPS + APPS) / 100));
+for (let left = changes; left > 0; left -= 1000)
+  await sim.control.setLive(tenant.tenantId, { enabled: false, tick: Math.min(1000, left) });
+// Each resource's next time carries its own ±10 % jitter, so one scheduled round can be several
+// small polls: the round is every scheduled poll until each delta resource and log was read once.
+const wanted = new Set(
+  full
+    .filter((r) => r.objectCount > 0 || (r.cost?.requests ?? 0) > 0)
+    .map((r) => catalog.find((c) => c.name === r.resource))
+    .filter((c) => c && !c.derived && (c.delta || c.log))
+    .map((c) => c?.name as string),
+);
+const roundStart = performance.now();
+const roundPolls: string[] = [];
+const readSince = new Set<string>();
+while ([...wanted].some((n) => !readSince.has(n))) {
+  const next = [...started.keys()].find(
+    (id) => id !== firstPoll && reasons.get(id) === "schedule" && !roundPolls.includes(id),
+  );
+  if (!next) {
+    await new Promise((r) => setTimeout(r, 100));
+    continue;
+  }
+  roundPolls.push(next);
+  await waitPoll(next);
+  for (const r of resourceDone.get(next)?.values() ?? []) readSince.add(r.resource);
+}
+const deltaMs = performance.now() - roundStart;
+const delta = roundPolls.flatMap((id) => [...(resourceDone.get(id)?.values() ?? [])]);
+const deltaRequests = delta.reduce((n, r) => n + (r.cost?.requests ?? 0), 0);
+log(
+  `scheduled round after ${changes} changes: ${roundPolls.length} polls, ${deltaRequests} requests, ${delta.length} resource reads`,
+);
+
 // Baseline: the longest resource's pages, one after another, raw fetch, same latency.
 const def = catalog.find((r) => r.name === longest?.resource);
 if (!def) throw new Error(`no catalog resource ${longest?.resource}`);
 const fetchCa = caFetch(readFileSync(sim.caCertPath, "utf8"));
 const token = await appToken(fetchCa, sim.authorityHost, tenant);
-const plan = planRead(def, { graphEndpoint: sim.graphEndpoint, deltaLink: null, full: true, pageSize: null });
-let url: string | null = plan.url;
+const plan = def.log
+  ? {
+      url: planLogWindow(def, {
+        graphEndpoint: sim.graphEndpoint,
+        cursor: null,
+        to: new Date().toISOString(),
+        lookbackMs: 30 * 86_400_000,
+        pageSize: null,
+      }).url,
+      headers: {},
+    }
+  : planRead(def, { graphEndpoint: sim.graphEndpoint, deltaLink: null, full: true, pageSize: null });
 let chainPages = 0;
 const chainStart = performance.now();
-while (url) {
-  const res = await fetchCa(url, { headers: { ...plan.headers, authorization: `Bearer ${token}` } });
-  const body = (await res.json()) as Record<string, unknown>;
-  chainPages++;
-  url = typeof body["@odata.nextLink"] === "string" ? body["@odata.nextLink"] : null;
+/** Every page of one listing, one after another; returns the objects. */
+async function chain(first: string, headers: Record<string, string>): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let url: string | null = first;
+  while (url) {
+    const res = await fetchCa(url, { headers: { ...headers, authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as Record<string, unknown>;
+    chainPages++;
+    if (Array.isArray(body.value)) out.push(...(body.value as Record<string, unknown>[]));
+    url = typeof body["@odata.nextLink"] === "string" ? body["@odata.nextLink"] : null;
+  }
+  return out;
 }
+const parents = await chain(plan.url, plan.headers);
+// A per-parent resource's chain goes on with each parent's children, one parent after another.
+if (def.fanOut && !resourceByName(def.fanOut.from)?.fanOut)
+  for (const p of parents)
+    await chain(fanOutChildUrl(def, String(p.id), { graphEndpoint: sim.graphEndpoint, pageSize: null }), {});
 const chainMs = performance.now() - chainStart;
 log(`baseline: ${def.name} read alone, ${chainPages} pages in ${(chainMs / 1000).toFixed(1)} s`);
-
-// Delta round after 1% of the objects changed.
-const changes = Math.max(1, Math.round((USERS + GROUPS + APPS) / 100));
-for (let left = changes; left > 0; left -= 1000)
-  await sim.control.setLive(tenant.tenantId, { enabled: false, tick: Math.min(1000, left) });
-const { pollId: deltaPoll } = await bus.request(PollStart, {
-  workspaceId: "default",
-  integrationId: integration.id,
-  reason: "manual",
-});
-const deltaMs = await waitPoll(deltaPoll);
-const delta = [...(resourceDone.get(deltaPoll)?.values() ?? [])];
-const deltaRequests = delta.reduce((n, r) => n + (r.cost?.requests ?? 0), 0);
-log(`delta round after ${changes} changes: ${(deltaMs / 1000).toFixed(1)} s, ${deltaRequests} requests`);
 
 const peakRss = pollers.map((p) => {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, "utf8"));
@@ -180,13 +242,36 @@ const rows: [string, string][] = [
   ],
   ["peak RSS per poller", peakRss.map((m) => `${m} MB`).join(", ")],
   [
-    `delta round after ${changes} changes (1%)`,
-    `${(deltaMs / 1000).toFixed(1)} s, ${deltaRequests} requests = ${((100 * deltaRequests) / fullRequests).toFixed(1)} % of the first collection's`,
+    `scheduled round after ${changes} changes (1%)`,
+    `${(deltaMs / 1000).toFixed(1)} s, ${deltaRequests} requests (${delta.length} resources) = ${((100 * deltaRequests) / fullRequests).toFixed(1)} % of the first collection's`,
   ],
 ];
 console.log("\n| figure | value |\n| --- | --- |");
 for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
 
+const bench = (figure: string, value: number, unit: string, target: string | null) =>
+  console.log(
+    `BENCH ${JSON.stringify({
+      bench: "poller-collection",
+      figure,
+      value,
+      unit,
+      baseline: figure === "first-collection-wall" ? Math.round(chainMs) / 1000 : null,
+      target,
+      peakRssMb: Object.fromEntries(peakRss.map((m, k) => [`poller-${k}`, m])),
+    })}`,
+  );
+bench("first-collection-wall", Math.round(fullMs) / 1000, "s", "≤ 1.25 × the longest resource's page chain");
+bench("wall-vs-longest-chain", Number((fullMs / chainMs).toFixed(3)), "ratio", "≤ 1.25");
+bench("first-collection-requests", fullRequests, "requests", null);
+bench("peak-rss", Math.max(...peakRss), "MB", null);
+bench("delta-round-requests", deltaRequests, "requests", null);
+bench(
+  "delta-round-cost",
+  Number(((100 * deltaRequests) / fullRequests).toFixed(2)),
+  "% of first collection",
+  "≤ 5",
+);
 await bus.drain();
 await stopAll();
 await sim.stop();

@@ -187,6 +187,15 @@ export class SimControlClient {
 
   // --- directory side (routes owned by src/graph/control.ts) ---
 
+  /** New directory audit or sign-in entries at `at` (default now); an earlier time makes a late arrival. */
+  addLogEntries(
+    tenantId: string,
+    log: "directoryAudits" | "signIns",
+    opts: { count?: number; at?: string } = {},
+  ): Promise<{ entries: Record<string, unknown>[] }> {
+    return this.request("POST", `${dir(tenantId)}/logs/${log}`, opts);
+  }
+
   stats(tenantId: string): Promise<DirectoryStats> {
     return this.request("GET", `${dir(tenantId)}/stats`);
   }

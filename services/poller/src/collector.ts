@@ -9,6 +9,7 @@ import { TokenUnavailable } from "./adapters/token-provider.js";
 import { addCost, type CostMeter, emptyCost } from "./domain/cost.js";
 import { splitDerived } from "./domain/derived.js";
 import { classifyGraphFailure } from "./domain/graph-errors.js";
+import { nextLogCursor, planLogWindow } from "./domain/log-window.js";
 import { resourceOutcomeAfterFailure } from "./domain/outcome.js";
 import {
   chunkBudget,
@@ -38,7 +39,16 @@ export interface ReaderDeps {
   maxMessageBytes: number;
   log: Logger;
   now?: () => Date;
+  /**
+   * Append-only logs (catalog `log`): the first read goes `lookbackMs` back, each window ends where
+   * the read began and the next one starts `overlapMs` before that (late arrivals). The cursor is
+   * kept with the delta links.
+   */
+  logs?: { lookbackMs: number; overlapMs: number };
 }
+
+/** Graph keeps directory audits and sign-ins 30 days (7 without Entra ID P1/P2). */
+export const DEFAULT_LOG_WINDOWS = { lookbackMs: 30 * 86_400_000, overlapMs: 15 * 60_000 };
 
 export interface ReadRequest {
   ref: PollRef;
@@ -176,7 +186,31 @@ export async function readResource(req: ReadRequest, deps: ReaderDeps): Promise<
     s.removedCount += removed.length;
   };
 
+  const logs = deps.logs ?? DEFAULT_LOG_WINDOWS;
+  if (resource.log && !state.window) {
+    // The window is fixed once, so a read resumed by another poller asks for the same span.
+    const cursor = await deps.deltaLinks.get(ref.integrationId, resource.name);
+    const w = planLogWindow(resource, {
+      graphEndpoint: deps.graphEndpoint,
+      cursor,
+      to: now().toISOString(),
+      lookbackMs: logs.lookbackMs,
+      pageSize: deps.pageSize,
+    });
+    state.window = { from: w.from, to: w.to };
+    state.mode = w.mode;
+  }
   const plan = async (full: boolean): Promise<ReadPlan> => {
+    if (resource.log && state.window) {
+      const w = planLogWindow(resource, {
+        graphEndpoint: deps.graphEndpoint,
+        cursor: state.window.from,
+        to: state.window.to,
+        lookbackMs: logs.lookbackMs,
+        pageSize: deps.pageSize,
+      });
+      return { url: w.url, mode: state.mode, headers: {}, expectsDeltaLink: false };
+    }
     const saved = resource.delta && !full ? await savedDeltaLink(ref, resource, derived, deps) : null;
     return planRead(resource, {
       graphEndpoint: deps.graphEndpoint,
@@ -228,6 +262,11 @@ export async function readResource(req: ReadRequest, deps: ReaderDeps): Promise<
         url = stringField(body, "@odata.nextLink");
         state.nextUrl = url;
         await req.checkpoint({ ...state, cost: totalCost() });
+      }
+      if (resource.log && state.window) {
+        const cursor = nextLogCursor(state.window, logs.overlapMs);
+        await deps.deltaLinks.set(ref.integrationId, resource.name, cursor);
+        log.debug({ window: state.window, cursor }, "log window read; cursor moved");
       }
       if (current.expectsDeltaLink) {
         if (deltaLink) {

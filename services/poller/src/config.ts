@@ -28,6 +28,16 @@ export const pollerConfigSchema = z.object({
   POLL_INTERVAL_SECONDS: int({ min: 0, max: 7 * 86_400 }).default(300),
   /** Per resource: its own interval in seconds (`resource=seconds,…`), overriding POLL_INTERVAL_SECONDS. */
   POLL_RESOURCE_INTERVALS: resourceIntervals,
+  /**
+   * Seconds between scheduled reads of resources Graph offers neither delta nor a log cursor for
+   * (policies, settings, per-parent reads), unless POLL_RESOURCE_INTERVALS names them; never less
+   * often than POLL_INTERVAL_SECONDS. 0 = the same as POLL_INTERVAL_SECONDS.
+   */
+  POLL_SLOW_INTERVAL_SECONDS: int({ min: 0, max: 30 * 86_400 }).default(3_600),
+  /** Audit logs and sign-ins: how many days back the first read asks Graph for (Graph keeps 7–30). */
+  LOG_LOOKBACK_DAYS: int({ min: 1, max: 365 }).default(30),
+  /** Audit logs and sign-ins: each window re-reads this many seconds before the last one's end (late arrivals). */
+  LOG_OVERLAP_SECONDS: int({ min: 0, max: 7 * 86_400 }).default(900),
   /** Hours after which a scheduled poll re-reads everything instead of a delta round; 0 = never. */
   FULL_RECONCILE_HOURS: int({ min: 0, max: 24 * 365 }).default(24),
   /** Resource reads at once on this poller (all integrations together). */

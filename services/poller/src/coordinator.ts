@@ -49,6 +49,12 @@ export interface CoordinatorOptions {
   intervalMs: number;
   /** Per resource (catalog name): its own interval, overriding `intervalMs`. */
   resourceIntervalsMs?: Readonly<Record<string, number>>;
+  /**
+   * Resources read in full every time (neither delta nor a log cursor: policies, settings,
+   * per-parent reads): their interval when `resourceIntervalsMs` does not name them, never shorter
+   * than `intervalMs`. Absent: `intervalMs`.
+   */
+  slowIntervalMs?: number;
   /** ± this fraction of the interval, so replicas and integrations do not poll in lockstep. */
   jitter: number;
   fullReconcileMs: number;
@@ -187,7 +193,12 @@ export class Coordinator {
   }
 
   private intervalOf(resource: string): number {
-    return this.o.resourceIntervalsMs?.[resource] ?? this.o.intervalMs;
+    const own = this.o.resourceIntervalsMs?.[resource];
+    if (own !== undefined) return own;
+    const def = catalog.find((r) => r.name === resource);
+    // A delta round or a log window costs what changed; a full re-read costs the whole resource.
+    if (!def || def.delta || def.log || def.derived) return this.o.intervalMs;
+    return Math.max(this.o.intervalMs, this.o.slowIntervalMs ?? 0);
   }
 
   private jittered(ms: number): number {

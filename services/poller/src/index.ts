@@ -92,6 +92,10 @@ const coordinator = new Coordinator({
     graphEndpoint: config.GRAPH_ENDPOINT,
     pageSize: config.PAGE_SIZE ?? null,
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    logs: {
+      lookbackMs: config.LOG_LOOKBACK_DAYS * 86_400_000,
+      overlapMs: config.LOG_OVERLAP_SECONDS * 1000,
+    },
   },
   clientFor(poll) {
     let client = clients.get(poll.pollId);
@@ -116,6 +120,7 @@ const coordinator = new Coordinator({
   resourceIntervalsMs: Object.fromEntries(
     Object.entries(config.POLL_RESOURCE_INTERVALS).map(([k, v]) => [k, v * 1000]),
   ),
+  slowIntervalMs: config.POLL_SLOW_INTERVAL_SECONDS * 1000,
   jitter: 0.1,
   fullReconcileMs: config.FULL_RECONCILE_HOURS * 3_600_000,
   concurrency: config.POLL_CONCURRENCY,

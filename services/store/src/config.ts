@@ -23,6 +23,8 @@ export const storeConfigSchema = z.object({
   LOG_LEVEL: logLevel,
   /** Change rows and query history older than this are pruned (daily and at start). */
   HISTORY_RETENTION_DAYS: int({ min: 1, max: 36_500 }).default(365),
+  /** Audit log and sign-in entries older than this are deleted when the integration's next poll completes. */
+  LOG_RETENTION_DAYS: int({ min: 1, max: 36_500 }).default(90),
   /** Generations for system-table changes (query history, integrations) are batched this long. */
   GENERATION_DEBOUNCE_MS: durationMs.pipe(z.number().max(600_000, "at most 10 minutes")).default(2_000),
   /** Newest generations always kept per workspace. */

@@ -17,6 +17,7 @@ import {
 } from "./adapters/bookkeeping.js";
 import { Db, type DbOptions, type Sql } from "./adapters/db.js";
 import { pollDeadLettered, recordDeadLetter } from "./adapters/dead-letters.js";
+import { createLogStage, pruneLogs, writeLogPage } from "./adapters/log-writer.js";
 import { type MigrationResult, migrate } from "./adapters/migrate.js";
 import { createStage, purgeIntegration, removeUnseen, writePage } from "./adapters/page-writer.js";
 import { addPollCounts, pollCompleted, pollFailedAtIngest, pollStarted } from "./adapters/poll-writer.js";
@@ -35,7 +36,11 @@ export interface WarehouseOptions extends DbOptions {
   file: string;
   catalog: readonly ResourceDef[];
   system?: readonly SystemTableDecl[];
+  /** Append-only logs (audits, sign-ins): entries older than this many days go when a poll completes. */
+  logRetentionDays?: number;
 }
+
+export const DEFAULT_LOG_RETENTION_DAYS = 90;
 
 /**
  * The warehouse verbs: each applies one message exactly once. Its effects and its ledger entry
@@ -50,6 +55,7 @@ export class Warehouse {
     readonly db: Db,
     readonly schema: WarehouseSchema,
     readonly migration: MigrationResult,
+    private readonly logRetentionDays: number,
   ) {}
 
   static async open(opts: WarehouseOptions): Promise<Warehouse> {
@@ -58,7 +64,8 @@ export class Warehouse {
     try {
       const migration = await migrate(db, schema);
       await db.exclusive(createStage);
-      return new Warehouse(db, schema, migration);
+      await db.exclusive(createLogStage);
+      return new Warehouse(db, schema, migration, opts.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS);
     } catch (err) {
       await db.close();
       throw err;
@@ -143,6 +150,13 @@ export class Warehouse {
     return this.collected(p, msg, async (sql) => {
       const t = resourceTablesFor(this.schema, p.resource);
       if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
+      if (!t.changes) {
+        // An append-only log: new entries are added, nothing is diffed (adapters/log-writer.ts).
+        const r = await writeLogPage(sql, t, p);
+        await addPollCounts(sql, p, p.collectedAt, r);
+        await bumpVersions(sql, p.workspaceId, ["polls", ...(r.rowsTouched ? [t.current.name] : [])]);
+        return { status: "applied" };
+      }
       const r = await writePage(sql, t, p, msg.key);
       await addPollCounts(sql, p, p.collectedAt, r);
       const changed = r.added + r.modified + r.removed > 0;
@@ -161,6 +175,8 @@ export class Warehouse {
       if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
       // Only a complete full read proves absence; partial, failed and not_collected remove nothing.
       if (p.mode !== "full" || p.outcome !== "complete") return { status: "applied" };
+      // A log window never proves that older entries are gone: retention removes them.
+      if (!t.changes) return { status: "applied" };
       const r = await removeUnseen(sql, t, p, msg.key);
       if (r.removed > 0) {
         await addPollCounts(sql, p, p.collectedAt, r);
@@ -173,7 +189,13 @@ export class Warehouse {
   pollCompleted(p: EventPayload<typeof PollCompleted>, msg: MessageRef): Promise<ApplyResult> {
     return this.collected(p, msg, async (sql) => {
       await pollCompleted(sql, p);
-      await bumpVersions(sql, p.workspaceId, ["polls"]);
+      const pruned: string[] = [];
+      for (const t of this.schema.resources) {
+        if (t.changes) continue;
+        const n = await pruneLogs(sql, t, p.integrationId, p.completedAt, this.logRetentionDays);
+        if (n > 0) pruned.push(t.current.name);
+      }
+      await bumpVersions(sql, p.workspaceId, ["polls", ...pruned]);
       await requestGeneration(sql, {
         requestId: msg.key,
         workspaceId: p.workspaceId,

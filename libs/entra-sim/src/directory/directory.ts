@@ -3,10 +3,12 @@ import type { IdentityPort, SimAppChange, TenantLicences } from "../types.js";
 import type { ChangeEntry } from "./changelog.js";
 import { newObject, validateProps } from "./factory.js";
 import { createContext, type DirectorySizes, type GenContext, iso } from "./generate/context.js";
+import { auditAt, signInAt } from "./generate/logs.js";
 import { hash4, prng } from "./hash.js";
 import { IdentityMirror } from "./identity-mirror.js";
 import type { JsonObject, Kind } from "./kinds.js";
 import { LiveMode } from "./live.js";
+import { LogBook } from "./log-book.js";
 import { computeStats, type DirectoryStats } from "./stats.js";
 import { ObjectStore, type StoredObject, StoreError } from "./store.js";
 import { TenantData } from "./tenant-data.js";
@@ -49,8 +51,10 @@ export class Directory {
     resyncEpoch: 0,
     expiryEpoch: 0,
   };
-  /** Directory audit events caused by mutations (oldest first); generated history sits behind them. */
-  readonly recentAudits: JsonObject[] = [];
+  /** Directory audit entries written after the generated history (mutations, /_sim/ additions). */
+  readonly audits = new LogBook();
+  /** Sign-ins written after the generated history (/_sim/ additions). */
+  readonly signIns = new LogBook();
   private readonly live: LiveMode;
   private readonly mirror: IdentityMirror;
   private readonly unsubscribeIdentity: (() => void) | undefined;
@@ -209,48 +213,82 @@ export class Directory {
             ? "RoleManagement"
             : "ApplicationManagement";
     const display = typeof o?.obj.displayName === "string" ? o.obj.displayName : null;
-    this.recentAudits.push({
-      id: `Directory_${this.store.newGuid(11)}_${e.seq}`,
-      activityDateTime: e.at.replace(/\.\d{3}Z$/, "Z"),
-      activityDisplayName: name,
-      additionalDetails: [],
-      category,
-      correlationId: this.store.newGuid(12),
-      initiatedBy: {
-        app: {
-          appId: null,
-          displayName: "Tenantlens simulator",
-          servicePrincipalId: null,
-          servicePrincipalName: null,
+    const activityDateTime = e.at.replace(/\.\d{3}Z$/, "Z");
+    this.audits.add(
+      {
+        id: `Directory_${this.store.newGuid(11)}_${e.seq}`,
+        activityDateTime,
+        activityDisplayName: name,
+        additionalDetails: [],
+        category,
+        correlationId: this.store.newGuid(12),
+        initiatedBy: {
+          app: {
+            appId: null,
+            displayName: "Tenantlens simulator",
+            servicePrincipalId: null,
+            servicePrincipalName: null,
+          },
+          user: null,
         },
-        user: null,
+        loggedByService: "Core Directory",
+        operationType: e.type === "created" ? "Add" : e.type.endsWith("Deleted") ? "Delete" : "Update",
+        result: "success",
+        resultReason: "",
+        targetResources: [
+          {
+            displayName: display,
+            groupType: null,
+            id: e.id,
+            modifiedProperties: (e.props ?? []).map((p) => ({
+              displayName: p,
+              newValue: null,
+              oldValue: null,
+            })),
+            type:
+              e.kind === "user"
+                ? "User"
+                : e.kind === "group"
+                  ? "Group"
+                  : e.kind === "application"
+                    ? "Application"
+                    : "Other",
+            userPrincipalName: typeof o?.obj.userPrincipalName === "string" ? o.obj.userPrincipalName : null,
+          },
+        ],
       },
-      loggedByService: "Core Directory",
-      operationType: e.type === "created" ? "Add" : e.type.endsWith("Deleted") ? "Delete" : "Update",
-      result: "success",
-      resultReason: "",
-      targetResources: [
-        {
-          displayName: display,
-          groupType: null,
-          id: e.id,
-          modifiedProperties: (e.props ?? []).map((p) => ({
-            displayName: p,
-            newValue: null,
-            oldValue: null,
-          })),
-          type:
-            e.kind === "user"
-              ? "User"
-              : e.kind === "group"
-                ? "Group"
-                : e.kind === "application"
-                  ? "Application"
-                  : "Other",
-          userPrincipalName: typeof o?.obj.userPrincipalName === "string" ? o.obj.userPrincipalName : null,
-        },
-      ],
-    });
+      Date.parse(activityDateTime),
+    );
+  }
+
+  /**
+   * New log entries at `at` (ms; now when absent), shaped like the generated ones: a time before
+   * entries already listed makes a late arrival. Returns them as Graph lists them.
+   */
+  addLogEntries(log: "directoryAudits" | "signIns", count: number, at?: number): JsonObject[] {
+    const time = at ?? Date.now();
+    const stamp = new Date(time).toISOString();
+    const out: JsonObject[] = [];
+    const first = (log === "directoryAudits" ? this.audits : this.signIns).size;
+    for (let k = 0; k < count; k++) {
+      const n = first + k;
+      if (log === "directoryAudits") {
+        const base = auditAt(this.ctx, n) as unknown as JsonObject;
+        const e = {
+          ...base,
+          id: `Directory_${this.store.newGuid(0x10000 + n)}_sim${n}`,
+          activityDateTime: stamp,
+        };
+        this.audits.add(e, time);
+        out.push(e);
+      } else {
+        const base = signInAt(this.ctx, n) as unknown as JsonObject;
+        const e = { ...base, id: this.store.newGuid(0x20000 + n), createdDateTime: stamp };
+        this.signIns.add(e, time);
+        out.push(e);
+      }
+    }
+    return out;
   }
 }
 

@@ -166,7 +166,7 @@ describe("identity → directory mirror", () => {
     assert.equal(creds[0]!.secretText, null);
     // The audit log names it as Entra does; a quiet round is empty.
     assert.equal(
-      dir().recentAudits.at(-1)?.activityDisplayName,
+      dir().audits.newestFirst()[0]?.activityDisplayName,
       "Update application – Certificates and secrets management ",
     );
     assert.deepEqual((await deltaRound(second.deltaLink)).items, []);

@@ -82,6 +82,13 @@ const liveSchema = z
   })
   .strict();
 
+const logEntriesSchema = z
+  .object({
+    count: z.number().int().min(1).max(10_000).optional(),
+    at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
 class ControlError extends Error {
   constructor(
     readonly status: 400 | 404 | 409,
@@ -205,6 +212,17 @@ export function createControlApp(rt: GraphRuntime): Hono {
     const b = await body(c, secretSchema);
     const cred = store(() => d.addSecret(c.req.param("id"), b));
     return c.json(cred, 201);
+  });
+
+  // New audit or sign-in entries, now or at a given time (before the newest ones: a late arrival).
+  app.post(`${t}/logs/:log`, async (c) => {
+    const d = dir(c);
+    const log = c.req.param("log");
+    if (log !== "directoryAudits" && log !== "signIns")
+      throw new ControlError(404, "NotFound", `No log '${log}' (directoryAudits, signIns).`);
+    const b = await body(c, logEntriesSchema);
+    const entries = d.addLogEntries(log, b.count ?? 1, b.at === undefined ? undefined : Date.parse(b.at));
+    return c.json({ entries }, 201);
   });
 
   const faultRoutes = (path: string, tenantOf: (c: Context) => string | null) => {

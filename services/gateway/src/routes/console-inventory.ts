@@ -48,7 +48,7 @@ export const inventoryPage = definePage({
     return frame(
       "Inventory",
       html`<h1>Inventory</h1>
-<p class="muted">Everything collected from Entra ID, one table per kind of object, current state. Each has a <code>_changes</code> twin with its history. ${integrations instanceof AppError ? html`<span class="error">Row counts are unavailable: ${integrations.message}</span>` : ""}</p>
+<p class="muted">Everything collected from Entra ID, one table per kind of object, current state. Each has a <code>_changes</code> twin with its history, except the append-only audit and sign-in logs. ${integrations instanceof AppError ? html`<span class="error">Row counts are unavailable: ${integrations.message}</span>` : ""}</p>
 ${list(tables.filter(isResourceTable), true)}
 <h2>Tenantlens' own tables</h2>
 ${list(

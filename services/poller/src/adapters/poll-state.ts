@@ -95,6 +95,8 @@ export const ResourceState = z.object({
   cost: ResourceCost,
   /** Set when done: the resource's summary, then its derived resources'. */
   summaries: z.array(Summary).optional(),
+  /** Append-only logs: the time window this read asks for (fixed when the read begins). */
+  window: z.object({ from: Timestamp, to: Timestamp }).optional(),
 });
 export type ResourceState = z.infer<typeof ResourceState>;
 

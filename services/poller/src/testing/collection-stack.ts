@@ -68,6 +68,8 @@ export async function startCollectionStack(
     POLL_INTERVAL_SECONDS: "0",
     GENERATION_GRACE_MS: "0",
     GRAPH_BACKOFF_BASE_MS: "100",
+    // The simulator's generated logs span the 30 days before today: the first window takes them all.
+    LOG_LOOKBACK_DAYS: "60",
     ...extraEnv,
   };
   const services = new Map<string, ServiceProcess>();

@@ -8,7 +8,7 @@ import { pruneDeadLetters } from "./dead-letters.js";
 /** Tables pruned by age, with their time column. */
 function prunable(schema: WarehouseSchema): { table: string; column: string }[] {
   return [
-    ...schema.resources.map((r) => ({ table: r.changes.name, column: "recorded_at" })),
+    ...schema.resources.flatMap((r) => (r.changes ? [{ table: r.changes.name, column: "recorded_at" }] : [])),
     ...schema.system.flatMap((s) => (s.retainBy ? [{ table: s.table.name, column: s.retainBy }] : [])),
   ];
 }

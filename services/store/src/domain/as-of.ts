@@ -18,6 +18,8 @@ export function asOfMacroName(table: string): string {
 /** SELECT of the table's analyst columns as of `tsExpr` (an SQL expression of type TIMESTAMPTZ). */
 export function asOfSelectSql(t: ResourceTables, tsExpr: string): string {
   const cur = quoteIdent(t.current.name);
+  // An append-only log never changes a row: as of T it held the entries stored by then.
+  if (!t.changes) return `SELECT * FROM ${cur} c WHERE c."_first_seen_at" <= ${tsExpr}`;
   const chg = quoteIdent(t.changes.name);
   const fromBefore = propertyValues(t.current.columns, "b.j").map(
     (p) => `${p.expr} AS ${quoteIdent(p.column)}`,

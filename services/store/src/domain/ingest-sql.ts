@@ -1,5 +1,5 @@
 import { propertyValues, transformExpr } from "./row-sql.js";
-import type { ResourceTables } from "./schema.js";
+import { historyOf, type ResourceTables } from "./schema.js";
 import { HASH_COLUMN, POLL_COLUMN, quoteIdent, quoteLiteral, WORKSPACE_COLUMN } from "./table-model.js";
 
 /**
@@ -66,7 +66,7 @@ export interface PageStatements {
  */
 export function pageSql(t: ResourceTables): PageStatements {
   const cur = q(t.current.name);
-  const chg = q(t.changes.name);
+  const chg = q(historyOf(t).name);
   const props = propertyValues(t.current.columns, "s.j");
 
   const insertChanges = `INSERT INTO ${chg} (${CHANGE_COLUMNS.map(q).join(", ")})`;
@@ -115,7 +115,7 @@ FROM (
 export function absenceRemovalSql(t: ResourceTables): string[] {
   const cur = q(t.current.name);
   const unseen = `c."integration_id" = $integration AND c.${q(POLL_COLUMN)} IS DISTINCT FROM $poll`;
-  const record = `INSERT INTO ${q(t.changes.name)} (${CHANGE_COLUMNS.map(q).join(", ")})
+  const record = `INSERT INTO ${q(historyOf(t).name)} (${CHANGE_COLUMNS.map(q).join(", ")})
 SELECT md5(concat_ws('|', $integration, ${quoteLiteral(t.current.name)}, c."id", $poll, 'removed', $origin)),
   $integration, c."tenant_id", c."id", 'removed', NULL, c."_raw", NULL, ${after(`c."_last_seen_at"`)},
   $poll, c.${q(WORKSPACE_COLUMN)}

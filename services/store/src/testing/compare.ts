@@ -47,7 +47,7 @@ export async function compareIntegrations(
   try {
     const out: TableDiff[] = [];
     for (const r of warehouseSchema(catalog).resources) {
-      for (const t of [r.current, r.changes]) {
+      for (const t of r.changes ? [r.current, r.changes] : [r.current]) {
         const select = (id: string) =>
           `SELECT ${compared(t)} FROM ${quoteIdent(t.name)} WHERE integration_id = ${quoteLiteral(id)}`;
         out.push({

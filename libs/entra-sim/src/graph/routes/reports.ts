@@ -2,18 +2,16 @@ import { DAY } from "../../directory/generate/context.js";
 import {
   auditAt,
   auditCount,
-  auditStep,
   registrationDetailsAt,
   signInAt,
   signInCount,
-  signInStep,
 } from "../../directory/generate/logs.js";
 import type { JsonObject } from "../../directory/index.js";
 import type { Ctx } from "../context.js";
 import { ENTITIES } from "../entities.js";
 import { notFoundObject } from "../errors.js";
 import { entityResponse, listResponse, type Source } from "../listing.js";
-import { timeBounds } from "../odata/filter.js";
+import { type LogSource, logEntryById, logListResponse } from "../log-listing.js";
 import { PERMS } from "../permissions.js";
 import type { RouteDef } from "../router.js";
 
@@ -22,44 +20,21 @@ import type { RouteDef } from "../router.js";
  * window maps to an index range without scanning) and authentication-method registration details.
  */
 
-function auditSource(ctx: Ctx): Source {
-  const dir = ctx.dir;
-  const recent = dir.recentAudits;
-  const a = recent.length;
-  const n = auditCount(dir.ctx);
-  const step = auditStep(dir.ctx);
+function auditSource(ctx: Ctx): LogSource {
+  const c = ctx.dir.ctx;
   return {
-    size: a + n,
-    at: (p) =>
-      p < a ? recent[a - 1 - p] : p < a + n ? (auditAt(dir.ctx, p - a) as unknown as JsonObject) : undefined,
-    count: () => a + n,
-    range: (filter) => {
-      const b = timeBounds(filter, "activityDateTime");
-      const start =
-        b.to === undefined ? 0 : a > 0 ? 0 : a + Math.max(0, Math.floor((dir.ctx.ref - b.to) / step) - 1);
-      const end =
-        b.from === undefined
-          ? a + n
-          : a + Math.min(n, Math.max(0, Math.ceil((dir.ctx.ref - b.from) / step) + 2));
-      return [Math.min(start, end), end];
-    },
+    timeField: "activityDateTime",
+    generated: { size: auditCount(c), at: (i) => auditAt(c, i) as unknown as JsonObject },
+    book: ctx.dir.audits,
   };
 }
 
-function signInSource(ctx: Ctx): Source {
+function signInSource(ctx: Ctx): LogSource {
   const c = ctx.dir.ctx;
-  const n = signInCount(c);
-  const step = signInStep(c);
   return {
-    size: n,
-    at: (p) => (p < n ? (signInAt(c, p) as unknown as JsonObject) : undefined),
-    count: () => n,
-    range: (filter) => {
-      const b = timeBounds(filter, "createdDateTime");
-      const start = b.to === undefined ? 0 : Math.max(0, Math.floor((c.ref - b.to) / step) - 1);
-      const end = b.from === undefined ? n : Math.min(n, Math.max(0, Math.ceil((c.ref - b.from) / step) + 2));
-      return [Math.min(start, end), end];
-    },
+    timeField: "createdDateTime",
+    generated: { size: signInCount(c), at: (i) => signInAt(c, i) as unknown as JsonObject },
+    book: ctx.dir.signIns,
   };
 }
 
@@ -115,15 +90,13 @@ export function reportRoutes(): RouteDef[] {
       perms: PERMS.auditLogs,
       reports: true,
       handle: (ctx) =>
-        listResponse(ctx, {
+        logListResponse(ctx, {
           entity: audit,
           context: "auditLogs/directoryAudits",
           source: auditSource(ctx),
           key: "audits",
           maxTop: 1000,
           defaultTop: 1000,
-          orderby: ["activitydatetime desc"],
-          countNeedsAdvanced: false,
         }),
     },
     {
@@ -131,7 +104,7 @@ export function reportRoutes(): RouteDef[] {
       perms: PERMS.auditLogs,
       reports: true,
       handle: (ctx) => {
-        const o = byIdScan(auditSource(ctx), ctx.params.id!);
+        const o = logEntryById(auditSource(ctx), ctx.params.id!);
         if (!o) throw notFoundObject(ctx.params.id!);
         return entityResponse(ctx, o, { entity: audit, context: "auditLogs/directoryAudits" });
       },
@@ -142,15 +115,13 @@ export function reportRoutes(): RouteDef[] {
       reports: true,
       licence: "p1",
       handle: (ctx) =>
-        listResponse(ctx, {
+        logListResponse(ctx, {
           entity: signIn,
           context: "auditLogs/signIns",
           source: signInSource(ctx),
           key: "signIns",
           maxTop: 1000,
           defaultTop: 1000,
-          orderby: ["createddatetime desc"],
-          countNeedsAdvanced: false,
         }),
     },
     {
@@ -159,7 +130,7 @@ export function reportRoutes(): RouteDef[] {
       reports: true,
       licence: "p1",
       handle: (ctx) => {
-        const o = byIdScan(signInSource(ctx), ctx.params.id!);
+        const o = logEntryById(signInSource(ctx), ctx.params.id!);
         if (!o) throw notFoundObject(ctx.params.id!);
         return entityResponse(ctx, o, { entity: signIn, context: "auditLogs/signIns" });
       },

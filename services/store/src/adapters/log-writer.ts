@@ -1,0 +1,57 @@
+import { createLogStageSql, LOG_STAGE_TABLE, logInsertSql, logRetentionSql } from "../domain/log-sql.js";
+import { normalisePage, prepareObjects } from "../domain/page-plan.js";
+import { retentionCutoff } from "../domain/retention.js";
+import type { ResourceTables } from "../domain/schema.js";
+import type { Sql } from "./db.js";
+import type { PageWrite, WriteResult } from "./page-writer.js";
+
+/**
+ * One page of an append-only log: its entries are added once per integration and id (an entry read
+ * again in an overlapping window changes nothing); no change rows, no removals. Runs inside the
+ * caller's transaction.
+ */
+export async function writeLogPage(sql: Sql, t: ResourceTables, page: PageWrite): Promise<WriteResult> {
+  const objects = prepareObjects(normalisePage(page).objects);
+  if (objects.length === 0) return { added: 0, modified: 0, removed: 0, rowsTouched: false };
+  await sql.run(`DELETE FROM ${LOG_STAGE_TABLE}`);
+  const app = await sql.appender(LOG_STAGE_TABLE, "main", "temp");
+  try {
+    for (const o of objects) {
+      app.appendVarchar(o.id);
+      app.appendVarchar(o.hash);
+      app.appendVarchar(o.raw);
+      app.endRow();
+    }
+    app.flushSync();
+  } finally {
+    app.closeSync();
+  }
+  const added = await sql.run(logInsertSql(t), {
+    integration: page.integrationId,
+    tenant: page.tenantId,
+    workspace: page.workspaceId,
+    poll: page.pollId,
+    at: page.collectedAt,
+  });
+  return { added, modified: 0, removed: 0, rowsTouched: added > 0 };
+}
+
+/** Creates the log page staging table (a temp table of the writer connection; once when opening). */
+export async function createLogStage(sql: Sql): Promise<void> {
+  await sql.run(createLogStageSql());
+}
+
+/**
+ * Retention of the logs: an integration's entries older than `days` before `at` (the completed
+ * poll's time, so a replayed message deletes the same rows) are deleted. Returns rows deleted.
+ */
+export async function pruneLogs(
+  sql: Sql,
+  t: ResourceTables,
+  integrationId: string,
+  at: string,
+  days: number,
+): Promise<number> {
+  const cutoff = retentionCutoff(new Date(at), days).toISOString();
+  return sql.run(logRetentionSql(t), { integration: integrationId, cutoff });
+}
