@@ -97,8 +97,13 @@ export const IntegrationDelete = defineRequest({
   service: "auth",
   callers: ["gateway"],
   errors: ["not_found", "conflict"],
-  request: Scoped,
-  response: z.object({ deleted: z.literal(true) }),
+  /**
+   * `purgeData`: the store also removes the integration's collected rows, their change history,
+   * polls and rule results from the warehouse (next generation); without it only the current
+   * tables lose its rows and its history stays until retention.
+   */
+  request: Scoped.extend({ purgeData: z.boolean().optional() }),
+  response: z.object({ deleted: z.literal(true), purgeData: z.boolean().optional() }),
 });
 
 /** Internal: the poller asks for a Graph access token; never exposed over REST. */
@@ -172,6 +177,8 @@ export const IntegrationChanged = defineEvent({
     change: z.enum(["created", "updated", "deleted"]),
     integration: Integration,
     at: Timestamp,
+    /** Deleted with `purgeData`: the store removes every warehouse row of the integration. */
+    purgeData: z.boolean().optional(),
   }),
   token: (p) => p.integration.id,
   msgId: (p) => `${p.integration.id}:${p.change}:${p.integration.updatedAt}:${p.integration.status}`,

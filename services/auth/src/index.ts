@@ -53,8 +53,13 @@ const redirectUri = callbackUri(config.PUBLIC_URL);
 
 const records = new IntegrationRecords({
   store,
-  publishChanged: async (change, integration) => {
-    await bus.publish(IntegrationChanged, { change, integration, at: new Date().toISOString() });
+  publishChanged: async (change, integration, extra) => {
+    await bus.publish(IntegrationChanged, {
+      change,
+      integration,
+      at: new Date().toISOString(),
+      ...(extra?.purgeData ? { purgeData: true } : {}),
+    });
   },
   log: logger,
   now: () => new Date(),

@@ -186,9 +186,10 @@ export class AuthService {
     await this.records.store.remove(cur.value.id);
     this.deps.tokens.forget(cur.value.id);
     await this.deps.delegated.remove(cur.value.id);
-    this.deps.log.info({ integrationId: cur.value.id }, "integration deleted");
-    await this.records.announce("deleted", withChange(cur.value, {}, this.records.now()));
-    return { deleted: true };
+    const purgeData = req.purgeData === true;
+    this.deps.log.info({ integrationId: cur.value.id, purgeData }, "integration deleted");
+    await this.records.announce("deleted", withChange(cur.value, {}, this.records.now()), { purgeData });
+    return { deleted: true, purgeData };
   }
 
   /**

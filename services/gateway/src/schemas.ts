@@ -94,7 +94,26 @@ export const PollStartedResponse = PollStart.response;
 export const PollHistoryQuery = PollList.request.pick({ limit: true }).strict();
 export const PollHistoryResponse = z.object({ polls: z.array(PollView) });
 
-export const DeletedResponse = z.object({ deleted: z.literal(true) });
+/** DELETE /api/integrations/:id?purgeData=true */
+export const DeleteIntegrationQuery = z
+  .object({
+    /** Also remove its collected rows, change history, polls and rule results (next generation). */
+    purgeData: z.boolean().optional(),
+  })
+  .strict();
+
+export const IntegrationDeletedResponse = z.object({
+  deleted: z.literal(true),
+  /** Whether the warehouse rows of the integration are removed in the next generation. */
+  purgeData: z.boolean(),
+  /** Deleting here does not touch the tenant: how an administrator removes the app's access in Entra. */
+  revokeConsent: z.object({
+    summary: z.string(),
+    clientId: z.string().nullable(),
+    tenantId: z.string().nullable(),
+    steps: z.array(z.string()).min(1),
+  }),
+});
 
 /** GET /api/integrations/:id/permissions: one statement per warehouse table. */
 export const PermissionReportResponse = z.object({

@@ -15,12 +15,14 @@ import {
 } from "@tenantlens/contracts";
 import { permissionReport, type ResourceReading } from "@tenantlens/graph";
 import { countsByTable, pollView } from "../domain/poll-view.js";
+import { revokeConsentSteps } from "../domain/revoke-consent.js";
 import { defineRoute } from "../http/route.js";
 import {
   ConsentLinkResponse,
   CreateIntegrationInput,
-  DeletedResponse,
+  DeleteIntegrationQuery,
   IntegrationCreated,
+  IntegrationDeletedResponse,
   IntegrationListResponse,
   IntegrationParams,
   type IntegrationView,
@@ -256,14 +258,19 @@ export const enableIntegration = setEnabled("enable", "Resume collecting");
 export const deleteIntegration = defineRoute({
   method: "DELETE",
   path: "/api/integrations/:id",
-  summary: "Delete an integration and its credentials",
+  summary:
+    "Delete an integration and its credentials; with purgeData=true also its rows, history, polls and rule results (next generation). The answer says how to revoke the app's consent in Entra",
   tags,
   access: "admin",
   ...owned,
+  query: DeleteIntegrationQuery,
   calls: [IntegrationGet, IntegrationDelete],
-  success: { status: 200, schema: DeletedResponse },
-  handler: (_c, { loaded, principal }, { bus }) =>
-    bus.request(IntegrationDelete, { workspaceId: principal.workspaceId, id: loaded.id }),
+  success: { status: 200, schema: IntegrationDeletedResponse },
+  handler: async (_c, { loaded, principal, query }, { bus }) => {
+    const purgeData = query.purgeData === true;
+    await bus.request(IntegrationDelete, { workspaceId: principal.workspaceId, id: loaded.id, purgeData });
+    return { deleted: true as const, purgeData, revokeConsent: revokeConsentSteps(loaded) };
+  },
 });
 
 export const integrationRoutes = [
