@@ -28,8 +28,31 @@ export const Integration = z.object({
   enabled: z.boolean(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  /**
+   * App mode: the outcome of the last admin consent that came back through the callback
+   * (`connected`, `declined` or `failed`, with the reason); absent until one did.
+   */
+  adminConsent: z
+    .object({
+      outcome: z.enum(["connected", "declined", "failed"]),
+      message: z.string().max(2000),
+      at: Timestamp,
+    })
+    .nullable()
+    .optional(),
 });
 export type Integration = z.infer<typeof Integration>;
+
+/**
+ * App mode: where an administrator of the tenant grants the app its application permissions (the
+ * identity platform's v2 admin-consent endpoint, one-time state, back to `<PUBLIC_URL>/oauth/callback`)
+ * and the exact Microsoft Graph application permissions the product reads with (least privileged
+ * per table, from the catalog). The app registration must list them and that redirect URI.
+ */
+export const AdminConsentLink = z.object({
+  adminConsentUrl: z.string().url(),
+  requiredPermissions: z.array(z.string()),
+});
 
 export const IntegrationAuthInput = z.discriminatedUnion("mode", [
   z.object({
@@ -55,7 +78,9 @@ export const IntegrationCreate = defineRequest({
   callers: ["gateway"],
   errors: [],
   request: CreateIntegrationInput.extend({ workspaceId: WorkspaceId }),
-  response: z.object({ integration: Integration, consentUrl: z.string().url().optional() }),
+  response: z
+    .object({ integration: Integration, consentUrl: z.string().url().optional() })
+    .merge(AdminConsentLink.partial()),
 });
 
 export const IntegrationGet = defineRequest({
@@ -132,6 +157,7 @@ export const TokenGet = defineRequest({
 /**
  * Delegated mode: a fresh consent link (one-time state, PKCE) for an integration that waits for
  * consent, was declined, or lost its consent; the previous links of the integration keep expiring.
+ * App mode: a fresh admin-consent link for the integration's own app registration.
  */
 export const ConsentStart = defineRequest({
   subject: "auth.consent.start",
@@ -139,7 +165,10 @@ export const ConsentStart = defineRequest({
   callers: ["gateway"],
   errors: ["not_found"],
   request: Scoped,
-  response: z.object({ integration: Integration, consentUrl: z.string().url() }),
+  /** App mode: `consentUrl` is the admin-consent link, also given as `adminConsentUrl`. */
+  response: z
+    .object({ integration: Integration, consentUrl: z.string().url() })
+    .merge(AdminConsentLink.partial()),
 });
 
 /** Completes a delegated / admin consent from the OAuth redirect (GET /oauth/callback). */

@@ -8,6 +8,7 @@ import { MsalDelegatedTokenSource } from "./adapters/delegated-client.js";
 import { MsalTokenSource } from "./adapters/entra-client.js";
 import { INTEGRATIONS_BUCKET, IntegrationStore } from "./adapters/integration-store.js";
 import { TOKEN_CACHE_BUCKET, TokenCacheStore } from "./adapters/token-cache-store.js";
+import { AdminConsentLinks } from "./admin-consent.js";
 import { authConfigSchema } from "./config.js";
 import { ConsentService } from "./consent-service.js";
 import { DelegatedFlow } from "./delegated-flow.js";
@@ -65,11 +66,19 @@ const records = new IntegrationRecords({
   now: () => new Date(),
 });
 const caches = new TokenCacheStore(await bus.kv(TOKEN_CACHE_BUCKET), key.ring);
+const consents = new ConsentStore(
+  await bus.kv(CONSENT_BUCKET, { ttlSeconds: CONSENT_BUCKET_TTL_SECONDS }),
+  key.ring,
+);
+const adminConsent = new AdminConsentLinks({
+  consents,
+  authorityHost: config.AZURE_AUTHORITY_HOST,
+  graphEndpoint: config.GRAPH_ENDPOINT,
+  redirectUri,
+  now: () => new Date(),
+});
 const delegated = new DelegatedFlow({
-  consents: new ConsentStore(
-    await bus.kv(CONSENT_BUCKET, { ttlSeconds: CONSENT_BUCKET_TTL_SECONDS }),
-    key.ring,
-  ),
+  consents,
   caches,
   tokens: delegatedApp,
   authorityHost: config.AZURE_AUTHORITY_HOST,
@@ -86,12 +95,15 @@ const svc = new AuthService({
     msalLog,
   ),
   delegated,
+  adminConsent,
   graphEndpoint: config.GRAPH_ENDPOINT,
   log: logger,
 });
-serveAuth(bus, svc, new ConsentService(records, delegated, logger), () =>
-  resealAll({ store, caches, ring: key.ring }),
-);
+const consentService = new ConsentService(records, delegated, logger, {
+  links: adminConsent,
+  complete: (cur, req) => svc.completeAdminConsent(cur, req),
+});
+serveAuth(bus, svc, consentService, () => resealAll({ store, caches, ring: key.ring }));
 // A deleted workspace's integrations, secrets and token caches go (also those deleted while auth was down).
 await consumeWorkspaceDeletions(bus, { service: "auth", purge: (ws) => svc.purgeWorkspace(ws) });
 // The server must know our subscriptions before we say ready, or early requests find no responder.

@@ -1,5 +1,6 @@
 import {
   AppError,
+  type ConsentComplete,
   type IntegrationCreate,
   type IntegrationDelete,
   type IntegrationGet,
@@ -13,6 +14,7 @@ import { aadFor, CryptoError, type Keyring, open, seal } from "@tenantlens/secre
 import type { Logger } from "@tenantlens/telemetry";
 import type { AppCredentials, TokenSource } from "./adapters/entra-client.js";
 import { type Versioned, WriteConflict } from "./adapters/integration-store.js";
+import type { AdminConsentLinks } from "./admin-consent.js";
 import type { DelegatedFlow, Verdict } from "./delegated-flow.js";
 import { classifyTokenFailure } from "./domain/entra-errors.js";
 import {
@@ -34,9 +36,13 @@ export interface AuthServiceDeps {
   ring: Keyring;
   tokens: TokenSource;
   delegated: DelegatedFlow;
+  adminConsent: AdminConsentLinks;
   graphEndpoint: string;
   log: Logger;
 }
+
+/** Entra can take a moment before a fresh admin consent shows in app-only tokens. */
+const CONSENT_CHECKS = 4;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -96,7 +102,78 @@ export class AuthService {
       "integration created",
     );
     await this.records.announce("created", rec);
-    return { integration: toPublic(rec) };
+    return { integration: toPublic(rec), ...(await this.deps.adminConsent.link(rec)) };
+  }
+
+  /**
+   * The admin-consent answer of an app-mode integration (its state already taken and checked): a
+   * grant is proven by a fresh client-credentials token that carries application roles, never by
+   * the callback's word; a decline or failure is recorded with the reason. One event either way.
+   */
+  async completeAdminConsent(
+    cur: Versioned<StoredIntegration>,
+    req: RequestOf<typeof ConsentComplete>,
+  ): Promise<ResponseOf<typeof ConsentComplete>> {
+    const rec = cur.value;
+    const log = this.deps.log.child({ integrationId: rec.id });
+    type Outcome = "connected" | "declined" | "failed";
+    let outcome: Outcome;
+    let message: string;
+    let status: Pick<StoredIntegration, "status" | "statusReason"> | null = null;
+    const granted = req.adminConsent?.toLowerCase() === "true";
+    const tenant = req.tenant?.toLowerCase();
+    if (req.error !== undefined) {
+      outcome = req.error === "access_denied" || req.error === "consent_required" ? "declined" : "failed";
+      message = adminConsentRefused(req.error, req.errorDescription);
+    } else if (!granted) {
+      outcome = "failed";
+      message =
+        "Entra sent neither admin_consent=True nor an error; nothing was changed. Get a new admin-consent link and try again.";
+    } else if (tenant && rec.tenantId && tenant !== rec.tenantId) {
+      outcome = "failed";
+      message = `The administrator consented in tenant ${tenant}, but this integration is for tenant ${rec.tenantId}. Consent again as an administrator of tenant ${rec.tenantId}.`;
+    } else if (!rec.enabled) {
+      outcome = "connected";
+      message = "Admin consent granted. The integration is disabled: enable it to collect.";
+    } else {
+      const verdict = await this.checkAfterConsent(rec);
+      if (verdict.kind === "transient") throw unreachable(verdict.message, "changed");
+      status = statusOf(verdict);
+      outcome = verdict.kind === "ok" ? "connected" : "failed";
+      message =
+        verdict.kind === "ok"
+          ? `Admin consent granted: connected to tenant ${rec.tenantId}.`
+          : `Admin consent came back, but the app still cannot read: ${status.statusReason ?? "no token"}`;
+    }
+    // A decline or failure explains itself on an integration that cannot collect anyway.
+    if (!status && rec.enabled && rec.status !== "active" && outcome !== "connected")
+      status = { status: rec.status, statusReason: message };
+    const at = this.records.now().toISOString();
+    const saved = await this.records.patch(cur, () => ({
+      adminConsent: { outcome, message, at },
+      ...(status ?? {}),
+    }));
+    log.info({ outcome, status: saved.status }, "admin consent answered");
+    await this.records.announce("updated", saved);
+    return { integration: toPublic(saved), outcome, message };
+  }
+
+  /** A fresh token (skipping msal's cache), re-asked a few times while it carries no roles yet. */
+  private async checkAfterConsent(rec: StoredIntegration): Promise<Verdict> {
+    const wait = 3000;
+    let verdict: Verdict = { kind: "pending" };
+    for (let i = 0; i < CONSENT_CHECKS; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, wait));
+      this.forget(rec);
+      verdict = await this.check(rec, true);
+      const noRoles =
+        verdict.kind === "broken" &&
+        rec.clientId !== null &&
+        rec.tenantId !== null &&
+        verdict.reason === noRolesReason(rec.clientId, rec.tenantId);
+      if (!noRoles) return verdict;
+    }
+    return verdict;
   }
 
   /** Delegated: nothing to check yet; the integration waits for an administrator's consent. */
@@ -341,6 +418,16 @@ export class AuthService {
       if (!(err instanceof WriteConflict)) throw err;
     }
   }
+}
+
+/** Why an admin consent did not go through: Entra's error and the first line of its description. */
+function adminConsentRefused(error: string, description?: string): string {
+  const detail = (description ?? "").split(/\r?\n/)[0]?.trim().slice(0, 300) ?? "";
+  const what =
+    error === "access_denied" || error === "consent_required"
+      ? "Admin consent was declined"
+      : "Admin consent did not complete";
+  return `${what} (${error}${detail ? `: ${detail}` : ""}). The app has no new permissions. Get a new admin-consent link (POST /api/integrations/:id/consent) and try again.`;
 }
 
 /** The status a finished check gives an enabled integration. */

@@ -82,7 +82,8 @@ function isTransient(err: unknown): boolean {
 export const createIntegration = defineRoute({
   method: "POST",
   path: "/api/integrations",
-  summary: "Connect a tenant (app: client credentials; delegated: returns consentUrl)",
+  summary:
+    "Connect a tenant (app: client credentials, returns adminConsentUrl and requiredPermissions; delegated: returns consentUrl)",
   tags,
   access: "admin",
   body: CreateIntegrationInput,
@@ -153,7 +154,7 @@ export const consentLink = defineRoute({
   method: "POST",
   path: "/api/integrations/:id/consent",
   summary:
-    "Delegated mode: a new consent link (one-time, 10 minutes) after a declined, expired or revoked consent",
+    "A new consent link (one-time, 10 minutes): delegated, sign-in and consent; app mode, the admin-consent link of the integration's app registration with the application permissions it needs",
   tags,
   access: "admin",
   ...owned,
