@@ -1,0 +1,304 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { caFetch, type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
+import { requiredApplicationPermissions } from "@tenantlens/graph";
+import { cleanup, waitFor, withServiceLogs } from "@tenantlens/testkit";
+import { api, type QueryAnswer, type System, startSystem } from "./system.js";
+
+/**
+ * Integration setup through every real service and the simulator: the admin-consent link of an
+ * app-only integration (declined, then approved on the simulator's page, back through the gateway's
+ * callback; msal-node then gets a token with the granted roles), and deleting an integration with
+ * `purgeData=true` (its rows and history leave the warehouse in the next generation, another
+ * integration's stay).
+ */
+
+interface Integration {
+  id: string;
+  status: string;
+  statusReason: string | null;
+  tenantId: string | null;
+  adminConsent?: { outcome: string; message: string; at: string } | null;
+  lastPoll?: { pollId: string; status: string } | null;
+}
+
+const MSAL_FIXTURE = fileURLToPath(new URL("./fixtures/msal-app-token.ts", import.meta.url));
+
+interface MsalResult {
+  ok: boolean;
+  roles?: string[];
+  tid?: string;
+  errorCode?: string;
+  message?: string;
+}
+
+describe("end to end: admin consent, purge on delete", { timeout: 600_000 }, () => {
+  let sim: Simulator;
+  let sys: System;
+  let simFetch: typeof fetch;
+  let consentedId = "";
+
+  const tenant = (i: number): SimulatorTenant => {
+    const t = sim.tenants[i];
+    if (!t) throw new Error(`simulator tenant ${i} missing`);
+    return t;
+  };
+
+  /** msal-node's client-credentials flow in a child that trusts the simulator's CA. */
+  function msalToken(input: Record<string, unknown>): Promise<MsalResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ["--import", "tsx", MSAL_FIXTURE, JSON.stringify(input)], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: sim.caCertPath },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      child.on("error", reject);
+      child.on("close", () => {
+        clearTimeout(timer);
+        const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+        if (!line) reject(new Error(`msal child printed no result: ${out} ${err}`));
+        else resolve(JSON.parse(line.slice(7)) as MsalResult);
+      });
+    });
+  }
+
+  /** The administrator's browser on the simulator's admin-consent page → the redirect to our callback. */
+  async function adminConsent(url: string, decision: "approve" | "decline"): Promise<URL> {
+    let res = await simFetch(url, { redirect: "manual" });
+    assert.equal(res.status, 200, "the simulator shows its consent page");
+    const page = await res.text();
+    const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
+    const txn = /name="txn" value="([^"]+)"/.exec(page)?.[1];
+    assert.ok(action && txn, `no consent form: ${page.slice(0, 200)}`);
+    res = await simFetch(new URL(action.replace(/&amp;/g, "&"), url), {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ txn, decision }).toString(),
+    });
+    assert.equal(res.status, 302, await res.text());
+    const back = new URL(res.headers.get("location") ?? "");
+    assert.equal(`${back.origin}${back.pathname}`, `${sys.baseUrl}/oauth/callback`);
+    return back;
+  }
+
+  async function callback(url: URL): Promise<{ status: number; page: string }> {
+    const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(60_000) });
+    return { status: res.status, page: await res.text() };
+  }
+
+  async function count(sql: string): Promise<number> {
+    const res = await api<QueryAnswer>(sys, "POST", "/api/query", { body: { sql } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return Number(res.body.rows[0]?.n ?? 0);
+  }
+
+  async function committedPoll(id: string): Promise<string> {
+    return waitFor(
+      async () => {
+        const res = await api<Integration>(sys, "GET", `/api/integrations/${id}`);
+        const p = res.body.lastPoll;
+        if (p?.status === "failed") throw new Error(`poll ${p.pollId} failed: ${JSON.stringify(res.body)}`);
+        return p && (p.status === "succeeded" || p.status === "partial") ? p.pollId : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 250, what: `a committed poll of ${id}` },
+    );
+  }
+
+  before(async () => {
+    sim = await startSimulator({ seed: 12, tenants: [{ users: 10 }, { users: 7 }] });
+    simFetch = caFetch(readFileSync(sim.caCertPath, "utf8"));
+    sys = await withServiceLogs(() => startSystem(sim, { POLL_INTERVAL_SECONDS: "3600" }));
+  });
+
+  after(async () => {
+    await sys?.stop();
+    await sim?.stop();
+    await cleanup();
+  });
+
+  it("app-only: the admin-consent link with the exact permissions, a decline recorded, an approval connects", () =>
+    withServiceLogs(async () => {
+      const t = tenant(0);
+      // The app registration exists and has a secret, but no administrator has consented yet.
+      await sim.control.revokeConsent(t.tenantId);
+      const created = await api<Integration & { adminConsentUrl: string; requiredPermissions: string[] }>(
+        sys,
+        "POST",
+        "/api/integrations",
+        {
+          body: {
+            name: "Needs consent",
+            tenantId: t.tenantId,
+            auth: { mode: "app", clientId: t.clientId, clientSecret: t.clientSecret },
+          },
+        },
+      );
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.status, "broken");
+      assert.deepEqual(created.body.requiredPermissions, requiredApplicationPermissions());
+      assert.ok(created.body.requiredPermissions.includes("User.Read.All"));
+      const url = new URL(created.body.adminConsentUrl);
+      assert.equal(`${url.origin}${url.pathname}`, `${sim.authorityHost}/${t.tenantId}/v2.0/adminconsent`);
+      assert.equal(url.searchParams.get("client_id"), t.clientId);
+      assert.equal(url.searchParams.get("scope"), `${sim.graphEndpoint}/.default`);
+      assert.equal(url.searchParams.get("redirect_uri"), `${sys.baseUrl}/oauth/callback`);
+      assert.ok((url.searchParams.get("state") ?? "").length >= 40);
+      const id = created.body.id;
+
+      const declined = await callback(await adminConsent(created.body.adminConsentUrl, "decline"));
+      assert.equal(declined.status, 400, declined.page);
+      assert.match(declined.page, /Admin consent was declined/);
+      const afterDecline = await api<Integration>(sys, "GET", `/api/integrations/${id}`);
+      assert.equal(afterDecline.body.status, "broken");
+      assert.equal(afterDecline.body.adminConsent?.outcome, "declined");
+      assert.match(afterDecline.body.statusReason ?? "", /^Admin consent was declined \(access_denied/);
+
+      const link = await api<{ consentUrl: string; adminConsentUrl: string; requiredPermissions: string[] }>(
+        sys,
+        "POST",
+        `/api/integrations/${id}/consent`,
+      );
+      assert.equal(link.status, 200, JSON.stringify(link.body));
+      assert.equal(link.body.consentUrl, link.body.adminConsentUrl);
+      assert.deepEqual(link.body.requiredPermissions, requiredApplicationPermissions());
+      const back = await adminConsent(link.body.adminConsentUrl, "approve");
+      assert.equal(back.searchParams.get("admin_consent"), "True");
+      assert.equal(back.searchParams.get("tenant"), t.tenantId);
+      const approved = await callback(back);
+      assert.equal(approved.status, 200, approved.page);
+      assert.match(approved.page, /Tenant connected/);
+      const active = await api<Integration>(sys, "GET", `/api/integrations/${id}`);
+      assert.equal(active.body.status, "active");
+      assert.equal(active.body.statusReason, null);
+      assert.equal(active.body.adminConsent?.outcome, "connected");
+      consentedId = id;
+
+      // The state is one-time: the back button changes nothing.
+      const replay = await callback(back);
+      assert.equal(replay.status, 400);
+
+      // msal-node's client-credentials flow now gets a token carrying the granted roles.
+      const token = await msalToken({
+        authorityHost: sim.authorityHost,
+        tenantId: t.tenantId,
+        clientId: t.clientId,
+        clientSecret: t.clientSecret,
+      });
+      assert.equal(token.ok, true, JSON.stringify(token));
+      assert.equal(token.tid, t.tenantId);
+      assert.ok((token.roles ?? []).includes("User.Read.All"), JSON.stringify(token.roles));
+      await committedPoll(id);
+    }));
+
+  it("deletes with purgeData=true: its rows and history leave the warehouse, another integration's stay", () =>
+    withServiceLogs(async () => {
+      assert.ok(consentedId, "the admin-consent test connected an integration");
+      const t = tenant(1);
+      const created = await api<Integration>(sys, "POST", "/api/integrations", {
+        body: {
+          name: "To purge",
+          tenantId: t.tenantId,
+          auth: { mode: "app", clientId: t.clientId, clientSecret: t.clientSecret },
+        },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const id = created.body.id;
+      await committedPoll(id);
+      const of = (table: string, integration: string) =>
+        count(`SELECT count(*) AS n FROM ${table} WHERE integration_id = '${integration}'`);
+      assert.ok((await of("azuread_user", id)) > 0);
+      assert.ok((await of("azuread_user_changes", id)) > 0, "the first poll recorded its objects as added");
+      assert.ok((await of("polls", id)) > 0);
+      // The rules judged it: its results are part of what goes.
+      await waitFor(async () => (await of("rule_evaluations", id)) > 0, {
+        timeoutMs: 180_000,
+        intervalMs: 500,
+        what: "rule results of the integration",
+      });
+      const keptUsers = await of("azuread_user", consentedId);
+      const keptChanges = await of("azuread_user_changes", consentedId);
+      assert.ok(keptUsers > 0 && keptChanges > 0);
+
+      const bad = await api<{ error: { code: string } }>(
+        sys,
+        "DELETE",
+        `/api/integrations/${id}?purgeData=maybe`,
+      );
+      assert.equal(bad.status, 400);
+      const deleted = await api<{
+        deleted: boolean;
+        purgeData: boolean;
+        revokeConsent: { summary: string; clientId: string; steps: string[] };
+      }>(sys, "DELETE", `/api/integrations/${id}?purgeData=true`);
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+      assert.equal(deleted.body.purgeData, true);
+      assert.equal(deleted.body.revokeConsent.clientId, t.clientId);
+      assert.ok(deleted.body.revokeConsent.steps.some((s) => /Enterprise applications/.test(s)));
+
+      const tables = [
+        "azuread_user",
+        "azuread_user_changes",
+        "azuread_group_changes",
+        "polls",
+        "rule_evaluations",
+        "rule_violations",
+        "compliance_scores",
+      ];
+      await waitFor(
+        async () => {
+          for (const table of tables) if ((await of(table, id)) > 0) return false;
+          return true;
+        },
+        { timeoutMs: 120_000, intervalMs: 500, what: "the purged integration's rows gone from every table" },
+      );
+      // The integration itself stays listed as deleted in `integrations`.
+      assert.equal(
+        await count(
+          `SELECT count(*) AS n FROM integrations WHERE integration_id = '${id}' AND deleted_at IS NOT NULL`,
+        ),
+        1,
+      );
+      assert.equal(await of("azuread_user", consentedId), keptUsers);
+      assert.ok((await of("azuread_user_changes", consentedId)) >= keptChanges);
+    }));
+
+  it("deletes without purgeData: the current rows go, the history stays (as before)", () =>
+    withServiceLogs(async () => {
+      const t = tenant(1);
+      const created = await api<Integration>(sys, "POST", "/api/integrations", {
+        body: {
+          name: "Keep history",
+          tenantId: t.tenantId,
+          auth: { mode: "app", clientId: t.clientId, clientSecret: t.clientSecret },
+        },
+      });
+      const id = created.body.id;
+      await committedPoll(id);
+      const of = (table: string) =>
+        count(`SELECT count(*) AS n FROM ${table} WHERE integration_id = '${id}'`);
+      const history = await of("azuread_user_changes");
+      assert.ok(history > 0);
+      const deleted = await api<{ purgeData: boolean }>(sys, "DELETE", `/api/integrations/${id}`);
+      assert.equal(deleted.status, 200);
+      assert.equal(deleted.body.purgeData, false);
+      await waitFor(async () => (await of("azuread_user")) === 0, {
+        timeoutMs: 120_000,
+        intervalMs: 500,
+        what: "the current rows gone",
+      });
+      assert.equal(await of("azuread_user_changes"), history);
+      assert.ok((await of("polls")) > 0);
+    }));
+});
