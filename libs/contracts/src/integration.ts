@@ -29,6 +29,13 @@ export const Integration = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   /**
+   * App mode: how the app proves itself, a client secret or a certificate (absent on integrations
+   * created before certificates existed: a secret). Never the secret or key itself.
+   */
+  credential: z.enum(["secret", "certificate"]).optional(),
+  /** Certificate credential: the thumbprint (hex) the app registration shows for it. */
+  certificateThumbprint: z.string().nullable().optional(),
+  /**
    * App mode: the outcome of the last admin consent that came back through the callback
    * (`connected`, `declined` or `failed`, with the reason); absent until one did.
    */
@@ -54,11 +61,31 @@ export const AdminConsentLink = z.object({
   requiredPermissions: z.array(z.string()),
 });
 
+/**
+ * A certificate credential: the PEM private key (PKCS#8 or PKCS#1, RSA) and either the certificate
+ * (PEM; its SHA-256 thumbprint is computed and the key checked against it) or the thumbprint the
+ * app registration shows (hex SHA-1, or SHA-256). The key is sealed at rest and never returned.
+ */
+export const CertificateInput = z
+  .object({
+    privateKeyPem: z.string().min(1).max(20_000),
+    certificatePem: z.string().min(1).max(20_000).optional(),
+    thumbprint: z
+      .string()
+      .trim()
+      .regex(/^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/, "expected a hex SHA-1 (40) or SHA-256 (64) thumbprint")
+      .optional(),
+  })
+  .strict();
+export type CertificateInput = z.infer<typeof CertificateInput>;
+
 export const IntegrationAuthInput = z.discriminatedUnion("mode", [
   z.object({
     mode: z.literal("app"),
     clientId: z.string().min(1).max(100),
-    clientSecret: z.string().min(1).max(1000),
+    /** One of `clientSecret` and `certificate`. */
+    clientSecret: z.string().min(1).max(1000).optional(),
+    certificate: CertificateInput.optional(),
   }),
   z.object({ mode: z.literal("delegated") }),
 ]);
@@ -113,6 +140,8 @@ export const IntegrationUpdate = defineRequest({
     /** App mode only: new credentials; auth re-seals the secret and checks them at once. */
     clientId: z.string().trim().min(1).max(100).optional(),
     clientSecret: z.string().min(1).max(1000).optional(),
+    /** App mode: a certificate credential instead of (replacing) the client secret. */
+    certificate: CertificateInput.optional(),
   }),
   response: Integration,
 });

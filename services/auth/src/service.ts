@@ -1,5 +1,6 @@
 import {
   AppError,
+  type CertificateInput,
   type ConsentComplete,
   type IntegrationCreate,
   type IntegrationDelete,
@@ -10,12 +11,13 @@ import {
   type ResponseOf,
   type TokenGet,
 } from "@tenantlens/contracts";
-import { aadFor, CryptoError, type Keyring, open, seal } from "@tenantlens/secrets";
+import { aadFor, CryptoError, type Keyring, open, type Sealed, seal } from "@tenantlens/secrets";
 import type { Logger } from "@tenantlens/telemetry";
 import type { AppCredentials, TokenSource } from "./adapters/entra-client.js";
 import { type Versioned, WriteConflict } from "./adapters/integration-store.js";
 import type { AdminConsentLinks } from "./admin-consent.js";
 import type { DelegatedFlow, Verdict } from "./delegated-flow.js";
+import { type ClientCertificate, parseCertificate } from "./domain/certificate.js";
 import { classifyTokenFailure } from "./domain/entra-errors.js";
 import {
   DISABLED_REASON,
@@ -29,7 +31,7 @@ import {
 } from "./domain/integration.js";
 import { appRolesOf, noRolesReason } from "./domain/token-claims.js";
 import type { IntegrationRecords } from "./records.js";
-import { resealClientSecret, SECRET_KIND } from "./reseal.js";
+import { CERTIFICATE_KIND, resealClientSecret, SECRET_KIND } from "./reseal.js";
 
 export interface AuthServiceDeps {
   records: IntegrationRecords;
@@ -74,8 +76,15 @@ export class AuthService {
       throw new AppError("bad_request", "clientId must be the application (client) id: a GUID");
     const tenantId = req.tenantId.toLowerCase();
     const id = newIntegrationId();
+    const { clientSecret, certificate } = oneCredential(req.auth.clientSecret, req.auth.certificate);
     const verdict = await this.checkApp(
-      { integrationId: id, tenantId, clientId, clientSecret: req.auth.clientSecret },
+      {
+        integrationId: id,
+        tenantId,
+        clientId,
+        ...(clientSecret !== undefined ? { clientSecret } : {}),
+        ...(certificate ? { certificate } : {}),
+      },
       true,
     );
     if (verdict.kind === "transient") {
@@ -94,7 +103,7 @@ export class AuthService {
       enabled: true,
       createdAt: at,
       updatedAt: at,
-      clientSecret: seal(this.deps.ring.current, req.auth.clientSecret, aadFor(id, SECRET_KIND)),
+      ...this.sealCredential(id, clientSecret, certificate),
     };
     await this.records.store.create(rec);
     this.deps.log.info(
@@ -226,9 +235,10 @@ export class AuthService {
       next.name = req.name;
       changed = true;
     }
-    const newCredentials = req.clientId !== undefined || req.clientSecret !== undefined;
+    const newCredentials =
+      req.clientId !== undefined || req.clientSecret !== undefined || req.certificate !== undefined;
     if (newCredentials) {
-      next = this.withCredentials(next, req.clientId, req.clientSecret);
+      next = this.withCredentials(next, req.clientId, req.clientSecret, req.certificate);
       changed = true;
     }
     if (req.enabled === false && next.enabled) {
@@ -359,23 +369,52 @@ export class AuthService {
     return { kind: "ok", accessToken: res.accessToken, expiresAt: res.expiresAt, tenantId: creds.tenantId };
   }
 
-  /** New app credentials: the secret is sealed at once (never kept in clear); the caller checks them. */
-  private withCredentials(s: StoredIntegration, clientId?: string, clientSecret?: string): StoredIntegration {
+  /**
+   * New app credentials: the secret or certificate key is sealed at once (never kept in clear); a
+   * new secret replaces a certificate and the other way round. The caller checks them.
+   */
+  private withCredentials(
+    s: StoredIntegration,
+    clientId?: string,
+    clientSecret?: string,
+    certificate?: CertificateInput,
+  ): StoredIntegration {
     if (s.authMode !== "app") {
       throw new AppError(
         "bad_request",
-        "Delegated integrations use Tenantlens's own app registration: they have no client id or secret to change.",
+        "Delegated integrations use Tenantlens's own app registration: they have no client id, secret or certificate to change.",
       );
     }
     const id = clientId?.trim() ?? s.clientId;
     if (!id || !GUID.test(id))
       throw new AppError("bad_request", "clientId must be the application (client) id: a GUID");
-    const secret = clientSecret ?? this.credentials(s).clientSecret;
-    return {
-      ...s,
-      clientId: id,
-      clientSecret: seal(this.deps.ring.current, secret, aadFor(s.id, SECRET_KIND)),
-    };
+    if (clientSecret === undefined && certificate === undefined) {
+      // Only the client id changes: the stored credential stays as it is.
+      return { ...s, clientId: id };
+    }
+    const fresh = oneCredential(clientSecret, certificate);
+    return { ...s, clientId: id, ...this.sealCredential(s.id, fresh.clientSecret, fresh.certificate) };
+  }
+
+  /** The stored form of a credential: the secret or the certificate's private key sealed. */
+  private sealCredential(
+    id: string,
+    clientSecret: string | undefined,
+    certificate: ClientCertificate | undefined,
+  ): Pick<StoredIntegration, "clientSecret" | "certificate"> {
+    const key = this.deps.ring.current;
+    if (certificate) {
+      return {
+        clientSecret: null,
+        certificate: {
+          privateKey: seal(key, certificate.privateKey, aadFor(id, CERTIFICATE_KIND)),
+          thumbprint: certificate.thumbprint,
+          kind: certificate.kind,
+          x5c: certificate.x5c,
+        },
+      };
+    }
+    return { clientSecret: seal(key, clientSecret ?? "", aadFor(id, SECRET_KIND)), certificate: null };
   }
 
   /** Drops the in-memory msal app (and its cache) of either mode. */
@@ -385,25 +424,34 @@ export class AuthService {
   }
 
   private credentials(s: StoredIntegration): AppCredentials {
-    if (!s.clientSecret || !s.tenantId || !s.clientId) {
+    if ((!s.clientSecret && !s.certificate) || !s.tenantId || !s.clientId) {
       throw new AppError("integration_broken", "the integration has no credentials");
     }
+    const what = s.certificate ? "certificate key" : "client secret";
     try {
+      const base = { integrationId: s.id, tenantId: s.tenantId, clientId: s.clientId };
+      if (s.certificate) {
+        const c = s.certificate;
+        return {
+          ...base,
+          certificate: {
+            thumbprint: c.thumbprint,
+            kind: c.kind,
+            x5c: c.x5c,
+            privateKey: open(this.deps.ring, c.privateKey, aadFor(s.id, CERTIFICATE_KIND)),
+          },
+        };
+      }
       return {
-        integrationId: s.id,
-        tenantId: s.tenantId,
-        clientId: s.clientId,
-        clientSecret: open(this.deps.ring, s.clientSecret, aadFor(s.id, SECRET_KIND)),
+        ...base,
+        clientSecret: open(this.deps.ring, s.clientSecret as Sealed, aadFor(s.id, SECRET_KIND)),
       };
     } catch (err) {
       if (err instanceof CryptoError) {
-        this.deps.log.error(
-          { integrationId: s.id, err: err.message },
-          "cannot open the stored client secret",
-        );
+        this.deps.log.error({ integrationId: s.id, err: err.message }, `cannot open the stored ${what}`);
         throw new AppError(
           "internal",
-          `The stored client secret cannot be decrypted (${err.message}); check TENANTLENS_SECRET_KEY.`,
+          `The stored ${what} cannot be decrypted (${err.message}); check TENANTLENS_SECRET_KEY.`,
         );
       }
       throw err;
@@ -418,6 +466,16 @@ export class AuthService {
       if (!(err instanceof WriteConflict)) throw err;
     }
   }
+}
+
+/** Exactly one credential: a client secret, or a certificate (checked and normalised). */
+function oneCredential(
+  clientSecret: string | undefined,
+  certificate: CertificateInput | undefined,
+): { clientSecret?: string; certificate?: ClientCertificate } {
+  if ((clientSecret === undefined) === (certificate === undefined))
+    throw new AppError("bad_request", "give exactly one of clientSecret and certificate");
+  return certificate ? { certificate: parseCertificate(certificate) } : { clientSecret };
 }
 
 /** Why an admin consent did not go through: Entra's error and the first line of its description. */
