@@ -3,10 +3,16 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { caFetch, type Simulator, type SimulatorTenant, startSimulator } from "@tenantlens/entra-sim";
+import {
+  caFetch,
+  newClientCertificate,
+  type Simulator,
+  type SimulatorTenant,
+  startSimulator,
+} from "@tenantlens/entra-sim";
 import { requiredApplicationPermissions } from "@tenantlens/graph";
 import { cleanup, waitFor, withServiceLogs } from "@tenantlens/testkit";
-import { api, type QueryAnswer, type System, startSystem } from "./system.js";
+import { api, type System, startSystem } from "./system.js";
 
 /**
  * Integration setup through every real service and the simulator: the admin-consent link of an
@@ -22,6 +28,8 @@ interface Integration {
   statusReason: string | null;
   tenantId: string | null;
   adminConsent?: { outcome: string; message: string; at: string } | null;
+  credential?: string;
+  certificateThumbprint?: string | null;
   lastPoll?: { pollId: string; status: string } | null;
 }
 
@@ -39,7 +47,6 @@ describe("end to end: admin consent, purge on delete", { timeout: 600_000 }, () 
   let sim: Simulator;
   let sys: System;
   let simFetch: typeof fetch;
-  let consentedId = "";
 
   const tenant = (i: number): SimulatorTenant => {
     const t = sim.tenants[i];
@@ -96,12 +103,6 @@ describe("end to end: admin consent, purge on delete", { timeout: 600_000 }, () 
   async function callback(url: URL): Promise<{ status: number; page: string }> {
     const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(60_000) });
     return { status: res.status, page: await res.text() };
-  }
-
-  async function count(sql: string): Promise<number> {
-    const res = await api<QueryAnswer>(sys, "POST", "/api/query", { body: { sql } });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return Number(res.body.rows[0]?.n ?? 0);
   }
 
   async function committedPoll(id: string): Promise<string> {
@@ -183,7 +184,6 @@ describe("end to end: admin consent, purge on delete", { timeout: 600_000 }, () 
       assert.equal(active.body.status, "active");
       assert.equal(active.body.statusReason, null);
       assert.equal(active.body.adminConsent?.outcome, "connected");
-      consentedId = id;
 
       // The state is one-time: the back button changes nothing.
       const replay = await callback(back);
@@ -200,5 +200,116 @@ describe("end to end: admin consent, purge on delete", { timeout: 600_000 }, () 
       assert.equal(token.tid, t.tenantId);
       assert.ok((token.roles ?? []).includes("User.Read.All"), JSON.stringify(token.roles));
       await committedPoll(id);
+    }));
+
+  it("certificate credentials: msal-node signs the client assertion, a wrong key is refused, the key is never shown", () =>
+    withServiceLogs(async () => {
+      const t = tenant(1);
+      const [cert, stranger] = await Promise.all([
+        newClientCertificate("tl e2e"),
+        newClientCertificate("stranger"),
+      ]);
+      const registered = await sim.control.addCertificate(t.tenantId, {
+        certificatePem: cert.certificatePem,
+      });
+      assert.equal(registered.thumbprintSha256, cert.thumbprintSha256);
+
+      // A key that does not belong to the certificate is refused before anything is stored.
+      const mismatch = await api<{ error: { code: string; message: string } }>(
+        sys,
+        "POST",
+        "/api/integrations",
+        {
+          body: {
+            name: "Mismatch",
+            tenantId: t.tenantId,
+            auth: {
+              mode: "app",
+              clientId: t.clientId,
+              certificate: { privateKeyPem: stranger.privateKeyPem, certificatePem: cert.certificatePem },
+            },
+          },
+        },
+      );
+      assert.equal(mismatch.status, 400, JSON.stringify(mismatch.body));
+      assert.match(mismatch.body.error.message, /does not belong to the certificate/);
+
+      // A certificate the app does not have: the identity platform refuses the assertion.
+      const unknown = await api<Integration & { integration: Integration }>(
+        sys,
+        "POST",
+        "/api/integrations",
+        {
+          body: {
+            name: "Unknown certificate",
+            tenantId: t.tenantId,
+            auth: {
+              mode: "app",
+              clientId: t.clientId,
+              certificate: { privateKeyPem: stranger.privateKeyPem, certificatePem: stranger.certificatePem },
+            },
+          },
+        },
+      );
+      assert.equal(unknown.status, 201, JSON.stringify(unknown.body));
+      assert.equal(unknown.body.status, "broken");
+      assert.match(unknown.body.integration.statusReason ?? "", /AADSTS700027/);
+
+      const created = await api<Integration & { integration: Integration }>(
+        sys,
+        "POST",
+        "/api/integrations",
+        {
+          body: {
+            name: "Certificate",
+            tenantId: t.tenantId,
+            auth: {
+              mode: "app",
+              clientId: t.clientId,
+              certificate: { privateKeyPem: cert.privateKeyPem, certificatePem: cert.certificatePem },
+            },
+          },
+        },
+      );
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.status, "active", JSON.stringify(created.body));
+      assert.equal(created.body.integration.credential, "certificate");
+      assert.equal(created.body.integration.certificateThumbprint, cert.thumbprintSha256.toLowerCase());
+      const view = await api<Integration>(sys, "GET", `/api/integrations/${created.body.id}`);
+      assert.equal(view.body.credential, "certificate");
+
+      // The broken one is fixed in place with the right certificate.
+      const fixed = await api<Integration>(sys, "PATCH", `/api/integrations/${unknown.body.id}`, {
+        body: {
+          auth: { certificate: { privateKeyPem: cert.privateKeyPem, thumbprint: cert.thumbprintSha256 } },
+        },
+      });
+      assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
+      assert.equal(fixed.body.status, "active");
+
+      const token = await msalToken({
+        authorityHost: sim.authorityHost,
+        tenantId: t.tenantId,
+        clientId: t.clientId,
+        certificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKeyPem },
+      });
+      assert.equal(token.ok, true, JSON.stringify(token));
+      assert.ok((token.roles ?? []).length > 0);
+      const wrong = await msalToken({
+        authorityHost: sim.authorityHost,
+        tenantId: t.tenantId,
+        clientId: t.clientId,
+        certificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: stranger.privateKeyPem },
+      });
+      assert.equal(wrong.ok, false);
+      assert.match(wrong.message ?? "", /AADSTS700027/);
+
+      // The private key never leaves auth: not in answers, not in the KV record in clear, not in logs.
+      const listing = await api(sys, "GET", "/api/integrations");
+      const logs = [...sys.services.values()].map((p) => p.logs()).join("\n");
+      const keyBody = cert.privateKeyPem.split("\n")[1] ?? "";
+      assert.ok(keyBody.length > 20);
+      for (const text of [JSON.stringify(created.body), JSON.stringify(listing.body), logs])
+        assert.ok(!text.includes(keyBody), "the private key must not appear");
     }));
 });
