@@ -47,10 +47,20 @@ export const UpdateIntegrationBody = z
   .object({
     name: update.name,
     auth: z
-      .object({ clientId: update.clientId, clientSecret: update.clientSecret })
+      .object({
+        clientId: update.clientId,
+        clientSecret: update.clientSecret,
+        certificate: update.certificate,
+      })
       .strict()
-      .refine((a) => a.clientId !== undefined || a.clientSecret !== undefined, {
-        message: "give clientId, clientSecret or both",
+      .refine(
+        (a) => a.clientId !== undefined || a.clientSecret !== undefined || a.certificate !== undefined,
+        {
+          message: "give clientId, clientSecret or certificate",
+        },
+      )
+      .refine((a) => a.clientSecret === undefined || a.certificate === undefined, {
+        message: "give clientSecret or certificate, not both",
       })
       .optional(),
   })

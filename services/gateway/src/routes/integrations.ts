@@ -129,7 +129,7 @@ export const updateIntegration = defineRoute({
   method: "PATCH",
   path: "/api/integrations/:id",
   summary:
-    "Rename, or fix a broken app-mode integration with a new client secret (and client id): checked at once, status active or broken with the reason",
+    "Rename, or fix a broken app-mode integration with a new client secret or certificate (and client id): checked at once, status active or broken with the reason",
   tags,
   access: "admin",
   ...owned,
@@ -145,6 +145,7 @@ export const updateIntegration = defineRoute({
         ...(body.name !== undefined ? { name: body.name } : {}),
         ...(body.auth?.clientId !== undefined ? { clientId: body.auth.clientId } : {}),
         ...(body.auth?.clientSecret !== undefined ? { clientSecret: body.auth.clientSecret } : {}),
+        ...(body.auth?.certificate !== undefined ? { certificate: body.auth.certificate } : {}),
       },
       { timeoutMs: CHECK_TIMEOUT_MS },
     ),
