@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
@@ -12,7 +13,7 @@ import {
 } from "@tenantlens/entra-sim";
 import { requiredApplicationPermissions } from "@tenantlens/graph";
 import { cleanup, waitFor, withServiceLogs } from "@tenantlens/testkit";
-import { api, type System, startSystem } from "./system.js";
+import { api, runCli, type System, startSystem } from "./system.js";
 
 /**
  * Integration setup through every real service and the simulator: the admin-consent link of an
@@ -286,6 +287,28 @@ describe("end to end: admin consent, purge on delete", { timeout: 600_000 }, () 
       });
       assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
       assert.equal(fixed.body.status, "active");
+
+      // The CLI connects with the key and certificate files.
+      const keyFile = join(sys.dataDir, "cli-key.pem");
+      const certFile = join(sys.dataDir, "cli-cert.pem");
+      writeFileSync(keyFile, cert.privateKeyPem, { mode: 0o600 });
+      writeFileSync(certFile, cert.certificatePem);
+      const cli = await runCli(sys, [
+        "connect",
+        "From the CLI",
+        "--tenant",
+        t.tenantId,
+        "--client-id",
+        t.clientId,
+        "--certificate-key-file",
+        keyFile,
+        "--certificate-file",
+        certFile,
+      ]);
+      assert.equal(cli.code, 0, cli.err);
+      assert.match(cli.out, /: active/);
+      assert.match(cli.out, /credential: certificate/);
+      assert.match(cli.out, /admin-consent link: https:/);
 
       const token = await msalToken({
         authorityHost: sim.authorityHost,
