@@ -12,7 +12,7 @@ import {
   startSimulator,
 } from "@tenantlens/entra-sim";
 import { requiredApplicationPermissions } from "@tenantlens/graph";
-import { cleanup, waitFor, withServiceLogs } from "@tenantlens/testkit";
+import { cleanup, withServiceLogs } from "@tenantlens/testkit";
 import { api, runCli, type System, startSystem } from "./system.js";
 
 /**
