@@ -28,14 +28,64 @@ export const Integration = z.object({
   enabled: z.boolean(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  /**
+   * App mode: how the app proves itself, a client secret or a certificate (absent on integrations
+   * created before certificates existed: a secret). Never the secret or key itself.
+   */
+  credential: z.enum(["secret", "certificate"]).optional(),
+  /** Certificate credential: the thumbprint (hex) the app registration shows for it. */
+  certificateThumbprint: z.string().nullable().optional(),
+  /**
+   * App mode: the outcome of the last admin consent that came back through the callback
+   * (`connected`, `declined` or `failed`, with the reason); absent until one did.
+   */
+  adminConsent: z
+    .object({
+      outcome: z.enum(["connected", "declined", "failed"]),
+      message: z.string().max(2000),
+      at: Timestamp,
+    })
+    .nullable()
+    .optional(),
 });
 export type Integration = z.infer<typeof Integration>;
+
+/**
+ * App mode: where an administrator of the tenant grants the app its application permissions (the
+ * identity platform's v2 admin-consent endpoint, one-time state, back to `<PUBLIC_URL>/oauth/callback`)
+ * and the exact Microsoft Graph application permissions the product reads with (least privileged
+ * per table, from the catalog). The app registration must list them and that redirect URI.
+ */
+export const AdminConsentLink = z.object({
+  adminConsentUrl: z.string().url(),
+  requiredPermissions: z.array(z.string()),
+});
+
+/**
+ * A certificate credential: the PEM private key (PKCS#8 or PKCS#1, RSA) and either the certificate
+ * (PEM; its SHA-256 thumbprint is computed and the key checked against it) or the thumbprint the
+ * app registration shows (hex SHA-1, or SHA-256). The key is sealed at rest and never returned.
+ */
+export const CertificateInput = z
+  .object({
+    privateKeyPem: z.string().min(1).max(20_000),
+    certificatePem: z.string().min(1).max(20_000).optional(),
+    thumbprint: z
+      .string()
+      .trim()
+      .regex(/^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/, "expected a hex SHA-1 (40) or SHA-256 (64) thumbprint")
+      .optional(),
+  })
+  .strict();
+export type CertificateInput = z.infer<typeof CertificateInput>;
 
 export const IntegrationAuthInput = z.discriminatedUnion("mode", [
   z.object({
     mode: z.literal("app"),
     clientId: z.string().min(1).max(100),
-    clientSecret: z.string().min(1).max(1000),
+    /** One of `clientSecret` and `certificate`. */
+    clientSecret: z.string().min(1).max(1000).optional(),
+    certificate: CertificateInput.optional(),
   }),
   z.object({ mode: z.literal("delegated") }),
 ]);
@@ -55,7 +105,9 @@ export const IntegrationCreate = defineRequest({
   callers: ["gateway"],
   errors: [],
   request: CreateIntegrationInput.extend({ workspaceId: WorkspaceId }),
-  response: z.object({ integration: Integration, consentUrl: z.string().url().optional() }),
+  response: z
+    .object({ integration: Integration, consentUrl: z.string().url().optional() })
+    .merge(AdminConsentLink.partial()),
 });
 
 export const IntegrationGet = defineRequest({
@@ -88,6 +140,8 @@ export const IntegrationUpdate = defineRequest({
     /** App mode only: new credentials; auth re-seals the secret and checks them at once. */
     clientId: z.string().trim().min(1).max(100).optional(),
     clientSecret: z.string().min(1).max(1000).optional(),
+    /** App mode: a certificate credential instead of (replacing) the client secret. */
+    certificate: CertificateInput.optional(),
   }),
   response: Integration,
 });
@@ -97,8 +151,13 @@ export const IntegrationDelete = defineRequest({
   service: "auth",
   callers: ["gateway"],
   errors: ["not_found", "conflict"],
-  request: Scoped,
-  response: z.object({ deleted: z.literal(true) }),
+  /**
+   * `purgeData`: the store also removes the integration's collected rows, their change history,
+   * polls and rule results from the warehouse (next generation); without it only the current
+   * tables lose its rows and its history stays until retention.
+   */
+  request: Scoped.extend({ purgeData: z.boolean().optional() }),
+  response: z.object({ deleted: z.literal(true), purgeData: z.boolean().optional() }),
 });
 
 /** Internal: the poller (reads) and the provisioner (writes) ask for a Graph access token; never exposed over REST. */
@@ -133,6 +192,7 @@ export const TokenGet = defineRequest({
 /**
  * Delegated mode: a fresh consent link (one-time state, PKCE) for an integration that waits for
  * consent, was declined, or lost its consent; the previous links of the integration keep expiring.
+ * App mode: a fresh admin-consent link for the integration's own app registration.
  */
 export const ConsentStart = defineRequest({
   subject: "auth.consent.start",
@@ -140,7 +200,10 @@ export const ConsentStart = defineRequest({
   callers: ["gateway"],
   errors: ["not_found"],
   request: Scoped,
-  response: z.object({ integration: Integration, consentUrl: z.string().url() }),
+  /** App mode: `consentUrl` is the admin-consent link, also given as `adminConsentUrl`. */
+  response: z
+    .object({ integration: Integration, consentUrl: z.string().url() })
+    .merge(AdminConsentLink.partial()),
 });
 
 /** Completes a delegated / admin consent from the OAuth redirect (GET /oauth/callback). */
@@ -180,6 +243,8 @@ export const IntegrationChanged = defineEvent({
     change: z.enum(["created", "updated", "deleted"]),
     integration: Integration,
     at: Timestamp,
+    /** Deleted with `purgeData`: the store removes every warehouse row of the integration. */
+    purgeData: z.boolean().optional(),
   }),
   token: (p) => p.integration.id,
   msgId: (p) => `${p.integration.id}:${p.change}:${p.integration.updatedAt}:${p.integration.status}`,

@@ -3,7 +3,14 @@ import type { ChangeEntry, DirectoryStats, JsonObject, Kind } from "./directory/
 import type { FaultRule } from "./graph/faults.js";
 import type { Latency, LoggedRequest } from "./graph/request-log.js";
 import type { ThrottleConfig } from "./graph/throttle.js";
-import type { AccessTokenClaims, SimApp, SimSecret, TenantIdentity, TenantLicences } from "./types.js";
+import type {
+  AccessTokenClaims,
+  SimApp,
+  SimCertificate,
+  SimSecret,
+  TenantIdentity,
+  TenantLicences,
+} from "./types.js";
 
 export interface SimTenantSummary {
   tenantId: string;
@@ -146,6 +153,17 @@ export class SimControlClient {
     opts: AppSelector & { expiresInDays?: number; displayName?: string } = {},
   ): Promise<SimSecret> {
     return this.tenantPost(tenantId, "secrets", opts);
+  }
+
+  /**
+   * Registers a certificate (PEM) on the app: client assertions signed with its key then get tokens.
+   * Answers the stored credential with its SHA-1 and SHA-256 thumbprints (hex).
+   */
+  addCertificate(
+    tenantId: string,
+    opts: AppSelector & { certificatePem: string; displayName?: string },
+  ): Promise<SimCertificate> {
+    return this.tenantPost(tenantId, "certificates", opts);
   }
 
   /** Replaces all secrets with one new secret: the old values fail with AADSTS7000215. */

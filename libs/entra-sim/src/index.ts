@@ -22,7 +22,7 @@ export { Identity, type IdentityUrls } from "./identity/identity.js";
 export { APPLICATION_PERMISSIONS, DELEGATED_SCOPES } from "./identity/permissions.js";
 export type { GraphHalf, GraphHalfFactory, Simulator, SimulatorTenant } from "./server.js";
 export { assembleSimulator, createSimApp } from "./server.js";
-export { caFetch, ensureTls, type SimTls } from "./tls.js";
+export { caFetch, ensureTls, newClientCertificate, type SimTls } from "./tls.js";
 export type * from "./types.js";
 
 export const DEFAULT_USERS = 200;

@@ -126,3 +126,27 @@ export function caFetch(caCert: string): typeof fetch {
   };
   return impl as typeof fetch;
 }
+
+/**
+ * A self-signed client certificate and its RSA private key (PKCS#8 PEM), as an administrator makes
+ * one for an app registration's certificate credential; `thumbprintSha256` is the hex SHA-256 of
+ * the DER, the form msal-node's `clientCertificate` takes.
+ */
+export async function newClientCertificate(
+  commonName = "Tenantlens client",
+  days = 365,
+): Promise<{ certificatePem: string; privateKeyPem: string; thumbprintSha256: string }> {
+  const now = Date.now();
+  const pair = await generate([{ name: "commonName", value: commonName }], {
+    keySize: 2048,
+    algorithm: "sha256",
+    notBeforeDate: new Date(now - DAY_MS),
+    notAfterDate: new Date(now + days * DAY_MS),
+  });
+  const cert = new X509Certificate(pair.cert);
+  return {
+    certificatePem: pair.cert,
+    privateKeyPem: pair.private,
+    thumbprintSha256: cert.fingerprint256.replace(/:/g, ""),
+  };
+}

@@ -29,11 +29,26 @@ export interface SimSecret {
   displayName?: string;
 }
 
+/** A certificate credential (keyCredentials): clients sign `client_assertion` JWTs with its key. */
+export interface SimCertificate {
+  keyId: string;
+  /** SHA-1 thumbprint, hex upper case (the `x5t` header is its base64url). */
+  thumbprint: string;
+  /** SHA-256 thumbprint, hex upper case (the `x5t#S256` header is its base64url). */
+  thumbprintSha256: string;
+  certificatePem: string;
+  startDateTime: string;
+  endDateTime: string;
+  displayName?: string;
+}
+
 /** An app registration that clients authenticate as (the "Tenantlens" app the collector uses). */
 export interface SimApp {
   clientId: string;
   displayName: string;
   secrets: SimSecret[];
+  /** Certificate credentials (none until one is registered through the control API). */
+  certificates?: SimCertificate[];
   /** Redirect URIs matched exactly (RFC 9700 2.1). */
   redirectUris: string[];
   /** Application permissions granted by admin consent (appear as `roles` in app-only tokens). */

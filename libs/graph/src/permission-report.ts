@@ -82,3 +82,17 @@ export function permissionReport(
     }
   });
 }
+
+/**
+ * The Microsoft Graph application permissions an app-only integration needs: the least privileged
+ * permission of every table Graph serves to an app (not the signed-in-user-only ones), once each,
+ * in catalog order. What the admin-consent link asks an administrator to grant.
+ */
+export function requiredApplicationPermissions(resources: readonly ResourceDef[] = catalog): string[] {
+  const out: string[] = [];
+  for (const r of resources) {
+    const first = r.permissions[0];
+    if (!r.delegatedOnly && first && !out.includes(first)) out.push(first);
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ import {
 import type { Logger } from "@tenantlens/telemetry";
 import type { Versioned } from "./adapters/integration-store.js";
 import type { ProvisioningGrantStore } from "./adapters/provisioning-grant-store.js";
+import type { AdminConsentLinks } from "./admin-consent.js";
 import type { DelegatedFlow } from "./delegated-flow.js";
 import { type ConsentState, checkConsentState } from "./domain/consent.js";
 import {
@@ -33,19 +34,30 @@ export class ConsentService {
     private readonly records: IntegrationRecords,
     private readonly delegated: DelegatedFlow,
     private readonly log: Logger,
+    /** App mode: admin-consent links, and what an admin-consent answer does to the integration. */
+    private readonly admin: {
+      links: AdminConsentLinks;
+      complete: (
+        cur: Versioned<StoredIntegration>,
+        req: RequestOf<typeof ConsentComplete>,
+      ) => Promise<ResponseOf<typeof ConsentComplete>>;
+    },
     private readonly grants?: ProvisioningGrantStore,
   ) {}
 
-  /** A fresh consent link for a delegated integration (the first one came with create). */
+  /**
+   * A fresh consent link (the first one came with create): delegated, a sign-in and consent link;
+   * app mode, the admin-consent link of the integration's own app registration.
+   */
   async start(req: RequestOf<typeof ConsentStart>): Promise<ResponseOf<typeof ConsentStart>> {
     const cur = await this.records.scoped(req.workspaceId, req.id);
-    if (cur.value.authMode !== "delegated")
-      throw new AppError(
-        "bad_request",
-        "App-mode integrations need no consent link: update their client secret instead.",
-      );
     if (!cur.value.enabled)
       throw new AppError("bad_request", "The integration is disabled: enable it first.");
+    if (cur.value.authMode === "app") {
+      const link = await this.admin.links.link(cur.value);
+      this.log.info({ integrationId: cur.value.id }, "admin-consent link issued");
+      return { integration: toPublic(cur.value), consentUrl: link.adminConsentUrl, ...link };
+    }
     const consentUrl = await this.delegated.consentUrl(cur.value);
     this.log.info({ integrationId: cur.value.id }, "consent link issued");
     return { integration: toPublic(cur.value), consentUrl };
@@ -61,12 +73,14 @@ export class ConsentService {
       );
     }
     const cur = await this.records.store.get(s.integrationId);
-    if (!cur || cur.value.workspaceId !== s.workspaceId || cur.value.authMode !== "delegated") {
+    const mode = s.kind === "admin" ? "app" : "delegated";
+    if (!cur || cur.value.workspaceId !== s.workspaceId || cur.value.authMode !== mode) {
       throw new AppError(
         "not_found",
         "The integration this consent was for no longer exists; nothing was changed.",
       );
     }
+    if (s.kind === "admin") return this.admin.complete(cur, req);
     const log = this.log.child({ integrationId: cur.value.id });
     if (s.purpose === "provision") return this.completeProvisioning(cur.value, s, req, log);
     if (req.error !== undefined || req.code === undefined) {

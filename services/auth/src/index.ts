@@ -19,6 +19,7 @@ import {
   TOKEN_CACHE_BUCKET,
   TokenCacheStore,
 } from "./adapters/token-cache-store.js";
+import { AdminConsentLinks } from "./admin-consent.js";
 import { authConfigSchema } from "./config.js";
 import { ConsentService } from "./consent-service.js";
 import { DelegatedFlow } from "./delegated-flow.js";
@@ -74,8 +75,13 @@ const redirectUri = callbackUri(config.PUBLIC_URL);
 
 const records = new IntegrationRecords({
   store,
-  publishChanged: async (change, integration) => {
-    await bus.publish(IntegrationChanged, { change, integration, at: new Date().toISOString() });
+  publishChanged: async (change, integration, extra) => {
+    await bus.publish(IntegrationChanged, {
+      change,
+      integration,
+      at: new Date().toISOString(),
+      ...(extra?.purgeData ? { purgeData: true } : {}),
+    });
   },
   log: logger,
   now: () => new Date(),
@@ -83,11 +89,19 @@ const records = new IntegrationRecords({
 const caches = new TokenCacheStore(await bus.kv(TOKEN_CACHE_BUCKET), key.ring);
 const provisionCaches = new TokenCacheStore(await bus.kv(PROVISION_TOKEN_CACHE_BUCKET), key.ring);
 const grants = new ProvisioningGrantStore(await bus.kv(PROVISIONING_GRANTS_BUCKET));
+const consents = new ConsentStore(
+  await bus.kv(CONSENT_BUCKET, { ttlSeconds: CONSENT_BUCKET_TTL_SECONDS }),
+  key.ring,
+);
+const adminConsent = new AdminConsentLinks({
+  consents,
+  authorityHost: config.AZURE_AUTHORITY_HOST,
+  graphEndpoint: config.GRAPH_ENDPOINT,
+  redirectUri,
+  now: () => new Date(),
+});
 const delegated = new DelegatedFlow({
-  consents: new ConsentStore(
-    await bus.kv(CONSENT_BUCKET, { ttlSeconds: CONSENT_BUCKET_TTL_SECONDS }),
-    key.ring,
-  ),
+  consents,
   caches,
   provisionCaches,
   tokens: delegatedApp,
@@ -105,6 +119,7 @@ const svc: AuthService = new AuthService({
     msalLog,
   ),
   delegated,
+  adminConsent,
   graphEndpoint: config.GRAPH_ENDPOINT,
   log: logger,
   onRemove: (id: string): Promise<void> => provisioning.forget(id),
@@ -116,10 +131,17 @@ const provisioning: ProvisioningService = new ProvisioningService({
   auth: svc,
   log: logger,
 });
+const consentService = new ConsentService(
+  records,
+  delegated,
+  logger,
+  { links: adminConsent, complete: (cur, req) => svc.completeAdminConsent(cur, req) },
+  grants,
+);
 serveAuth(
   bus,
   svc,
-  new ConsentService(records, delegated, logger, grants),
+  consentService,
   () => resealAll({ store, caches, provisionCaches, ring: key.ring }),
   provisioning,
 );

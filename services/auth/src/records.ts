@@ -7,7 +7,11 @@ export type ChangeKind = "created" | "updated" | "deleted";
 
 export interface RecordsDeps {
   store: IntegrationStore;
-  publishChanged: (change: ChangeKind, integration: Integration) => Promise<void>;
+  publishChanged: (
+    change: ChangeKind,
+    integration: Integration,
+    extra?: { purgeData?: boolean },
+  ) => Promise<void>;
   log: Logger;
   now: () => Date;
 }
@@ -92,9 +96,9 @@ export class IntegrationRecords {
     await this.announce("updated", next);
   }
 
-  async announce(change: ChangeKind, s: StoredIntegration): Promise<void> {
+  async announce(change: ChangeKind, s: StoredIntegration, extra?: { purgeData?: boolean }): Promise<void> {
     try {
-      await this.deps.publishChanged(change, toPublic(s));
+      await this.deps.publishChanged(change, toPublic(s), extra);
     } catch (err) {
       // The change is saved; consumers will see the next one. Failing the request would mislead the caller.
       this.deps.log.error({ err, integrationId: s.id, change }, "could not publish IntegrationChanged");

@@ -6,17 +6,30 @@ import type { StoredIntegration } from "./domain/integration.js";
 
 /** AAD kind of an integration's client secret: `<integrationId>|client_secret`. */
 export const SECRET_KIND = "client_secret";
+/** AAD kind of an integration's certificate private key (counted with the client secrets): `<integrationId>|client_certificate_key`. */
+export const CERTIFICATE_KIND = "client_certificate_key";
 
-/** Re-seals one integration's client secret under the current key; false when it already was. */
+/**
+ * Re-seals one integration's client secret or certificate private key under the current key;
+ * false when it already was.
+ */
 export async function resealClientSecret(
   store: IntegrationStore,
   ring: Keyring,
   cur: Versioned<StoredIntegration>,
 ): Promise<boolean> {
-  const sealed = cur.value.clientSecret;
-  const fresh = sealed ? resealed(ring, sealed, aadFor(cur.value.id, SECRET_KIND)) : null;
-  if (!fresh) return false;
-  await store.update({ ...cur.value, clientSecret: fresh }, cur.revision);
+  const v = cur.value;
+  const secret = v.clientSecret ? resealed(ring, v.clientSecret, aadFor(v.id, SECRET_KIND)) : null;
+  const key = v.certificate ? resealed(ring, v.certificate.privateKey, aadFor(v.id, CERTIFICATE_KIND)) : null;
+  if (!secret && !key) return false;
+  await store.update(
+    {
+      ...v,
+      ...(secret ? { clientSecret: secret } : {}),
+      ...(key && v.certificate ? { certificate: { ...v.certificate, privateKey: key } } : {}),
+    },
+    cur.revision,
+  );
   return true;
 }
 
@@ -37,7 +50,7 @@ export async function resealAll(d: {
   for (const { id } of await d.store.list()) {
     for (let attempt = 0; ; attempt++) {
       const cur = await d.store.get(id);
-      if (!cur?.value.clientSecret) break;
+      if (!cur?.value.clientSecret && !cur?.value.certificate) break;
       if (attempt === 0) total += 1;
       try {
         if (await resealClientSecret(d.store, d.ring, cur)) done += 1;

@@ -1,5 +1,7 @@
 import {
   AppError,
+  type CertificateInput,
+  type ConsentComplete,
   type IntegrationCreate,
   type IntegrationDelete,
   type IntegrationGet,
@@ -9,11 +11,13 @@ import {
   type ResponseOf,
   type TokenGet,
 } from "@tenantlens/contracts";
-import { aadFor, CryptoError, type Keyring, open, seal } from "@tenantlens/secrets";
+import { aadFor, CryptoError, type Keyring, open, type Sealed, seal } from "@tenantlens/secrets";
 import type { Logger } from "@tenantlens/telemetry";
 import type { AppCredentials, TokenSource } from "./adapters/entra-client.js";
 import { type Versioned, WriteConflict } from "./adapters/integration-store.js";
+import type { AdminConsentLinks } from "./admin-consent.js";
 import type { DelegatedFlow, Verdict } from "./delegated-flow.js";
+import { type ClientCertificate, parseCertificate } from "./domain/certificate.js";
 import { classifyTokenFailure } from "./domain/entra-errors.js";
 import {
   DISABLED_REASON,
@@ -27,18 +31,22 @@ import {
 } from "./domain/integration.js";
 import { appRolesOf, noRolesReason } from "./domain/token-claims.js";
 import type { IntegrationRecords } from "./records.js";
-import { resealClientSecret, SECRET_KIND } from "./reseal.js";
+import { CERTIFICATE_KIND, resealClientSecret, SECRET_KIND } from "./reseal.js";
 
 export interface AuthServiceDeps {
   records: IntegrationRecords;
   ring: Keyring;
   tokens: TokenSource;
   delegated: DelegatedFlow;
+  adminConsent: AdminConsentLinks;
   graphEndpoint: string;
   log: Logger;
   /** Also purged with an integration (its provisioning grant and write-scoped sign-in). */
   onRemove?: (integrationId: string) => Promise<void>;
 }
+
+/** Entra can take a moment before a fresh admin consent shows in app-only tokens. */
+const CONSENT_CHECKS = 4;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -74,8 +82,15 @@ export class AuthService {
       throw new AppError("bad_request", "clientId must be the application (client) id: a GUID");
     const tenantId = req.tenantId.toLowerCase();
     const id = newIntegrationId();
+    const { clientSecret, certificate } = oneCredential(req.auth.clientSecret, req.auth.certificate);
     const verdict = await this.checkApp(
-      { integrationId: id, tenantId, clientId, clientSecret: req.auth.clientSecret },
+      {
+        integrationId: id,
+        tenantId,
+        clientId,
+        ...(clientSecret !== undefined ? { clientSecret } : {}),
+        ...(certificate ? { certificate } : {}),
+      },
       true,
     );
     if (verdict.kind === "transient") {
@@ -94,7 +109,7 @@ export class AuthService {
       enabled: true,
       createdAt: at,
       updatedAt: at,
-      clientSecret: seal(this.deps.ring.current, req.auth.clientSecret, aadFor(id, SECRET_KIND)),
+      ...this.sealCredential(id, clientSecret, certificate),
     };
     await this.records.store.create(rec);
     this.deps.log.info(
@@ -102,7 +117,78 @@ export class AuthService {
       "integration created",
     );
     await this.records.announce("created", rec);
-    return { integration: toPublic(rec) };
+    return { integration: toPublic(rec), ...(await this.deps.adminConsent.link(rec)) };
+  }
+
+  /**
+   * The admin-consent answer of an app-mode integration (its state already taken and checked): a
+   * grant is proven by a fresh client-credentials token that carries application roles, never by
+   * the callback's word; a decline or failure is recorded with the reason. One event either way.
+   */
+  async completeAdminConsent(
+    cur: Versioned<StoredIntegration>,
+    req: RequestOf<typeof ConsentComplete>,
+  ): Promise<ResponseOf<typeof ConsentComplete>> {
+    const rec = cur.value;
+    const log = this.deps.log.child({ integrationId: rec.id });
+    type Outcome = "connected" | "declined" | "failed";
+    let outcome: Outcome;
+    let message: string;
+    let status: Pick<StoredIntegration, "status" | "statusReason"> | null = null;
+    const granted = req.adminConsent?.toLowerCase() === "true";
+    const tenant = req.tenant?.toLowerCase();
+    if (req.error !== undefined) {
+      outcome = req.error === "access_denied" || req.error === "consent_required" ? "declined" : "failed";
+      message = adminConsentRefused(req.error, req.errorDescription);
+    } else if (!granted) {
+      outcome = "failed";
+      message =
+        "Entra sent neither admin_consent=True nor an error; nothing was changed. Get a new admin-consent link and try again.";
+    } else if (tenant && rec.tenantId && tenant !== rec.tenantId) {
+      outcome = "failed";
+      message = `The administrator consented in tenant ${tenant}, but this integration is for tenant ${rec.tenantId}. Consent again as an administrator of tenant ${rec.tenantId}.`;
+    } else if (!rec.enabled) {
+      outcome = "connected";
+      message = "Admin consent granted. The integration is disabled: enable it to collect.";
+    } else {
+      const verdict = await this.checkAfterConsent(rec);
+      if (verdict.kind === "transient") throw unreachable(verdict.message, "changed");
+      status = statusOf(verdict);
+      outcome = verdict.kind === "ok" ? "connected" : "failed";
+      message =
+        verdict.kind === "ok"
+          ? `Admin consent granted: connected to tenant ${rec.tenantId}.`
+          : `Admin consent came back, but the app still cannot read: ${status.statusReason ?? "no token"}`;
+    }
+    // A decline or failure explains itself on an integration that cannot collect anyway.
+    if (!status && rec.enabled && rec.status !== "active" && outcome !== "connected")
+      status = { status: rec.status, statusReason: message };
+    const at = this.records.now().toISOString();
+    const saved = await this.records.patch(cur, () => ({
+      adminConsent: { outcome, message, at },
+      ...(status ?? {}),
+    }));
+    log.info({ outcome, status: saved.status }, "admin consent answered");
+    await this.records.announce("updated", saved);
+    return { integration: toPublic(saved), outcome, message };
+  }
+
+  /** A fresh token (skipping msal's cache), re-asked a few times while it carries no roles yet. */
+  private async checkAfterConsent(rec: StoredIntegration): Promise<Verdict> {
+    const wait = 3000;
+    let verdict: Verdict = { kind: "pending" };
+    for (let i = 0; i < CONSENT_CHECKS; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, wait));
+      this.forget(rec);
+      verdict = await this.check(rec, true);
+      const noRoles =
+        verdict.kind === "broken" &&
+        rec.clientId !== null &&
+        rec.tenantId !== null &&
+        verdict.reason === noRolesReason(rec.clientId, rec.tenantId);
+      if (!noRoles) return verdict;
+    }
+    return verdict;
   }
 
   /** Delegated: nothing to check yet; the integration waits for an administrator's consent. */
@@ -155,9 +241,10 @@ export class AuthService {
       next.name = req.name;
       changed = true;
     }
-    const newCredentials = req.clientId !== undefined || req.clientSecret !== undefined;
+    const newCredentials =
+      req.clientId !== undefined || req.clientSecret !== undefined || req.certificate !== undefined;
     if (newCredentials) {
-      next = this.withCredentials(next, req.clientId, req.clientSecret);
+      next = this.withCredentials(next, req.clientId, req.clientSecret, req.certificate);
       changed = true;
     }
     if (req.enabled === false && next.enabled) {
@@ -193,9 +280,10 @@ export class AuthService {
     this.deps.tokens.forget(cur.value.id);
     await this.deps.delegated.remove(cur.value.id);
     await this.deps.onRemove?.(cur.value.id);
-    this.deps.log.info({ integrationId: cur.value.id }, "integration deleted");
-    await this.records.announce("deleted", withChange(cur.value, {}, this.records.now()));
-    return { deleted: true };
+    const purgeData = req.purgeData === true;
+    this.deps.log.info({ integrationId: cur.value.id, purgeData }, "integration deleted");
+    await this.records.announce("deleted", withChange(cur.value, {}, this.records.now()), { purgeData });
+    return { deleted: true, purgeData };
   }
 
   /**
@@ -288,23 +376,52 @@ export class AuthService {
     return { kind: "ok", accessToken: res.accessToken, expiresAt: res.expiresAt, tenantId: creds.tenantId };
   }
 
-  /** New app credentials: the secret is sealed at once (never kept in clear); the caller checks them. */
-  private withCredentials(s: StoredIntegration, clientId?: string, clientSecret?: string): StoredIntegration {
+  /**
+   * New app credentials: the secret or certificate key is sealed at once (never kept in clear); a
+   * new secret replaces a certificate and the other way round. The caller checks them.
+   */
+  private withCredentials(
+    s: StoredIntegration,
+    clientId?: string,
+    clientSecret?: string,
+    certificate?: CertificateInput,
+  ): StoredIntegration {
     if (s.authMode !== "app") {
       throw new AppError(
         "bad_request",
-        "Delegated integrations use Tenantlens's own app registration: they have no client id or secret to change.",
+        "Delegated integrations use Tenantlens's own app registration: they have no client id, secret or certificate to change.",
       );
     }
     const id = clientId?.trim() ?? s.clientId;
     if (!id || !GUID.test(id))
       throw new AppError("bad_request", "clientId must be the application (client) id: a GUID");
-    const secret = clientSecret ?? this.credentials(s).clientSecret;
-    return {
-      ...s,
-      clientId: id,
-      clientSecret: seal(this.deps.ring.current, secret, aadFor(s.id, SECRET_KIND)),
-    };
+    if (clientSecret === undefined && certificate === undefined) {
+      // Only the client id changes: the stored credential stays as it is.
+      return { ...s, clientId: id };
+    }
+    const fresh = oneCredential(clientSecret, certificate);
+    return { ...s, clientId: id, ...this.sealCredential(s.id, fresh.clientSecret, fresh.certificate) };
+  }
+
+  /** The stored form of a credential: the secret or the certificate's private key sealed. */
+  private sealCredential(
+    id: string,
+    clientSecret: string | undefined,
+    certificate: ClientCertificate | undefined,
+  ): Pick<StoredIntegration, "clientSecret" | "certificate"> {
+    const key = this.deps.ring.current;
+    if (certificate) {
+      return {
+        clientSecret: null,
+        certificate: {
+          privateKey: seal(key, certificate.privateKey, aadFor(id, CERTIFICATE_KIND)),
+          thumbprint: certificate.thumbprint,
+          kind: certificate.kind,
+          x5c: certificate.x5c,
+        },
+      };
+    }
+    return { clientSecret: seal(key, clientSecret ?? "", aadFor(id, SECRET_KIND)), certificate: null };
   }
 
   /** Drops the in-memory msal app (and its cache) of either mode. */
@@ -314,25 +431,34 @@ export class AuthService {
   }
 
   private credentials(s: StoredIntegration): AppCredentials {
-    if (!s.clientSecret || !s.tenantId || !s.clientId) {
+    if ((!s.clientSecret && !s.certificate) || !s.tenantId || !s.clientId) {
       throw new AppError("integration_broken", "the integration has no credentials");
     }
+    const what = s.certificate ? "certificate key" : "client secret";
     try {
+      const base = { integrationId: s.id, tenantId: s.tenantId, clientId: s.clientId };
+      if (s.certificate) {
+        const c = s.certificate;
+        return {
+          ...base,
+          certificate: {
+            thumbprint: c.thumbprint,
+            kind: c.kind,
+            x5c: c.x5c,
+            privateKey: open(this.deps.ring, c.privateKey, aadFor(s.id, CERTIFICATE_KIND)),
+          },
+        };
+      }
       return {
-        integrationId: s.id,
-        tenantId: s.tenantId,
-        clientId: s.clientId,
-        clientSecret: open(this.deps.ring, s.clientSecret, aadFor(s.id, SECRET_KIND)),
+        ...base,
+        clientSecret: open(this.deps.ring, s.clientSecret as Sealed, aadFor(s.id, SECRET_KIND)),
       };
     } catch (err) {
       if (err instanceof CryptoError) {
-        this.deps.log.error(
-          { integrationId: s.id, err: err.message },
-          "cannot open the stored client secret",
-        );
+        this.deps.log.error({ integrationId: s.id, err: err.message }, `cannot open the stored ${what}`);
         throw new AppError(
           "internal",
-          `The stored client secret cannot be decrypted (${err.message}); check TENANTLENS_SECRET_KEY.`,
+          `The stored ${what} cannot be decrypted (${err.message}); check TENANTLENS_SECRET_KEY.`,
         );
       }
       throw err;
@@ -347,6 +473,26 @@ export class AuthService {
       if (!(err instanceof WriteConflict)) throw err;
     }
   }
+}
+
+/** Exactly one credential: a client secret, or a certificate (checked and normalised). */
+function oneCredential(
+  clientSecret: string | undefined,
+  certificate: CertificateInput | undefined,
+): { clientSecret?: string; certificate?: ClientCertificate } {
+  if ((clientSecret === undefined) === (certificate === undefined))
+    throw new AppError("bad_request", "give exactly one of clientSecret and certificate");
+  return certificate ? { certificate: parseCertificate(certificate) } : { clientSecret };
+}
+
+/** Why an admin consent did not go through: Entra's error and the first line of its description. */
+function adminConsentRefused(error: string, description?: string): string {
+  const detail = (description ?? "").split(/\r?\n/)[0]?.trim().slice(0, 300) ?? "";
+  const what =
+    error === "access_denied" || error === "consent_required"
+      ? "Admin consent was declined"
+      : "Admin consent did not complete";
+  return `${what} (${error}${detail ? `: ${detail}` : ""}). The app has no new permissions. Get a new admin-consent link (POST /api/integrations/:id/consent) and try again.`;
 }
 
 /** The status a finished check gives an enabled integration. */

@@ -49,10 +49,20 @@ export const UpdateIntegrationBody = z
   .object({
     name: update.name,
     auth: z
-      .object({ clientId: update.clientId, clientSecret: update.clientSecret })
+      .object({
+        clientId: update.clientId,
+        clientSecret: update.clientSecret,
+        certificate: update.certificate,
+      })
       .strict()
-      .refine((a) => a.clientId !== undefined || a.clientSecret !== undefined, {
-        message: "give clientId, clientSecret or both",
+      .refine(
+        (a) => a.clientId !== undefined || a.clientSecret !== undefined || a.certificate !== undefined,
+        {
+          message: "give clientId, clientSecret or certificate",
+        },
+      )
+      .refine((a) => a.clientSecret === undefined || a.certificate === undefined, {
+        message: "give clientSecret or certificate, not both",
       })
       .optional(),
   })
@@ -96,7 +106,26 @@ export const PollStartedResponse = PollStart.response;
 export const PollHistoryQuery = PollList.request.pick({ limit: true }).strict();
 export const PollHistoryResponse = z.object({ polls: z.array(PollView) });
 
-export const DeletedResponse = z.object({ deleted: z.literal(true) });
+/** DELETE /api/integrations/:id?purgeData=true */
+export const DeleteIntegrationQuery = z
+  .object({
+    /** Also remove its collected rows, change history, polls and rule results (next generation). */
+    purgeData: z.boolean().optional(),
+  })
+  .strict();
+
+export const IntegrationDeletedResponse = z.object({
+  deleted: z.literal(true),
+  /** Whether the warehouse rows of the integration are removed in the next generation. */
+  purgeData: z.boolean(),
+  /** Deleting here does not touch the tenant: how an administrator removes the app's access in Entra. */
+  revokeConsent: z.object({
+    summary: z.string(),
+    clientId: z.string().nullable(),
+    tenantId: z.string().nullable(),
+    steps: z.array(z.string()).min(1),
+  }),
+});
 
 /** GET /api/integrations/:id/permissions: one statement per warehouse table. */
 export const PermissionReportResponse = z.object({

@@ -22,7 +22,12 @@ import { type MigrationResult, migrate } from "./adapters/migrate.js";
 import { createStage, purgeIntegration, removeUnseen, writePage } from "./adapters/page-writer.js";
 import { addPollCounts, pollCompleted, pollFailedAtIngest, pollStarted } from "./adapters/poll-writer.js";
 import { applyUpdateEffect, writeSystemRows } from "./adapters/system-writer.js";
-import { deletedAmong, purgeWorkspaceRows, workspaceDeleted } from "./adapters/workspace-purge.js";
+import {
+  deletedAmong,
+  purgeIntegrationRows,
+  purgeWorkspaceRows,
+  workspaceDeleted,
+} from "./adapters/workspace-purge.js";
 import { type DeadLetterRecord, pollFailureText } from "./domain/dead-letter.js";
 import { resourceTablesFor, type WarehouseSchema, warehouseSchema } from "./domain/schema.js";
 import { type SystemTableDecl, systemTables } from "./domain/system-tables.js";
@@ -290,6 +295,13 @@ export class Warehouse {
             if (!target) throw new Error(`effect names unknown system table ${effect.table}`);
             if ((await applyUpdateEffect(sql, target.table, effect)) > 0)
               touched(effect.workspaceId, effect.table);
+            continue;
+          }
+          if (effect.kind === "purge_integration_data") {
+            const r = await purgeIntegrationRows(sql, this.schema, effect.workspaceId, effect.integrationId);
+            for (const table of r.tables) touched(effect.workspaceId, table);
+            // Collected tables may have changed: the generation re-exports them.
+            if (r.rows > 0) kind = "poll";
             continue;
           }
           for (const t of this.schema.resources) {

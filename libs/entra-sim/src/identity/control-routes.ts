@@ -91,6 +91,13 @@ export function createIdentityControlApp(identity: Identity): Hono {
   appRoute("secrets", newSecretSchema, ({ app: a, body, c }) =>
     c.json(state.addSecret(a, { expiresInDays: body.expiresInDays, displayName: body.displayName }), 201),
   );
+  appRoute("certificates", newCertificateSchema, ({ app: a, body, c }) => {
+    try {
+      return c.json(state.addCertificate(a, body.certificatePem, body.displayName), 201);
+    } catch (err) {
+      return badRequest(c, `certificatePem: not an X.509 certificate (${(err as Error).message})`);
+    }
+  });
   appRoute("secrets/rotate", newSecretSchema, ({ app: a, body, c }) =>
     c.json(state.rotateSecret(a, { expiresInDays: body.expiresInDays, displayName: body.displayName })),
   );
@@ -154,6 +161,13 @@ function settings(identity: Identity) {
 
 const clientId = z.guid("clientId must be a GUID").optional();
 const appOnly = z.object({ clientId }).strict();
+const newCertificateSchema = z
+  .object({
+    clientId,
+    certificatePem: z.string().min(1).max(20_000).includes("-----BEGIN CERTIFICATE-----"),
+    displayName: z.string().min(1).max(120).optional(),
+  })
+  .strict();
 const newSecretSchema = z
   .object({
     clientId,

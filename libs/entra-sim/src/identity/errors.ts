@@ -110,6 +110,33 @@ export const Errors = {
       "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
       401,
     ),
+  assertionMalformed: (why: string) =>
+    entraError("invalid_client", 50027, `JWT token is invalid or malformed: ${why}.`, 401),
+  assertionUnknownCertificate: (thumbprint: string, clientId: string) =>
+    entraError(
+      "invalid_client",
+      700027,
+      `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'.]`,
+      401,
+    ),
+  assertionBadSignature: () =>
+    entraError("invalid_client", 700027, "Client assertion failed signature validation.", 401),
+  assertionClientMismatch: () =>
+    entraError(
+      "invalid_client",
+      700021,
+      "Client assertion application identifier doesn't match 'client_id' parameter.",
+      401,
+    ),
+  assertionAudience: (audience: string, expected: string) =>
+    entraError(
+      "invalid_client",
+      700023,
+      `Client assertion audience claim does not match Realm issuer. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials. [Audience: '${audience}', expected '${expected}'.]`,
+      401,
+    ),
+  assertionTime: () =>
+    entraError("invalid_client", 700024, "Client assertion is not within its valid time range.", 401),
   invalidClientSecret: (clientId: string) =>
     entraError(
       "invalid_client",

@@ -3,10 +3,12 @@ import type {
   SimApp,
   SimAppChange,
   SimAppChangeKind,
+  SimCertificate,
   SimSecret,
   TenantIdentity,
   TenantLicences,
 } from "../types.js";
+import { certificateFromPem } from "./client-assertion.js";
 import { GUID_RE, secretFromBytes } from "./ids.js";
 
 /** Path segments that name no single tenant (resolved from the client id where Entra allows it). */
@@ -104,6 +106,14 @@ export class IdentityState {
     app.secrets.push(secret);
     this.appChanged(app, "secrets");
     return secret;
+  }
+
+  /** Registers a certificate credential (PEM); clients may then sign client assertions with its key. */
+  addCertificate(app: SimApp, certificatePem: string, displayName?: string): SimCertificate {
+    const cert = certificateFromPem(certificatePem, randomUUID(), displayName);
+    app.certificates = [...(app.certificates ?? []).filter((c) => c.thumbprint !== cert.thumbprint), cert];
+    this.appChanged(app, "secrets");
+    return cert;
   }
 
   /** Replaces every secret with a new one: the old values stop working at once. */

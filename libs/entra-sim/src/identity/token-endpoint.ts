@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { SimApp, TenantIdentity } from "../types.js";
+import { checkClientAssertion, JWT_BEARER } from "./client-assertion.js";
 import { type EntraError, Errors } from "./errors.js";
 import type { RefreshGrant } from "./grant-store.js";
 import type { Identity } from "./identity.js";
@@ -27,10 +28,9 @@ export async function handleTokenRequest(identity: Identity, req: TokenRequest):
   if (!["client_credentials", "authorization_code", "refresh_token"].includes(grantType)) {
     return fail(Errors.unsupportedGrantType(grantType));
   }
-  if (form.client_assertion || form.client_assertion_type) {
-    return fail(
-      Errors.malformedRequest("client assertions are not supported by the simulator; use client_secret."),
-    );
+  const assertion = form.client_assertion;
+  if ((assertion || form.client_assertion_type) && form.client_assertion_type !== JWT_BEARER) {
+    return fail(Errors.malformedRequest(`client_assertion_type must be '${JWT_BEARER}'.`));
   }
 
   const clientId = form.client_id ?? req.basic?.clientId;
@@ -47,11 +47,22 @@ export async function handleTokenRequest(identity: Identity, req: TokenRequest):
   const app = tenant ? identity.state.app(tenant, clientId) : undefined;
   if (!tenant || !app || app.deleted) return fail(Errors.appNotFound(clientId, tenantLabel));
 
-  const secret = form.client_secret ?? req.basic?.clientSecret;
-  if (!secret) return fail(Errors.missingClientSecret());
-  const check = identity.state.checkSecret(app, secret);
-  if (check === "invalid") return fail(Errors.invalidClientSecret(app.clientId));
-  if (check === "expired") return fail(Errors.expiredClientSecret(app.clientId));
+  if (assertion) {
+    if (!form.client_assertion_type) return fail(Errors.missingParameter("client_assertion_type"));
+    // aud = this token endpoint, however the client named the tenant.
+    const host = identity.urls.authorityHost;
+    const audiences = [...new Set([tenant.tenantId, req.tenant])].map(
+      (t) => `${host}/${t}/oauth2/v2.0/token`,
+    );
+    const refused = checkClientAssertion(app, assertion, { audiences });
+    if (refused) return fail(refused);
+  } else {
+    const secret = form.client_secret ?? req.basic?.clientSecret;
+    if (!secret) return fail(Errors.missingClientSecret());
+    const check = identity.state.checkSecret(app, secret);
+    if (check === "invalid") return fail(Errors.invalidClientSecret(app.clientId));
+    if (check === "expired") return fail(Errors.expiredClientSecret(app.clientId));
+  }
 
   if (grantType === "client_credentials") return clientCredentials(identity, tenant, app, form);
   if (grantType === "authorization_code") return authorizationCode(identity, tenant, app, form);

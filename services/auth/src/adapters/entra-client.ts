@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import type { Logger } from "@tenantlens/telemetry";
+import type { ClientCertificate } from "../domain/certificate.js";
 import type { TokenFailure } from "../domain/entra-errors.js";
 import { describeMsalError, msalConfig, withTimeout } from "./msal-shared.js";
 
@@ -8,7 +9,9 @@ export interface AppCredentials {
   integrationId: string;
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** Exactly one of clientSecret and certificate. */
+  clientSecret?: string;
+  certificate?: ClientCertificate;
 }
 
 export type TokenResult =
@@ -73,7 +76,9 @@ export class MsalTokenSource implements TokenSource {
 
   private appFor(creds: AppCredentials): ConfidentialClientApplication {
     const fingerprint = createHash("sha256")
-      .update(`${creds.tenantId}|${creds.clientId}|${creds.clientSecret}`)
+      .update(
+        `${creds.tenantId}|${creds.clientId}|${creds.clientSecret ?? ""}|${creds.certificate?.thumbprint ?? ""}|${creds.certificate?.privateKey ?? ""}`,
+      )
       .digest("hex");
     const cached = this.apps.get(creds.integrationId);
     if (cached && cached.fingerprint === fingerprint) return cached.app;

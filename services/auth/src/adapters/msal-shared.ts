@@ -7,6 +7,7 @@ import {
   ServerError,
 } from "@azure/msal-node";
 import type { Logger } from "@tenantlens/telemetry";
+import type { ClientCertificate } from "../domain/certificate.js";
 import { aadstsIn, type TokenFailure } from "../domain/entra-errors.js";
 
 /** Hosts msal knows; any other authority (a sovereign cloud proxy, the simulator) must be declared. */
@@ -26,14 +27,26 @@ export const ACQUIRE_TIMEOUT_MS = 30_000;
 export function msalConfig(
   authorityHost: string,
   tenant: string,
-  credentials: { clientId: string; clientSecret: string },
+  credentials: { clientId: string; clientSecret?: string; certificate?: ClientCertificate },
   log: Logger,
 ): Configuration {
   const url = new URL(authorityHost);
+  const cert = credentials.certificate;
   return {
     auth: {
       clientId: credentials.clientId,
-      clientSecret: credentials.clientSecret,
+      // A certificate: msal signs the client assertion (PS256 with x5t#S256, or RS256 with x5t).
+      ...(cert
+        ? {
+            clientCertificate: {
+              ...(cert.kind === "sha256"
+                ? { thumbprintSha256: cert.thumbprint }
+                : { thumbprint: cert.thumbprint }),
+              privateKey: cert.privateKey,
+              ...(cert.x5c ? { x5c: cert.x5c } : {}),
+            },
+          }
+        : { clientSecret: credentials.clientSecret ?? "" }),
       authority: `${authorityHost.replace(/\/+$/, "")}/${tenant}`,
       ...(MICROSOFT_AUTHORITY_HOSTS.has(url.hostname) ? {} : { knownAuthorities: [url.host] }),
     },

@@ -6,6 +6,8 @@ import { z } from "zod";
  * PKCE with S256 and an OIDC nonce, all expiring quickly. The verifier and nonce never leave auth.
  */
 export const ConsentState = z.object({
+  /** `admin`: an app-mode integration's admin-consent link (no code comes back; PKCE unused). */
+  kind: z.enum(["delegated", "admin"]).optional(),
   state: z.string().min(1),
   integrationId: z.string().min(1),
   workspaceId: z.string().min(1),
@@ -39,12 +41,14 @@ export function newConsentState(
     redirectUri: string;
     tenant: string;
     purpose?: "read" | "provision";
+    kind?: "delegated" | "admin";
   },
   now: Date,
 ): ConsentState {
   // 32 random bytes → 43 base64url characters: inside PKCE's 43..128 verifier length.
   const codeVerifier = b64url(randomBytes(32));
   return {
+    ...(input.kind === "admin" ? { kind: "admin" as const } : {}),
     state: b64url(randomBytes(32)),
     integrationId: input.integrationId,
     workspaceId: input.workspaceId,
@@ -78,6 +82,30 @@ export function authorizeUrl(
     code_challenge: s.codeChallenge,
     code_challenge_method: "S256",
     prompt: "consent",
+  }).toString();
+  return url.toString();
+}
+
+/**
+ * The identity platform's v2 admin-consent endpoint for an app registration: an administrator of
+ * `s.tenant` grants the app's configured application permissions (`<resource>/.default`), and the
+ * browser comes back to the redirect URI with `admin_consent`, `tenant`, `scope` and `state` (or
+ * `error` and `error_description`).
+ */
+export function adminConsentUrl(
+  authorityHost: string,
+  clientId: string,
+  graphEndpoint: string,
+  s: ConsentState,
+): string {
+  const url = new URL(
+    `${authorityHost.replace(/\/+$/, "")}/${encodeURIComponent(s.tenant)}/v2.0/adminconsent`,
+  );
+  url.search = new URLSearchParams({
+    client_id: clientId,
+    scope: `${graphEndpoint.replace(/\/+$/, "")}/.default`,
+    redirect_uri: s.redirectUri,
+    state: s.state,
   }).toString();
   return url.toString();
 }

@@ -125,6 +125,10 @@ function reasonFor(aadsts: number, ctx: FailureContext): string | undefined {
       return `No client secret was sent for app ${ctx.clientId} (AADSTS7000218). Update the integration with the secret's value.`;
     case 700038:
       return `${ctx.clientId} is not a valid application (client) id (AADSTS700038).`;
+    case 700027:
+      return `Entra refused the certificate (AADSTS700027): it is not uploaded to app ${ctx.clientId} > Certificates & secrets, or the private key is not the certificate's. Upload the certificate, or update the integration with the right key.`;
+    case 700024:
+      return `Entra refused the certificate's client assertion as outside its valid time (AADSTS700024): check this server's clock and the certificate's dates.`;
     default:
       return undefined;
   }

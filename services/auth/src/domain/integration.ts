@@ -1,12 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { Integration } from "@tenantlens/contracts";
 import { Sealed } from "@tenantlens/secrets";
-import type { z } from "zod";
+import { z } from "zod";
 import { CONSENT_AGAIN } from "./entra-errors.js";
 
-/** What auth keeps per integration: the public view plus the sealed client secret. */
+/** A certificate credential at rest: the private key sealed, the rest in clear (not secret). */
+export const StoredCertificate = z.object({
+  privateKey: Sealed,
+  thumbprint: z.string(),
+  kind: z.enum(["sha256", "sha1"]),
+  x5c: z.string().nullable(),
+});
+export type StoredCertificate = z.infer<typeof StoredCertificate>;
+
+/** What auth keeps per integration: the public view plus the sealed client secret or certificate key. */
 export const StoredIntegration = Integration.extend({
   clientSecret: Sealed.nullable(),
+  certificate: StoredCertificate.nullable().optional(),
 });
 export type StoredIntegration = z.infer<typeof StoredIntegration>;
 
@@ -21,8 +31,13 @@ export function newIntegrationId(): string {
 }
 
 export function toPublic(s: StoredIntegration): Integration {
-  const { clientSecret: _secret, ...pub } = s;
-  return pub;
+  const { clientSecret: _secret, certificate, ...pub } = s;
+  if (s.authMode !== "app") return pub;
+  return {
+    ...pub,
+    credential: certificate ? "certificate" : "secret",
+    certificateThumbprint: certificate?.thumbprint ?? null,
+  };
 }
 
 /**
@@ -49,7 +64,8 @@ export function refusalReason(s: StoredIntegration): string | null {
   if (s.status === "broken") return s.statusReason ?? "the integration is broken";
   if (s.status === "pending_consent") return s.statusReason ?? PENDING_CONSENT_REASON;
   if (!s.tenantId) return "the integration has no tenant";
-  if (s.authMode === "app" && (!s.clientId || !s.clientSecret)) return "the integration has no credentials";
+  if (s.authMode === "app" && (!s.clientId || (!s.clientSecret && !s.certificate)))
+    return "the integration has no credentials";
   return null;
 }
 

@@ -55,7 +55,7 @@ function connectForms(csrf: string): Html {
 </div>
 <div class="card">
   <h3>With your own app registration (app-only)</h3>
-  <p>Register an app in the tenant, add a client secret and grant it the <strong>application permissions</strong> below (admin consent).</p>
+  <p>Register an app in the tenant, add a client secret and grant it the <strong>application permissions</strong> below (admin consent). Not granted yet? Connect anyway: the integration's page then offers the admin-consent link (add this server's <code>/oauth/callback</code> as the app's Web redirect URI). A certificate instead of a secret: use the API or CLI.</p>
   ${action({
     csrf,
     method: "POST",
@@ -119,7 +119,7 @@ function controls(i: IntegrationView, csrf: string, principal: Principal): Html 
 ${can(principal, "analyst") ? action({ csrf, method: "POST", api: `${base}/polls`, label: "Collect now" }) : ""}
 ${
   can(principal, "admin")
-    ? html`${i.authMode === "delegated" && i.status !== "active" ? action({ csrf, method: "POST", api: `${base}/consent`, label: "Send through consent again", follow: "consentUrl" }) : ""}
+    ? html`${i.status !== "active" && i.enabled ? action({ csrf, method: "POST", api: `${base}/consent`, label: i.authMode === "app" ? "Open the admin-consent link" : "Send through consent again", follow: "consentUrl" }) : ""}
 ${
   i.enabled
     ? action({

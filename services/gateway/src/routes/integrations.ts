@@ -15,12 +15,14 @@ import {
 } from "@tenantlens/contracts";
 import { permissionReport, type ResourceReading } from "@tenantlens/graph";
 import { countsByTable, pollView } from "../domain/poll-view.js";
+import { revokeConsentSteps } from "../domain/revoke-consent.js";
 import { defineRoute } from "../http/route.js";
 import {
   ConsentLinkResponse,
   CreateIntegrationInput,
-  DeletedResponse,
+  DeleteIntegrationQuery,
   IntegrationCreated,
+  IntegrationDeletedResponse,
   IntegrationListResponse,
   IntegrationParams,
   type IntegrationView,
@@ -80,7 +82,8 @@ function isTransient(err: unknown): boolean {
 export const createIntegration = defineRoute({
   method: "POST",
   path: "/api/integrations",
-  summary: "Connect a tenant (app: client credentials; delegated: returns consentUrl)",
+  summary:
+    "Connect a tenant (app: client credentials, returns adminConsentUrl and requiredPermissions; delegated: returns consentUrl)",
   tags,
   access: "admin",
   body: CreateIntegrationInput,
@@ -126,7 +129,7 @@ export const updateIntegration = defineRoute({
   method: "PATCH",
   path: "/api/integrations/:id",
   summary:
-    "Rename, or fix a broken app-mode integration with a new client secret (and client id): checked at once, status active or broken with the reason",
+    "Rename, or fix a broken app-mode integration with a new client secret or certificate (and client id): checked at once, status active or broken with the reason",
   tags,
   access: "admin",
   ...owned,
@@ -142,6 +145,7 @@ export const updateIntegration = defineRoute({
         ...(body.name !== undefined ? { name: body.name } : {}),
         ...(body.auth?.clientId !== undefined ? { clientId: body.auth.clientId } : {}),
         ...(body.auth?.clientSecret !== undefined ? { clientSecret: body.auth.clientSecret } : {}),
+        ...(body.auth?.certificate !== undefined ? { certificate: body.auth.certificate } : {}),
       },
       { timeoutMs: CHECK_TIMEOUT_MS },
     ),
@@ -151,7 +155,7 @@ export const consentLink = defineRoute({
   method: "POST",
   path: "/api/integrations/:id/consent",
   summary:
-    "Delegated mode: a new consent link (one-time, 10 minutes) after a declined, expired or revoked consent",
+    "A new consent link (one-time, 10 minutes): delegated, sign-in and consent; app mode, the admin-consent link of the integration's app registration with the application permissions it needs",
   tags,
   access: "admin",
   ...owned,
@@ -256,14 +260,19 @@ export const enableIntegration = setEnabled("enable", "Resume collecting");
 export const deleteIntegration = defineRoute({
   method: "DELETE",
   path: "/api/integrations/:id",
-  summary: "Delete an integration and its credentials",
+  summary:
+    "Delete an integration and its credentials; with purgeData=true also its rows, history, polls and rule results (next generation). The answer says how to revoke the app's consent in Entra",
   tags,
   access: "admin",
   ...owned,
+  query: DeleteIntegrationQuery,
   calls: [IntegrationGet, IntegrationDelete],
-  success: { status: 200, schema: DeletedResponse },
-  handler: (_c, { loaded, principal }, { bus }) =>
-    bus.request(IntegrationDelete, { workspaceId: principal.workspaceId, id: loaded.id }),
+  success: { status: 200, schema: IntegrationDeletedResponse },
+  handler: async (_c, { loaded, principal, query }, { bus }) => {
+    const purgeData = query.purgeData === true;
+    await bus.request(IntegrationDelete, { workspaceId: principal.workspaceId, id: loaded.id, purgeData });
+    return { deleted: true as const, purgeData, revokeConsent: revokeConsentSteps(loaded) };
+  },
 });
 
 export const integrationRoutes = [

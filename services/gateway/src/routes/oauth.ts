@@ -16,8 +16,10 @@ interface Outcome {
 }
 
 /**
- * The OAuth redirect URI. Everything Entra sends is passed to auth, which owns the one-time state;
- * the `tenant` parameter is not passed on, since only the redeemed tokens may name the tenant. The
+ * The OAuth redirect URI of delegated consent (code) and of app-mode admin consent (`admin_consent`,
+ * `tenant`, `scope`). Everything Entra sends is passed to auth, which owns the one-time state. The
+ * `tenant` parameter never names an integration's tenant: delegated consent ignores it (only the
+ * redeemed tokens may), admin consent only refuses one that differs from the integration's. The
  * browser gets a small page (every value escaped) saying what happened and what to do next.
  */
 export const oauthCallback = defineRoute({
@@ -46,6 +48,7 @@ export const oauthCallback = defineRoute({
       error: q.error,
       errorDescription: q.error_description,
       adminConsent: q.admin_consent,
+      tenant: q.tenant,
     });
     if (!request.success) {
       return render(

@@ -45,6 +45,20 @@ export type Command =
       url: string;
       key: string;
     }
+  | {
+      /** Connect an app-only integration: client secret or certificate read from files. */
+      kind: "connect";
+      name: string;
+      tenantId: string;
+      clientId: string;
+      secretFile?: string;
+      keyFile?: string;
+      certificateFile?: string;
+      thumbprint?: string;
+      format: OutputFormat;
+      url: string;
+      key: string;
+    }
   | { kind: "provisioning-ops"; integrationId?: string; format: OutputFormat; url: string; key: string }
   | { kind: "help" };
 
@@ -83,6 +97,10 @@ export const USAGE = `Usage:
                                          (admins; see docs/provisioning.md); exit 1 unless it succeeded
   tenantlens provisioning-ops [--integration <id>]
                                          the audit trail of provisioning operations (admins)
+  tenantlens connect <name> --tenant <id> --client-id <id> (--client-secret-file <file> |
+             --certificate-key-file <file> (--certificate-file <file> | --thumbprint <hex>))
+                                         connect a tenant app-only (admin); prints the admin-consent
+                                         link and the application permissions to grant
   tenantlens help
 
 Options:
@@ -125,6 +143,36 @@ export function parseCommand(
         key,
         ...(values["max-rows"] !== undefined ? { maxRows: positive(values["max-rows"], "--max-rows") } : {}),
         ...(values.timeout !== undefined ? { timeoutMs: positive(values.timeout, "--timeout") } : {}),
+      };
+    }
+    case "connect": {
+      const [name, ...extra] = rest;
+      if (!name || extra.length > 0) throw new UsageError("connect takes one name (in quotes)");
+      const tenantId = values.tenant;
+      const clientId = values["client-id"];
+      if (!tenantId || !clientId) throw new UsageError("connect needs --tenant and --client-id");
+      const secretFile = values["client-secret-file"];
+      const keyFile = values["certificate-key-file"];
+      if ((secretFile === undefined) === (keyFile === undefined))
+        throw new UsageError("connect needs exactly one of --client-secret-file and --certificate-key-file");
+      const certificateFile = values["certificate-file"];
+      const thumbprint = values.thumbprint;
+      if (keyFile !== undefined && certificateFile === undefined && thumbprint === undefined)
+        throw new UsageError("--certificate-key-file needs --certificate-file or --thumbprint");
+      if (secretFile !== undefined && (certificateFile !== undefined || thumbprint !== undefined))
+        throw new UsageError("--certificate-file and --thumbprint go with --certificate-key-file");
+      return {
+        kind: "connect",
+        name,
+        tenantId,
+        clientId,
+        ...(secretFile !== undefined ? { secretFile } : {}),
+        ...(keyFile !== undefined ? { keyFile } : {}),
+        ...(certificateFile !== undefined ? { certificateFile } : {}),
+        ...(thumbprint !== undefined ? { thumbprint } : {}),
+        format,
+        url,
+        key,
       };
     }
     case "tables":
@@ -219,6 +267,12 @@ function parse(argv: readonly string[]) {
       "request-id": { type: "string" },
       "dry-run": { type: "boolean" },
       integration: { type: "string" },
+      tenant: { type: "string" },
+      "client-id": { type: "string" },
+      "client-secret-file": { type: "string" },
+      "certificate-key-file": { type: "string" },
+      "certificate-file": { type: "string" },
+      thumbprint: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

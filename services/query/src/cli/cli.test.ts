@@ -86,6 +86,41 @@ describe("cli arguments", () => {
     assert.deepEqual(parseCommand(["--help"], {}), { kind: "help" });
   });
 
+  it("parses connect with a secret file or a certificate key file", () => {
+    const base = ["connect", "Contoso", "--tenant", "t-1", "--client-id", "c-1"];
+    assert.deepEqual(
+      parseCommand([...base, "--certificate-key-file", "k.pem", "--certificate-file", "c.pem"], env),
+      {
+        kind: "connect",
+        name: "Contoso",
+        tenantId: "t-1",
+        clientId: "c-1",
+        keyFile: "k.pem",
+        certificateFile: "c.pem",
+        format: "table",
+        url: "http://localhost:8080",
+        key: env.TENANTLENS_API_KEY,
+      },
+    );
+    assert.equal(parseCommand([...base, "--client-secret-file", "s.txt"], env).kind, "connect");
+    assert.throws(
+      () => parseCommand(base, env),
+      /exactly one of --client-secret-file and --certificate-key-file/,
+    );
+    assert.throws(
+      () => parseCommand([...base, "--certificate-key-file", "k.pem"], env),
+      /needs --certificate-file or --thumbprint/,
+    );
+    assert.throws(
+      () => parseCommand([...base, "--client-secret-file", "s", "--certificate-file", "c.pem"], env),
+      /go with --certificate-key-file/,
+    );
+    assert.throws(
+      () => parseCommand(["connect", "X", "--client-secret-file", "s"], env),
+      /--tenant and --client-id/,
+    );
+  });
+
   it("explains bad usage", () => {
     const bad: Array<[string[], Record<string, string>, RegExp]> = [
       [["query", "SELECT 1"], {}, /no API key/],

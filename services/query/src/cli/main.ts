@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { type Command, type OutputFormat, parseCommand, USAGE, UsageError } from "./args.js";
 import { type ApiTarget, CliFailure, call, type Fetch } from "./client.js";
 import { type Column, formatTable, formatTables } from "./format.js";
@@ -47,6 +48,9 @@ export async function main(
         return await provision(cmd, io);
       case "provisioning-ops":
         await provisioningOps(cmd, io);
+        return 0;
+      case "connect":
+        await connect(cmd, io);
         return 0;
     }
   } catch (err) {
@@ -374,6 +378,54 @@ async function reseal(cmd: Extract<Command, { kind: "reseal" }>, io: CliIo): Pro
   const rows = body.services.flatMap((s) => s.kinds.map((k) => ({ service: s.service, key: s.keyId, ...k })));
   const columns = ["service", "kind", "total", "resealed", "key"].map((name) => ({ name, type: "VARCHAR" }));
   io.stdout.write(formatTable(columns, rows, { rowCount: rows.length, truncated: false }));
+}
+
+/** Reads a credential file; a missing or unreadable one is a usage problem, said plainly. */
+async function readCredential(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    throw new CliFailure(`cannot read the ${what} file ${file}: ${(err as Error).message}`, 2);
+  }
+}
+
+async function connect(cmd: Extract<Command, { kind: "connect" }>, io: CliIo): Promise<void> {
+  const auth: Record<string, unknown> = { mode: "app", clientId: cmd.clientId };
+  if (cmd.secretFile) auth.clientSecret = (await readCredential(cmd.secretFile, "client secret")).trim();
+  if (cmd.keyFile) {
+    auth.certificate = {
+      privateKeyPem: await readCredential(cmd.keyFile, "certificate key"),
+      ...(cmd.certificateFile
+        ? { certificatePem: await readCredential(cmd.certificateFile, "certificate") }
+        : {}),
+      ...(cmd.thumbprint ? { thumbprint: cmd.thumbprint } : {}),
+    };
+  }
+  const res = await call(
+    { url: cmd.url, key: cmd.key },
+    "/api/integrations",
+    { method: "POST", body: { name: cmd.name, tenantId: cmd.tenantId, auth } },
+    io.fetch,
+  );
+  const body = (await res.json()) as {
+    id: string;
+    status: string;
+    integration: { statusReason: string | null; credential?: string };
+    adminConsentUrl?: string;
+    requiredPermissions?: string[];
+  };
+  if (cmd.format === "json") {
+    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `integration ${body.id}: ${body.status}${body.integration.statusReason ? ` (${body.integration.statusReason})` : ""}`,
+    `credential: ${body.integration.credential ?? "secret"}`,
+  ];
+  if (body.adminConsentUrl) lines.push(`admin-consent link: ${body.adminConsentUrl}`);
+  if (body.requiredPermissions)
+    lines.push(`application permissions to grant: ${body.requiredPermissions.join(", ")}`);
+  io.stdout.write(`${lines.join("\n")}\n`);
 }
 
 function csv(s: string): string {

@@ -61,3 +61,39 @@ export async function purgeWorkspaceRows(
   }
   return { rows, bookkeeping, generations };
 }
+
+/**
+ * Removes every row of one integration (deleted with `purgeData`) from every table that carries
+ * `integration_id`: collected tables, their change history, polls, rule results and the messages
+ * set aside for it. Its own `integrations` row stays (with `deleted_at`), as the record that it
+ * existed. Returns the exported tables that lost rows (they must be re-exported) and the count.
+ */
+export async function purgeIntegrationRows(
+  sql: Sql,
+  schema: WarehouseSchema,
+  workspaceId: string,
+  integrationId: string,
+): Promise<{ tables: string[]; rows: number }> {
+  const tables: string[] = [];
+  let rows = 0;
+  for (const table of schema.all) {
+    if (table.name === "integrations") continue;
+    const names = physicalColumns(table).map((c) => c.name);
+    if (!names.includes("integration_id")) continue;
+    const wsColumn = names.includes(WORKSPACE_COLUMN)
+      ? WORKSPACE_COLUMN
+      : names.includes("workspace_id")
+        ? "workspace_id"
+        : null;
+    if (!wsColumn) continue;
+    const n = await sql.run(
+      `DELETE FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(wsColumn)} = $ws AND integration_id = $integration`,
+      { ws: workspaceId, integration: integrationId },
+    );
+    if (n > 0 && table.kind !== "internal") {
+      tables.push(table.name);
+      rows += n;
+    }
+  }
+  return { tables, rows };
+}

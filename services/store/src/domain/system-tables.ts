@@ -40,6 +40,11 @@ export type SystemScalar = string | number | boolean | null;
 export type SystemEffect =
   | { kind: "purge_integration"; workspaceId: string; integrationId: string }
   /**
+   * Every row of the integration in every table that names it (current tables, change history,
+   * polls, rule results, set-aside messages), except its own `integrations` row (kept, deleted_at set).
+   */
+  | { kind: "purge_integration_data"; workspaceId: string; integrationId: string }
+  /**
    * Sets columns of the rows of a system table matching `where` (a value, or a list for IN);
    * with `onlyIfOlder`, only rows where that column is null or older than its new value.
    */
@@ -141,10 +146,17 @@ export const integrationsTable = defineSystemTable({
         },
       },
     ],
-    // A deleted integration's objects leave the current tables (its history stays until retention).
-    effects: ({ change, integration: i }) =>
+    // A deleted integration's objects leave the current tables (its history stays until retention);
+    // deleted with purgeData, every row of it goes, history included.
+    effects: ({ change, integration: i, purgeData }) =>
       change === "deleted"
-        ? [{ kind: "purge_integration", workspaceId: i.workspaceId, integrationId: i.id }]
+        ? [
+            {
+              kind: purgeData ? "purge_integration_data" : "purge_integration",
+              workspaceId: i.workspaceId,
+              integrationId: i.id,
+            },
+          ]
         : [],
   },
 });
