@@ -80,13 +80,22 @@ export const CertificateInput = z
 export type CertificateInput = z.infer<typeof CertificateInput>;
 
 export const IntegrationAuthInput = z.discriminatedUnion("mode", [
-  z.object({
-    mode: z.literal("app"),
-    clientId: z.string().min(1).max(100),
-    /** One of `clientSecret` and `certificate`. */
-    clientSecret: z.string().min(1).max(1000).optional(),
-    certificate: CertificateInput.optional(),
-  }),
+  z
+    .object({
+      mode: z.literal("app"),
+      clientId: z.string().min(1).max(100),
+      /** One of `clientSecret` and `certificate`. */
+      clientSecret: z.string().min(1).max(1000).optional(),
+      certificate: CertificateInput.optional(),
+    })
+    .superRefine((a, ctx) => {
+      if ((a.clientSecret === undefined) === (a.certificate === undefined))
+        ctx.addIssue({
+          code: "custom",
+          path: ["clientSecret"],
+          message: "app mode needs exactly one credential: clientSecret or certificate",
+        });
+    }),
   z.object({ mode: z.literal("delegated") }),
 ]);
 
