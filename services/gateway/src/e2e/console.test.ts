@@ -313,6 +313,24 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     await page.locator('#delivery-log tr[data-channel="e2e hook"][data-status="delivered"]').waitFor();
     assert.ok(received.length >= 1, "the webhook receiver got the test");
     assert.ok(received[0]?.headers["webhook-signature"], "signed (Standard Webhooks)");
+
+    // Every kind of alert the console offers is created through its own form.
+    await page.getByText("New alert when a compliance score falls").click();
+    await page.locator("#al-compliance-name").fill("e2e compliance below 70");
+    await page.locator("#al-compliance-t").fill("70");
+    await Promise.all([
+      page.waitForEvent("load"),
+      page.locator("details[open]").getByRole("button", { name: "Create alert" }).click(),
+    ]);
+    await page.locator("td", { hasText: "e2e compliance below 70" }).waitFor();
+    const alerts = await api<{ alerts: { name: string; kind: string; filters: { threshold?: number } }[] }>(
+      sys,
+      "GET",
+      "/api/alerts",
+    );
+    const created = alerts.body.alerts.find((a) => a.name === "e2e compliance below 70");
+    assert.equal(created?.kind, "compliance");
+    assert.equal(created?.filters.threshold, 70);
     await check("alerts");
   });
 

@@ -1,4 +1,4 @@
-import { AppError, Severity } from "@tenantlens/contracts";
+import { AppError, IntegrationStatus, Severity } from "@tenantlens/contracts";
 import { html } from "hono/html";
 import { z } from "zod";
 import { action, can, type Html, status, when } from "../console/layout.js";
@@ -14,6 +14,48 @@ const CaughtMail = z.array(
     date: z.string().nullable(),
   }),
 );
+
+/**
+ * The forms that create an alert of each kind the console offers (rule violations, directory
+ * changes, integration health, compliance below a threshold); every kind is also in the API.
+ */
+function alertForms(csrf: string, channels: readonly { id: string; name: string }[]): Html {
+  const form = (kind: string, summary: string, fields: Html) => {
+    const id = (f: string) => `al-${kind}-${f}`;
+    return html`<details><summary>${summary}</summary>${action({
+      csrf,
+      method: "POST",
+      api: "/api/alerts",
+      label: "Create alert",
+      className: "stack",
+      fields: html`<input type="hidden" name="kind" value="${kind}"><label for="${id("name")}">Name</label><input id="${id("name")}" name="name" required maxlength="200">
+<label for="${id("ch")}">Channel</label><select id="${id("ch")}" name="channelIds" data-list="1">${channels.map((c) => html`<option value="${c.id}">${c.name}</option>`)}</select>
+${fields}`,
+    })}</details>`;
+  };
+  return html`${form(
+    "rule",
+    "New alert on rule violations",
+    html`<label for="al-rule-sev">Severities <span class="muted">(comma separated: ${Severity.options.join(", ")})</span></label><input id="al-rule-sev" name="filters.severities" data-list="1" value="critical, high">`,
+  )}
+${form(
+  "change",
+  "New alert on directory changes",
+  html`<label for="al-change-table">Table <span class="muted">(e.g. azuread_user, azuread_service_principal)</span></label><input id="al-change-table" name="filters.table" required pattern="azuread_[a-z0-9_]+" value="azuread_directory_role_assignment">
+<label for="al-change-types">Changes <span class="muted">(comma separated: added, modified, removed)</span></label><input id="al-change-types" name="filters.changeTypes" data-list="1" value="added, removed">
+<label for="al-change-fields">Only these properties <span class="muted">(optional, comma separated)</span></label><input id="al-change-fields" name="filters.fields" data-list="1">`,
+)}
+${form(
+  "integration",
+  "New alert on integration health",
+  html`<label for="al-integration-st">Statuses <span class="muted">(comma separated: ${IntegrationStatus.options.join(", ")})</span></label><input id="al-integration-st" name="filters.statuses" data-list="1" value="broken">`,
+)}
+${form(
+  "compliance",
+  "New alert when a compliance score falls",
+  html`<label for="al-compliance-t">Threshold <span class="muted">(score in %, alert below it)</span></label><input id="al-compliance-t" name="filters.threshold" type="number" min="0" max="100" step="1" required value="80">`,
+)}`;
+}
 
 /** Demo mode: what the local mail catcher received (its own JSON list), or why it cannot be read. */
 async function caughtMail(url: string): Promise<z.infer<typeof CaughtMail> | AppError> {
@@ -100,20 +142,7 @@ ${
 }
 <h2>Alerts</h2>
 ${alertsHtml}
-${
-  can(principal, "analyst") && channels.channels.length > 0
-    ? html`<details><summary>New alert on rule violations</summary>${action({
-        csrf,
-        method: "POST",
-        api: "/api/alerts",
-        label: "Create alert",
-        className: "stack",
-        fields: html`<input type="hidden" name="kind" value="rule"><label for="al-name">Name</label><input id="al-name" name="name" required maxlength="200">
-<label for="al-ch">Channel</label><select id="al-ch" name="channelIds" data-list="1">${channels.channels.map((c) => html`<option value="${c.id}">${c.name}</option>`)}</select>
-<label for="al-sev">Severities <span class="muted">(comma separated: ${Severity.options.join(", ")})</span></label><input id="al-sev" name="filters.severities" data-list="1" value="critical, high">`,
-      })}</details>`
-    : ""
-}
+${can(principal, "analyst") && channels.channels.length > 0 ? alertForms(csrf, channels.channels) : ""}
 <h2>Delivery log</h2>
 ${
   log instanceof AppError
