@@ -1,15 +1,15 @@
 #!/bin/sh
 # One image for every service: the first argument names it (auth, poller, store, query, rules,
-# notifier, gateway; gateway-edge: the gateway's edge entry, Deno only). TENANTLENS_RUNTIME (node|deno,
+# notifier, provisioner, gateway; gateway-edge: the gateway's edge entry, Deno only). TENANTLENS_RUNTIME (node|deno,
 # set by the image target) chooses the runtime. `exec` so the service itself gets SIGTERM from the
 # container runtime and drains. Run from the repository root (the image's /app).
 set -eu
 service="${1:-}"
 runtime="${TENANTLENS_RUNTIME:-node}"
 case "$service" in
-  auth|poller|store|query|rules|notifier|gateway) entry="services/$service/src/index.ts" ;;
+  auth|poller|store|query|rules|notifier|provisioner|gateway) entry="services/$service/src/index.ts" ;;
   gateway-edge) entry="services/gateway/src/edge.ts" ;;
-  *) echo "usage: <auth|poller|store|query|rules|notifier|gateway|gateway-edge>" >&2; exit 64 ;;
+  *) echo "usage: <auth|poller|store|query|rules|notifier|provisioner|gateway|gateway-edge>" >&2; exit 64 ;;
 esac
 case "$runtime" in
   node)
