@@ -154,6 +154,15 @@ describe("the entrypoint run outside Docker picks the runtime", { timeout: 300_0
       encoding: "utf8",
     });
 
+  test("knows every service compose runs", () => {
+    const script = readFileSync(entrypointScript, "utf8");
+    const services = /^\s*([a-z|]+)\) entry="services\/\$service\/src\/index\.ts"/m
+      .exec(script)?.[1]
+      ?.split("|");
+    assert.ok(services, "the entrypoint's list of services");
+    for (const name of SERVICES) assert.ok(services.includes(name), `the entrypoint runs ${name}`);
+  });
+
   test("refuses an unknown service, an unknown runtime and the edge entry on Node", () => {
     const noService = sh(["nope"], {});
     assert.equal(noService.status, 64);
