@@ -447,6 +447,7 @@ describe("auth service", { timeout: 180_000 }, () => {
 
       assert.deepEqual(await bus.request(IntegrationDelete, { workspaceId: "ws-main", id: integration.id }), {
         deleted: true,
+        purgeData: false,
       });
       await rejects(bus.request(IntegrationGet, { workspaceId: "ws-main", id: integration.id }), "not_found");
       const gone = await kv.get(integration.id);

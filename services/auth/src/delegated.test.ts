@@ -256,7 +256,7 @@ describe("auth: delegated integrations", { timeout: 180_000 }, () => {
       await rejects(
         bus.request(IntegrationUpdate, { workspaceId: WS, id: connectedId, clientSecret: "nope" }),
         "bad_request",
-        /no client id or secret/,
+        /no client id, secret or certificate/,
       );
     }));
 

@@ -78,12 +78,20 @@ describe("$batch", () => {
   });
 
   it("writes through the batch (provisioning) with the right permission", async () => {
+    const domains = await f.call("/v1.0/domains");
+    const domain = String((domains.json as { value: { id: string }[] }).value[0]?.id);
     const r = await batch([
       {
         id: "new",
         method: "POST",
         url: "/users",
-        body: { displayName: "Batch Person", accountEnabled: true },
+        body: {
+          displayName: "Batch Person",
+          accountEnabled: true,
+          mailNickname: "batch.person",
+          userPrincipalName: `batch.person@${domain}`,
+          passwordProfile: { password: "Correct-horse-9" },
+        },
         headers: { "content-type": "application/json" },
       },
     ]);
