@@ -17,7 +17,7 @@ import {
 } from "./consume.js";
 import type { BusCore } from "./core.js";
 import { toRecord } from "./headers.js";
-import { extractTrace } from "./trace.js";
+import { extractTrace, messagingAttributes } from "./trace.js";
 import { decoder, errorText } from "./validation.js";
 
 /** A received message, decoded and validated, ready for its handler. */
@@ -161,7 +161,7 @@ export function startBatchConsumer(
       async (span) => {
         try {
           await opts.batch.unit(async () => {
-            for (const r of run) await r.handler.handle(r.payload, r.meta);
+            for (const r of run) await handleTraced(r);
           });
           await Promise.all(run.map((r) => ack(r.m)));
           return true;
@@ -180,13 +180,45 @@ export function startBatchConsumer(
     );
   }
 
+  /**
+   * One message's handler in its own CONSUMER span, a child of the span that published it (as the
+   * one-at-a-time consumer does), so a poll's trace holds the store's work on each of its pages.
+   */
+  function handleTraced(r: Ready, meta: MessageMeta = r.meta): Promise<void> {
+    return core.tracer.startActiveSpan(
+      `process ${r.handler.def.subject}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          ...messagingAttributes("process", "process", r.m.subject),
+          "messaging.destination.template": r.handler.def.subject,
+          "messaging.consumer.group.name": opts.durable,
+          "messaging.message.id": meta.msgId ?? "",
+          "messaging.message.body.size": r.m.data.length,
+        },
+      },
+      extractTrace(meta.headers),
+      async (span) => {
+        try {
+          await r.handler.handle(r.payload, meta);
+        } catch (err) {
+          span.recordException(err instanceof Error ? err : String(err));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
   /** One message in its own unit, retried here until it applies or is dead-lettered; false if stopped. */
   async function applyAlone(r: Ready): Promise<boolean> {
     const mlog = log.child({ subject: r.meta.subject, streamSeq: r.meta.streamSeq });
     for (let attempt = r.meta.deliveryCount; ; attempt++) {
       const meta = { ...r.meta, deliveryCount: attempt };
       try {
-        await opts.batch.unit(() => r.handler.handle(r.payload, meta));
+        await opts.batch.unit(() => handleTraced(r, meta));
         await ack(r.m);
         return true;
       } catch (err) {
