@@ -19,7 +19,7 @@ describe("every /api route", () => {
   let victim: { integrationId: string; name: string; memberKeyId: string };
 
   before(async () => {
-    h = await startHarness({ real: ["query", "notifier", "rules"] });
+    h = await startHarness({ real: ["query", "notifier", "rules", "provisioner"] });
     routes = apiRoutesOf(h.app.routes);
     const name = `victim-${Date.now()}`;
     const created = (await (

@@ -15,6 +15,7 @@ import type { Db, Sql } from "./adapters/db.js";
 import {
   addPending,
   alreadyApplied,
+  forgetIntegrationSeen,
   getAlert,
   getIntegrationSeen,
   heldPairs,
@@ -100,7 +101,9 @@ export class Pipeline {
     return this.once(key, async (sql, env) => {
       const seen = await getIntegrationSeen(sql, i.id);
       const previous = (seen?.status ?? null) as IntegrationStatus | null;
-      await setIntegrationSeen(sql, i);
+      // A deleted integration leaves no name behind (its workspace may be purged already).
+      if (ev.change === "deleted") await forgetIntegrationSeen(sql, i.id);
+      else await setIntegrationSeen(sql, i);
       let n = 0;
       for (const alert of await listAlerts(sql, i.workspaceId, ["integration"])) {
         if (alert.kind !== "integration") continue;

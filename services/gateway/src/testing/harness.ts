@@ -16,7 +16,7 @@ import { type StandIns, serveStandIns } from "./stand-ins.js";
 export const PUBLIC_URL = "http://127.0.0.1:18080";
 
 /** Services a harness can run for real, next to the stand-ins. */
-export type RealService = "query" | "notifier" | "rules";
+export type RealService = "query" | "notifier" | "rules" | "provisioner";
 
 /** A route's success answer, read through the route's own schema (its status is checked first). */
 export async function readOk<R extends z.ZodType>(route: Route<R>, res: Response): Promise<z.output<R>> {
@@ -64,7 +64,7 @@ export interface Harness {
 /**
  * A gateway app over a real nats-server, with stand-in responders for auth, poller and store.
  * `standIns: false` leaves those subjects unanswered (to test "service unavailable");
- * `real` runs those services (query, notifier, rules) as child processes for their routes.
+ * `real` runs those services (query, notifier, rules, provisioner) as child processes for their routes.
  */
 export async function startHarness(
   opts: { standIns?: boolean; real?: RealService[]; rateLimitPerMinute?: number } = {},

@@ -154,6 +154,10 @@ export async function getIntegrationSeen(
     : null;
 }
 
+export async function forgetIntegrationSeen(sql: Sql, id: string): Promise<void> {
+  await sql.run("DELETE FROM integrations_seen WHERE integration_id = $id", { id });
+}
+
 export async function setIntegrationSeen(
   sql: Sql,
   i: { id: string; workspaceId: string; name: string; status: string },
