@@ -34,7 +34,7 @@ export interface ServiceProcess {
 }
 
 export interface StartServiceOptions {
-  /** Default 20 s. */
+  /** Default 60 s: a store migrating a warehouse on a busy 2-core machine needs most of 20 s. */
   readyTimeoutMs?: number;
   /** Entry file relative to the repo root (default services/<name>/src/index.ts). */
   entry?: string;
@@ -58,7 +58,7 @@ export async function startService(
   opts: StartServiceOptions = {},
 ): Promise<ServiceProcess> {
   const entry = opts.entry ?? path.join("services", name, "src", "index.ts");
-  const timeoutMs = opts.readyTimeoutMs ?? 20_000;
+  const timeoutMs = opts.readyTimeoutMs ?? 60_000;
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     OTEL_SDK_DISABLED: "true",
