@@ -1,18 +1,9 @@
 import { allBuckets, type BucketDef } from "./buckets.js";
-import type { EventDef, RequestDef, ServiceName } from "./define.js";
+import { type EventDef, type RequestDef, SERVICE_NAMES, type ServiceName } from "./define.js";
 import { allEvents, allRequests } from "./subjects.js";
 
 /** Every service of the system, each with its own identity on the bus. */
-export const SERVICES: readonly ServiceName[] = [
-  "auth",
-  "poller",
-  "store",
-  "query",
-  "rules",
-  "notifier",
-  "gateway",
-  "provisioner",
-];
+export const SERVICES: readonly ServiceName[] = SERVICE_NAMES;
 
 /** The declarations access is derived from (tests pass their own). */
 export interface Declarations {

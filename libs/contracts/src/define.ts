@@ -68,15 +68,18 @@ export function requestErrors(def: RequestDef): ErrorCode[] {
   return [...new Set([...def.errors, ...ANY_REQUEST_ERRORS])];
 }
 
-export type ServiceName =
-  | "auth"
-  | "poller"
-  | "store"
-  | "query"
-  | "rules"
-  | "notifier"
-  | "gateway"
-  | "provisioner";
+/** Every service of the system, once: each has its own identity on the bus and its heartbeat. */
+export const SERVICE_NAMES = [
+  "auth",
+  "poller",
+  "store",
+  "query",
+  "rules",
+  "notifier",
+  "provisioner",
+  "gateway",
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type EventPayload<E extends EventDef> = z.infer<E["schema"]>;
 export type RequestOf<R extends RequestDef> = z.infer<R["request"]>;

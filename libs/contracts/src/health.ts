@@ -1,17 +1,6 @@
 import { z } from "zod";
 import { Timestamp } from "./common.js";
-import { defineEvent, type ServiceName } from "./define.js";
-
-export const SERVICE_NAMES = [
-  "auth",
-  "poller",
-  "store",
-  "query",
-  "rules",
-  "notifier",
-  "provisioner",
-  "gateway",
-] as const satisfies readonly ServiceName[];
+import { defineEvent, SERVICE_NAMES } from "./define.js";
 
 /** One durable consumer's backlog as JetStream reports it. */
 export const ConsumerLag = z.object({
