@@ -1,9 +1,7 @@
 import { metrics } from "@opentelemetry/api";
-import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
-import { NodeSDK } from "@opentelemetry/sdk-node";
+import type { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import type { MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import type { NodeSDK } from "@opentelemetry/sdk-node";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace";
 import { createHealthState, type HealthState } from "./health.js";
 import { type OpsServer, startOpsServer } from "./ops-server.js";
@@ -37,6 +35,8 @@ export interface TelemetryOptions {
  * - metrics through the metrics SDK: a Prometheus endpoint on `metricsPort`, and an OTLP push
  *   when OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_METRICS_EXPORTER=otlp) says so;
  * - `/livez` and `/readyz` next to `/metrics`.
+ * The SDK packages are loaded only when something asks for them: a service with neither tracing nor
+ * metrics configured (tests, most of `npm start`) does not pay for loading them.
  */
 export async function startTelemetry(service: string, opts: TelemetryOptions = {}): Promise<Telemetry> {
   const env = opts.env ?? process.env;
@@ -49,15 +49,20 @@ export async function startTelemetry(service: string, opts: TelemetryOptions = {
   const readers: MetricReader[] = [];
   let prometheus: PrometheusExporter | undefined;
   if (opts.metricsPort && opts.metricsPort > 0) {
+    const { PrometheusExporter } = await import("@opentelemetry/exporter-prometheus");
     prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
     readers.push(prometheus);
   }
   const metricsExporter = nonEmpty(env.OTEL_METRICS_EXPORTER);
   if (!disabled && !opts.spanProcessors && (metricsExporter === "otlp" || (!metricsExporter && endpoint))) {
+    const { PeriodicExportingMetricReader } = await import("@opentelemetry/sdk-metrics");
+    const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-http");
     readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
   }
   let meterProvider: MeterProvider | undefined;
   if (readers.length > 0) {
+    const { MeterProvider } = await import("@opentelemetry/sdk-metrics");
+    const { resourceFromAttributes } = await import("@opentelemetry/resources");
     meterProvider = new MeterProvider({
       resource: resourceFromAttributes({ "service.name": serviceName }),
       readers,
@@ -75,15 +80,17 @@ export async function startTelemetry(service: string, opts: TelemetryOptions = {
     });
   }
 
-  const sdk = tracingWanted(env, opts, disabled, endpoint)
-    ? new NodeSDK({
-        serviceName,
-        ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
-        metricReaders: [],
-        ...(nonEmpty(env.OTEL_LOGS_EXPORTER) ? {} : { logRecordProcessors: [] }),
-      })
-    : undefined;
-  sdk?.start();
+  let sdk: NodeSDK | undefined;
+  if (tracingWanted(env, opts, disabled, endpoint)) {
+    const { NodeSDK } = await import("@opentelemetry/sdk-node");
+    sdk = new NodeSDK({
+      serviceName,
+      ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
+      metricReaders: [],
+      ...(nonEmpty(env.OTEL_LOGS_EXPORTER) ? {} : { logRecordProcessors: [] }),
+    });
+    sdk.start();
+  }
 
   let stopped: Promise<void> | undefined;
   return {

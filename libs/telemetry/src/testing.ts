@@ -1,4 +1,4 @@
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { startTelemetry } from "./sdk.js";
 
 export interface InMemoryTelemetry {
@@ -11,6 +11,7 @@ export interface InMemoryTelemetry {
 
 /** For tests: a real SDK whose spans land in memory. One per process (it registers globals). */
 export async function startInMemoryTelemetry(service: string): Promise<InMemoryTelemetry> {
+  const { InMemorySpanExporter, SimpleSpanProcessor } = await import("@opentelemetry/sdk-trace");
   const exporter = new InMemorySpanExporter();
   const processor = new SimpleSpanProcessor({ exporter });
   const telemetry = await startTelemetry(service, { spanProcessors: [processor], env: {} });
