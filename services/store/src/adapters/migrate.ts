@@ -1,3 +1,4 @@
+import { listValue } from "@duckdb/node-api";
 import { planMigration } from "../domain/migration-plan.js";
 import type { WarehouseSchema } from "../domain/schema.js";
 import { physicalColumns } from "../domain/table-model.js";
@@ -36,6 +37,7 @@ export async function migrate(db: Db, schema: WarehouseSchema): Promise<Migratio
 
     for (const step of plan.steps) await sql.run(step.sql);
     const version = current + 1;
+    const created: { t: string[]; c: string[]; type: string[] } = { t: [], c: [], type: [] };
     for (const step of plan.steps) {
       const table = schema.all.find((t) => t.name === step.table);
       if (!table || step.kind === "backfill" || step.kind === "create_index") continue;
@@ -43,13 +45,18 @@ export async function migrate(db: Db, schema: WarehouseSchema): Promise<Migratio
         (c) => step.kind === "create_table" || c.name === step.column,
       );
       for (const c of cols) {
-        await sql.run(`INSERT INTO "_tl_columns" VALUES ($t, $c, $type, $v)`, {
-          t: table.name,
-          c: c.name,
-          type: c.type,
-          v: version,
-        });
+        created.t.push(table.name);
+        created.c.push(c.name);
+        created.type.push(c.type);
       }
+    }
+    // One statement for every column (a fresh warehouse has thousands): row-at-a-time inserts
+    // made the first start take tens of seconds.
+    if (created.t.length > 0) {
+      await sql.run(
+        `INSERT INTO "_tl_columns" SELECT unnest($t::VARCHAR[]), unnest($c::VARCHAR[]), unnest($type::VARCHAR[]), $v`,
+        { t: listValue(created.t), c: listValue(created.c), type: listValue(created.type), v: version },
+      );
     }
     await sql.run(`INSERT INTO "_tl_migrations" VALUES ($v, now(), $steps::JSON)`, {
       v: version,
