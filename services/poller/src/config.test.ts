@@ -19,6 +19,12 @@ describe("poller config", () => {
       { users: 120, auditLogs: 60 },
     );
     assert.throws(() => loadConfig(pollerConfigSchema, { POLL_RESOURCE_INTERVALS: "users" }), ConfigError);
+    assert.deepEqual(c.POLL_RESOURCES, []);
+    assert.deepEqual(loadConfig(pollerConfigSchema, { POLL_RESOURCES: " users, groups" }).POLL_RESOURCES, [
+      "users",
+      "groups",
+    ]);
+    assert.throws(() => loadConfig(pollerConfigSchema, { POLL_RESOURCES: "users,usres" }), /usres/);
     assert.equal(c.MAX_MESSAGE_BYTES, 900_000);
     assert.equal(c.PAGE_SIZE, undefined);
     assert.equal(c.GRAPH_MAX_RETRIES, 6);

@@ -1,4 +1,5 @@
 import { graphEndpoint, int, logLevel, natsSettings, opsSettings, z } from "@tenantlens/config";
+import { catalog } from "@tenantlens/graph";
 
 /** `users=120,auditLogs=60`: seconds per catalog resource. */
 const resourceIntervals = z
@@ -20,12 +21,34 @@ const resourceIntervals = z
     return out;
   });
 
+/** `users,groups,directoryAudits`: catalog resource names; empty = every resource. */
+const resourceList = z
+  .string()
+  .default("")
+  .transform((v, ctx) => {
+    const names = v
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p !== "");
+    const unknown = names.filter((n) => !catalog.some((r) => r.name === n));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: "custom", message: `unknown resource(s): ${unknown.join(", ")} (catalog names)` });
+      return z.NEVER;
+    }
+    return names;
+  });
+
 export const pollerConfigSchema = z.object({
   ...natsSettings,
   ...opsSettings,
   GRAPH_ENDPOINT: graphEndpoint,
   /** Seconds between scheduled polls of one integration; 0 = no schedule (manual and on-create polls only). */
   POLL_INTERVAL_SECONDS: int({ min: 0, max: 7 * 86_400 }).default(300),
+  /**
+   * The catalog resources this deployment collects (`users,groups,…`); empty = all of them. Others
+   * are never read, and a poll that names one is refused.
+   */
+  POLL_RESOURCES: resourceList,
   /** Per resource: its own interval in seconds (`resource=seconds,…`), overriding POLL_INTERVAL_SECONDS. */
   POLL_RESOURCE_INTERVALS: resourceIntervals,
   /**

@@ -47,6 +47,8 @@ export interface CoordinatorOptions {
   releaseClient?(pollId: string): void;
   /** Scheduled polls: time after a poll ends before its resources are due again; 0 = no schedule. */
   intervalMs: number;
+  /** The resources this deployment collects (POLL_RESOURCES, derived ones included); absent = all. */
+  collected?: ReadonlySet<string>;
   /** Per resource (catalog name): its own interval, overriding `intervalMs`. */
   resourceIntervalsMs?: Readonly<Record<string, number>>;
   /**
@@ -188,8 +190,11 @@ export class Coordinator {
   /** Catalog resources whose scheduled time has come (absent from the schedule: due now). */
   private dueResources(s: IntegrationSchedule): string[] {
     const now = this.now();
-    const due = catalog.filter((r) => !r.derived && (s.dueAt[r.name] ?? 0) <= now).map((r) => r.name);
-    return due.length === 0 ? [] : selectResources(due).map((r) => r.name);
+    const collected = this.o.collected;
+    const due = catalog
+      .filter((r) => !r.derived && (!collected || collected.has(r.name)) && (s.dueAt[r.name] ?? 0) <= now)
+      .map((r) => r.name);
+    return due.length === 0 ? [] : selectResources(due, collected).map((r) => r.name);
   }
 
   private intervalOf(resource: string): number {
@@ -227,7 +232,7 @@ export class Coordinator {
   private async startPoll(req: StartRequest): Promise<{ pollId: string; alreadyRunning: boolean }> {
     if (this.stopping) throw new AppError("unavailable", "the poller is shutting down");
     const i = req.integration;
-    const resources = selectResources(req.resources);
+    const resources = selectResources(req.resources, this.o.collected);
     for (;;) {
       const cur = await this.o.state.schedule.get(i.id);
       const s = cur?.value ?? null;

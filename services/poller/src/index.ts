@@ -16,6 +16,7 @@ import { pollerConfigSchema } from "./config.js";
 import { Coordinator, type PollClient } from "./coordinator.js";
 import { countEstimate } from "./domain/estimate.js";
 import { backoffMs, defaultRetryPolicy } from "./domain/retry.js";
+import { collectedResources } from "./poll-manager.js";
 import { followIngestFailures, followIntegrations, followWorkspaceDeletions } from "./transport/consumers.js";
 import { servePoller } from "./transport/requests.js";
 
@@ -116,6 +117,7 @@ const coordinator = new Coordinator({
   },
   releaseClient: (pollId) => clients.delete(pollId),
   metrics: pollMetrics(),
+  collected: collectedResources(config.POLL_RESOURCES),
   intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
   resourceIntervalsMs: Object.fromEntries(
     Object.entries(config.POLL_RESOURCE_INTERVALS).map(([k, v]) => [k, v * 1000]),

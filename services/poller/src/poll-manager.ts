@@ -13,11 +13,12 @@ export function newPollId(): string {
 }
 
 /**
- * Catalog resources named in the request (all when absent), in catalog order. A resource and those
- * derived from it are read together (one delta read carries both), so naming one brings the other.
+ * Catalog resources named in the request (all the deployment collects when absent), in catalog
+ * order. A resource and those derived from it are read together (one delta read carries both), so
+ * naming one brings the other. `collected` (from `collectedResources`) limits what may be read.
  */
-export function selectResources(names: string[] | undefined): ResourceDef[] {
-  if (!names || names.length === 0) return [...catalog];
+export function selectResources(names: string[] | undefined, collected?: ReadonlySet<string>): ResourceDef[] {
+  if (!names || names.length === 0) return catalog.filter((r) => !collected || collected.has(r.name));
   const unknown = names.filter((n) => !catalog.some((r) => r.name === n));
   if (unknown.length > 0) {
     throw new AppError(
@@ -25,6 +26,22 @@ export function selectResources(names: string[] | undefined): ResourceDef[] {
       `unknown resource(s): ${unknown.join(", ")}; known: ${catalog.map((r) => r.name).join(", ")}`,
     );
   }
+  const excluded = collected ? names.filter((n) => !collected.has(n)) : [];
+  if (excluded.length > 0) {
+    throw new AppError(
+      "bad_request",
+      `resource(s) not collected by this deployment (POLL_RESOURCES): ${excluded.join(", ")}`,
+    );
+  }
+  return withDerived(names);
+}
+
+/** The configured resource list with the resources read together with them; undefined = all. */
+export function collectedResources(names: readonly string[]): ReadonlySet<string> | undefined {
+  return names.length === 0 ? undefined : new Set(withDerived(names).map((r) => r.name));
+}
+
+function withDerived(names: readonly string[]): ResourceDef[] {
   const wanted = new Set(names);
   for (const r of catalog) {
     if (r.derived && (wanted.has(r.name) || wanted.has(r.derived.from))) {

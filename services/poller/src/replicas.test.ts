@@ -46,6 +46,8 @@ describe("poller replicas", { timeout: 600_000 }, () => {
         POLL_TICK_MS: "200",
         TENANT_CONCURRENCY: "3",
         POLL_CONCURRENCY: "2",
+        // Two days of the simulator's 30 days of logs: a few pages, not sixty, per tenant.
+        LOG_LOOKBACK_DAYS: "2",
       },
     );
     // The stack's own poller goes: two named replicas take its place.
@@ -107,7 +109,7 @@ describe("poller replicas", { timeout: 600_000 }, () => {
         integrations.push(await stack.createIntegration(t, `Shared ${k}`));
       for (const i of integrations) {
         const p = await firstPoll(stack, i.id);
-        const done = await stack.poll(p, i.id, (x) => x.committedAt !== null);
+        const done = await stack.poll(p, i.id, (x) => x.committedAt !== null, 300_000);
         assert.equal(done.status, "succeeded", done.error ?? "");
         assert.ok(done.resources.every((r) => r.attempts === 1));
       }
