@@ -62,7 +62,7 @@ describe("backup and restore of the data directory", { timeout: 600_000 }, () =>
   before(async () => {
     sim = await startSimulator({ seed: 23, tenants: [{ users: 300 }] });
     nats = await startNats();
-    sys = scaleSystem(nats, sim, { PAGE_SIZE: "100" });
+    sys = scaleSystem(nats, sim, { PAGE_SIZE: "100", POLL_RESOURCES: "users,groups,servicePrincipals" });
     await withServiceLogs(async () => {
       for (const name of ["auth", "store", "query", "poller", "rules"]) await sys.start(name);
       const g = await sys.startGateway();

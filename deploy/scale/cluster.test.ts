@@ -43,7 +43,11 @@ describe("a three-server NATS cluster loses a server mid-poll", { timeout: 600_0
   before(async () => {
     sim = await startSimulator({ seed: 17, tenants: [{ users: USERS }] });
     cluster = await startNatsCluster({ size: 3 });
-    sys = scaleSystem(cluster, sim, { TL_STREAM_REPLICAS: "3", PAGE_SIZE: "100" });
+    sys = scaleSystem(cluster, sim, {
+      TL_STREAM_REPLICAS: "3",
+      PAGE_SIZE: "100",
+      POLL_RESOURCES: "users,groups",
+    });
     await withServiceLogs(async () => {
       for (const name of ["auth", "store", "query", "poller"]) await sys.start(name);
       const g = await sys.startGateway();

@@ -35,7 +35,7 @@ describe("two replicas of the gateway and of query", { timeout: 600_000 }, () =>
   before(async () => {
     sim = await startSimulator({ seed: 5, tenants: [{ users: 250 }] });
     nats = await startNats();
-    sys = scaleSystem(nats, sim, { PAGE_SIZE: "200" });
+    sys = scaleSystem(nats, sim, { PAGE_SIZE: "200", POLL_RESOURCES: "users,groups" });
     await withServiceLogs(async () => {
       for (const name of ["auth", "store", "poller"]) await sys.start(name);
       queries = [

@@ -48,7 +48,7 @@ describe("the store sharded by workspace across two processes", { timeout: 600_0
   before(async () => {
     sim = await startSimulator({ seed: 29, tenants: [{ users: 150 }, { users: 220 }] });
     nats = await startNats();
-    sys = scaleSystem(nats, sim, { PAGE_SIZE: "200" });
+    sys = scaleSystem(nats, sim, { PAGE_SIZE: "200", POLL_RESOURCES: "users,groups" });
     await withServiceLogs(async () => {
       await sys.start("auth");
       for (const i of [0, 1])

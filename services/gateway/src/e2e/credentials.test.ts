@@ -120,6 +120,7 @@ describe("end to end: fixing credentials and delegated consent", { timeout: 300_
     sys = await withServiceLogs(() =>
       startSystem(sim, {
         POLL_INTERVAL_SECONDS: "3600",
+        POLL_RESOURCES: "users,groups",
         TENANTLENS_CLIENT_ID: home().clientId,
         TENANTLENS_CLIENT_SECRET: home().clientSecret,
       }),

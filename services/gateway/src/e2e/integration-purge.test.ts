@@ -62,7 +62,9 @@ describe("end to end: purge on delete", { timeout: 590_000 }, () => {
 
   before(async () => {
     sim = await startSimulator({ seed: 13, tenants: [{ users: 8 }, { users: 6 }] });
-    sys = await withServiceLogs(() => startSystem(sim, { POLL_INTERVAL_SECONDS: "3600" }));
+    sys = await withServiceLogs(() =>
+      startSystem(sim, { POLL_INTERVAL_SECONDS: "3600", POLL_RESOURCES: "users,groups" }),
+    );
     // Both are collected at once, in one workspace.
     ids.keep = await connect("Keep", tenant(0));
     ids.purge = await connect("Purge", tenant(1));

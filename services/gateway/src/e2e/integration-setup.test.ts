@@ -109,7 +109,9 @@ describe("end to end: admin consent, purge on delete", { timeout: 600_000 }, () 
   before(async () => {
     sim = await startSimulator({ seed: 12, tenants: [{ users: 10 }, { users: 7 }] });
     simFetch = caFetch(readFileSync(sim.caCertPath, "utf8"));
-    sys = await withServiceLogs(() => startSystem(sim, { POLL_INTERVAL_SECONDS: "3600" }));
+    sys = await withServiceLogs(() =>
+      startSystem(sim, { POLL_INTERVAL_SECONDS: "3600", POLL_RESOURCES: "users,groups" }),
+    );
   });
 
   after(async () => {

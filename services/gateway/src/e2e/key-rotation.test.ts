@@ -40,6 +40,7 @@ describe("secret key rotation", { timeout: 400_000 }, () => {
     sys = await withServiceLogs(() =>
       startSystem(sim, {
         POLL_INTERVAL_SECONDS: "0",
+        POLL_RESOURCES: "users,groups",
         TENANTLENS_SECRET_KEY: keyA,
         NOTIFIER_ALLOWED_TARGETS: "127.0.0.1",
       }),

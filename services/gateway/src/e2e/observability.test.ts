@@ -163,6 +163,7 @@ describe("observability: traces, metrics, health, graceful shutdown", { timeout:
         sim,
         {
           POLL_INTERVAL_SECONDS: "0",
+          POLL_RESOURCES: "users,groups",
           PAGE_SIZE: "100",
           TL_HEARTBEAT_SECONDS: "1",
           OTEL_SDK_DISABLED: "false",

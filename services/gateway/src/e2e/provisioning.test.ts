@@ -89,6 +89,7 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
     sys = await withServiceLogs(() =>
       startSystem(sim, {
         POLL_INTERVAL_SECONDS: "0",
+        POLL_RESOURCES: "users,groups",
         TENANTLENS_CLIENT_ID: t.clientId,
         TENANTLENS_CLIENT_SECRET: t.clientSecret,
       }),

@@ -129,7 +129,11 @@ describe("deleting a workspace, on the real stack", { timeout: 900_000 }, () => 
       });
     }
     sys = await withServiceLogs(() =>
-      startSystem(sim, { POLL_INTERVAL_SECONDS: "0", GENERATION_DEBOUNCE_MS: "300" }),
+      startSystem(sim, {
+        POLL_INTERVAL_SECONDS: "0",
+        POLL_RESOURCES: "users,groups",
+        GENERATION_DEBOUNCE_MS: "300",
+      }),
     );
     bus = await connectTestBus(sys.nats, { service: "gateway", label: "workspace-delete-test" });
 
