@@ -125,7 +125,19 @@ export type OperationStep = z.infer<typeof OperationStep>;
  *   rest were not attempted; `failed`: nothing was changed; `refused`: not attempted (protected
  *   user, or a check before the first write failed); `running`: still executing.
  */
-export const OperationStatus = z.enum(["running", "planned", "succeeded", "partial", "failed", "refused"]);
+/**
+ * `interrupted`: the provisioner running it stopped (crash, kill) before it finished; its steps say
+ * what was done, and the step after the last recorded one may or may not have reached Graph.
+ */
+export const OperationStatus = z.enum([
+  "running",
+  "planned",
+  "succeeded",
+  "partial",
+  "failed",
+  "refused",
+  "interrupted",
+]);
 export type OperationStatus = z.infer<typeof OperationStatus>;
 
 export const Operation = z.object({

@@ -16,6 +16,11 @@ export const provisionerConfigSchema = z.object({
   PROVISIONER_MAX_THROTTLED_RETRIES: int({ min: 0, max: 20 }).default(5),
   /** Longest Retry-After honoured; a longer one fails the step at once (the operation says so). */
   PROVISIONER_MAX_RETRY_AFTER_SECONDS: int({ min: 1, max: 600 }).default(120),
+  /**
+   * A running operation whose provisioner has not renewed its record for this long is closed as
+   * `interrupted` by any provisioner (its runner died mid-operation). Renewed every few seconds.
+   */
+  PROVISIONER_STALE_SECONDS: int({ min: 2, max: 3600 }).default(60),
   /** Time limit of one Graph request. */
   PROVISIONER_GRAPH_TIMEOUT_MS: int({ min: 1000, max: 300_000 }).default(30_000),
 });

@@ -26,8 +26,10 @@ async function main(): Promise<void> {
     health: telemetry.health,
     intervalSeconds: config.TL_HEARTBEAT_SECONDS,
   });
+  let sweeper: NodeJS.Timeout | undefined;
   installSignalHandlers("provisioner", logger, async () => {
     telemetry.health.stopping();
+    clearInterval(sweeper);
     await busHealth.stop();
     await bus.drain();
     await telemetry.shutdown();
@@ -44,8 +46,14 @@ async function main(): Promise<void> {
       maxRetryAfterMs: config.PROVISIONER_MAX_RETRY_AFTER_SECONDS * 1000,
       timeoutMs: config.PROVISIONER_GRAPH_TIMEOUT_MS,
     },
+    staleMs: config.PROVISIONER_STALE_SECONDS * 1000,
     log: logger,
   });
+  // Operations left running by a provisioner that died are closed as interrupted: now, then regularly.
+  const sweep = () =>
+    svc.sweep().catch((err: unknown) => logger.warn({ err }, "could not look for interrupted operations"));
+  await sweep();
+  sweeper = setInterval(sweep, Math.min(30_000, (config.PROVISIONER_STALE_SECONDS * 1000) / 2));
   serveProvisioner(bus, svc);
   // A deleted workspace's operation records and settings go (also those deleted while it was down).
   await consumeWorkspaceDeletions(bus, { service: "provisioner", purge: (ws) => svc.purgeWorkspace(ws) });

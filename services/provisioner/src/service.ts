@@ -41,6 +41,11 @@ import {
 
 type Step = OperationStep & { write: boolean };
 
+/** A step as the record keeps it. */
+function stored({ write: _w, ...s }: Step): OperationStep {
+  return s;
+}
+
 /** Thrown inside a run to stop before any write, with the reason recorded as `refused`. */
 class Refusal extends Error {}
 
@@ -65,6 +70,8 @@ export interface ProvisionerDeps {
   ops: OperationStore;
   settings: SettingsStore;
   pacing: PacingOptions;
+  /** A running record not renewed for this long belongs to a dead provisioner (see `sweep`). */
+  staleMs: number;
   log: Logger;
 }
 
@@ -75,6 +82,8 @@ export interface ProvisionerDeps {
  */
 export class Provisioner {
   private readonly pacer: WritePacer;
+  /** Operations this process is running (never swept by it, however late a renewal is). */
+  private readonly active = new Set<string>();
 
   constructor(private readonly deps: ProvisionerDeps) {
     this.pacer = new WritePacer(deps.pacing.writesPerWindow, deps.pacing.windowMs);
@@ -124,6 +133,20 @@ export class Provisioner {
       steps: [],
       stopped: false,
     };
+    // While it runs, the record is renewed with the steps so far: if this process dies, another
+    // provisioner sees the record go stale and closes it as interrupted, saying what was done.
+    this.active.add(id);
+    let renewing: Promise<void> = Promise.resolve();
+    const renew = setInterval(
+      () => {
+        renewing = renewing
+          .then(() => this.deps.ops.save({ ...started, steps: ctx.steps.map(stored) }, print))
+          .catch((err: unknown) =>
+            this.deps.log.warn({ err, operationId: id }, "could not renew the record"),
+          );
+      },
+      Math.max(500, Math.min(5_000, this.deps.staleMs / 4)),
+    );
     let target: string | null = null;
     let refusal: string | null = null;
     try {
@@ -131,6 +154,10 @@ export class Provisioner {
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       refusal = err.message;
+    } finally {
+      clearInterval(renew);
+      await renewing;
+      this.active.delete(id);
     }
     const status = refusal ? "refused" : statusOf(ctx.steps, req.dryRun);
     const finishedAt = new Date(Math.max(Date.now(), Date.parse(started.startedAt) + 1)).toISOString();
@@ -141,7 +168,7 @@ export class Provisioner {
         ? `Refused: ${refusal} Nothing was changed.`
         : summarize(started.kind, status, ctx.steps),
       targetUserId: target,
-      steps: ctx.steps.map(({ write: _w, ...s }) => s),
+      steps: ctx.steps.map(stored),
       finishedAt,
     };
     await this.deps.ops.save(done, print);
@@ -151,6 +178,39 @@ export class Provisioner {
       "provisioning operation finished",
     );
     return done;
+  }
+
+  /**
+   * Closes running operations whose provisioner died (record not renewed for `staleMs`) as
+   * `interrupted`, keeping the steps it recorded. A compare-and-set: of several provisioners
+   * sweeping at once, one closes each record. Returns how many it closed.
+   */
+  async sweep(now = Date.now()): Promise<number> {
+    let closed = 0;
+    for (const r of await this.deps.ops.running()) {
+      if (this.active.has(r.operation.id)) continue;
+      const lastSign = r.beatAt ?? r.operation.startedAt;
+      if (now - Date.parse(lastSign) < this.deps.staleMs) continue;
+      const op = r.operation;
+      const done = op.steps.filter((x) => x.outcome === "done").length;
+      const interrupted: Operation = {
+        ...op,
+        status: "interrupted",
+        summary:
+          `Interrupted: the provisioner running this operation stopped before it finished (last sign of life ${lastSign}). ` +
+          `${done} step(s) recorded as done were done; a write in progress at that moment may or may not have reached Graph. ` +
+          "Check the user in Entra (or in the warehouse after the next collection) before running it again with a new request id.",
+        finishedAt: new Date(Math.max(now, Date.parse(op.startedAt) + 1)).toISOString(),
+      };
+      if (!(await this.deps.ops.replace(r.key, r.revision, interrupted, r.fingerprint))) continue;
+      await this.publish(interrupted);
+      this.deps.log.warn(
+        { operationId: op.id, integrationId: op.integrationId, kind: op.kind, stepsDone: done, lastSign },
+        "provisioning operation interrupted: its provisioner stopped mid-operation",
+      );
+      closed++;
+    }
+    return closed;
   }
 
   async list(req: RequestOf<typeof OperationList>): Promise<ResponseOf<typeof OperationList>> {

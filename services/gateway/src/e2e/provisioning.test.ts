@@ -90,6 +90,8 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
       startSystem(sim, {
         POLL_INTERVAL_SECONDS: "0",
         POLL_RESOURCES: "users,groups",
+        // A running operation not renewed for 3 s is a dead provisioner's (renewed every 0.75 s).
+        PROVISIONER_STALE_SECONDS: "3",
         TENANTLENS_CLIENT_ID: t.clientId,
         TENANTLENS_CLIENT_SECRET: t.clientSecret,
       }),
@@ -301,6 +303,92 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
       );
       assert.equal((await user(created)).accountEnabled, false);
       assert.deepEqual((await members(groupB)).sort(), [created], "the step not attempted changed nothing");
+    }));
+
+  it("a provisioner killed mid-operation: another closes the record as interrupted, with the steps done before the kill", () =>
+    withServiceLogs(async () => {
+      // A user of its own in two groups of its own, so the write cut short touches nothing else.
+      const groups = [];
+      for (const name of ["Provisioning C", "Provisioning D"])
+        groups.push((await sim.control.createObject(tenant.tenantId, "group", { displayName: name })).id);
+      const victim = (
+        await sim.control.createObject(tenant.tenantId, "user", {
+          displayName: "Cut Short",
+          userPrincipalName: `cut.short@${tenant.initialDomain}`,
+        })
+      ).id;
+      for (const [k, g] of groups.entries()) {
+        const res = await run({
+          requestId: `req-cut-add-${k}`,
+          operation: { kind: "add_group_member", userId: victim, groupId: g },
+        });
+        assert.equal(res.body.status, "succeeded", JSON.stringify(res.body));
+      }
+      // The group removals hang: the provisioner is killed while the first one is in flight.
+      await sim.control.setFaults(
+        [{ type: "slow", delayMs: 60_000, count: 1, pathPrefix: "groups/" }],
+        tenant.tenantId,
+      );
+      const pending = run({
+        requestId: "req-cut-short",
+        operation: { kind: "offboard_user", userId: victim },
+      }).catch(() => null);
+      const find = async () =>
+        (
+          await api<{ operations: Operation[] }>(
+            sys,
+            "GET",
+            `/api/provisioning/operations?integrationId=${id}`,
+          )
+        ).body.operations?.find((o) => o.requestId === "req-cut-short");
+      // The running record is renewed with the steps so far: disable and revoke are done.
+      const running = await waitFor(
+        async () => {
+          const op = await find();
+          return op?.status === "running" &&
+            op.steps.filter((x) => x.outcome === "done" && x.request.method !== "GET").length >= 2
+            ? op
+            : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 200, what: "the offboarding to be under way" },
+      );
+      const provisioner = sys.services.get("provisioner");
+      assert.ok(provisioner);
+      process.kill(provisioner.pid, "SIGKILL");
+      await provisioner.exited;
+      await pending;
+      await sys.start("provisioner");
+      const closed = await waitFor(
+        async () => {
+          const op = await find();
+          return op && op.status !== "running" ? op : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, what: "the interrupted operation to be closed" },
+      );
+      await sim.control.clearFaults(tenant.tenantId);
+      assert.equal(closed.id, running.id);
+      assert.equal(closed.status, "interrupted", JSON.stringify(closed));
+      assert.match(closed.summary, /Interrupted: the provisioner running this operation stopped/);
+      assert.ok(closed.finishedAt);
+      // Progress made before the kill is on record, step by step.
+      const writes = closed.steps.filter((x) => x.request.method !== "GET");
+      assert.deepEqual(
+        writes.slice(0, 2).map((x) => [x.name, x.outcome]),
+        [
+          ["Disable sign-in", "done"],
+          ["Revoke sign-in sessions", "done"],
+        ],
+      );
+      assert.equal((await user(victim)).accountEnabled, false);
+      // The same request id again answers the closed record and sends nothing.
+      const before = await lastSeq();
+      const again = await run({
+        requestId: "req-cut-short",
+        operation: { kind: "offboard_user", userId: victim },
+      });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal(again.body.status, "interrupted");
+      assert.deepEqual(await writesSince(before), []);
     }));
 
   it("refuses to offboard protected accounts and the last Global Administrator", () =>

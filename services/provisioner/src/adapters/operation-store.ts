@@ -4,7 +4,8 @@ import { z } from "zod";
 
 export const OPERATIONS_BUCKET = ProvisioningOperationsBucket.name;
 
-const Stored = z.object({ operation: Operation, fingerprint: z.string() });
+/** `beatAt`: when the provisioner running the operation last renewed it (running records only). */
+const Stored = z.object({ operation: Operation, fingerprint: z.string(), beatAt: z.string().optional() });
 type Stored = z.infer<typeof Stored>;
 
 const encoder = new TextEncoder();
@@ -38,11 +39,38 @@ export class OperationStore {
     }
   }
 
+  /** Writes the record; a running one with `beatAt` = now (its runner is alive). */
   async save(op: Operation, fingerprint: string): Promise<void> {
+    const beatAt = op.status === "running" ? { beatAt: new Date().toISOString() } : {};
     await this.kv.put(
       `${op.workspaceId}.${op.id}`,
-      encoder.encode(JSON.stringify({ operation: op, fingerprint })),
+      encoder.encode(JSON.stringify({ operation: op, fingerprint, ...beatAt })),
     );
+  }
+
+  /** Running records of every workspace, with the revision a compare-and-set needs. */
+  async running(): Promise<(Stored & { key: string; revision: number })[]> {
+    const keys: string[] = [];
+    for await (const k of await this.kv.keys(">")) keys.push(k);
+    const out: (Stored & { key: string; revision: number })[] = [];
+    for (const key of keys) {
+      const e = await this.kv.get(key);
+      if (e?.operation !== "PUT") continue;
+      const parsed = Stored.safeParse(e.json());
+      if (parsed.success && parsed.data.operation.status === "running")
+        out.push({ ...parsed.data, key, revision: e.revision });
+    }
+    return out;
+  }
+
+  /** Replaces a record only if it is still at `revision`; false when someone wrote it meanwhile. */
+  async replace(key: string, revision: number, op: Operation, fingerprint: string): Promise<boolean> {
+    try {
+      await this.kv.update(key, encoder.encode(JSON.stringify({ operation: op, fingerprint })), revision);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async list(workspaceId: string): Promise<Operation[]> {
