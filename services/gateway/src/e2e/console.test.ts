@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startSimulator } from "@tenantlens/entra-sim";
-import { cleanup, freePort, waitFor, withServiceLogs } from "@tenantlens/testkit";
+import { cleanup, freePort, serviceLogs, waitFor, withServiceLogs } from "@tenantlens/testkit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { api, type System, startSystem } from "./system.js";
 
@@ -111,6 +111,8 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     for (const p of paints)
       console.log(`  ${p.page.padEnd(28)} first paint ${p.firstPaintMs ?? "?"} ms, load ${p.loadMs} ms`);
     await context?.close();
+    // The services' output, for a failure seen only in the browser (an error page).
+    writeFileSync(path.join(ARTIFACTS, "service-logs.txt"), serviceLogs());
     await sys?.stop();
     await sim?.stop();
     await new Promise((r) => hooks?.close(r));
