@@ -1,4 +1,4 @@
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { Principal } from "../env.js";
 
@@ -47,7 +47,8 @@ export const asset = (file: string) => `/console/assets/${file}`;
  * CSRF token). Values interpolated with html`` are escaped; scripts are same-origin modules only.
  */
 export function page(title: string, body: Html, frame?: Frame): Html {
-  return html`${pageStart(title, frame)}${body}${PAGE_END}`;
+  // PAGE_END is markup: raw, or html`` would escape it into visible text.
+  return html`${pageStart(title, frame)}${body}${raw(PAGE_END)}`;
 }
 
 /** Everything before the page's own content (sent at once when a page streams). */

@@ -142,6 +142,8 @@ describe("console: provisioning pages", () => {
     const res = await get(`/console/integrations/${integrationId}/provisioning`, admin);
     assert.equal(res.status, 200);
     const page = await res.text();
+    assert.match(page, /<\/main>\s*<footer class="muted">/, "the page's end is markup, not escaped text");
+    assert.doesNotMatch(page, /&lt;\/main&gt;/);
     const forms = page.match(/data-provision="[^"]+"/g) ?? [];
     assert.equal(forms.length, 5);
     for (const f of forms)
