@@ -138,6 +138,22 @@ describe("console: provisioning pages", () => {
     assert.match(on, new RegExp(`href="/console/integrations/${integrationId}/provisioning"`));
   });
 
+  it("offers a certificate instead of a client secret in the app-only connect form", async () => {
+    const page = await (await get("/console/integrations", admin)).text();
+    const form =
+      page.match(/<form[^>]*>(?:(?!<\/form>)[\s\S])*Connect with certificate[\s\S]*?<\/form>/)?.[0] ?? "";
+    assert.match(form, /data-api="\/api\/integrations"/);
+    for (const name of [
+      "auth.clientId",
+      "auth.certificate.privateKeyPem",
+      "auth.certificate.certificatePem",
+      "auth.certificate.thumbprint",
+    ])
+      assert.match(form, new RegExp(`name="${name.replaceAll(".", "\\.")}"`), name);
+    assert.doesNotMatch(form, /auth\.clientSecret/);
+    assert.match(form, /type="file"[^>]*data-fill="c-key"/, "the key can be read from a file");
+  });
+
   it("offers each operation as a form with a request id, the CSRF token, Preview and Run", async () => {
     const res = await get(`/console/integrations/${integrationId}/provisioning`, admin);
     assert.equal(res.status, 200);
