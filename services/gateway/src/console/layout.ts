@@ -1,4 +1,4 @@
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { Principal } from "../env.js";
 
@@ -13,10 +13,18 @@ export interface Frame {
   scripts?: readonly string[];
 }
 
-export type Section = "dashboard" | "integrations" | "inventory" | "sql" | "rules" | "violations" | "alerts";
+export type Section =
+  | "dashboard"
+  | "integrations"
+  | "inventory"
+  | "sql"
+  | "rules"
+  | "violations"
+  | "alerts"
+  | "provisioning";
 
 /** The sections, each with the role its page needs (viewer unless said). */
-const NAV: readonly { section: Section; href: string; label: string; role?: "analyst" }[] = [
+const NAV: readonly { section: Section; href: string; label: string; role?: "analyst" | "admin" }[] = [
   { section: "dashboard", href: "/", label: "Dashboard" },
   { section: "integrations", href: "/console/integrations", label: "Integrations" },
   { section: "inventory", href: "/console/inventory", label: "Inventory" },
@@ -24,6 +32,7 @@ const NAV: readonly { section: Section; href: string; label: string; role?: "ana
   { section: "rules", href: "/console/rules", label: "Rules" },
   { section: "violations", href: "/console/violations", label: "Violations" },
   { section: "alerts", href: "/console/alerts", label: "Alerts" },
+  { section: "provisioning", href: "/console/provisioning", label: "Provisioning", role: "admin" },
 ];
 
 /**
@@ -38,7 +47,8 @@ export const asset = (file: string) => `/console/assets/${file}`;
  * CSRF token). Values interpolated with html`` are escaped; scripts are same-origin modules only.
  */
 export function page(title: string, body: Html, frame?: Frame): Html {
-  return html`${pageStart(title, frame)}${body}${PAGE_END}`;
+  // PAGE_END is markup: raw, or html`` would escape it into visible text.
+  return html`${pageStart(title, frame)}${body}${raw(PAGE_END)}`;
 }
 
 /** Everything before the page's own content (sent at once when a page streams). */
@@ -102,7 +112,7 @@ export function when(iso: string | null | undefined): string {
  */
 export function action(opts: {
   csrf: string;
-  method: "POST" | "PATCH" | "DELETE";
+  method: "POST" | "PUT" | "PATCH" | "DELETE";
   api: string;
   label: string;
   confirm?: string;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startSimulator } from "@tenantlens/entra-sim";
-import { cleanup, freePort, waitFor, withServiceLogs } from "@tenantlens/testkit";
+import { cleanup, freePort, serviceLogs, waitFor, withServiceLogs } from "@tenantlens/testkit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { api, type System, startSystem } from "./system.js";
 
@@ -17,7 +17,9 @@ import { api, type System, startSystem } from "./system.js";
  * through the simulator's consent page and watch the poll's progress bar finish, run a query and
  * download it as CSV, open a resource's change timeline after a simulator mutation, suppress a
  * violation and see it leave the open list, create a webhook channel and see its test delivery in
- * the log. Every page passes axe-core with no serious or critical violation; each page's
+ * the log; enable provisioning through the consent page, preview and run a create-user (once for
+ * a double submit), see it in the operations list, a protected account's refusal and the
+ * not-enabled message after a downgrade; create a query alert from a saved query. Every page passes axe-core with no serious or critical violation; each page's
  * screenshot goes to artifacts/console/ (git-ignored) and its first paint is printed.
  */
 
@@ -40,6 +42,8 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
   const received: { headers: Record<string, unknown>; body: string }[] = [];
   let hookUrl = "";
   let integrationId = "";
+  /** The user the console's provisioning creates (in the simulated tenant's own domain). */
+  let upn = "";
   const paints: { page: string; firstPaintMs: number | null; loadMs: number }[] = [];
 
   before(async () => {
@@ -67,6 +71,7 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     });
     const home = sim.tenants[0];
     assert.ok(home);
+    upn = `console.e2e@${home.initialDomain}`;
     sys = await withServiceLogs(() =>
       startSystem(sim, {
         GATEWAY_PORT: String(port),
@@ -106,6 +111,8 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     for (const p of paints)
       console.log(`  ${p.page.padEnd(28)} first paint ${p.firstPaintMs ?? "?"} ms, load ${p.loadMs} ms`);
     await context?.close();
+    // The services' output, for a failure seen only in the browser (an error page).
+    writeFileSync(path.join(ARTIFACTS, "service-logs.txt"), serviceLogs());
     await sys?.stop();
     await sim?.stop();
     await new Promise((r) => hooks?.close(r));
@@ -334,12 +341,144 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     await check("alerts");
   });
 
+  it("enables provisioning on the delegated integration through the simulator's consent page", async () => {
+    await visit("integration-provisioning-off", `/console/integrations/${integrationId}`);
+    const section = page.locator("#provisioning");
+    await section.locator('[data-provisioning-status="off"]').waitFor();
+    await section.getByRole("button", { name: "Enable provisioning (consent)" }).click();
+    // The incremental consent for the write scopes, on the simulator's consent page.
+    await page.waitForURL((u) => u.origin !== sys.baseUrl);
+    const asked = (await page.locator("ul.perms").textContent()) ?? "";
+    assert.match(asked, /User\.ReadWrite\.All/);
+    assert.match(asked, /GroupMember\.ReadWrite\.All/);
+    await check("provisioning-consent-page");
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL(`${sys.baseUrl}/oauth/callback**`);
+    await page.getByRole("heading", { name: "Provisioning enabled" }).waitFor();
+    await check("provisioning-consent-callback");
+    await page.getByRole("link", { name: "Back to the integration" }).click();
+    await page.locator('#provisioning [data-provisioning-status="on"]').waitFor();
+    await check("integration-provisioning-on");
+  });
+
+  it("previews then runs a create-user, once for a double submit, and finds it in the operations list", async () => {
+    const tenant = sim.tenants[0];
+    assert.ok(tenant);
+    const writes = async (after: number) =>
+      (await sim.control.requests(tenant.tenantId, after)).requests.filter((r) => r.method !== "GET");
+    const seq0 = (await sim.control.requests(tenant.tenantId, 0)).requests.at(-1)?.seq ?? 0;
+    await page.locator("#provisioning").getByRole("link", { name: "Provision users" }).click();
+    await page.getByRole("heading", { name: /^Provision users/ }).waitFor();
+    await check("provision");
+    const form = page.locator("#op-create");
+    await form.getByLabel("Display name").fill("Console E2E User");
+    await form.getByLabel("User principal name").fill(upn);
+    await form.getByLabel("Mail nickname").fill("console.e2e");
+    await form.getByLabel("Initial password").fill("Console-E2E-Passw0rd!");
+    await form.getByLabel("Job title").fill("Tester");
+    await form.getByRole("button", { name: "Preview (dry run)" }).click();
+    const planned = form.locator('.op-report[data-status="planned"]');
+    await planned.waitFor();
+    const plannedRow = planned.locator('tr[data-step-outcome="planned"]').filter({ hasText: "POST" });
+    assert.match((await plannedRow.textContent()) ?? "", /POST https:\/\/\S+\/v1\.0\/users/);
+    assert.match((await plannedRow.textContent()) ?? "", /"password": "\*\*\*"/, "the password is masked");
+    assert.deepEqual(await writes(seq0), [], "a preview writes nothing");
+    await check("provision-preview");
+
+    const requestId = await form.getByLabel(/^Request id/).inputValue();
+    await form.getByRole("button", { name: "Run", exact: true }).click();
+    const done = form.locator('.op-report[data-status="succeeded"]');
+    await done.waitFor();
+    const step = done.locator('tr[data-step-outcome="done"]').filter({ hasText: "POST" });
+    assert.match((await step.textContent()) ?? "", /201/);
+    const operationId = await done.getAttribute("data-operation");
+    await check("provision-run");
+    // The same form sent again (a double click, a retry) answers the first record: one user created.
+    await form.getByRole("button", { name: "Run", exact: true }).click();
+    await form.locator(`.op-report[data-operation="${operationId}"][data-status="succeeded"]`).waitFor();
+    assert.equal(
+      await form.getByLabel(/^Request id/).inputValue(),
+      requestId,
+      "the form kept its request id",
+    );
+    const posts = (await writes(seq0)).filter((r) => r.method === "POST" && /\/users$/.test(r.path));
+    assert.equal(posts.length, 1, JSON.stringify(posts));
+
+    await visit("provisioning-operations", `/console/provisioning?integration=${integrationId}`);
+    const row = page.locator(`#operations tr[data-request-id="${requestId}"]`);
+    assert.equal(await row.getAttribute("data-status"), "succeeded");
+    await row.getByRole("link", { name: "Create user" }).click();
+    await page.getByRole("heading", { name: `Create user: ${upn}` }).waitFor();
+    const report = page.locator("#operation-report");
+    assert.match((await report.textContent()) ?? "", /done/);
+    assert.match((await page.locator("dl.props").textContent()) ?? "", new RegExp(requestId));
+    await check("provisioning-operation");
+  });
+
+  it("shows a protected account's refusal, and provisioning_not_enabled after a downgrade, as messages", async () => {
+    await visit("provisioning", "/console/provisioning");
+    await page.getByLabel(/^Object ids or userPrincipalNames/).fill(upn);
+    await Promise.all([
+      page.waitForEvent("load"),
+      page.getByRole("button", { name: "Save protected accounts" }).click(),
+    ]);
+    assert.equal(await page.getByLabel(/^Object ids or userPrincipalNames/).inputValue(), upn);
+    await visit("provision-again", `/console/integrations/${integrationId}/provisioning`);
+    const form = page.locator("#op-signin");
+    await form.getByLabel(/^User \(/).fill(upn);
+    await form.getByRole("button", { name: "Run", exact: true }).click();
+    const refused = form.locator('.op-report[data-status="refused"]');
+    await refused.waitFor();
+    assert.match((await refused.textContent()) ?? "", /protected \(break-glass\) account/);
+    await check("provision-refused");
+
+    await visit("integration-provisioning-on-again", `/console/integrations/${integrationId}`);
+    await Promise.all([
+      page.waitForEvent("load"),
+      page.locator("#provisioning").getByRole("button", { name: "Disable provisioning" }).click(),
+    ]);
+    await page.locator('#provisioning [data-provisioning-status="off"]').waitFor();
+    await visit("provision-not-enabled", `/console/integrations/${integrationId}/provisioning`);
+    const offboard = page.locator("#op-offboard");
+    await offboard.getByLabel(/^User \(/).fill(upn);
+    await offboard.getByRole("button", { name: "Preview (dry run)" }).click();
+    const message = offboard.locator(".op-result .error");
+    await message.waitFor();
+    assert.match((await message.textContent()) ?? "", /^Provisioning is not enabled: .*User\.ReadWrite\.All/);
+    await check("provision-not-enabled-message");
+  });
+
+  it("creates a query alert from a saved query", async () => {
+    const saved = await api<{ id: string }>(sys, "POST", "/api/saved-queries", {
+      body: { name: "Disabled members", sql: "SELECT id FROM azuread_user WHERE NOT account_enabled" },
+    });
+    assert.equal(saved.status, 201, JSON.stringify(saved.body));
+    await visit("alerts-query-form", "/console/alerts");
+    await page.getByText("New alert when a saved query's result changes").click();
+    await page.locator("#al-query-name").fill("e2e disabled members changed");
+    await page.locator("#al-query-sq").selectOption(saved.body.id);
+    await page.locator("#al-query-on").selectOption("rows_added");
+    await Promise.all([
+      page.waitForEvent("load"),
+      page.locator("details[open]").getByRole("button", { name: "Create alert" }).click(),
+    ]);
+    await page.locator("td", { hasText: "e2e disabled members changed" }).waitFor();
+    const alerts = await api<{
+      alerts: { name: string; kind: string; filters: { savedQueryId?: string; on?: string[] } }[];
+    }>(sys, "GET", "/api/alerts");
+    const created = alerts.body.alerts.find((a) => a.name === "e2e disabled members changed");
+    assert.equal(created?.kind, "query");
+    assert.deepEqual(created?.filters, { savedQueryId: saved.body.id, on: ["rows_added"] });
+    await check("alerts-query");
+  });
+
   it("fits a laptop's half screen", async () => {
     await page.setViewportSize({ width: 640, height: 900 });
     for (const [name, url] of [
       ["narrow-dashboard", "/"],
       ["narrow-integration", `/console/integrations/${integrationId}`],
       ["narrow-sql", "/console/sql"],
+      ["narrow-provision", `/console/integrations/${integrationId}/provisioning`],
     ] as const) {
       await visit(name, url);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

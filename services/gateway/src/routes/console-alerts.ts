@@ -4,6 +4,7 @@ import { z } from "zod";
 import { action, can, type Html, status, when } from "../console/layout.js";
 import { definePage } from "../console/page.js";
 import { listAlerts, listChannels, listNotifications } from "./alerts.js";
+import { listSavedQueries } from "./query.js";
 
 const CaughtMail = z.array(
   z.object({
@@ -16,10 +17,14 @@ const CaughtMail = z.array(
 );
 
 /**
- * The forms that create an alert of each kind the console offers (rule violations, directory
- * changes, integration health, compliance below a threshold); every kind is also in the API.
+ * The forms that create an alert of each kind (rule violations, directory changes, a saved
+ * query's result, integration health, compliance below a threshold), as the API takes them.
  */
-function alertForms(csrf: string, channels: readonly { id: string; name: string }[]): Html {
+function alertForms(
+  csrf: string,
+  channels: readonly { id: string; name: string }[],
+  saved: readonly { id: string; name: string }[] | AppError,
+): Html {
   const form = (kind: string, summary: string, fields: Html) => {
     const id = (f: string) => `al-${kind}-${f}`;
     return html`<details><summary>${summary}</summary>${action({
@@ -45,6 +50,19 @@ ${form(
 <label for="al-change-types">Changes <span class="muted">(comma separated: added, modified, removed)</span></label><input id="al-change-types" name="filters.changeTypes" data-list="1" value="added, removed">
 <label for="al-change-fields">Only these properties <span class="muted">(optional, comma separated)</span></label><input id="al-change-fields" name="filters.fields" data-list="1">`,
 )}
+${
+  saved instanceof AppError
+    ? html`<p class="error">Query alerts are unavailable: the saved queries could not be read (${saved.message}).</p>`
+    : saved.length === 0
+      ? html`<p class="muted">Alerts on a query's result need a saved query: save one on the <a href="/console/sql">SQL</a> page.</p>`
+      : form(
+          "query",
+          "New alert when a saved query's result changes",
+          html`<label for="al-query-sq">Saved query</label><select id="al-query-sq" name="filters.savedQueryId" required>${saved.map((q) => html`<option value="${q.id}">${q.name}</option>`)}</select>
+<label for="al-query-on">Tell when</label><select id="al-query-on" name="filters.on" data-list="1"><option value="rows_added,rows_removed">rows appear or disappear</option><option value="rows_added">rows appear</option><option value="rows_removed">rows disappear</option></select>
+<p class="muted hint">Checked after every collection against the query's previous result.</p>`,
+        )
+}
 ${form(
   "integration",
   "New alert on integration health",
@@ -81,11 +99,12 @@ export const alertsPage = definePage({
   title: "Alerts",
   access: "viewer",
   render: async ({ api, csrf, principal, deps, frame }) => {
-    const [channels, alerts, log, mail] = await Promise.all([
+    const [channels, alerts, log, mail, saved] = await Promise.all([
       api.get(listChannels, "/api/channels"),
       api.tryGet(listAlerts, "/api/alerts"),
       api.tryGet(listNotifications, "/api/notifications?limit=50"),
       deps.demoMailUrl ? caughtMail(deps.demoMailUrl) : Promise.resolve(null),
+      api.tryGet(listSavedQueries, "/api/saved-queries"),
     ]);
     const channelName = new Map(channels.channels.map((c) => [c.id, c.name]));
     const admin = can(principal, "admin");
@@ -142,7 +161,7 @@ ${
 }
 <h2>Alerts</h2>
 ${alertsHtml}
-${can(principal, "analyst") && channels.channels.length > 0 ? alertForms(csrf, channels.channels) : ""}
+${can(principal, "analyst") && channels.channels.length > 0 ? alertForms(csrf, channels.channels, saved instanceof AppError ? saved : saved.savedQueries) : ""}
 <h2>Delivery log</h2>
 ${
   log instanceof AppError

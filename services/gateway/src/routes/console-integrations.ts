@@ -5,7 +5,9 @@ import { action, can, type Html, status, when } from "../console/layout.js";
 import { definePage } from "../console/page.js";
 import type { Principal } from "../env.js";
 import { IntegrationParams, type IntegrationView, type PollView } from "../schemas.js";
+import { provisioningSection } from "./console-provisioning.js";
 import { getIntegration, listIntegrations, listPolls } from "./integrations.js";
+import { getProvisioning } from "./provisioning.js";
 
 const LICENCE: Record<string, string> = { p1: "Entra ID P1", p2: "Entra ID P2", intune: "Intune" };
 
@@ -55,7 +57,7 @@ function connectForms(csrf: string): Html {
 </div>
 <div class="card">
   <h3>With your own app registration (app-only)</h3>
-  <p>Register an app in the tenant, add a client secret and grant it the <strong>application permissions</strong> below (admin consent). Not granted yet? Connect anyway: the integration's page then offers the admin-consent link (add this server's <code>/oauth/callback</code> as the app's Web redirect URI). A certificate instead of a secret: use the API or CLI.</p>
+  <p>Register an app in the tenant, add a client secret and grant it the <strong>application permissions</strong> below (admin consent). Not granted yet? Connect anyway: the integration's page then offers the admin-consent link (add this server's <code>/oauth/callback</code> as the app's Web redirect URI). Or use a certificate instead of a secret (below).</p>
   ${action({
     csrf,
     method: "POST",
@@ -69,6 +71,27 @@ function connectForms(csrf: string): Html {
 <label for="a-client">Application (client) id</label><input id="a-client" name="auth.clientId" required>
 <label for="a-secret">Client secret</label><input id="a-secret" name="auth.clientSecret" type="password" required autocomplete="off">`,
   })}
+<details id="connect-certificate">
+<summary>Use a certificate instead of a client secret</summary>
+<p class="muted hint">Upload the certificate (public part) to the app registration (Certificates &amp; secrets); here, give its private key (PEM, PKCS#8 or PKCS#1 RSA; sealed at rest, never shown again) and the certificate (PEM) or the thumbprint Entra shows.</p>
+${action({
+  csrf,
+  method: "POST",
+  api: "/api/integrations",
+  label: "Connect with certificate",
+  next: "/console/integrations/{id}",
+  className: "stack",
+  fields: html`<input type="hidden" name="auth.mode" value="app">
+<label for="c-name">Name</label><input id="c-name" name="name" required maxlength="200">
+<label for="c-tenant">Tenant id</label><input id="c-tenant" name="tenantId" required pattern="[0-9a-fA-F-]{36}">
+<label for="c-client">Application (client) id</label><input id="c-client" name="auth.clientId" required>
+<label for="c-key">Private key (PEM)</label><textarea id="c-key" name="auth.certificate.privateKeyPem" rows="4" required autocomplete="off" spellcheck="false" placeholder="-----BEGIN PRIVATE KEY-----"></textarea>
+<label for="c-key-file">… or read it from a file</label><input id="c-key-file" type="file" accept=".pem,.key,text/plain" data-fill="c-key">
+<label for="c-cert">Certificate (PEM)</label><textarea id="c-cert" name="auth.certificate.certificatePem" rows="4" spellcheck="false" placeholder="-----BEGIN CERTIFICATE-----"></textarea>
+<label for="c-cert-file">… or read it from a file</label><input id="c-cert-file" type="file" accept=".pem,.crt,.cer,text/plain" data-fill="c-cert">
+<label for="c-thumb">Or its thumbprint <span class="muted">(hex, as Entra shows it; when no certificate is given)</span></label><input id="c-thumb" name="auth.certificate.thumbprint" pattern="[0-9a-fA-F]{40}|[0-9a-fA-F]{64}" autocomplete="off">`,
+})}
+</details>
 </div>
 </div>
 <details>
@@ -155,7 +178,12 @@ export const integrationPage = definePage({
   params: IntegrationParams,
   load: ({ api, params }) => api.get(getIntegration, `/api/integrations/${params.id}`),
   render: async ({ api, csrf, principal, params, frame, loaded: i }) => {
-    const history = await api.tryGet(listPolls, `/api/integrations/${params.id}/polls?limit=10`);
+    const [history, provisioning] = await Promise.all([
+      api.tryGet(listPolls, `/api/integrations/${params.id}/polls?limit=10`),
+      can(principal, "admin")
+        ? api.tryGet(getProvisioning, `/api/integrations/${params.id}/provisioning`)
+        : null,
+    ]);
     const last = i.lastPoll;
     const report = catalog.map((r) => {
       const got = last?.resources.find((x) => x.resource === r.name);
@@ -176,6 +204,7 @@ ${controls(i, csrf, principal)}
 <h2>Last poll</h2>
 ${progress(i)}
 ${last?.error ? html`<p class="error">${last.error}</p>` : ""}
+${provisioningSection(i, provisioning, csrf, principal)}
 <h2>Permissions and collection, per table</h2>
 <p class="muted">What the last poll could read. A table it could not read says why (missing permission or licence); it never fails the poll.</p>
 <div class="scroll" tabindex="0"><table>

@@ -6,6 +6,7 @@ import { alertsPage } from "./console-alerts.js";
 import { dashboardPage } from "./console-dashboard.js";
 import { integrationPage, integrationsPage } from "./console-integrations.js";
 import { inventoryPage, resourcePage, tablePage } from "./console-inventory.js";
+import { provisioningPages } from "./console-provisioning.js";
 import { newRulePage, rulePage, rulesPage, violationsPage } from "./console-rules.js";
 import { sqlPage } from "./console-sql.js";
 import { integrationRoutes } from "./integrations.js";
@@ -35,6 +36,7 @@ export const allRoutes: readonly Route[] = [
   rulePage,
   violationsPage,
   alertsPage,
+  ...provisioningPages,
   oauthCallback,
   ...integrationRoutes,
   ...queryRoutes,

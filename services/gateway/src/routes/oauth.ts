@@ -13,6 +13,8 @@ interface Outcome {
   title: string;
   message: string;
   integration?: Integration;
+  /** The link back to the integration's page (default: "Watch its first poll"). */
+  next?: string;
 }
 
 /**
@@ -67,6 +69,7 @@ export const oauthCallback = defineRoute({
           title: "Provisioning enabled",
           message: res.message ?? "Provisioning enabled.",
           integration: i,
+          next: "Back to the integration",
         });
       }
       if (connected) {
@@ -113,7 +116,7 @@ function render(c: Context<AppEnv>, status: 200 | 400 | 500 | 503, o: Outcome) {
       html`<h1 class="${o.ok ? "status-active" : "status-broken"}">${o.title}</h1>
 <p>${o.message}</p>
 ${i ? html`<p class="muted">Integration <code>${i.id}</code> (${i.name}) · status <span class="status-${i.status}">${i.status}</span></p>` : ""}
-<p><a href="${i ? `/console/integrations/${i.id}` : "/console/integrations"}">${o.ok ? "Watch its first poll" : "Back to integrations"}</a></p>`,
+<p><a href="${i ? `/console/integrations/${i.id}` : "/console/integrations"}">${o.ok ? (o.next ?? "Watch its first poll") : "Back to integrations"}</a></p>`,
     ),
     status,
   );

@@ -1,7 +1,7 @@
 // The console's common module: write actions as JSON calls to /api with the session's CSRF token.
 // A form with data-api="/api/…" (and data-method) is sent as JSON built from its named fields:
 // "a.b" names nest, type=number fields are numbers, checkboxes booleans, empty fields are left out,
-// data-list="1" fields are split on commas/lines. data-confirm asks first; data-next is where to go
+// data-list="1" fields are split on commas/lines (data-keep-empty="1": an empty one is sent as []). data-confirm asks first; data-next is where to go
 // after success ({field} filled from the answer); data-follow names an answer field holding a URL.
 
 export const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
@@ -19,12 +19,15 @@ export async function api(method, path, body, accept = "application/json") {
   });
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
+    let code;
     try {
       const err = await res.json();
       if (err?.error?.message) message = err.error.message;
+      code = err?.error?.code;
     } catch {}
     const e = new Error(message);
     e.status = res.status;
+    e.code = code;
     throw e;
   }
   return accept === "application/json" ? res.json() : res;
@@ -38,8 +41,10 @@ export function formJson(form) {
     let value;
     if (el.type === "checkbox") value = el.checked;
     else if (el.dataset.bool) value = el.value === "true";
-    else if (el.value === "") continue;
-    else if (el.type === "number") value = Number(el.value);
+    else if (el.value === "") {
+      if (!el.dataset.keepEmpty) continue;
+      value = el.dataset.list ? [] : "";
+    } else if (el.type === "number") value = Number(el.value);
     else if (el.dataset.list)
       value = el.value
         .split(/[,\n]/)
@@ -103,6 +108,15 @@ document.addEventListener("submit", async (event) => {
   } finally {
     if (button) button.disabled = false;
   }
+});
+
+// <input type="file" data-fill="ID">: the chosen file's text goes into the field ID (e.g. a PEM key).
+document.addEventListener("change", async (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.dataset.fill) return;
+  const target = document.getElementById(input.dataset.fill);
+  const file = input.files?.[0];
+  if (target && file) target.value = (await file.text()).trim();
 });
 
 // A streamed page is sent before its title is known: name the tab after its heading.
