@@ -29,6 +29,9 @@ import {
  * by the operation page (`#operation-report`), so a record is rendered in one place.
  */
 
+/** Outcomes the report shows as an alert: something was refused, failed, or is not known to have finished. */
+const NEEDS_ATTENTION = new Set<Operation["status"]>(["refused", "failed", "partial", "interrupted"]);
+
 const KIND_LABEL: Record<Operation["kind"], string> = {
   create_user: "Create user",
   update_user: "Update properties",
@@ -272,7 +275,7 @@ function stepOutcome(o: Operation, outcome: Operation["steps"][number]["outcome"
 function operationReport(o: Operation): Html {
   return html`<div id="operation-report" class="op-report" data-operation="${o.id}" data-status="${o.status}">
 <p><strong>${KIND_LABEL[o.kind]}${o.dryRun ? " (dry run)" : ""}</strong>: ${status(o.status)} <a href="/console/provisioning/operations/${o.id}">operation ${o.id}</a></p>
-<p class="${o.status === "refused" || o.status === "failed" || o.status === "partial" ? "error" : ""}" role="${o.status === "refused" || o.status === "failed" || o.status === "partial" ? "alert" : "status"}">${o.summary}</p>
+<p class="${NEEDS_ATTENTION.has(o.status) ? "error" : ""}" role="${NEEDS_ATTENTION.has(o.status) ? "alert" : "status"}">${o.summary}</p>
 ${
   o.steps.length === 0
     ? html`<p class="muted">No Graph request was ${o.dryRun ? "planned" : "sent"}.</p>`
