@@ -10,13 +10,14 @@ import type { ResourceDef } from "@tenantlens/graph";
 import {
   alreadyApplied,
   bumpVersions,
+  collectionState,
   type GenerationKind,
   type MessageRef,
   recordApplied,
   requestGeneration,
 } from "./adapters/bookkeeping.js";
 import { Db, type DbOptions, type Sql } from "./adapters/db.js";
-import { pollDeadLettered, recordDeadLetter } from "./adapters/dead-letters.js";
+import { recordDeadLetter } from "./adapters/dead-letters.js";
 import { createLogStage, pruneLogs, writeLogPage } from "./adapters/log-writer.js";
 import { type MigrationResult, migrate } from "./adapters/migrate.js";
 import {
@@ -28,12 +29,7 @@ import {
 } from "./adapters/page-writer.js";
 import { addPollCounts, pollCompleted, pollFailedAtIngest, pollStarted } from "./adapters/poll-writer.js";
 import { applyUpdateEffect, writeSystemRows } from "./adapters/system-writer.js";
-import {
-  deletedAmong,
-  purgeIntegrationRows,
-  purgeWorkspaceRows,
-  workspaceDeleted,
-} from "./adapters/workspace-purge.js";
+import { deletedAmong, purgeIntegrationRows, purgeWorkspaceRows } from "./adapters/workspace-purge.js";
 import { type DeadLetterRecord, pollFailureText } from "./domain/dead-letter.js";
 import {
   type ResourceTables,
@@ -170,13 +166,28 @@ export class Warehouse {
   private once(
     msg: MessageRef,
     fn: (sql: Sql) => Promise<ApplyResult>,
-    opts: { joinsPending?: boolean } = {},
+    opts: { joinsPending?: boolean; collection?: { workspaceId: string; pollId: string } } = {},
   ): Promise<ApplyResult> {
     const scope = this.batchScope.getStore();
     const apply = async (sql: Sql): Promise<ApplyResult> => {
       // Pending pages land before any other message's effects (a page may join them instead).
       if (scope && !opts.joinsPending) await this.writePending(scope);
-      if (await alreadyApplied(sql, msg.key)) return { status: "duplicate" };
+      const { collection } = opts;
+      if (!collection) {
+        if (await alreadyApplied(sql, msg.key)) return { status: "duplicate" };
+      } else {
+        const state = await collectionState(sql, { key: msg.key, ...collection });
+        if (state.applied) return { status: "duplicate" };
+        const skipped = state.workspaceDeleted
+          ? `workspace ${collection.workspaceId} was deleted`
+          : state.pollDeadLettered
+            ? `poll ${collection.pollId} was failed at ingest; the rest of it is skipped`
+            : undefined;
+        if (skipped) {
+          await recordApplied(sql, msg);
+          return { status: "ignored", reason: skipped };
+        }
+      }
       const result = await fn(sql);
       await recordApplied(sql, msg);
       return result;
@@ -188,6 +199,7 @@ export class Warehouse {
    * A collection message: applied once, unless an earlier message of its poll was dead-lettered.
    * Then it is skipped (and recorded as processed), so nothing of the poll lands after the gap:
    * a later page or a "complete" resource would otherwise remove or overwrite what the gap held.
+   * A deleted workspace's messages are skipped too. The three questions are one query.
    */
   private collected(
     p: { pollId: string; workspaceId: string },
@@ -195,23 +207,7 @@ export class Warehouse {
     fn: (sql: Sql) => Promise<ApplyResult>,
     opts: { joinsPending?: boolean } = {},
   ): Promise<ApplyResult> {
-    const { pollId } = p;
-    return this.once(
-      msg,
-      async (sql) => {
-        if (await workspaceDeleted(sql, p.workspaceId)) {
-          return { status: "ignored", reason: `workspace ${p.workspaceId} was deleted` };
-        }
-        if (await pollDeadLettered(sql, pollId)) {
-          return {
-            status: "ignored",
-            reason: `poll ${pollId} was failed at ingest; the rest of it is skipped`,
-          };
-        }
-        return fn(sql);
-      },
-      opts,
-    );
+    return this.once(msg, fn, { ...opts, collection: { workspaceId: p.workspaceId, pollId: p.pollId } });
   }
 
   pollStarted(p: EventPayload<typeof PollStarted>, msg: MessageRef): Promise<ApplyResult> {
@@ -241,7 +237,7 @@ export class Warehouse {
       msg,
       async (sql) => {
         const t = resourceTablesFor(this.schema, p.resource);
-        if (!t || !t.changes) {
+        if (!t?.changes) {
           if (scope) await this.writePending(scope);
           if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
           // An append-only log: new entries are added, nothing is diffed (adapters/log-writer.ts).
