@@ -27,7 +27,7 @@ export function createStageSql(): string[] {
   return [
     `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (id VARCHAR, op VARCHAR, hash VARCHAR, raw JSON, fields VARCHAR, change_id VARCHAR, "before" JSON, prev_seen TIMESTAMPTZ, prev_first_seen TIMESTAMPTZ, "at" VARCHAR)`,
     // `hash` is set only where the content hash is not md5(raw) (objects carrying annotations).
-    `CREATE TEMP TABLE IF NOT EXISTS ${INPUT_TABLE} (id VARCHAR, page INTEGER, raw VARCHAR, hash VARCHAR, removed BOOLEAN)`,
+    `CREATE TEMP TABLE IF NOT EXISTS ${INPUT_TABLE} (id VARCHAR, page INTEGER, raw JSON, hash VARCHAR, removed BOOLEAN)`,
     `CREATE TEMP TABLE IF NOT EXISTS ${INPUT_PAGES_TABLE} (page INTEGER, origin VARCHAR, "at" VARCHAR)`,
   ];
 }
