@@ -45,10 +45,16 @@ function script(): Step[] {
       steps.push((wh) => wh.pageCollected(payload, msgRef(`${pollId}.users.${n}.0`)));
     }
     steps.push((wh) =>
-      wh.resourceCollected(resourceCollected(ref, pollId, { mode, at: at(day, 30) }), msgRef(`${pollId}.done`)),
+      wh.resourceCollected(
+        resourceCollected(ref, pollId, { mode, at: at(day, 30) }),
+        msgRef(`${pollId}.done`),
+      ),
     );
     steps.push((wh) =>
-      wh.pollCompleted(pollCompleted(ref, pollId, { startedAt: at(day), at: at(day, 31) }), msgRef(`${pollId}.end`)),
+      wh.pollCompleted(
+        pollCompleted(ref, pollId, { startedAt: at(day), at: at(day, 31) }),
+        msgRef(`${pollId}.end`),
+      ),
     );
   };
   const users = (from: number, to: number, extra: (i: number) => Record<string, unknown> = () => ({})) =>
@@ -60,12 +66,19 @@ function script(): Step[] {
     { objects: [...users(10, 20), userObject(3, { jobTitle: "Twice" }), userObject(12)] },
     {
       objects: users(20, 30, (i) =>
-        i === 21 ? { "@odata.type": "#microsoft.graph.user" } : i === 22 ? { accountEnabled: "yes" } : {},
+        i === 21
+          ? { "@odata.type": "#microsoft.graph.user" }
+          : i === 22
+            ? { accountEnabled: "not-a-bool" }
+            : {},
       ),
     },
   ]);
   poll(2, "delta", [
-    { objects: [{ id: userObject(1).id, department: "Delta" }, userObject(40)], removed: [userObject(2).id as string] },
+    {
+      objects: [{ id: userObject(1).id, department: "Delta" }, userObject(40)],
+      removed: [userObject(2).id as string],
+    },
     { objects: [{ id: userObject(1).id, jobTitle: "Again" }] },
     { objects: [{ id: userObject(5).id, onPremisesLastSyncDateTime: "2026-01-02T00:00:00Z" }] },
   ]);
@@ -76,7 +89,7 @@ function script(): Step[] {
         i === 13
           ? { onPremisesLastSyncDateTime: "2026-01-03T00:00:00Z" }
           : i === 22
-            ? { accountEnabled: "yes" }
+            ? { accountEnabled: "not-a-bool" }
             : {},
       ),
     },
@@ -88,9 +101,7 @@ async function dump(wh: Warehouse): Promise<unknown> {
   const read = wh.db.read();
   const all = (sql: string) => read.all(sql);
   return {
-    current: await all(
-      `SELECT * EXCLUDE (_raw), CAST(_raw AS VARCHAR) AS raw FROM azuread_user ORDER BY id`,
-    ),
+    current: await all(`SELECT * EXCLUDE (_raw), CAST(_raw AS VARCHAR) AS raw FROM azuread_user ORDER BY id`),
     changes: await all(
       `SELECT * EXCLUDE ("before", "after"), CAST("before" AS VARCHAR) AS b, CAST("after" AS VARCHAR) AS a
        FROM azuread_user_changes ORDER BY resource_id, recorded_at, change_id`,
