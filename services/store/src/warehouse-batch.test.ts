@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { EventPayload, PageCollected } from "@tenantlens/contracts";
+import { changeId } from "./domain/hash.js";
 import {
   msgRef,
   newPollId,
@@ -133,6 +134,23 @@ describe("pages written in groups (one batch) end exactly as pages written one b
     assert.ok(current.length > 20);
     assert.equal(current.find((r) => r.id === userObject(22).id)?.account_enabled, null);
     assert.ok(changes.length > current.length);
+    // Change ids computed in SQL follow the formula of hash.ts (removals by absence use it too).
+    const first = (changes as Record<string, string>[]).find(
+      (c) => c.resource_id === userObject(0).id && c.change_type === "added",
+    );
+    assert.ok(first);
+    const origin = `${first.poll_id}.users.0.0`;
+    assert.equal(
+      first.change_id,
+      changeId({
+        integrationId: first.integration_id as string,
+        table: "azuread_user",
+        objectId: first.resource_id as string,
+        pollId: first.poll_id as string,
+        changeType: "added",
+        origin,
+      }),
+    );
     // A redelivered batch changes nothing.
     await batched.wh.batch(async () => {
       for (const step of steps) await step(batched.wh);
