@@ -54,14 +54,19 @@ await bus.ensureStreams();
 const started = new Map<string, number>();
 const completed = new Map<string, number>();
 const objects = new Map<string, number>();
+/** Objects and pages per resource of each poll (where the store's work is). */
+const perResource = new Map<string, { resource: string; objects: number; pages: number }[]>();
 const visible = new Map<string, number>();
 bus.nc.subscribe("poller.poll.started.>", {
   callback: (_e, m) => void started.set(m.json<{ pollId: string }>().pollId, performance.now()),
 });
 bus.nc.subscribe("poller.resource.collected.>", {
   callback: (_e, m) => {
-    const p = m.json<{ pollId: string; objectCount: number }>();
+    const p = m.json<{ pollId: string; resource: string; objectCount: number; pages: number }>();
     objects.set(p.pollId, (objects.get(p.pollId) ?? 0) + p.objectCount);
+    const list = perResource.get(p.pollId) ?? [];
+    list.push({ resource: p.resource, objects: p.objectCount, pages: p.pages });
+    perResource.set(p.pollId, list);
   },
 });
 bus.nc.subscribe("poller.poll.completed.>", {
@@ -118,6 +123,10 @@ console.log(
   `| store: last commit (generation) after the last page | ${(lagMs / 1000).toFixed(1)} s = ${((100 * lagMs) / collectMs).toFixed(1)} % of the collection |`,
 );
 console.log(`| peak RSS | poller ${rss.poller} MB, store ${rss.store} MB |`);
+const largest = [...(perResource.get(pollId) ?? [])].sort((a, b) => b.objects - a.objects).slice(0, 8);
+console.log(
+  `largest resources: ${largest.map((r) => `${r.resource} ${r.objects} objects / ${r.pages} pages`).join(", ")}`,
+);
 printFigures(import.meta.url, [
   {
     figure: `first collection of ${USERS} users: store's last commit after the last page, % of the collection`,
