@@ -23,7 +23,7 @@ const at = (day: number, minutes = 0) =>
 /**
  * Three polls whose pages exercise what a group must keep: ids repeated across pages (a new group
  * starts), a page time per page, annotations, a wrongly typed property, a volatile-only change,
- * delta merges, removals by id and by absence.
+ * delta merges, removals by id and by absence; and log pages whose windows overlap.
  */
 function script(): Step[] {
   const ref = newRef();
@@ -95,6 +95,40 @@ function script(): Step[] {
       ),
     },
   ]);
+  // An append-only log read in overlapping windows: entries repeat across pages and polls.
+  const audit = (n: number) => ({
+    id: `Directory_${n}`,
+    activityDateTime: at(1, n % 60),
+    activityDisplayName: "Update user",
+    category: "UserManagement",
+    result: "success",
+  });
+  for (const day of [4, 5]) {
+    const pollId = newPollId();
+    const windows =
+      day === 4
+        ? [
+            [0, 5],
+            [5, 10],
+            [8, 12],
+          ]
+        : [
+            [10, 15],
+            [15, 20],
+          ];
+    for (const [n, [from, to]] of windows.entries()) {
+      const payload = page(ref, pollId, {
+        resource: "directoryAudits",
+        mode: "delta",
+        page: n,
+        objects: Array.from({ length: (to as number) - (from as number) }, (_, k) =>
+          audit((from as number) + k),
+        ),
+        at: at(day, n),
+      });
+      steps.push((wh) => wh.pageCollected(payload, msgRef(`${pollId}.directoryAudits.${n}.0`)));
+    }
+  }
   return steps;
 }
 
@@ -107,7 +141,10 @@ async function dump(wh: Warehouse): Promise<unknown> {
       `SELECT * EXCLUDE ("before", "after"), CAST("before" AS VARCHAR) AS b, CAST("after" AS VARCHAR) AS a
        FROM azuread_user_changes ORDER BY resource_id, recorded_at, change_id`,
     ),
-    polls: await all(`SELECT poll_id, status, added, modified, removed FROM polls ORDER BY started_at`),
+    polls: await all(`SELECT poll_id, status, added, modified, removed FROM polls ORDER BY poll_id`),
+    audits: await all(
+      `SELECT * EXCLUDE (_raw), CAST(_raw AS VARCHAR) AS raw FROM azuread_directory_audit ORDER BY id`,
+    ),
   };
 }
 
@@ -134,6 +171,7 @@ describe("pages written in groups (one batch) end exactly as pages written one b
     assert.ok(current.length > 20);
     assert.equal(current.find((r) => r.id === userObject(22).id)?.account_enabled, null);
     assert.ok(changes.length > current.length);
+    assert.equal((a as { audits: unknown[] }).audits.length, 20);
     // Change ids computed in SQL follow the formula of hash.ts (removals by absence use it too).
     const first = (changes as Record<string, string>[]).find(
       (c) => c.resource_id === userObject(0).id && c.change_type === "added",

@@ -18,7 +18,7 @@ import {
 } from "./adapters/bookkeeping.js";
 import { Db, type DbOptions, type Sql } from "./adapters/db.js";
 import { recordDeadLetter } from "./adapters/dead-letters.js";
-import { createLogStage, pruneLogs, writeLogPage } from "./adapters/log-writer.js";
+import { createLogStage, pruneLogs, writeLogPages } from "./adapters/log-writer.js";
 import { type MigrationResult, migrate } from "./adapters/migrate.js";
 import {
   createStage,
@@ -145,14 +145,16 @@ export class Warehouse {
     head: EventPayload<typeof PageCollected>,
     pages: GroupPage[],
   ): Promise<void> {
-    if (!t.changes) throw new Error(`${t.current.name} is a log: its pages are not grouped`);
-    const r = await writePages(sql, t, { ...head, pages });
+    // An append-only log: new entries are added, nothing is diffed (adapters/log-writer.ts).
+    const r = t.changes
+      ? await writePages(sql, t, { ...head, pages })
+      : await writeLogPages(sql, t, { ...head, pages });
     await addPollCounts(sql, head, head.collectedAt, r);
     const changed = r.added + r.modified + r.removed > 0;
     await bumpVersions(sql, head.workspaceId, [
       "polls",
       ...(r.rowsTouched ? [t.current.name] : []),
-      ...(changed ? [t.changes.name] : []),
+      ...(t.changes && changed ? [t.changes.name] : []),
     ]);
   }
 
@@ -237,14 +239,9 @@ export class Warehouse {
       msg,
       async (sql) => {
         const t = resourceTablesFor(this.schema, p.resource);
-        if (!t?.changes) {
+        if (!t) {
           if (scope) await this.writePending(scope);
-          if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
-          // An append-only log: new entries are added, nothing is diffed (adapters/log-writer.ts).
-          const r = await writeLogPage(sql, t, p);
-          await addPollCounts(sql, p, p.collectedAt, r);
-          await bumpVersions(sql, p.workspaceId, ["polls", ...(r.rowsTouched ? [t.current.name] : [])]);
-          return { status: "applied" };
+          return { status: "ignored", reason: `unknown resource ${p.resource}` };
         }
         const page: GroupPage = { origin: msg.key, ...p };
         if (!scope) {
