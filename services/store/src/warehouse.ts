@@ -10,26 +10,33 @@ import type { ResourceDef } from "@tenantlens/graph";
 import {
   alreadyApplied,
   bumpVersions,
+  collectionState,
   type GenerationKind,
   type MessageRef,
   recordApplied,
   requestGeneration,
 } from "./adapters/bookkeeping.js";
 import { Db, type DbOptions, type Sql } from "./adapters/db.js";
-import { pollDeadLettered, recordDeadLetter } from "./adapters/dead-letters.js";
-import { createLogStage, pruneLogs, writeLogPage } from "./adapters/log-writer.js";
+import { recordDeadLetter } from "./adapters/dead-letters.js";
+import { createLogStage, pruneLogs, writeLogPages } from "./adapters/log-writer.js";
 import { type MigrationResult, migrate } from "./adapters/migrate.js";
-import { createStage, purgeIntegration, removeUnseen, writePage } from "./adapters/page-writer.js";
+import {
+  createStage,
+  type GroupPage,
+  purgeIntegration,
+  removeUnseen,
+  writePages,
+} from "./adapters/page-writer.js";
 import { addPollCounts, pollCompleted, pollFailedAtIngest, pollStarted } from "./adapters/poll-writer.js";
 import { applyUpdateEffect, writeSystemRows } from "./adapters/system-writer.js";
-import {
-  deletedAmong,
-  purgeIntegrationRows,
-  purgeWorkspaceRows,
-  workspaceDeleted,
-} from "./adapters/workspace-purge.js";
+import { deletedAmong, purgeIntegrationRows, purgeWorkspaceRows } from "./adapters/workspace-purge.js";
 import { type DeadLetterRecord, pollFailureText } from "./domain/dead-letter.js";
-import { resourceTablesFor, type WarehouseSchema, warehouseSchema } from "./domain/schema.js";
+import {
+  type ResourceTables,
+  resourceTablesFor,
+  type WarehouseSchema,
+  warehouseSchema,
+} from "./domain/schema.js";
 import { type SystemTableDecl, systemTables } from "./domain/system-tables.js";
 
 export type ApplyResult =
@@ -48,13 +55,36 @@ export interface WarehouseOptions extends DbOptions {
 export const DEFAULT_LOG_RETENTION_DAYS = 90;
 
 /**
+ * Pages of a batch not written yet: consecutive pages of one poll, resource and mode whose object
+ * ids are disjoint, so writing them together gives each object the outcome it would have had with
+ * its page applied alone. Anything else the batch applies writes them first.
+ */
+interface PendingPages {
+  key: string;
+  t: ResourceTables;
+  head: EventPayload<typeof PageCollected>;
+  pages: GroupPage[];
+  ids: Set<string>;
+  objects: number;
+}
+
+/** A group is written once it holds this many objects (bounds the staging tables). */
+const MAX_GROUP_OBJECTS = 100_000;
+
+interface BatchScope {
+  sql: Sql;
+  afterCommit: (() => void)[];
+  pending?: PendingPages;
+}
+
+/**
  * The warehouse verbs: each applies one message exactly once. Its effects and its ledger entry
  * commit in one transaction, so a message redelivered after a crash (or published twice) is
  * recognised and changes nothing. The caller acks only after the returned promise resolves.
  */
 export class Warehouse {
   /** The transaction of the batch the current async call chain belongs to (see `batch`). */
-  private readonly batchScope = new AsyncLocalStorage<{ sql: Sql; afterCommit: (() => void)[] }>();
+  private readonly batchScope = new AsyncLocalStorage<BatchScope>();
 
   private constructor(
     readonly db: Db,
@@ -89,9 +119,43 @@ export class Warehouse {
   async batch<T>(fn: () => Promise<T>): Promise<T> {
     if (this.batchScope.getStore()) return fn();
     const afterCommit: (() => void)[] = [];
-    const result = await this.db.transaction((sql) => this.batchScope.run({ sql, afterCommit }, fn));
+    const result = await this.db.transaction((sql) => {
+      const scope: BatchScope = { sql, afterCommit };
+      return this.batchScope.run(scope, async () => {
+        const r = await fn();
+        await this.writePending(scope);
+        return r;
+      });
+    });
     for (const cb of afterCommit) cb();
     return result;
+  }
+
+  /** Writes the batch's pending pages (in its transaction), with their poll counts and versions. */
+  private async writePending(scope: BatchScope): Promise<void> {
+    const group = scope.pending;
+    if (!group) return;
+    scope.pending = undefined;
+    await this.writeGroup(scope.sql, group.t, group.head, group.pages);
+  }
+
+  private async writeGroup(
+    sql: Sql,
+    t: ResourceTables,
+    head: EventPayload<typeof PageCollected>,
+    pages: GroupPage[],
+  ): Promise<void> {
+    // An append-only log: new entries are added, nothing is diffed (adapters/log-writer.ts).
+    const r = t.changes
+      ? await writePages(sql, t, { ...head, pages })
+      : await writeLogPages(sql, t, { ...head, pages });
+    await addPollCounts(sql, head, head.collectedAt, r);
+    const changed = r.added + r.modified + r.removed > 0;
+    await bumpVersions(sql, head.workspaceId, [
+      "polls",
+      ...(r.rowsTouched ? [t.current.name] : []),
+      ...(t.changes && changed ? [t.changes.name] : []),
+    ]);
   }
 
   /** Runs `cb` once what the current call chain wrote is committed (at once outside a batch). */
@@ -101,14 +165,35 @@ export class Warehouse {
     else cb();
   }
 
-  private once(msg: MessageRef, fn: (sql: Sql) => Promise<ApplyResult>): Promise<ApplyResult> {
+  private once(
+    msg: MessageRef,
+    fn: (sql: Sql) => Promise<ApplyResult>,
+    opts: { joinsPending?: boolean; collection?: { workspaceId: string; pollId: string } } = {},
+  ): Promise<ApplyResult> {
+    const scope = this.batchScope.getStore();
     const apply = async (sql: Sql): Promise<ApplyResult> => {
-      if (await alreadyApplied(sql, msg.key)) return { status: "duplicate" };
+      // Pending pages land before any other message's effects (a page may join them instead).
+      if (scope && !opts.joinsPending) await this.writePending(scope);
+      const { collection } = opts;
+      if (!collection) {
+        if (await alreadyApplied(sql, msg.key)) return { status: "duplicate" };
+      } else {
+        const state = await collectionState(sql, { key: msg.key, ...collection });
+        if (state.applied) return { status: "duplicate" };
+        const skipped = state.workspaceDeleted
+          ? `workspace ${collection.workspaceId} was deleted`
+          : state.pollDeadLettered
+            ? `poll ${collection.pollId} was failed at ingest; the rest of it is skipped`
+            : undefined;
+        if (skipped) {
+          await recordApplied(sql, msg);
+          return { status: "ignored", reason: skipped };
+        }
+      }
       const result = await fn(sql);
       await recordApplied(sql, msg);
       return result;
     };
-    const scope = this.batchScope.getStore();
     return scope ? apply(scope.sql) : this.db.transaction(apply);
   }
 
@@ -116,25 +201,15 @@ export class Warehouse {
    * A collection message: applied once, unless an earlier message of its poll was dead-lettered.
    * Then it is skipped (and recorded as processed), so nothing of the poll lands after the gap:
    * a later page or a "complete" resource would otherwise remove or overwrite what the gap held.
+   * A deleted workspace's messages are skipped too. The three questions are one query.
    */
   private collected(
     p: { pollId: string; workspaceId: string },
     msg: MessageRef,
     fn: (sql: Sql) => Promise<ApplyResult>,
+    opts: { joinsPending?: boolean } = {},
   ): Promise<ApplyResult> {
-    const { pollId } = p;
-    return this.once(msg, async (sql) => {
-      if (await workspaceDeleted(sql, p.workspaceId)) {
-        return { status: "ignored", reason: `workspace ${p.workspaceId} was deleted` };
-      }
-      if (await pollDeadLettered(sql, pollId)) {
-        return {
-          status: "ignored",
-          reason: `poll ${pollId} was failed at ingest; the rest of it is skipped`,
-        };
-      }
-      return fn(sql);
-    });
+    return this.once(msg, fn, { ...opts, collection: { workspaceId: p.workspaceId, pollId: p.pollId } });
   }
 
   pollStarted(p: EventPayload<typeof PollStarted>, msg: MessageRef): Promise<ApplyResult> {
@@ -151,27 +226,53 @@ export class Warehouse {
     });
   }
 
+  /**
+   * A page. Inside a batch it joins the pages waiting to be written when it continues them (same
+   * poll, resource and mode, no id in common), else those are written first; they are written
+   * together before the batch commits or another message applies. Its ledger entry is written at
+   * once, so a copy of it later in the batch is recognised.
+   */
   pageCollected(p: EventPayload<typeof PageCollected>, msg: MessageRef): Promise<ApplyResult> {
-    return this.collected(p, msg, async (sql) => {
-      const t = resourceTablesFor(this.schema, p.resource);
-      if (!t) return { status: "ignored", reason: `unknown resource ${p.resource}` };
-      if (!t.changes) {
-        // An append-only log: new entries are added, nothing is diffed (adapters/log-writer.ts).
-        const r = await writeLogPage(sql, t, p);
-        await addPollCounts(sql, p, p.collectedAt, r);
-        await bumpVersions(sql, p.workspaceId, ["polls", ...(r.rowsTouched ? [t.current.name] : [])]);
+    const scope = this.batchScope.getStore();
+    return this.collected(
+      p,
+      msg,
+      async (sql) => {
+        const t = resourceTablesFor(this.schema, p.resource);
+        if (!t) {
+          if (scope) await this.writePending(scope);
+          return { status: "ignored", reason: `unknown resource ${p.resource}` };
+        }
+        const page: GroupPage = { origin: msg.key, ...p };
+        if (!scope) {
+          await this.writeGroup(sql, t, p, [page]);
+          return { status: "applied" };
+        }
+        const key = [p.integrationId, p.tenantId, p.workspaceId, p.pollId, p.resource, p.mode].join("\u0000");
+        const ids = [...p.objects.map((o) => o.id as string), ...p.removed.map((r) => r.id)];
+        const pending = scope.pending;
+        const joins =
+          pending !== undefined &&
+          pending.key === key &&
+          pending.objects + ids.length <= MAX_GROUP_OBJECTS &&
+          !ids.some((id) => pending.ids.has(id));
+        if (!joins) await this.writePending(scope);
+        const group: PendingPages = (joins ? pending : undefined) ?? {
+          key,
+          t,
+          head: p,
+          pages: [],
+          ids: new Set(),
+          objects: 0,
+        };
+        group.pages.push(page);
+        for (const id of ids) group.ids.add(id);
+        group.objects += ids.length;
+        scope.pending = group;
         return { status: "applied" };
-      }
-      const r = await writePage(sql, t, p, msg.key);
-      await addPollCounts(sql, p, p.collectedAt, r);
-      const changed = r.added + r.modified + r.removed > 0;
-      await bumpVersions(sql, p.workspaceId, [
-        "polls",
-        ...(r.rowsTouched ? [t.current.name] : []),
-        ...(changed ? [t.changes.name] : []),
-      ]);
-      return { status: "applied" };
-    });
+      },
+      { joinsPending: true },
+    );
   }
 
   resourceCollected(p: EventPayload<typeof ResourceCollected>, msg: MessageRef): Promise<ApplyResult> {

@@ -14,6 +14,28 @@ export async function alreadyApplied(sql: Sql, key: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+/**
+ * For a collection message, in one query: whether it was applied already, whether its workspace
+ * was deleted and whether its poll was failed at ingest (a message of it dead-lettered).
+ */
+export async function collectionState(
+  sql: Sql,
+  m: { key: string; workspaceId: string; pollId: string },
+): Promise<{ applied: boolean; workspaceDeleted: boolean; pollDeadLettered: boolean }> {
+  const rows = await sql.all(
+    `SELECT EXISTS (SELECT 1 FROM "_tl_ledger" WHERE msg_key = $key) AS applied,
+       EXISTS (SELECT 1 FROM "_tl_deleted_workspaces" WHERE workspace_id = $ws) AS deleted,
+       EXISTS (SELECT 1 FROM "_tl_dead_letters" WHERE poll_id = $poll) AS dead`,
+    { key: m.key, ws: m.workspaceId, poll: m.pollId },
+  );
+  const r = rows[0];
+  return {
+    applied: r?.applied === true,
+    workspaceDeleted: r?.deleted === true,
+    pollDeadLettered: r?.dead === true,
+  };
+}
+
 export async function recordApplied(sql: Sql, msg: MessageRef): Promise<void> {
   await sql.run(`INSERT INTO "_tl_ledger" VALUES ($key, $stream, $seq, $subject, now())`, {
     key: msg.key,

@@ -30,14 +30,6 @@ export async function recordDeadLetter(
   );
 }
 
-/** Whether a message of this poll was dead-lettered: then the rest of the poll is skipped. */
-export async function pollDeadLettered(sql: Sql, pollId: string): Promise<boolean> {
-  const rows = await sql.all(`SELECT 1 AS hit FROM "_tl_dead_letters" WHERE poll_id = $poll LIMIT 1`, {
-    poll: pollId,
-  });
-  return rows.length > 0;
-}
-
 export async function listDeadLetters(
   sql: Sql,
   req: { workspaceId?: string; integrationId?: string; limit: number },

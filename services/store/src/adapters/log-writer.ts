@@ -3,35 +3,47 @@ import { normalisePage, prepareObjects } from "../domain/page-plan.js";
 import { retentionCutoff } from "../domain/retention.js";
 import type { ResourceTables } from "../domain/schema.js";
 import type { Sql } from "./db.js";
-import type { PageWrite, WriteResult } from "./page-writer.js";
+import type { GroupPage, PageWrite, WriteResult } from "./page-writer.js";
 
 /**
- * One page of an append-only log: its entries are added once per integration and id (an entry read
- * again in an overlapping window changes nothing); no change rows, no removals. Runs inside the
- * caller's transaction.
+ * Pages of an append-only log (consecutive pages of one poll, no id in two of them): their entries
+ * are added once per integration and id (an entry read again in an overlapping window changes
+ * nothing); no change rows, no removals. Runs inside the caller's transaction.
  */
-export async function writeLogPage(sql: Sql, t: ResourceTables, page: PageWrite): Promise<WriteResult> {
-  const objects = prepareObjects(normalisePage(page).objects);
-  if (objects.length === 0) return { added: 0, modified: 0, removed: 0, rowsTouched: false };
+export async function writeLogPages(
+  sql: Sql,
+  t: ResourceTables,
+  group: Omit<PageWrite, "objects" | "removed" | "collectedAt"> & { pages: readonly GroupPage[] },
+): Promise<WriteResult> {
+  const pages = group.pages.map((p) => ({
+    at: p.collectedAt,
+    objects: prepareObjects(
+      normalisePage({ mode: group.mode, objects: p.objects, removed: p.removed }).objects,
+    ),
+  }));
+  if (pages.every((p) => p.objects.length === 0))
+    return { added: 0, modified: 0, removed: 0, rowsTouched: false };
   await sql.run(`DELETE FROM ${LOG_STAGE_TABLE}`);
   const app = await sql.appender(LOG_STAGE_TABLE, "main", "temp");
   try {
-    for (const o of objects) {
-      app.appendVarchar(o.id);
-      app.appendVarchar(o.hash);
-      app.appendVarchar(o.raw);
-      app.endRow();
+    for (const p of pages) {
+      for (const o of p.objects) {
+        app.appendVarchar(o.id);
+        app.appendVarchar(o.hash);
+        app.appendVarchar(o.raw);
+        app.appendVarchar(p.at);
+        app.endRow();
+      }
     }
     app.flushSync();
   } finally {
     app.closeSync();
   }
   const added = await sql.run(logInsertSql(t), {
-    integration: page.integrationId,
-    tenant: page.tenantId,
-    workspace: page.workspaceId,
-    poll: page.pollId,
-    at: page.collectedAt,
+    integration: group.integrationId,
+    tenant: group.tenantId,
+    workspace: group.workspaceId,
+    poll: group.pollId,
   });
   return { added, modified: 0, removed: 0, rowsTouched: added > 0 };
 }

@@ -1,20 +1,23 @@
 import { timestampTZValue } from "@duckdb/node-api";
+import { md5, rawAndHash, withoutAnnotations } from "../domain/hash.js";
 import {
   absenceRemovalSql,
+  classifySql,
   createStageSql,
   existingSql,
+  INPUT_PAGES_TABLE,
+  INPUT_TABLE,
+  needPlanSql,
   pageSql,
   STAGE_TABLE,
 } from "../domain/ingest-sql.js";
 import type { GraphObject } from "../domain/object-diff.js";
 import {
   type ExistingObject,
-  idsNeedingRaw,
   normalisePage,
   type ObjectOp,
   type PlannedObject,
   planPage,
-  prepareObjects,
 } from "../domain/page-plan.js";
 import type { ResourceTables } from "../domain/schema.js";
 import { volatileProperties } from "../domain/volatile.js";
@@ -84,12 +87,13 @@ async function loadStored(
   return found;
 }
 
+/** Appends the planned objects to the stage, each with its page's time. */
 async function stage(
   sql: Sql,
   planned: readonly PlannedObject[],
   stored: ReadonlyMap<string, StoredRow>,
+  at: string,
 ): Promise<void> {
-  await sql.run(`DELETE FROM ${STAGE_TABLE}`);
   const app = await sql.appender(STAGE_TABLE, "main", "temp");
   try {
     const text = (v: string | null | undefined) => (v == null ? app.appendNull() : app.appendVarchar(v));
@@ -106,6 +110,7 @@ async function stage(
       text(o.op === "refresh" ? null : prev?.rawText);
       micros(prev?.seenMicros);
       micros(prev?.firstSeenMicros);
+      app.appendVarchar(at);
       app.endRow();
     }
     app.flushSync();
@@ -114,59 +119,167 @@ async function stage(
   }
 }
 
+/** One page of a group: its objects, the message that carried it and when it was collected. */
+export interface GroupPage {
+  origin: string;
+  collectedAt: string;
+  objects: readonly GraphObject[];
+  removed: readonly { id: string }[];
+}
+
 /**
- * Applies one page: reads the stored hashes of the page's ids through the `id` index (and `_raw`
- * only where a diff or a change row needs it), plans every object in memory (bounded by the
- * page), bulk-loads the plan with the appender and applies it with set-based SQL. Runs inside the
- * caller's transaction.
+ * Consecutive pages of one poll, resource (table) and mode, written together. No object id may
+ * appear in two of them (`PageGroup` keeps that): each object then has one outcome in the group,
+ * exactly as if its page had been applied alone.
  */
-export async function writePage(
+export interface GroupWrite extends Omit<PageWrite, "objects" | "removed" | "collectedAt"> {
+  pages: readonly GroupPage[];
+}
+
+/** Loads the group's objects as received into the input tables (one appender pass, no parsing). */
+async function loadInput(
   sql: Sql,
-  t: ResourceTables,
-  page: PageWrite,
-  origin: string,
-): Promise<WriteResult> {
-  const normalised = normalisePage(page);
-  const { removedIds } = normalised;
-  const objects = prepareObjects(normalised.objects);
-  const ids = [...objects.map((o) => o.id), ...removedIds];
-  if (ids.length === 0) return EMPTY;
+  pages: readonly {
+    origin: string;
+    collectedAt: string;
+    objects: readonly ReceivedInput[];
+    removedIds: readonly string[];
+  }[],
+): Promise<void> {
+  await sql.run(`DELETE FROM ${INPUT_TABLE}`);
+  await sql.run(`DELETE FROM ${INPUT_PAGES_TABLE}`);
+  const app = await sql.appender(INPUT_TABLE, "main", "temp");
+  try {
+    for (const [n, p] of pages.entries()) {
+      for (const o of p.objects) {
+        app.appendVarchar(o.id);
+        app.appendInteger(n);
+        app.appendVarchar(o.raw);
+        if (o.hash === null) app.appendNull();
+        else app.appendVarchar(o.hash);
+        app.appendBoolean(false);
+        app.endRow();
+      }
+      for (const id of p.removedIds) {
+        app.appendVarchar(id);
+        app.appendInteger(n);
+        app.appendNull();
+        app.appendNull();
+        app.appendBoolean(true);
+        app.endRow();
+      }
+    }
+    app.flushSync();
+  } finally {
+    app.closeSync();
+  }
+  const pagesApp = await sql.appender(INPUT_PAGES_TABLE, "main", "temp");
+  try {
+    for (const [n, p] of pages.entries()) {
+      pagesApp.appendInteger(n);
+      pagesApp.appendVarchar(p.origin);
+      pagesApp.appendVarchar(p.collectedAt);
+      pagesApp.endRow();
+    }
+    pagesApp.flushSync();
+  } finally {
+    pagesApp.closeSync();
+  }
+}
 
-  const hashes = await loadStored(sql, t, page.integrationId, ids, false);
-  const needRaw = [
-    ...idsNeedingRaw(page.mode, objects, new Map([...hashes].map(([id, e]) => [id, e.hash]))),
-    ...removedIds.filter((id) => hashes.has(id)),
-  ];
-  const stored = new Map([...hashes, ...(await loadStored(sql, t, page.integrationId, needRaw, true))]);
+/** An object as loaded: its JSON text, and its content hash only when that is not md5(text). */
+interface ReceivedInput {
+  id: string;
+  object: GraphObject;
+  raw: string;
+  hash: string | null;
+}
 
-  const plan = planPage(
-    { mode: page.mode, objects, removedIds },
-    stored,
-    volatileProperties(t.resource.name),
-    {
-      integrationId: page.integrationId,
+function receive(object: GraphObject): ReceivedInput {
+  const raw = JSON.stringify(object);
+  const content = withoutAnnotations(object);
+  return {
+    id: object.id as string,
+    object,
+    raw,
+    hash: content === object ? null : md5(JSON.stringify(content)),
+  };
+}
+
+/**
+ * Applies a group of pages: loads their objects as received, classifies them against the stored
+ * rows in one join (new → added, same content hash → seen), plans in memory only the objects that
+ * need the stored `_raw` (hash differs, delta merge, removal), and applies the whole group with
+ * set-based SQL. Runs inside the caller's transaction.
+ */
+export async function writePages(sql: Sql, t: ResourceTables, group: GroupWrite): Promise<WriteResult> {
+  const pages = group.pages.map((p) => {
+    const normalised = normalisePage({ mode: group.mode, objects: p.objects, removed: p.removed });
+    return { ...p, objects: normalised.objects.map(receive), removedIds: normalised.removedIds };
+  });
+  if (pages.every((p) => p.objects.length === 0 && p.removedIds.length === 0)) return EMPTY;
+
+  await sql.run(`DELETE FROM ${STAGE_TABLE}`);
+  await loadInput(sql, pages);
+  const params = {
+    ...paramsOf({ ...group, collectedAt: pages[0]?.collectedAt ?? "" }, pages[0]?.origin ?? ""),
+  };
+  await sql.run(classifySql(t, group.mode), params);
+
+  // What the join could not decide: read the stored rows and plan them page by page.
+  const counts = { added: 0, modified: 0, removed: 0 };
+  const byPage = new Map<number, string[]>();
+  for (const r of await sql.all(needPlanSql(t, group.mode), params)) {
+    const page = Number(r.page);
+    byPage.set(page, [...(byPage.get(page) ?? []), String(r.id)]);
+  }
+  const volatile = volatileProperties(t.resource.name);
+  for (const [n, ids] of byPage) {
+    const p = pages[n];
+    if (!p) continue;
+    const want = new Set(ids);
+    const objects = p.objects.filter((o) => want.has(o.id)).map((o) => ({ ...o, ...rawAndHash(o.object) }));
+    const removedIds = p.removedIds.filter((id) => want.has(id));
+    const stored = await loadStored(sql, t, group.integrationId, ids, true);
+    const plan = planPage({ mode: group.mode, objects, removedIds }, stored, volatile, {
+      integrationId: group.integrationId,
       table: t.current.name,
-      pollId: page.pollId,
-      origin,
-    },
-  );
-  if (plan.objects.length === 0) return EMPTY;
+      pollId: group.pollId,
+      origin: p.origin,
+    });
+    counts.modified += plan.counts.modified;
+    counts.removed += plan.counts.removed;
+    if (plan.objects.length > 0) await stage(sql, plan.objects, stored, p.collectedAt);
+  }
 
-  await stage(sql, plan.objects, stored);
-  const params = paramsOf(page, origin);
-  const has = (...ops: ObjectOp[]) => plan.objects.some((o) => ops.includes(o.op));
+  const ops = new Map<string, number>();
+  for (const r of await sql.all(`SELECT op, count(*) AS n FROM ${STAGE_TABLE} GROUP BY op`))
+    ops.set(String(r.op), Number(r.n));
+  counts.added = ops.get("added") ?? 0;
+  if (ops.size === 0) return EMPTY;
+  const has = (...list: ObjectOp[]) => list.some((op) => (ops.get(op) ?? 0) > 0);
   const s = pageSql(t);
   if (has("added")) await sql.run(s.recordAdded, params);
   if (has("modified", "removed")) await sql.run(s.recordChanges, params);
   if (has("removed", "modified", "refresh")) await sql.run(s.remove, params);
   if (has("seen")) await sql.run(s.touch, params);
   if (has("added", "modified", "refresh")) await sql.run(s.insert, params);
-  return { ...plan.counts, rowsTouched: true };
+  return { ...counts, rowsTouched: true };
 }
 
-/** Creates the page staging table (a temp table of the writer connection; call once when opening). */
+/** One page written alone (a group of one). */
+export function writePage(
+  sql: Sql,
+  t: ResourceTables,
+  page: PageWrite,
+  origin: string,
+): Promise<WriteResult> {
+  return writePages(sql, t, { ...page, pages: [{ ...page, origin }] });
+}
+
+/** Creates the staging tables (temp tables of the writer connection; call once when opening). */
 export async function createStage(sql: Sql): Promise<void> {
-  await sql.run(createStageSql());
+  for (const statement of createStageSql()) await sql.run(statement);
 }
 
 /** After a complete full read: removes (with change rows) what this poll did not see. */

@@ -3,20 +3,33 @@ import { historyOf, type ResourceTables } from "./schema.js";
 import { HASH_COLUMN, POLL_COLUMN, quoteIdent, quoteLiteral, WORKSPACE_COLUMN } from "./table-model.js";
 
 /**
- * Set-based SQL that applies one staged page to a resource table and its history twin. The page
- * sits in the temp table STAGE_TABLE (one row per object, `op` from page-plan); every statement
- * works on the whole page at once. Named parameters: $integration, $tenant, $workspace, $poll,
- * $at (the page's collectedAt), $origin (the message).
+ * Set-based SQL that applies a group of pages (consecutive pages of one poll, resource and mode,
+ * no id in two of them) to a resource table and its history twin. The pages' objects are loaded
+ * into INPUT_TABLE as received (JSON text); `classifySql` decides in one statement what is added
+ * and what is unchanged, and stages those rows in STAGE_TABLE; the few objects that need the
+ * stored `_raw` (hash differs, delta merge, removal) are planned in JavaScript (page-plan) and
+ * staged there too. Every statement then works on the whole group at once. Named parameters:
+ * $integration, $tenant, $workspace, $poll, $at (the message's collectedAt, for removals by
+ * absence), $origin (the message). A staged row carries its own page's time (`at`, ISO text cast as `$at` is).
  */
 export const STAGE_TABLE = "_tl_stage";
+/** The group's objects as received: one row per object (or removed id) and its page. */
+export const INPUT_TABLE = "_tl_in";
+/** The group's pages: the message each came in (change ids name it) and its collectedAt. */
+export const INPUT_PAGES_TABLE = "_tl_in_pages";
 
 /**
- * One row per object of the page. `before`, `prev_seen` and `prev_first_seen` carry the stored row
+ * One row per object of the group. `before`, `prev_seen` and `prev_first_seen` carry the stored row
  * of a changed or removed object (read by id through the index), so no statement needs a join
  * that would read the stored `_raw` column.
  */
-export function createStageSql(): string {
-  return `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (id VARCHAR, op VARCHAR, hash VARCHAR, raw JSON, fields VARCHAR, change_id VARCHAR, "before" JSON, prev_seen TIMESTAMPTZ, prev_first_seen TIMESTAMPTZ)`;
+export function createStageSql(): string[] {
+  return [
+    `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (id VARCHAR, op VARCHAR, hash VARCHAR, raw JSON, fields VARCHAR, change_id VARCHAR, "before" JSON, prev_seen TIMESTAMPTZ, prev_first_seen TIMESTAMPTZ, "at" VARCHAR)`,
+    // `hash` is set only where the content hash is not md5(raw) (objects carrying annotations).
+    `CREATE TEMP TABLE IF NOT EXISTS ${INPUT_TABLE} (id VARCHAR, page INTEGER, raw JSON, hash VARCHAR, removed BOOLEAN)`,
+    `CREATE TEMP TABLE IF NOT EXISTS ${INPUT_PAGES_TABLE} (page INTEGER, origin VARCHAR, "at" VARCHAR)`,
+  ];
 }
 
 const AT = "CAST($at AS TIMESTAMPTZ)";
@@ -24,7 +37,9 @@ const AT = "CAST($at AS TIMESTAMPTZ)";
  * A change is recorded strictly after the object's previous sighting, so per object the change
  * times are strictly increasing and point-in-time reads never face a tie.
  */
-const after = (lastSeen: string) => `greatest(${AT}, ${lastSeen} + INTERVAL 1 MICROSECOND)`;
+/** A staged row's page time. */
+const ROW_AT = `CAST(s."at" AS TIMESTAMPTZ)`;
+const after = (lastSeen: string, at = AT) => `greatest(${at}, ${lastSeen} + INTERVAL 1 MICROSECOND)`;
 
 const CHANGE_COLUMNS = [
   "change_id",
@@ -71,17 +86,17 @@ export function pageSql(t: ResourceTables): PageStatements {
 
   const insertChanges = `INSERT INTO ${chg} (${CHANGE_COLUMNS.map(q).join(", ")})`;
   const recordAdded = `${insertChanges}
-SELECT s.change_id, $integration, $tenant, s.id, 'added', NULL, NULL, s.raw, ${AT}, $poll, $workspace
+SELECT s.change_id, $integration, $tenant, s.id, 'added', NULL, NULL, s.raw, ${ROW_AT}, $poll, $workspace
 FROM ${STAGE_TABLE} s WHERE s.op = 'added'`;
   const recordChanges = `${insertChanges}
 SELECT s.change_id, $integration, $tenant, s.id, s.op, CAST(CAST(s.fields AS JSON) AS VARCHAR[]),
-  s."before", s.raw, ${after("s.prev_seen")}, $poll, $workspace
+  s."before", s.raw, ${after("s.prev_seen", ROW_AT)}, $poll, $workspace
 FROM ${STAGE_TABLE} s WHERE s.op IN ('modified', 'removed')`;
 
   const remove = `DELETE FROM ${cur} USING ${STAGE_TABLE} s
 WHERE s.op IN ('removed', 'modified', 'refresh') AND ${keyMatch(cur, "s.id")}`;
 
-  const touch = `UPDATE ${cur} SET "_last_seen_at" = greatest(${AT}, ${cur}."_last_seen_at"), ${q(POLL_COLUMN)} = $poll
+  const touch = `UPDATE ${cur} SET "_last_seen_at" = greatest(${ROW_AT}, ${cur}."_last_seen_at"), ${q(POLL_COLUMN)} = $poll
 FROM ${STAGE_TABLE} s WHERE s.op = 'seen' AND ${keyMatch(cur, "s.id")}`;
 
   const insertCols = [
@@ -97,15 +112,43 @@ FROM ${STAGE_TABLE} s WHERE s.op = 'seen' AND ${keyMatch(cur, "s.id")}`;
   ];
   const insert = `INSERT INTO ${cur} (${insertCols.map(q).join(", ")})
 SELECT $integration, $tenant, ${props.map((p) => p.expr).join(", ")},
-  s.raw, coalesce(s.prev_first_seen, ${AT}),
-  CASE WHEN s.prev_seen IS NULL THEN ${AT} ELSE ${after("s.prev_seen")} END,
+  s.raw, coalesce(s.prev_first_seen, ${ROW_AT}),
+  CASE WHEN s.prev_seen IS NULL THEN ${ROW_AT} ELSE ${after("s.prev_seen", ROW_AT)} END,
   $workspace, s.hash, $poll
 FROM (
-  SELECT id, raw, hash, prev_seen, prev_first_seen, ${transformExpr(t.current.columns, "raw")} AS j
+  SELECT id, raw, hash, prev_seen, prev_first_seen, "at", ${transformExpr(t.current.columns, "raw")} AS j
   FROM ${STAGE_TABLE} WHERE op IN ('added', 'modified', 'refresh')
 ) s`;
 
   return { recordAdded, recordChanges, remove, touch, insert };
+}
+
+/**
+ * Classifies the group in INPUT_TABLE against the stored rows in one join on id: objects the
+ * integration does not hold are staged as `added` (change id by the formula of hash.ts `changeId`,
+ * computed here), objects whose content hash equals the stored one as `seen` (full reads only: a
+ * delta object is merged over the stored one, so it always needs the planner). Returns, through
+ * `needPlanSql`, what is left: stored objects that differ (or any stored one in delta mode) and
+ * stored removed ids.
+ */
+export function classifySql(t: ResourceTables, mode: "full" | "delta"): string {
+  const cur = q(t.current.name);
+  const changeIdExpr = `md5(concat_ws('|', $integration, ${quoteLiteral(t.current.name)}, i.id, $poll, 'added', p.origin))`;
+  return `INSERT INTO ${STAGE_TABLE} (id, op, hash, raw, change_id, "at")
+SELECT i.id, CASE WHEN c."id" IS NULL THEN 'added' ELSE 'seen' END, i.h,
+  CASE WHEN c."id" IS NULL THEN i.raw END, CASE WHEN c."id" IS NULL THEN ${changeIdExpr} END, p."at"
+FROM (SELECT id, page, raw, coalesce(hash, md5(raw)) AS h FROM ${INPUT_TABLE} WHERE NOT removed) i
+JOIN ${INPUT_PAGES_TABLE} p ON p.page = i.page
+LEFT JOIN ${cur} c ON c."integration_id" = $integration AND c."id" = i.id
+WHERE c."id" IS NULL${mode === "full" ? ` OR c.${q(HASH_COLUMN)} = i.h` : ""}`;
+}
+
+/** The group's ids the planner must see (see `classifySql`), with their page. */
+export function needPlanSql(t: ResourceTables, mode: "full" | "delta"): string {
+  const cur = q(t.current.name);
+  return `SELECT i.id AS id, i.page AS page FROM ${INPUT_TABLE} i
+JOIN ${cur} c ON c."integration_id" = $integration AND c."id" = i.id
+${mode === "full" ? `WHERE i.removed OR c.${q(HASH_COLUMN)} IS DISTINCT FROM coalesce(i.hash, md5(i.raw))` : ""}`;
 }
 
 /**

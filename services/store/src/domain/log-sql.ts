@@ -6,12 +6,13 @@ import { HASH_COLUMN, POLL_COLUMN, quoteIdent, WORKSPACE_COLUMN } from "./table-
  * SQL of the append-only log tables (directory audits, sign-ins: catalog `log`). Their entries
  * never change, so a page only adds the ids not stored yet (entries read again because log
  * windows overlap are the same entries) and nothing is diffed, removed or recorded as a change.
- * Named parameters: $integration, $tenant, $workspace, $poll, $at (the page's collectedAt).
+ * Named parameters: $integration, $tenant, $workspace, $poll. Consecutive pages of a batch are
+ * staged together (no id in two of them), each entry with its page's collectedAt (`at`, ISO text).
  */
 export const LOG_STAGE_TABLE = "_tl_log_stage";
 
 export function createLogStageSql(): string {
-  return `CREATE TEMP TABLE IF NOT EXISTS ${LOG_STAGE_TABLE} (id VARCHAR, hash VARCHAR, raw JSON)`;
+  return `CREATE TEMP TABLE IF NOT EXISTS ${LOG_STAGE_TABLE} (id VARCHAR, hash VARCHAR, raw JSON, "at" VARCHAR)`;
 }
 
 const q = quoteIdent;
@@ -33,9 +34,9 @@ export function logInsertSql(t: ResourceTables): string {
   ];
   return `INSERT INTO ${cur} (${cols.map(q).join(", ")})
 SELECT $integration, $tenant, ${props.map((p) => p.expr).join(", ")},
-  s.raw, CAST($at AS TIMESTAMPTZ), CAST($at AS TIMESTAMPTZ), $workspace, s.hash, $poll
+  s.raw, CAST(s."at" AS TIMESTAMPTZ), CAST(s."at" AS TIMESTAMPTZ), $workspace, s.hash, $poll
 FROM (
-  SELECT id, raw, hash, ${transformExpr(t.current.columns, "raw")} AS j FROM ${LOG_STAGE_TABLE}
+  SELECT id, raw, hash, "at", ${transformExpr(t.current.columns, "raw")} AS j FROM ${LOG_STAGE_TABLE}
 ) s
 WHERE NOT EXISTS (SELECT 1 FROM ${cur} c WHERE c."integration_id" = $integration AND c."id" = s.id)`;
 }

@@ -1,0 +1,152 @@
+/**
+ * End-to-end first collection, Graph without added latency: does the store keep pace with the
+ * poller? Not a test: it prints figures and BENCH lines.
+ *
+ *   node --import tsx bench/ingest-e2e.ts [--quick] [--users 200000]
+ *
+ * Real nats-server, auth, poller and store processes (the store with its defaults, batching
+ * included), the simulator in this process. A tenant is connected; its first poll reads everything.
+ * Measured from the poll's start: when the poller finished (its last page is in JetStream: the poll
+ * completed) and when the store committed the generation that makes that poll visible. The target
+ * (issue 11) is that the store's last commit lands within 10 % of the collection's own duration
+ * after the last page. Full mode: 200,000 users (the issue's `npm start` measurement); `--quick`:
+ * 20,000.
+ */
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { IntegrationCreate } from "../libs/contracts/src/index.js";
+import { startSimulator } from "../libs/entra-sim/src/index.js";
+import {
+  connectTestBus,
+  graphEnv,
+  startNats,
+  startService,
+  stopAll,
+  tempDir,
+} from "../libs/testkit/src/index.js";
+import { printFigures } from "./_lib/report.js";
+
+const arg = (name: string, fallback: string) => {
+  const k = process.argv.indexOf(`--${name}`);
+  return k > 0 ? (process.argv[k + 1] ?? fallback) : fallback;
+};
+const QUICK = process.argv.includes("--quick");
+const USERS = Number(arg("users", QUICK ? "20000" : "200000"));
+
+const t0 = performance.now();
+const log = (msg: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${msg}`);
+
+const nats = await startNats();
+const sim = await startSimulator({ seed: 11, tenants: [{ users: USERS }] });
+const tenant = sim.tenants[0];
+if (!tenant) throw new Error("no tenant");
+const env = {
+  NATS_URL: nats.url,
+  TENANTLENS_DATA_DIR: tempDir("tl-bench-e2e"),
+  ...graphEnv(sim),
+  // One poll is measured: the next one must not start meanwhile.
+  POLL_INTERVAL_SECONDS: "3600",
+  POLL_SLOW_INTERVAL_SECONDS: "3600",
+};
+const bus = await connectTestBus(nats, { service: "gateway", label: "bench" });
+await bus.ensureStreams();
+
+const started = new Map<string, number>();
+const completed = new Map<string, number>();
+const objects = new Map<string, number>();
+/** Objects and pages per resource of each poll (where the store's work is). */
+const perResource = new Map<string, { resource: string; objects: number; pages: number }[]>();
+const visible = new Map<string, number>();
+bus.nc.subscribe("poller.poll.started.>", {
+  callback: (_e, m) => void started.set(m.json<{ pollId: string }>().pollId, performance.now()),
+});
+bus.nc.subscribe("poller.resource.collected.>", {
+  callback: (_e, m) => {
+    const p = m.json<{ pollId: string; resource: string; objectCount: number; pages: number }>();
+    objects.set(p.pollId, (objects.get(p.pollId) ?? 0) + p.objectCount);
+    const list = perResource.get(p.pollId) ?? [];
+    list.push({ resource: p.resource, objects: p.objectCount, pages: p.pages });
+    perResource.set(p.pollId, list);
+  },
+});
+bus.nc.subscribe("poller.poll.completed.>", {
+  callback: (_e, m) => void completed.set(m.json<{ pollId: string }>().pollId, performance.now()),
+});
+bus.nc.subscribe("store.generation.committed.>", {
+  callback: (_e, m) => {
+    for (const id of m.json<{ pollIds: string[] }>().pollIds) visible.set(id, performance.now());
+  },
+});
+
+log(`simulator: ${USERS} users; starting auth, poller and store`);
+await startService("auth", env, { readyTimeoutMs: 180_000 });
+const store = await startService("store", env, { readyTimeoutMs: 180_000 });
+const poller = await startService("poller", env, { readyTimeoutMs: 180_000 });
+
+await bus.request(
+  IntegrationCreate,
+  {
+    workspaceId: "default",
+    name: "Bench",
+    tenantId: tenant.tenantId,
+    auth: { mode: "app", clientId: tenant.clientId, clientSecret: tenant.clientSecret },
+  },
+  { timeoutMs: 60_000 },
+);
+const until = async <T>(what: () => T | undefined): Promise<T> => {
+  for (;;) {
+    const v = what();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+const pollId = await until(() => [...started.keys()][0]);
+const begin = started.get(pollId) as number;
+const collectedAt = await until(() => completed.get(pollId));
+log(`poll collected in ${((collectedAt - begin) / 1000).toFixed(1)} s (${objects.get(pollId) ?? 0} objects)`);
+const visibleAt = await until(() => visible.get(pollId));
+const collectMs = collectedAt - begin;
+const lagMs = visibleAt - collectedAt;
+log(`store: generation with the poll committed ${(lagMs / 1000).toFixed(1)} s after its last page`);
+
+const peak = (pid: number | undefined) => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+};
+const rss = { poller: peak(poller.pid), store: peak(store.pid) };
+const count = objects.get(pollId) ?? 0;
+console.log("\n| figure | value |\n| --- | --- |");
+console.log(
+  `| first collection (poller, last page in JetStream) | ${(collectMs / 1000).toFixed(1)} s, ${count} objects |`,
+);
+console.log(
+  `| store: last commit (generation) after the last page | ${(lagMs / 1000).toFixed(1)} s = ${((100 * lagMs) / collectMs).toFixed(1)} % of the collection |`,
+);
+console.log(`| peak RSS | poller ${rss.poller} MB, store ${rss.store} MB |`);
+const largest = [...(perResource.get(pollId) ?? [])].sort((a, b) => b.objects - a.objects).slice(0, 8);
+console.log(
+  `largest resources: ${largest.map((r) => `${r.resource} ${r.objects} objects / ${r.pages} pages`).join(", ")}`,
+);
+printFigures(import.meta.url, [
+  {
+    figure: `first collection of ${USERS} users: store's last commit after the last page, % of the collection`,
+    value: (100 * lagMs) / collectMs,
+    unit: "%",
+    baseline: null,
+    target: "≤ 10",
+    peakRssMb: rss,
+  },
+  {
+    figure: `first collection of ${USERS} users: poll start → last page`,
+    value: collectMs / 1000,
+    unit: "s",
+    baseline: null,
+    target: null,
+    peakRssMb: rss,
+  },
+]);
+await bus.drain();
+await stopAll();
+await sim.stop();
+await nats.stop();
+process.exit(0);
