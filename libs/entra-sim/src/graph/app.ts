@@ -53,17 +53,38 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       requestId,
       clientRequestId: c.req.header("client-request-id") ?? requestId,
     };
+    const tenant = tenantOfAuthorization(c.req.header("authorization"));
+    const batch = path === "$batch" && req.method === "POST";
     const logged = await requests.begin(
-      tenantOfAuthorization(c.req.header("authorization")),
+      tenant,
       c.req.method,
       `/${version}/${path}`.toLowerCase(),
       req.rawQuery,
       c.req.header("client-request-id") ?? null,
+      // A batch's latency depends on how many requests it carries: runBatch waits it.
+      { latency: !batch },
     );
     let res: GraphResponse;
     try {
       req.body = await readBody(c);
-      if (path === "$batch" && req.method === "POST") res = await runBatch(rt, router, req);
+      if (batch)
+        res = await runBatch(rt, router, req, {
+          delay: (items) => requests.batchLatency(tenant, items),
+          record: (inner) =>
+            requests.record(tenant, {
+              method: inner.method,
+              path: inner.path,
+              query: inner.query,
+              clientRequestId: inner.clientRequestId,
+              startedAt: inner.startedAt,
+              endedAt: inner.endedAt,
+              status: inner.status,
+              bytes: inner.bytes,
+              units: Number(headerOf(inner.headers, "x-ms-resource-unit") ?? 0) || 0,
+              retryAfter: headerOf(inner.headers, "retry-after"),
+              batch: req.requestId,
+            }),
+        });
       else {
         const out = await runGraphRequest(rt, router, req);
         if ("drop" in out) {
@@ -123,6 +144,11 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
     );
   });
   return app;
+}
+
+function headerOf(headers: Record<string, string>, name: string): string | null {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return null;
 }
 
 async function readBody(c: Context): Promise<unknown> {
