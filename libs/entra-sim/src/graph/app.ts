@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Context, Hono } from "hono";
 import type { DirectoryRegistry } from "../directory/index.js";
 import type { IdentityPort } from "../types.js";
@@ -8,7 +9,7 @@ import { createControlApp } from "./control.js";
 import { GraphError } from "./errors.js";
 import { Faults } from "./faults.js";
 import type { GraphRequest, GraphResponse, GraphVersion } from "./http.js";
-import { errorResponse, runGraphRequest } from "./pipeline.js";
+import { errorResponse, runGraphRequest, throwFault } from "./pipeline.js";
 import { RequestLog, requestLogRoutes, tenantOfAuthorization } from "./request-log.js";
 import { Router } from "./router.js";
 import { directoryRoutes } from "./routes/directory.js";
@@ -65,8 +66,21 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       { latency: !batch },
     );
     let res: GraphResponse;
+    let malformed = false;
     try {
       req.body = await readBody(c);
+      if (batch && tenant !== null) {
+        // The batch is a request of its own to faults: delayed, dropped, refused or cut short whole.
+        const fired = rt.faults.evaluate(tenant, "$batch", false, "batch");
+        if (fired.delayMs > 0) await sleep(fired.delayMs);
+        if (fired.fault?.type === "drop") {
+          logged({ status: 0, bytes: 0, headers: new Headers() });
+          destroySocket(c);
+          return new Response(null, { status: 500 });
+        }
+        throwFault(fired.fault);
+        malformed = fired.fault?.type === "malformedJson";
+      }
       if (batch)
         res = await runBatch(rt, router, req, {
           delay: (items) => requests.batchLatency(tenant, items),
@@ -101,7 +115,8 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       }
       res = errorResponse(req, err);
     }
-    const text = res.raw ?? (res.body === undefined ? null : JSON.stringify(res.body));
+    let text = res.raw ?? (res.body === undefined ? null : JSON.stringify(res.body));
+    if (malformed && text !== null) text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
     const response = new Response(text, { status: res.status, headers: res.headers });
     logged({
       status: res.status,

@@ -106,6 +106,40 @@ describe("$batch", () => {
     }
   });
 
+  it("faults: a prefix names batch items (one parent refused or unavailable), no prefix the batch itself", async () => {
+    const t = f.tenants[0]!.tenantId;
+    const groups = ((await f.call("/v1.0/groups?$select=id&$top=3")).json.value as { id: string }[]).map(
+      (g) => g.id,
+    );
+    const [g0, g1, g2] = groups;
+    await f.control("PUT", `/_sim/tenants/${t}/faults`, {
+      rules: [
+        { type: "status", status: 403, count: 1, pathPrefix: `/groups/${g0}/owners` },
+        { type: "status", status: 503, count: 1, pathPrefix: `/groups/${g1}/owners` },
+        { type: "malformedJson", count: 5, pathPrefix: `/groups/${g2}/owners` },
+      ],
+    });
+    const items = groups.map((g, k) => ({ id: String(k), method: "GET", url: `/groups/${g}/owners` }));
+    const r = await batch(items);
+    assert.deepEqual(
+      (r.json as unknown as BatchResponse).responses.map((x) => [x.status, x.headers["retry-after"] ?? null]),
+      [
+        [403, null],
+        [503, "1"],
+        [200, null],
+      ],
+      "transport faults (malformed JSON) never reach an item",
+    );
+    await f.control("PUT", `/_sim/tenants/${t}/faults`, {
+      rules: [{ type: "status", status: 503, count: 1 }],
+    });
+    assert.equal((await batch(items)).status, 503, "the batch as a whole");
+    const again = await batch(items);
+    assert.equal(again.status, 200);
+    assert.ok((again.json as unknown as BatchResponse).responses.every((x) => x.status === 200));
+    await f.control("PUT", `/_sim/tenants/${t}/faults`, { rules: [] });
+  });
+
   it("dependsOn sequences requests and a failed dependency gives 424", async () => {
     const r = await batch([
       { id: "a", method: "GET", url: "/users/11111111-1111-4111-8111-111111111111" },
