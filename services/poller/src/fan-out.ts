@@ -53,7 +53,8 @@ interface Pending {
  * `@odata.nextLink`), then the parents' children through Graph's `$batch`, 20 requests per batch,
  * one batch after another: each parent's first page, and every nextLink a sub-response carries goes
  * into a later batch. Items answered 429/503/504 are sent again, alone of their batch, once their
- * own Retry-After (or backoff) has passed; the others are not repeated. Yields the rows in pages of
+ * own Retry-After (or backoff) has passed; the others are not repeated. After throttled items the
+ * batches shrink (halved, down to one item) and grow back (doubled) once Graph takes one whole. Yields the rows in pages of
  * a few hundred; only the parent ids and one page of rows are held in memory.
  *
  * A parent that disappeared between the listing and its read (404) is skipped. A parent Graph
@@ -151,12 +152,15 @@ export async function* fanOutPages(
     report.firstRefusal ??= { status: answer.status, code: err.code, message: err.message };
   };
 
+  // Items per batch: 20, halved after a batch with throttled items (twenty items into a budget that
+  // just refilled for one would mostly be refused again, and Graph charges refused requests too),
+  // doubled again after each batch Graph took whole.
+  let size = MAX_BATCH_REQUESTS;
   while (waiting.length > 0 || next < parents.length) {
     const now = Date.now();
-    const ready = waiting.filter((i) => i.notBefore <= now).slice(0, MAX_BATCH_REQUESTS);
+    const ready = waiting.filter((i) => i.notBefore <= now).slice(0, size);
     if (ready.length > 0) waiting = waiting.filter((i) => !ready.includes(i));
-    while (ready.length < MAX_BATCH_REQUESTS && next < parents.length)
-      ready.push(fresh(parents[next++] as string));
+    while (ready.length < size && next < parents.length) ready.push(fresh(parents[next++] as string));
     if (ready.length === 0) {
       // Only throttled items are left: wait for the first Retry-After to pass.
       await sleep(Math.min(...waiting.map((i) => i.notBefore)) - now, signal);
@@ -190,6 +194,9 @@ export async function* fanOutPages(
         meter,
       );
       for (const [k, item] of batched.entries()) take(item, answers[k] as BatchAnswer);
+      size = answers.some((a) => a.status === 429)
+        ? Math.max(1, Math.floor(size / 2))
+        : Math.min(MAX_BATCH_REQUESTS, size * 2);
     }
     if (buffer.length >= ROWS_PER_PAGE) {
       yield buffer;
