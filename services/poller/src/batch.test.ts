@@ -124,7 +124,10 @@ describe("per-parent reads through $batch", { timeout: 900_000 }, () => {
         // Batches of 20 owners' reads one after another meet a budget of 15 a second.
         poll = await again(t, "Throttled batches", () =>
           stack.sim.control
-            .setThrottling({ enabled: true, retryAfter: "fraction", windowSeconds: 1, budget: 15 }, t.tenantId)
+            .setThrottling(
+              { enabled: true, retryAfter: "fraction", windowSeconds: 1, budget: 15 },
+              t.tenantId,
+            )
             .then(() => {}),
         );
       } finally {
