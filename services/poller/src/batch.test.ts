@@ -192,6 +192,7 @@ describe("per-parent reads through $batch", { timeout: 900_000 }, () => {
       const withOwners = [...new Set(all.map((id) => id.split(":")[0] as string))];
       const [denied, flaky] = withOwners;
       assert.ok(denied && flaky, "two groups with owners");
+      await stack.sim.control.clearRequests(t.tenantId);
       await stack.sim.control.setFaults(
         [
           { type: "status", status: 403, count: 1000, pathPrefix: `/groups/${denied}/owners` },
