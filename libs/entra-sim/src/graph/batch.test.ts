@@ -218,6 +218,12 @@ describe("$batch", () => {
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.equal((r.json.error as { code: string }).code, "BadRequest");
     }
+    const refused = await f.call("/v1.0/$batch", {
+      method: "POST",
+      body: { requests: [{ id: "1", method: "GET", url: "/users" }] },
+      token: "not-a-token",
+    });
+    assert.equal(refused.status, 401, "a refused token refuses the whole batch");
     const abs = await batch([{ id: "1", method: "GET", url: "https://evil.example/users" }]);
     assert.equal((abs.json as unknown as BatchResponse).responses[0]!.status, 400);
     assert.equal((await f.call("/v1.0/users?$top=1")).status, 200);

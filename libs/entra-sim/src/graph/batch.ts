@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { GraphRuntime } from "./context.js";
 import { GraphError } from "./errors.js";
 import { type GraphRequest, type GraphResponse, json } from "./http.js";
-import { baseHeaders, runGraphRequest } from "./pipeline.js";
+import { authenticate, baseHeaders, runGraphRequest } from "./pipeline.js";
 import type { Router } from "./router.js";
 
 /**
@@ -61,8 +61,8 @@ export async function runBatch(
   outer: GraphRequest,
   hooks: BatchHooks = {},
 ): Promise<GraphResponse> {
-  const auth = outer.headers.get("authorization");
-  if (!auth) throw new GraphError(401, "InvalidAuthenticationToken", "Access token is empty.");
+  // The batch's token is checked before anything in it runs (a refused token refuses the batch).
+  await authenticate(rt, outer);
   const parsed = batchSchema.safeParse(outer.body);
   if (!parsed.success) {
     throw new GraphError(400, "BadRequest", `Invalid batch payload format: ${formatIssues(parsed.error)}`);

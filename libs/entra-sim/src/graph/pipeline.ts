@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Directory } from "../directory/index.js";
+import type { AccessTokenClaims } from "../types.js";
 import type { Ctx, GraphRuntime } from "./context.js";
 import { errorBody, GraphError, insufficientPrivileges, nonPremium } from "./errors.js";
 import type { FiredFaults } from "./faults.js";
@@ -53,12 +55,14 @@ export async function runGraphRequest(
   }
 }
 
-async function run(
+/**
+ * The token check every request meets first (a `$batch` too, before any of its items): a bearer
+ * token that verifies, a tenant served here, a calling app that still exists.
+ */
+export async function authenticate(
   rt: GraphRuntime,
-  router: Router,
   req: GraphRequest,
-  inner: boolean,
-): Promise<PipelineResult> {
+): Promise<{ claims: AccessTokenClaims; dir: Directory }> {
   const auth = req.headers.get("authorization") ?? "";
   const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
   if (!m)
@@ -87,6 +91,16 @@ async function run(
       "The identity of the calling application could not be established.",
     );
   dir.syncIdentity();
+  return { claims, dir };
+}
+
+async function run(
+  rt: GraphRuntime,
+  router: Router,
+  req: GraphRequest,
+  inner: boolean,
+): Promise<PipelineResult> {
+  const { claims, dir } = await authenticate(rt, req);
 
   const paged = /(^|&)\$?skiptoken=/i.test(req.rawQuery);
   const fired = rt.faults.evaluate(dir.tenantId, req.path, paged, inner ? "item" : "request");
