@@ -86,12 +86,15 @@ export const PageCollected = defineEvent({
 });
 
 /**
- * What reading a resource cost in Graph: HTTP requests sent (retries included), 429 answers,
- * retries (after 429/503/504 or a network error), response body bytes, resource units (Graph's
- * `x-ms-resource-unit` answers) and wall time across every poller that worked on it.
+ * What reading a resource cost in Graph: HTTP requests sent (retries included; a `$batch` is one),
+ * requests carried inside `$batch` requests (`batched`: Graph evaluates and charges each one), 429
+ * answers (a throttled batch item included), retries (after 429/503/504 or a network error, of a
+ * request or of a batch item), response body bytes, resource units (Graph's `x-ms-resource-unit`
+ * answers, batch items' included) and wall time across every poller that worked on it.
  */
 export const ResourceCost = z.object({
   requests: z.number().int().nonnegative(),
+  batched: z.number().int().nonnegative().optional(),
   throttled: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),

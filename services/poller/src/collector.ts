@@ -20,8 +20,9 @@ import {
   splitPage,
 } from "./domain/pages.js";
 import { planRead, type ReadPlan } from "./domain/request.js";
+import type { RetryPolicy } from "./domain/retry.js";
 import { withIds } from "./domain/rows.js";
-import { fanOutPages, malformed } from "./fan-out.js";
+import { emptyFanOutReport, fanOutPages, malformed } from "./fan-out.js";
 
 export interface PollRef {
   pollId: string;
@@ -45,6 +46,8 @@ export interface ReaderDeps {
    * kept with the delta links.
    */
   logs?: { lookbackMs: number; overlapMs: number };
+  /** Retries of `$batch` items answered 429/503/504 (requests retry in the Graph adapter). */
+  retry?: RetryPolicy;
 }
 
 /** Graph keeps directory audits and sign-ins 30 days (7 without Entra ID P1/P2). */
@@ -236,8 +239,17 @@ export async function readResource(req: ReadRequest, deps: ReaderDeps): Promise<
     try {
       if (resource.fanOut) {
         // Per-parent reads start over when resumed: a row published again is applied as unchanged.
-        for await (const rows of fanOutPages(resource, current.url, { ...deps, log }, signal, meter))
+        const report = emptyFanOutReport();
+        for await (const rows of fanOutPages(resource, current.url, { ...deps, log }, signal, meter, report))
           await publishPage(main, rows, []);
+        if (report.refused > 0 && report.firstRefusal) {
+          // The other parents' rows are in; the store keeps the refused ones' rows (not complete).
+          const why = classifyGraphFailure(report.firstRefusal, resource).reason;
+          return await finish(
+            "partial",
+            `${report.refused} of ${report.parents} ${resource.fanOut.from} could not be read (${why})`,
+          );
+        }
         return await finish("complete", null);
       }
       let deltaLink: string | null = null;

@@ -39,6 +39,13 @@ const emptyGraph: GraphReader = {
       return { value: [], "@odata.deltaLink": `${url}#d` };
     return { value: [], id: "singleton" };
   },
+  async batch(_version, items, _signal, meter) {
+    if (meter) {
+      meter.requests++;
+      meter.batched = (meter.batched ?? 0) + items.length;
+    }
+    return items.map((i) => ({ id: i.id, status: 200, headers: {}, body: { value: [] } }));
+  },
 };
 
 /**

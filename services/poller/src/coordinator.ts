@@ -17,7 +17,7 @@ import { inPollSpan, traceHeaders } from "./adapters/poll-trace.js";
 import { PollCancelled, type ReaderDeps, readResource, skipResource } from "./collector.js";
 import { type CostMeter, emptyCost } from "./domain/cost.js";
 import { pollOutcome } from "./domain/outcome.js";
-import { newPollId, type PollReason, pollable, selectResources } from "./poll-manager.js";
+import { newPollId, type PollReason, pollable, readOrder, selectResources } from "./poll-manager.js";
 
 export const ABANDONED_REASON =
   "The poller stopped before this poll finished (killed or cut off from NATS), and the poll cannot be resumed; the next poll reads what it missed.";
@@ -402,7 +402,7 @@ export class Coordinator {
       await this.close(poll, summaries, poll.stop ? stopError(poll.stop) : null);
       return;
     }
-    for (const u of units) {
+    for (const u of readOrder(units)) {
       if (this.stopping) return;
       if (this.reads.size >= this.o.concurrency) return;
       const key = readKey(poll.integrationId, u.name);

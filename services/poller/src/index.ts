@@ -93,6 +93,7 @@ const coordinator = new Coordinator({
     graphEndpoint: config.GRAPH_ENDPOINT,
     pageSize: config.PAGE_SIZE ?? null,
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    retry,
     logs: {
       lookbackMs: config.LOG_LOOKBACK_DAYS * 86_400_000,
       overlapMs: config.LOG_OVERLAP_SECONDS * 1000,

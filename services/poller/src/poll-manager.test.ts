@@ -4,7 +4,7 @@ import { catalog } from "@tenantlens/graph";
 
 const PollIdPattern = /^poll_[a-z2-7]{20}$/;
 
-import { collectedResources, newPollId, selectResources } from "./poll-manager.js";
+import { collectedResources, newPollId, readOrder, selectResources } from "./poll-manager.js";
 
 describe("selectResources", () => {
   it("keeps catalog order and rejects unknown names", () => {
@@ -46,5 +46,21 @@ describe("selectResources", () => {
 
   it("mints poll ids the contracts accept", () => {
     assert.match(newPollId(), PollIdPattern);
+  });
+
+  it("takes per-parent reads up first, then delta collections, then logs, then the rest", () => {
+    const order = readOrder(catalog.filter((r) => !r.derived));
+    const rank = (n: string) => order.findIndex((r) => r.name === n);
+    assert.ok(rank("groupOwners") < rank("users"));
+    assert.ok(rank("appRoleAssignments") < rank("groups"));
+    assert.ok(rank("users") < rank("signIns"));
+    assert.ok(rank("signIns") < rank("organization"));
+    assert.equal(order.length, catalog.filter((r) => !r.derived).length);
+    // Catalog order within a kind.
+    const fan = catalog.filter((r) => r.fanOut).map((r) => r.name);
+    assert.deepEqual(
+      order.slice(0, fan.length).map((r) => r.name),
+      fan,
+    );
   });
 });

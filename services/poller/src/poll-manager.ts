@@ -55,3 +55,18 @@ function withDerived(names: readonly string[]): ResourceDef[] {
 export function pollable(i: Integration): boolean {
   return i.enabled && i.status === "active" && i.tenantId !== null;
 }
+
+/**
+ * The order a poll's resources are taken up in: the longest page chains first, so that the last
+ * resource to start is a short one and the poll ends close to its longest read (the resources
+ * share the tenant's few read slots). Per-parent reads (a `$batch` chain per 20 parents) come
+ * first, then delta collections (the directory's large lists), then logs, then the rest (policies,
+ * settings, reports: a page or two each); catalog order within each.
+ */
+export function readOrder<T extends Pick<ResourceDef, "fanOut" | "delta" | "log">>(units: readonly T[]): T[] {
+  const rank = (r: T) => (r.fanOut ? 0 : r.delta ? 1 : r.log ? 2 : 3);
+  return units
+    .map((r, k) => ({ r, k }))
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.k - b.k)
+    .map((x) => x.r);
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Context, Hono } from "hono";
 import type { DirectoryRegistry } from "../directory/index.js";
 import type { IdentityPort } from "../types.js";
@@ -8,7 +9,7 @@ import { createControlApp } from "./control.js";
 import { GraphError } from "./errors.js";
 import { Faults } from "./faults.js";
 import type { GraphRequest, GraphResponse, GraphVersion } from "./http.js";
-import { errorResponse, runGraphRequest } from "./pipeline.js";
+import { errorResponse, runGraphRequest, throwFault } from "./pipeline.js";
 import { RequestLog, requestLogRoutes, tenantOfAuthorization } from "./request-log.js";
 import { Router } from "./router.js";
 import { directoryRoutes } from "./routes/directory.js";
@@ -53,17 +54,51 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       requestId,
       clientRequestId: c.req.header("client-request-id") ?? requestId,
     };
+    const tenant = tenantOfAuthorization(c.req.header("authorization"));
+    const batch = path === "$batch" && req.method === "POST";
     const logged = await requests.begin(
-      tenantOfAuthorization(c.req.header("authorization")),
+      tenant,
       c.req.method,
       `/${version}/${path}`.toLowerCase(),
       req.rawQuery,
       c.req.header("client-request-id") ?? null,
+      // A batch's latency depends on how many requests it carries: runBatch waits it.
+      { latency: !batch },
     );
     let res: GraphResponse;
+    let malformed = false;
     try {
       req.body = await readBody(c);
-      if (path === "$batch" && req.method === "POST") res = await runBatch(rt, router, req);
+      if (batch && tenant !== null) {
+        // The batch is a request of its own to faults: delayed, dropped, refused or cut short whole.
+        const fired = rt.faults.evaluate(tenant, "$batch", false, "batch");
+        if (fired.delayMs > 0) await sleep(fired.delayMs);
+        if (fired.fault?.type === "drop") {
+          logged({ status: 0, bytes: 0, headers: new Headers() });
+          destroySocket(c);
+          return new Response(null, { status: 500 });
+        }
+        throwFault(fired.fault);
+        malformed = fired.fault?.type === "malformedJson";
+      }
+      if (batch)
+        res = await runBatch(rt, router, req, {
+          delay: (items) => requests.batchLatency(tenant, items),
+          record: (inner) =>
+            requests.record(tenant, {
+              method: inner.method,
+              path: inner.path,
+              query: inner.query,
+              clientRequestId: inner.clientRequestId,
+              startedAt: inner.startedAt,
+              endedAt: inner.endedAt,
+              status: inner.status,
+              bytes: inner.bytes,
+              units: Number(headerOf(inner.headers, "x-ms-resource-unit") ?? 0) || 0,
+              retryAfter: headerOf(inner.headers, "retry-after"),
+              batch: req.requestId,
+            }),
+        });
       else {
         const out = await runGraphRequest(rt, router, req);
         if ("drop" in out) {
@@ -80,7 +115,8 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       }
       res = errorResponse(req, err);
     }
-    const text = res.raw ?? (res.body === undefined ? null : JSON.stringify(res.body));
+    let text = res.raw ?? (res.body === undefined ? null : JSON.stringify(res.body));
+    if (malformed && text !== null) text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
     const response = new Response(text, { status: res.status, headers: res.headers });
     logged({
       status: res.status,
@@ -123,6 +159,11 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
     );
   });
   return app;
+}
+
+function headerOf(headers: Record<string, string>, name: string): string | null {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return null;
 }
 
 async function readBody(c: Context): Promise<unknown> {

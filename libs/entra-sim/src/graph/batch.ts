@@ -4,14 +4,39 @@ import { z } from "zod";
 import type { GraphRuntime } from "./context.js";
 import { GraphError } from "./errors.js";
 import { type GraphRequest, type GraphResponse, json } from "./http.js";
-import { baseHeaders, runGraphRequest } from "./pipeline.js";
+import { authenticate, baseHeaders, runGraphRequest } from "./pipeline.js";
 import type { Router } from "./router.js";
 
 /**
- * JSON batching: up to 20 requests, each run through the full pipeline (so each is throttled on
- * its own and can answer 429 while the batch succeeds), `dependsOn` sequencing with 424 on a
- * failed dependency, responses in request order.
+ * JSON batching: up to 20 requests, each run through the full pipeline (so each is throttled,
+ * charged, refused for a permission or licence on its own and can answer 429 with its own
+ * Retry-After while the batch succeeds), `dependsOn` sequencing with 424 on a failed dependency,
+ * responses in request order. Reads page like single requests: a sub-response's body carries the
+ * absolute `@odata.nextLink`, which the client sends back in a later batch (relative to the version).
  */
+
+/** What the transport adds around a batch: its injected latency and a log entry per sub-request. */
+export interface BatchHooks {
+  /** Waits the batch's latency, given how many sub-requests it carries (they run side by side). */
+  delay?(items: number): Promise<void>;
+  /** Called once per sub-request answered (424s for failed dependencies included). */
+  record?(inner: SubRequestRecord): void;
+}
+
+export interface SubRequestRecord {
+  method: string;
+  /** `/v1.0/users`: version and path, lower case, without the query. */
+  path: string;
+  query: string;
+  clientRequestId: string | null;
+  startedAt: number;
+  endedAt: number;
+  status: number;
+  bytes: number;
+  headers: Record<string, string>;
+}
+
+const clock = () => performance.timeOrigin + performance.now();
 
 const MAX_REQUESTS = 20;
 
@@ -34,9 +59,10 @@ export async function runBatch(
   rt: GraphRuntime,
   router: Router,
   outer: GraphRequest,
+  hooks: BatchHooks = {},
 ): Promise<GraphResponse> {
-  const auth = outer.headers.get("authorization");
-  if (!auth) throw new GraphError(401, "InvalidAuthenticationToken", "Access token is empty.");
+  // The batch's token is checked before anything in it runs (a refused token refuses the batch).
+  await authenticate(rt, outer);
   const parsed = batchSchema.safeParse(outer.body);
   if (!parsed.success) {
     throw new GraphError(400, "BadRequest", `Invalid batch payload format: ${formatIssues(parsed.error)}`);
@@ -66,28 +92,46 @@ export async function runBatch(
     }
   }
 
+  await hooks.delay?.(requests.length);
   const results = new Map<
     string,
     { id: string; status: number; headers: Record<string, string>; body?: unknown }
   >();
   for (const r of requests) {
+    const startedAt = clock();
     const failedDep = (r.dependsOn ?? []).find((d) => (results.get(d)?.status ?? 424) >= 400);
-    if (failedDep !== undefined) {
-      results.set(r.id, {
-        id: r.id,
-        status: 424,
-        headers: { "content-type": "application/json" },
-        body: {
-          error: {
-            code: "FailedDependency",
-            message: `The request depends on request '${failedDep}', which failed.`,
-          },
-        },
-      });
-      continue;
-    }
-    const res = await runInner(rt, router, outer, r);
+    const res =
+      failedDep !== undefined
+        ? {
+            id: r.id,
+            status: 424,
+            headers: { "content-type": "application/json" },
+            body: {
+              error: {
+                code: "FailedDependency",
+                message: `The request depends on request '${failedDep}', which failed.`,
+              },
+            },
+          }
+        : await runInner(rt, router, outer, r);
     results.set(r.id, res);
+    if (hooks.record) {
+      const url = r.url.trim().replace(/^\/+/, "");
+      const q = url.indexOf("?");
+      const text =
+        res.body === undefined ? null : typeof res.body === "string" ? res.body : JSON.stringify(res.body);
+      hooks.record({
+        method: r.method.toUpperCase(),
+        path: `/${outer.version}/${q < 0 ? url : url.slice(0, q)}`.toLowerCase(),
+        query: q < 0 ? "" : url.slice(q + 1),
+        clientRequestId: new Headers(r.headers ?? {}).get("client-request-id"),
+        startedAt,
+        endedAt: clock(),
+        status: res.status,
+        bytes: text === null ? 0 : Buffer.byteLength(text, "utf8"),
+        headers: res.headers,
+      });
+    }
   }
   return json(200, { responses: requests.map((r) => results.get(r.id)!) }, baseHeaders(outer));
 }

@@ -22,7 +22,7 @@ const faultRuleSchema = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("status"),
-      status: z.union([z.literal(401), z.literal(500), z.literal(503), z.literal(504)]),
+      status: z.union([z.literal(401), z.literal(403), z.literal(500), z.literal(503), z.literal(504)]),
       ...scope,
     })
     .strict(),

@@ -1,13 +1,19 @@
 import { prng } from "../directory/hash.js";
 
 /**
- * Injected faults: 5xx answers, a 401 refusing a valid token, slow answers, dropped connections, malformed JSON and expired page
- * tokens, each fired with a probability (rate) or a fixed number of times (count), optionally only
- * under a path prefix, for one tenant or globally.
+ * Injected faults: 5xx answers, a 401 refusing a valid token, a 403 refusing one object, slow
+ * answers, dropped connections, malformed JSON and expired page tokens, each fired with a
+ * probability (rate) or a fixed number of times (count), optionally only under a path prefix, for
+ * one tenant or globally. A `$batch` is a request to the path `$batch` (its status, delay, drop or
+ * malformed body); its items meet only the `status` and `expiredPageToken` rules whose prefix
+ * names them, so one parent of many can be refused or throttled inside a batch.
  */
 
+/** Who a fault is evaluated for: a request, a `$batch` envelope, or one item inside a batch. */
+export type FaultTarget = "request" | "batch" | "item";
+
 export type FaultRule =
-  | ({ type: "status"; status: 401 | 500 | 503 | 504 } & FaultScope)
+  | ({ type: "status"; status: 401 | 403 | 500 | 503 | 504 } & FaultScope)
   | ({ type: "slow"; delayMs: number } & FaultScope)
   | ({ type: "drop" } & FaultScope)
   | ({ type: "malformedJson" } & FaultScope)
@@ -55,11 +61,13 @@ export class Faults {
   }
 
   /** Decides the faults for one request; `paged` is true when the request carries a $skiptoken. */
-  evaluate(tenantId: string, path: string, paged: boolean): FiredFaults {
+  evaluate(tenantId: string, path: string, paged: boolean, target: FaultTarget = "request"): FiredFaults {
     const out: FiredFaults = { delayMs: 0 };
     const p = `/${path.replace(/^\/+/, "")}`.toLowerCase();
     for (const a of [...(this.perTenant.get(tenantId) ?? []), ...this.global]) {
       const r = a.rule;
+      if (target === "item" && (!r.pathPrefix || (r.type !== "status" && r.type !== "expiredPageToken")))
+        continue;
       if (r.pathPrefix && !p.startsWith(`/${r.pathPrefix.replace(/^\/+/, "")}`.toLowerCase())) continue;
       if (r.type === "expiredPageToken" && !paged) continue;
       if (r.type !== "slow" && out.fault) continue;

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Directory } from "../directory/index.js";
+import type { AccessTokenClaims } from "../types.js";
 import type { Ctx, GraphRuntime } from "./context.js";
 import { errorBody, GraphError, insufficientPrivileges, nonPremium } from "./errors.js";
+import type { FiredFaults } from "./faults.js";
 import { type GraphRequest, type GraphResponse, JSON_CONTENT_TYPE, json } from "./http.js";
 import { parseQuery } from "./odata/query.js";
 import { hasAnyPermission } from "./permissions.js";
@@ -52,12 +55,14 @@ export async function runGraphRequest(
   }
 }
 
-async function run(
+/**
+ * The token check every request meets first (a `$batch` too, before any of its items): a bearer
+ * token that verifies, a tenant served here, a calling app that still exists.
+ */
+export async function authenticate(
   rt: GraphRuntime,
-  router: Router,
   req: GraphRequest,
-  inner: boolean,
-): Promise<PipelineResult> {
+): Promise<{ claims: AccessTokenClaims; dir: Directory }> {
   const auth = req.headers.get("authorization") ?? "";
   const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
   if (!m)
@@ -86,34 +91,23 @@ async function run(
       "The identity of the calling application could not be established.",
     );
   dir.syncIdentity();
+  return { claims, dir };
+}
 
-  let malformed = false;
-  if (!inner) {
-    const paged = /(^|&)\$?skiptoken=/i.test(req.rawQuery);
-    const fired = rt.faults.evaluate(dir.tenantId, req.path, paged);
-    if (fired.delayMs > 0) await sleep(fired.delayMs);
-    const f = fired.fault;
-    if (f?.type === "drop") return { drop: true };
-    if (f?.type === "status") {
-      const [code, message] =
-        f.status === 401
-          ? ["InvalidAuthenticationToken", "Access token validation failure. The token was revoked."]
-          : f.status === 503
-            ? ["serviceNotAvailable", "The service is temporarily unavailable. Please retry later."]
-            : f.status === 504
-              ? ["gatewayTimeout", "The gateway did not receive a response in time."]
-              : ["generalException", "An internal server error occurred."];
-      throw new GraphError(f.status, code, message, f.status === 503 ? { "retry-after": "1" } : {});
-    }
-    if (f?.type === "expiredPageToken") {
-      throw new GraphError(
-        400,
-        "Directory_ExpiredPageToken",
-        "The specified page token value has expired and can no longer be included in your request.",
-      );
-    }
-    malformed = f?.type === "malformedJson";
-  }
+async function run(
+  rt: GraphRuntime,
+  router: Router,
+  req: GraphRequest,
+  inner: boolean,
+): Promise<PipelineResult> {
+  const { claims, dir } = await authenticate(rt, req);
+
+  const paged = /(^|&)\$?skiptoken=/i.test(req.rawQuery);
+  const fired = rt.faults.evaluate(dir.tenantId, req.path, paged, inner ? "item" : "request");
+  if (fired.delayMs > 0) await sleep(fired.delayMs);
+  if (fired.fault?.type === "drop") return { drop: true };
+  throwFault(fired.fault);
+  const malformed = fired.fault?.type === "malformedJson";
 
   const { def, params } = router.match(req.method, req.path);
   const perms = new Set<string>(claims.roles ?? []);
@@ -163,6 +157,30 @@ async function run(
     };
   }
   return out;
+}
+
+/** An injected `status` or `expiredPageToken` fault as Graph's error (others are not errors). */
+export function throwFault(f: FiredFaults["fault"]): void {
+  if (f?.type === "status") {
+    const [code, message] =
+      f.status === 401
+        ? ["InvalidAuthenticationToken", "Access token validation failure. The token was revoked."]
+        : f.status === 403
+          ? ["Authorization_RequestDenied", "Insufficient privileges to complete the operation."]
+          : f.status === 503
+            ? ["serviceNotAvailable", "The service is temporarily unavailable. Please retry later."]
+            : f.status === 504
+              ? ["gatewayTimeout", "The gateway did not receive a response in time."]
+              : ["generalException", "An internal server error occurred."];
+    throw new GraphError(f.status, code, message, f.status === 503 ? { "retry-after": "1" } : {});
+  }
+  if (f?.type === "expiredPageToken") {
+    throw new GraphError(
+      400,
+      "Directory_ExpiredPageToken",
+      "The specified page token value has expired and can no longer be included in your request.",
+    );
+  }
 }
 
 export { baseHeaders };

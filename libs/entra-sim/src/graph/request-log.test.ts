@@ -7,6 +7,7 @@ import { appToken, caFetch, SimControlError, type Simulator, startSimulator } fr
 describe("request log and latency", () => {
   let sim: Simulator;
   let get: (path: string, headers?: Record<string, string>) => Promise<Response>;
+  let batch: (requests: unknown[]) => Promise<Response>;
 
   before(async () => {
     sim = await startSimulator({ seed: 5, tenants: [{ users: 30 }, { users: 5 }] });
@@ -15,6 +16,12 @@ describe("request log and latency", () => {
     const token = await appToken(f, sim.authorityHost, t);
     get = (path, headers = {}) =>
       f(`${sim.graphEndpoint}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+    batch = (requests) =>
+      f(`${sim.graphEndpoint}/v1.0/$batch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ requests }),
+      });
   });
   after(() => sim?.stop());
 
@@ -60,5 +67,57 @@ describe("request log and latency", () => {
       sim.control.setLatency({ minMs: 10, maxMs: 5 }, t.tenantId),
       (e: unknown) => e instanceof SimControlError && e.status === 400,
     );
+  });
+
+  it("logs each $batch item on its own, tied to its batch, throttled and charged one by one, and delays the batch once", async () => {
+    const t = sim.tenants[0]!;
+    await sim.control.clearRequests(t.tenantId);
+    await sim.control.setLatency({ minMs: 120, maxMs: 150 }, t.tenantId);
+    // Room for two items (users cost 1 with $select): the third is throttled inside the batch.
+    await sim.control.setThrottling({ enabled: true, budget: 2, windowSeconds: 10 }, t.tenantId);
+    try {
+      const res = await batch([
+        { id: "1", method: "GET", url: "/users?$select=id&$top=2", headers: { "client-request-id": "a" } },
+        { id: "2", method: "GET", url: "/groups?$select=id&$top=2", headers: { "client-request-id": "b" } },
+        { id: "3", method: "GET", url: "/users?$select=id&$top=3", headers: { "client-request-id": "c" } },
+      ]);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as {
+        responses: { id: string; status: number; headers: Record<string, string>; body: unknown }[];
+      };
+      assert.deepEqual(
+        body.responses.map((r) => r.status),
+        [200, 200, 429],
+      );
+      const { requests } = await sim.control.requests(t.tenantId);
+      const outer = requests.filter((r) => r.batch === null);
+      const items = requests.filter((r) => r.batch !== null);
+      assert.equal(outer.length, 1);
+      assert.equal(outer[0]?.path, "/v1.0/$batch");
+      assert.equal(outer[0]?.units, 0, "the batch itself is not charged");
+      assert.ok((outer[0]?.endedAt ?? 0) - (outer[0]?.startedAt ?? 0) >= 119, "one latency for the batch");
+      assert.deepEqual(
+        items.map((r) => [r.path, r.query, r.clientRequestId, r.status]),
+        [
+          ["/v1.0/users", "$select=id&$top=2", "a", 200],
+          ["/v1.0/groups", "$select=id&$top=2", "b", 200],
+          ["/v1.0/users", "$select=id&$top=3", "c", 429],
+        ],
+      );
+      assert.ok(items.every((r) => r.batch === res.headers.get("request-id")));
+      assert.deepEqual(
+        items.map((r) => r.units),
+        body.responses.map((r) => Number(r.headers["x-ms-resource-unit"])),
+      );
+      assert.equal(items[2]?.retryAfter, body.responses[2]?.headers["retry-after"]);
+      assert.ok(Number(items[2]?.retryAfter) >= 1);
+      assert.deepEqual(
+        items.map((r) => r.bytes),
+        body.responses.map((r) => Buffer.byteLength(JSON.stringify(r.body), "utf8")),
+      );
+    } finally {
+      await sim.control.resetThrottling(t.tenantId);
+      await sim.control.setLatency(null, t.tenantId);
+    }
   });
 });

@@ -8,7 +8,8 @@ import { z } from "zod";
  * ended, its status, the bytes of its body, its resource units and Retry-After, and the most
  * requests of one path that were in flight at once. Clients' accounting and pacing are checked
  * against it (requests made, 429s honoured, no resource read twice at once). Also injects a
- * Graph-like latency per page (uniform between `minMs` and `maxMs`), globally or per tenant.
+ * Graph-like latency per page (uniform between `minMs` and `maxMs`), globally or per tenant; a
+ * `$batch` takes the longest of one draw per sub-request, and each sub-request is logged as well.
  */
 
 export interface LoggedRequest {
@@ -30,6 +31,12 @@ export interface LoggedRequest {
   /** x-ms-resource-unit of the answer (0 when it had none). */
   units: number;
   retryAfter: string | null;
+  /**
+   * Set on the sub-requests of a `$batch`: the `request-id` of the batch that carried them. Each
+   * sub-request is logged on its own (Graph evaluates and charges them one by one); the batch itself
+   * is one more entry (path `/v1.0/$batch`, `batch` null), the one HTTP request a client sent.
+   */
+  batch: string | null;
 }
 
 export interface Latency {
@@ -55,6 +62,7 @@ export class RequestLog {
     path: string,
     query = "",
     clientRequestId: string | null = null,
+    opts: { latency?: boolean } = {},
   ): Promise<(res: Answer) => void> {
     const startedAt = performance.timeOrigin + performance.now();
     const key = `${tenantId ?? ""}|${path}`;
@@ -68,22 +76,14 @@ export class RequestLog {
       }
       peaks.set(path, Math.max(peaks.get(path) ?? 0, now));
     }
-    const latency = (tenantId !== null ? this.tenantLatency.get(tenantId) : undefined) ?? this.globalLatency;
+    const latency = opts.latency === false ? null : this.latency(tenantId);
     let ended = false;
     const end = (res: Answer) => {
       if (ended) return;
       ended = true;
       this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
       if (tenantId === null) return;
-      let list = this.entries.get(tenantId);
-      if (!list) {
-        list = [];
-        this.entries.set(tenantId, list);
-      }
-      if (list.length >= MAX_ENTRIES) list.splice(0, list.length - MAX_ENTRIES + 1);
-      list.push({
-        seq: ++this.seq,
-        tenantId,
+      this.push(tenantId, {
         method,
         path,
         query,
@@ -94,6 +94,7 @@ export class RequestLog {
         bytes: res.bytes,
         units: Number(res.headers.get("x-ms-resource-unit") ?? 0) || 0,
         retryAfter: res.headers.get("retry-after"),
+        batch: null,
       });
     };
     if (latency) {
@@ -101,6 +102,34 @@ export class RequestLog {
       if (ms > 0) await sleep(ms);
     }
     return end;
+  }
+
+  /**
+   * The injected latency of a `$batch` of `items` sub-requests: Graph runs them side by side, so
+   * the batch answers when the slowest has: the longest of one draw per sub-request.
+   */
+  async batchLatency(tenantId: string | null, items: number): Promise<void> {
+    const latency = this.latency(tenantId);
+    if (!latency || items < 1) return;
+    let ms = 0;
+    for (let k = 0; k < items; k++)
+      ms = Math.max(ms, latency.minMs + Math.random() * (latency.maxMs - latency.minMs));
+    if (ms > 0) await sleep(ms);
+  }
+
+  /** One sub-request of a `$batch` (answered inside it; not a connection of its own). */
+  record(tenantId: string | null, entry: Omit<LoggedRequest, "seq" | "tenantId">): void {
+    if (tenantId !== null) this.push(tenantId, entry);
+  }
+
+  private push(tenantId: string, entry: Omit<LoggedRequest, "seq" | "tenantId">): void {
+    let list = this.entries.get(tenantId);
+    if (!list) {
+      list = [];
+      this.entries.set(tenantId, list);
+    }
+    if (list.length >= MAX_ENTRIES) list.splice(0, list.length - MAX_ENTRIES + 1);
+    list.push({ seq: ++this.seq, tenantId, ...entry });
   }
 
   list(tenantId: string, after: number): LoggedRequest[] {

@@ -12,7 +12,7 @@ export interface PollMetrics {
 
 /**
  * The poller's metrics, counted when a poll closes (on the replica that closes it, once per poll):
- * polls by outcome, objects collected, Graph requests, 429 answers, retries and resource units by
+ * polls by outcome, objects collected, Graph requests (and items inside $batch requests), 429 answers, retries and resource units by
  * resource, and poll duration.
  */
 export function pollMetrics(): PollMetrics {
@@ -25,6 +25,9 @@ export function pollMetrics(): PollMetrics {
   });
   const requests = m.createCounter("tenantlens_poller_graph_requests", {
     description: "HTTP requests sent to Graph (retries included), by resource",
+  });
+  const batched = m.createCounter("tenantlens_poller_graph_batched_requests", {
+    description: "Requests answered inside Graph $batch requests (each charged by Graph), by resource",
   });
   const throttled = m.createCounter("tenantlens_poller_graph_throttled", {
     description: "Graph answers 429 (throttled), by resource",
@@ -49,6 +52,7 @@ export function pollMetrics(): PollMetrics {
         objects.add(r.objectCount, attrs);
         if (!r.cost) continue;
         requests.add(r.cost.requests, attrs);
+        batched.add(r.cost.batched ?? 0, attrs);
         throttled.add(r.cost.throttled, attrs);
         retries.add(r.cost.retries, attrs);
         units.add(r.cost.units, attrs);

@@ -1,5 +1,6 @@
 import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
 import type { Logger } from "@tenantlens/telemetry";
+import { batchTally } from "../domain/batch.js";
 import { type CostMeter, resourceUnits } from "../domain/cost.js";
 import { type RetryPolicy, retryDecision } from "../domain/retry.js";
 import { sleep } from "./sleep.js";
@@ -90,14 +91,19 @@ export class ThrottleRetryHandler implements Middleware {
           ? retryDecision(status, retryAfter, throttles++, throttlePolicy, new Date())
           : retryDecision(status, retryAfter, failures, this.policy, new Date());
       if (status !== 429 && d.retry) failures++;
+      /** Longest wait asked for by throttled items of a batch answer (the batch itself got through). */
+      let itemsWait: number | null = null;
       try {
-        if (meter) await measure(context, meter);
+        if (meter || isBatch(context)) itemsWait = await measure(context, meter, throttlePolicy);
       } finally {
         // Graph throttles the app in the tenant, not one resource: every read of it waits as long,
         // and the retry keeps its place ahead of requests that were not refused.
         if (status === 429) this.gate?.block(d.retry ? d.delayMs : this.policy.baseDelayMs);
         if (status === 429 && d.retry) ticket = this.gate?.reserve();
-        turn?.done(status === 429);
+        // A batch whose items were throttled holds the tenant like a 429 of its own would, before
+        // anything else may go: the caller sends those items again once the wait is up.
+        if (itemsWait !== null) this.gate?.block(itemsWait);
+        turn?.done(status === 429 || itemsWait !== null);
       }
       if (!d.retry || status === null || status < 400) return;
       await context.response?.body?.cancel().catch(() => {});
@@ -119,20 +125,54 @@ export class ThrottleRetryHandler implements Middleware {
 
 /**
  * Counts the answer's body bytes and resource units. The body is read here (one page, the same
- * bytes the client reads next) and handed on as a fresh Response.
+ * bytes the client reads next) and handed on as a fresh Response. A `$batch` answer is read for its
+ * items too: each one answered is counted in `batched`, a throttled one in `throttled`, their
+ * resource units in `units`; returns the longest wait its throttled items ask for (Retry-After, or
+ * the first backoff step without one), or null when none was throttled.
  */
-async function measure(context: Context, meter: CostMeter): Promise<void> {
+async function measure(
+  context: Context,
+  meter: CostMeter | undefined,
+  policy: RetryPolicy,
+): Promise<number | null> {
   const res = context.response;
-  if (!res) return;
-  meter.units += resourceUnits(res.headers.get("x-ms-resource-unit"));
-  if (!res.body) return;
+  if (!res) return null;
+  if (meter) meter.units += resourceUnits(res.headers.get("x-ms-resource-unit"));
+  if (!res.body) return null;
   const bytes = await res.arrayBuffer();
-  meter.bytes += bytes.byteLength;
+  if (meter) meter.bytes += bytes.byteLength;
   context.response = new Response(bytes, {
     status: res.status,
     statusText: res.statusText,
     headers: res.headers,
   });
+  if (!isBatch(context) || res.status !== 200) return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null; // The caller reports the malformed answer.
+  }
+  const tally = batchTally(body);
+  if (meter) {
+    meter.batched = (meter.batched ?? 0) + tally.answered;
+    meter.throttled += tally.throttled.length;
+    meter.units += tally.units;
+  }
+  if (tally.throttled.length === 0) return null;
+  let wait = 0;
+  for (const retryAfter of tally.throttled) {
+    const d = retryDecision(429, retryAfter, 0, policy, new Date());
+    wait = Math.max(wait, d.retry ? d.delayMs : policy.baseDelayMs);
+  }
+  return wait;
+}
+
+/** A POST to Graph's `$batch` endpoint. */
+function isBatch(context: Context): boolean {
+  const url = typeof context.request === "string" ? context.request : context.request.url;
+  const method = (context.options?.method ?? "GET").toUpperCase();
+  return method === "POST" && /\/\$batch(\?|$)/.test(url);
 }
 
 /** Delta and skip tokens are credentials of a sort: logs get the path only. */

@@ -4,17 +4,23 @@ import type { ResourceCost } from "@tenantlens/contracts";
 export type CostMeter = ResourceCost;
 
 export function emptyCost(): CostMeter {
-  return { requests: 0, throttled: 0, retries: 0, bytes: 0, units: 0, durationMs: 0 };
+  return { requests: 0, batched: 0, throttled: 0, retries: 0, bytes: 0, units: 0, durationMs: 0 };
 }
 
 export function addCost(into: CostMeter, c: ResourceCost): CostMeter {
   into.requests += c.requests;
+  into.batched = (into.batched ?? 0) + (c.batched ?? 0);
   into.throttled += c.throttled;
   into.retries += c.retries;
   into.bytes += c.bytes;
   into.units += c.units;
   into.durationMs += c.durationMs;
   return into;
+}
+
+/** Every request Graph answered: HTTP requests (`$batch` envelopes included) and batch items. */
+export function graphRequests(c: ResourceCost): number {
+  return c.requests + (c.batched ?? 0);
 }
 
 /** Graph's `x-ms-resource-unit` answer header as a whole number (0 when absent or unreadable). */
