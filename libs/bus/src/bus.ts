@@ -161,6 +161,9 @@ export async function connectBus(opts: ConnectOptions): Promise<Bus> {
     name: opts.service,
     maxReconnectAttempts: opts.maxReconnectAttempts ?? -1,
     waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
+    // A starting service on a busy machine can take longer than the client's 20 s default to finish
+    // the handshake (seen at load 20+); a refused connection still fails at once.
+    timeout: 60_000,
     inboxPrefix: inboxPrefix(opts.service),
     ...(seed ? { authenticator: nkeyAuthenticator(seed) } : {}),
     ...(opts.tlsCaFile ? { tlsCaFile: opts.tlsCaFile } : {}),

@@ -42,6 +42,8 @@ export interface TransportOptions {
   maxReconnectAttempts: number;
   waitOnFirstConnect: boolean;
   inboxPrefix: string;
+  /** Longest wait (ms) for one server's connection handshake. */
+  timeout?: number;
   authenticator?: Authenticator;
   /** CA file for tls:// (TCP only: a WebSocket trusts what its runtime trusts). */
   tlsCaFile?: string;
