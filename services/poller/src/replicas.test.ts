@@ -46,8 +46,6 @@ describe("poller replicas", { timeout: 600_000 }, () => {
         POLL_TICK_MS: "200",
         TENANT_CONCURRENCY: "3",
         POLL_CONCURRENCY: "2",
-        // Two days of the simulator's 30 days of logs: a few pages, not sixty, per tenant.
-        LOG_LOOKBACK_DAYS: "2",
       },
     );
     // The stack's own poller goes: two named replicas take its place.

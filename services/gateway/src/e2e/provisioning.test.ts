@@ -325,8 +325,9 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
         assert.equal(res.body.status, "succeeded", JSON.stringify(res.body));
       }
       // The group removals hang: the provisioner is killed while the first one is in flight.
+      const cutAt = await lastSeq();
       await sim.control.setFaults(
-        [{ type: "slow", delayMs: 60_000, count: 1, pathPrefix: "groups/" }],
+        [{ type: "slow", delayMs: 15_000, count: 1, pathPrefix: "groups/" }],
         tenant.tenantId,
       );
       const pending = run({
@@ -363,6 +364,14 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
           return op && op.status !== "running" ? op : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 250, what: "the interrupted operation to be closed" },
+      );
+      // The write in flight at the kill still reaches the simulator once its delay is over: the
+      // "may or may not have reached Graph" of the summary. Wait for it, so no later test sees it.
+      await waitFor(
+        async () =>
+          (await writesSince(cutAt)).some((w) => w.method === "DELETE" && w.path.includes(victim)) ||
+          undefined,
+        { timeoutMs: 60_000, intervalMs: 250, what: "the write in flight at the kill to land" },
       );
       await sim.control.clearFaults(tenant.tenantId);
       assert.equal(closed.id, running.id);

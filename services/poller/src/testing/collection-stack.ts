@@ -42,7 +42,8 @@ export interface CollectionStack {
   /** Starts (or restarts) one service with the stack's environment. */
   start(name: "auth" | "store" | "poller"): Promise<ServiceProcess>;
   createIntegration(tenant: SimulatorTenant, name: string): Promise<Integration>;
-  startPoll(integrationId: string): Promise<string>;
+  /** A manual poll of the integration: of `resources` only when given. */
+  startPoll(integrationId: string, resources?: string[]): Promise<string>;
   polls(integrationId: string): Promise<PollRecord[]>;
   /** The poll once `accept` says so (e.g. committed), waiting up to `timeoutMs`. */
   poll(
@@ -100,10 +101,10 @@ export async function startCollectionStack(
       assert.equal(integration.status, "active", integration.statusReason ?? "");
       return integration;
     },
-    async startPoll(integrationId) {
+    async startPoll(integrationId, resources) {
       const { pollId } = await bus.request(
         PollStart,
-        { workspaceId: "default", integrationId, reason: "manual" },
+        { workspaceId: "default", integrationId, reason: "manual", ...(resources ? { resources } : {}) },
         { timeoutMs: 30_000 },
       );
       return pollId;
