@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { SERVICE_NAMES } from "@tenantlens/contracts";
 import { cleanup, freePort, repoRoot, tempDir, waitFor } from "@tenantlens/testkit";
 import { api, queryCounts } from "./system.js";
 
@@ -63,16 +64,7 @@ describe("npm start (demo mode)", { timeout: 400_000 }, () => {
         assert.match(out, new RegExp(`runtime: ${runtime}`), "the launcher says which runtime it uses");
         // Which binary runs each service, the simulator and the query workers.
         const children = descendants(child.pid ?? -1);
-        for (const name of [
-          "auth",
-          "poller",
-          "store",
-          "query",
-          "rules",
-          "notifier",
-          "provisioner",
-          "gateway",
-        ]) {
+        for (const name of SERVICE_NAMES) {
           const proc = children.find((p) => p.args.includes(`services/${name}/src/index.ts`));
           assert.ok(proc, `${name} runs as its own process`);
           assert.equal(binaryOf(proc), runtime, `${name}: ${proc.args.join(" ")}`);
