@@ -5,6 +5,7 @@ import type { GraphRuntime } from "./context.js";
 import { GraphError } from "./errors.js";
 import { type GraphRequest, type GraphResponse, json } from "./http.js";
 import { authenticate, baseHeaders, runGraphRequest } from "./pipeline.js";
+import type { LoggedRequest } from "./request-log.js";
 import type { Router } from "./router.js";
 
 /**
@@ -23,18 +24,11 @@ export interface BatchHooks {
   record?(inner: SubRequestRecord): void;
 }
 
-export interface SubRequestRecord {
-  method: string;
-  /** `/v1.0/users`: version and path, lower case, without the query. */
-  path: string;
-  query: string;
-  clientRequestId: string | null;
-  startedAt: number;
-  endedAt: number;
-  status: number;
-  bytes: number;
-  headers: Record<string, string>;
-}
+/** What the request log keeps of one sub-request, plus the headers of its answer. */
+export type SubRequestRecord = Pick<
+  LoggedRequest,
+  "method" | "path" | "query" | "clientRequestId" | "startedAt" | "endedAt" | "status" | "bytes"
+> & { headers: Record<string, string> };
 
 const clock = () => performance.timeOrigin + performance.now();
 
