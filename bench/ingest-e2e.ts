@@ -24,14 +24,10 @@ import {
   stopAll,
   tempDir,
 } from "../libs/testkit/src/index.js";
-import { printFigures } from "./_lib/report.js";
+import { option, printFigures } from "./_lib/report.js";
 
-const arg = (name: string, fallback: string) => {
-  const k = process.argv.indexOf(`--${name}`);
-  return k > 0 ? (process.argv[k + 1] ?? fallback) : fallback;
-};
 const QUICK = process.argv.includes("--quick");
-const USERS = Number(arg("users", QUICK ? "20000" : "200000"));
+const USERS = Number(option("users", QUICK ? "20000" : "200000"));
 
 const t0 = performance.now();
 const log = (msg: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${msg}`);

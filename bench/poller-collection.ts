@@ -32,19 +32,16 @@ import {
 } from "../libs/testkit/src/index.js";
 import { planLogWindow } from "../services/poller/src/domain/log-window.js";
 import { fanOutChildUrl, planRead } from "../services/poller/src/domain/request.js";
+import { option } from "./_lib/report.js";
 
-const arg = (name: string, fallback: string) => {
-  const k = process.argv.indexOf(`--${name}`);
-  return k > 0 ? (process.argv[k + 1] ?? fallback) : fallback;
-};
 const QUICK = process.argv.includes("--quick");
-const USERS = Number(arg("users", QUICK ? "3000" : "100000"));
-const GROUPS = Number(arg("groups", QUICK ? "900" : "30000"));
-const APPS = Number(arg("apps", QUICK ? "300" : "10000"));
+const USERS = Number(option("users", QUICK ? "3000" : "100000"));
+const GROUPS = Number(option("groups", QUICK ? "900" : "30000"));
+const APPS = Number(option("apps", QUICK ? "300" : "10000"));
 /** Scheduled rounds: delta resources and logs every INTERVAL_S, the rest hourly. */
 const INTERVAL_S = 20;
-const [LAT_MIN, LAT_MAX] = arg("latency", "150-400").split("-").map(Number) as [number, number];
-const REPLICAS = Number(arg("replicas", "1"));
+const [LAT_MIN, LAT_MAX] = option("latency", "150-400").split("-").map(Number) as [number, number];
+const REPLICAS = Number(option("replicas", "1"));
 
 interface Done {
   resource: string;

@@ -22,6 +22,12 @@ export function quickMode(argv: readonly string[] = process.argv): boolean {
   return argv.includes("--quick");
 }
 
+/** The value after `--name` on the command line, or `fallback`. */
+export function option(name: string, fallback: string, argv: readonly string[] = process.argv): string {
+  const k = argv.indexOf(`--${name}`);
+  return k > 0 ? (argv[k + 1] ?? fallback) : fallback;
+}
+
 /** Prints the machine-readable lines of `figures` for the benchmark file `file` (import.meta.url). */
 export function printFigures(file: string, figures: readonly Figure[]): void {
   const bench = path.basename(new URL(file).pathname).replace(/\.ts$/, "");
