@@ -52,7 +52,11 @@ export async function checkReadOnly(conn: DuckDBConnection, sql: string): Promis
 
 let catalog: Promise<FunctionCatalog> | undefined;
 
-/** DuckDB's built-in functions and internal views, read once per process (they never change). */
+/**
+ * DuckDB's built-in functions and internal views, read once per process (they never change). A failed
+ * read (the query that triggered it was interrupted at its deadline, say) is not kept: the next
+ * query reads again, or every later query of the process would fail with the first one's error.
+ */
 function functionCatalog(conn: DuckDBConnection): Promise<FunctionCatalog> {
   catalog ??= (async () => {
     const functions = await conn.runAndReadAll(
@@ -69,7 +73,11 @@ function functionCatalog(conn: DuckDBConnection): Promise<FunctionCatalog> {
       views.getRows().map(([name]) => String(name)),
     );
   })();
-  return catalog;
+  const reading = catalog;
+  reading.catch(() => {
+    if (catalog === reading) catalog = undefined;
+  });
+  return reading;
 }
 
 /**

@@ -214,6 +214,8 @@ export class WorkerPool {
         "query ignored its interrupt: killing the worker",
       );
       slot.current = undefined;
+      // The dying worker takes no more jobs: the next waits for its replacement.
+      slot.ready = false;
       this.queue.finished(current.owner);
       current.reject(
         failed(

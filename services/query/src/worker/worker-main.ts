@@ -22,12 +22,20 @@ const limits = {
 const cache = new InstanceCache((spec) => openHardenedInstance(spec, limits), config.maxInstances);
 const exporter = await ParquetExporter.open(path.join(config.tempRoot, "export"));
 const connections = new Map<number, DuckDBConnection>();
-const interrupted = new Set<number>();
+/**
+ * Interrupted jobs, each with a timer that repeats the interrupt until the job ends. DuckDB's interrupt
+ * only stops the statement running at that moment: one that lands between two statements of a job
+ * (opening, settings, the query itself) would be lost and the query would run to the kill.
+ */
+const interrupted = new Map<number, NodeJS.Timeout>();
+const REPEAT_INTERRUPT_MS = 100;
+const running = new Set<number>();
 
 process.on("message", (raw: ParentMessage) => {
   switch (raw.type) {
     case "job": {
       const id = raw.id;
+      running.add(id);
       void runJob(raw.job, {
         cache,
         exporter,
@@ -39,6 +47,8 @@ process.on("message", (raw: ParentMessage) => {
           return () => connections.delete(id);
         },
       }).then((r) => {
+        running.delete(id);
+        clearInterval(interrupted.get(id));
         interrupted.delete(id);
         send(
           r.ok
@@ -48,10 +58,16 @@ process.on("message", (raw: ParentMessage) => {
       });
       break;
     }
-    case "interrupt":
-      interrupted.add(raw.id);
-      connections.get(raw.id)?.interrupt();
+    case "interrupt": {
+      const id = raw.id;
+      if (!running.has(id) || interrupted.has(id)) break; // finished already, or repeating
+      connections.get(id)?.interrupt();
+      interrupted.set(
+        id,
+        setInterval(() => connections.get(id)?.interrupt(), REPEAT_INTERRUPT_MS),
+      );
       break;
+    }
     case "retire":
       cache.retire(raw.workspaceId, raw.generationId);
       break;
