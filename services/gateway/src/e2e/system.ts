@@ -35,10 +35,13 @@ export const SERVICE_ORDER = [
   "gateway",
 ] as const;
 
+/** Services started at once by `startSystem`. */
+const PARALLEL_STARTS = 3;
+
 export interface SystemOptions {
   /** nats-server options (e.g. `websocket: true`). */
   nats?: NatsOptions;
-  /** The services to start, in this order (default SERVICE_ORDER). */
+  /** The services to start (default SERVICE_ORDER), a few at a time. */
   services?: readonly string[];
   /** Variables for one service only (e.g. its own TL_METRICS_PORT). */
   serviceEnv?: Record<string, Record<string, string>>;
@@ -79,21 +82,32 @@ export async function startSystem(
       const proc = await startService(
         name,
         { ...env, ...opts.serviceEnv?.[name] },
-        { readyTimeoutMs: 60_000 },
+        { readyTimeoutMs: 120_000 },
       );
       services.set(name, proc);
       return proc;
     },
     async stop() {
-      for (const name of [...SERVICE_ORDER].reverse()) await services.get(name)?.stop();
+      await Promise.all([...services.values()].map((s) => s.stop()));
       await nats.stop();
     },
   };
-  try {
-    for (const name of opts.services ?? SERVICE_ORDER) await system.start(name);
-  } catch (err) {
+  // Services find each other only through NATS (streams and buckets are created by whoever comes
+  // first), so they start side by side, a few at a time: all eight at once would starve each other
+  // of CPU on a 2-core machine and miss their ready deadline.
+  const queue = [...(opts.services ?? SERVICE_ORDER)];
+  let failure: unknown;
+  const starter = async () => {
+    for (let name = queue.shift(); name && failure === undefined; name = queue.shift()) {
+      await system.start(name).catch((err: unknown) => {
+        failure ??= err;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_STARTS }, starter));
+  if (failure !== undefined) {
     await system.stop();
-    throw err;
+    throw failure;
   }
   return system;
 }
