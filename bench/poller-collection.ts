@@ -8,8 +8,9 @@
  *
  * Full mode is the issue's size (100k users / 30k groups / 10k applications); `--quick` is a small
  * tenant (3,000 / 900 / 300): per-parent reads (owners per group, application and service
- * principal) go through `$batch`, 20 parents a request, one batch after another; a batch answers
- * when its slowest item has (the simulator draws a latency per item and waits the longest).
+ * principal) go through `$batch`, 20 parents a request, several batches at once on the tenant's free
+ * read slots; a batch answers when its slowest item has (the simulator draws a latency per item and
+ * waits the longest).
  *
  * Real nats-server, auth and poller processes (no store: the poller's work ends when JetStream has
  * stored its pages), the simulator in this process with latency injected on every Graph request.
@@ -254,7 +255,8 @@ async function chain(first: string, headers: Record<string, string>): Promise<Re
 }
 /**
  * A per-parent resource's children, read as the poller reads them: `$batch` requests of 20 parents'
- * pages, one batch after another, every nextLink in a later batch. Returns the rows' ids.
+ * pages, one batch after another (the sequential chain, not the poller's batches at once), every
+ * nextLink in a later batch. Returns the rows' ids.
  */
 async function batchedChildren(r: ResourceDef, parentIds: string[]): Promise<string[]> {
   const out: string[] = [];

@@ -164,7 +164,7 @@ describe("per-parent reads through $batch", { timeout: 900_000 }, () => {
       const t = tenant(1);
       let poll: PollRecord;
       try {
-        // Batches of 20 owners' reads one after another meet a budget of 15 a second.
+        // Batches of 20 owners' reads meet a budget of 15 a second.
         // Only the owners' reads: the whole catalog under this budget can exhaust other resources'
         // retries (their 429s are not this test's subject).
         poll = await again(

@@ -170,6 +170,8 @@ export async function* fanOutPages(
   let size = MAX_BATCH_REQUESTS;
   /** Batches sent and not yet answered: the first on the read's own slot, the others on borrowed ones. */
   const inFlight = new Set<Promise<void>>();
+  /** Whether a batch in flight is on the read's own slot. */
+  let ownBusy = false;
   let failure: { err: unknown } | null = null;
   const send = async (items: Pending[], slot: BorrowedSlot | null): Promise<void> => {
     try {
@@ -190,7 +192,8 @@ export async function* fanOutPages(
     } catch (err) {
       failure ??= { err };
     } finally {
-      await slot?.release().catch(() => {});
+      if (slot) await slot.release().catch(() => {});
+      else ownBusy = false;
     }
   };
   /** Something can be sent now: a retry whose wait is over, a continuation or a parent not yet read. */
@@ -201,7 +204,7 @@ export async function* fanOutPages(
       // then the batches shrink and go one by one until Graph takes one whole again).
       while (!failure && sendable()) {
         let slot: BorrowedSlot | null = null;
-        if (inFlight.size > 0) {
+        if (ownBusy) {
           if (!deps.borrowSlot || size < MAX_BATCH_REQUESTS) break;
           slot = await deps.borrowSlot();
           if (!slot) break;
@@ -235,6 +238,7 @@ export async function* fanOutPages(
           await slot?.release().catch(() => {});
           continue;
         }
+        if (!slot) ownBusy = true;
         const sent: Promise<void> = send(batched, slot).finally(() => inFlight.delete(sent));
         inFlight.add(sent);
       }

@@ -59,6 +59,8 @@ describe("selectResources", () => {
     // Per-parent reads of directory collections first, those of teams and reviews after the delta
     // collections; catalog order within a kind.
     assert.ok(rank("users") < rank("teamMembers"));
+    // A report of every user (a thousand pages for 100,000 users) before the delta collections.
+    assert.ok(rank("userRegistrationDetails") < rank("users"));
     assert.ok(rank("teamMembers") < rank("signIns"));
     const directoryFan = catalog
       .filter((r) => r.fanOut && resourceByName(r.fanOut.from)?.delta)
