@@ -1,5 +1,5 @@
-import { createLogStageSql, LOG_STAGE_TABLE, logInsertSql, logRetentionSql } from "../domain/log-sql.js";
 import { rawAndOwnHash } from "../domain/hash.js";
+import { createLogStageSql, LOG_STAGE_TABLE, logInsertSql, logRetentionSql } from "../domain/log-sql.js";
 import { normalisePage } from "../domain/page-plan.js";
 import { retentionCutoff } from "../domain/retention.js";
 import type { ResourceTables } from "../domain/schema.js";
