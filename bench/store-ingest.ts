@@ -17,11 +17,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { catalog } from "@tenantlens/graph";
+import { storeConfigSchema } from "../services/store/src/config.js";
 import { msgRef, newPollId, newRef, page, userObject } from "../services/store/src/testing/fixtures.js";
 import { Warehouse } from "../services/store/src/warehouse.js";
 import { type Figure, printFigures, quickMode } from "./_lib/report.js";
 
 const PAGE_SIZE = 999;
+/** The store's default DUCKDB_MEMORY_LIMIT. */
+const MEMORY_LIMIT = storeConfigSchema.shape.DUCKDB_MEMORY_LIMIT.parse(undefined);
 
 interface PartResult {
   part: string;
@@ -62,7 +65,7 @@ async function storePart(users: number, batch: number): Promise<PartResult[]> {
     const wh = await Warehouse.open({
       file: path.join(dir, "w.duckdb"),
       catalog,
-      memoryLimit: "1GB",
+      memoryLimit: MEMORY_LIMIT,
       checkpointThreshold: "128MB", // the store's default (DUCKDB_CHECKPOINT_THRESHOLD)
     });
     const ref = newRef();
@@ -99,7 +102,7 @@ async function storePart(users: number, batch: number): Promise<PartResult[]> {
         cpuSeconds: (used.user + used.system) / 1e6,
         peakRssMb: peakRssMb(),
         peakHeapMb: Math.round(peakHeap / 1024 / 1024),
-        note: `DuckDB memory_limit 1GB, ${batch} page(s) per commit`,
+        note: `DuckDB memory_limit ${MEMORY_LIMIT}, ${batch} page(s) per commit`,
       });
     }
     await wh.close();
@@ -122,7 +125,7 @@ async function readJsonPart(users: number): Promise<PartResult[]> {
       out.end((err?: Error | null) => (err ? reject(err) : resolve())),
     );
     const size = (await stat(file)).size;
-    const instance = await DuckDBInstance.create(path.join(dir, "w.duckdb"), { memory_limit: "1GB" });
+    const instance = await DuckDBInstance.create(path.join(dir, "w.duckdb"), { memory_limit: MEMORY_LIMIT });
     const conn = await instance.connect();
     const cpu = process.cpuUsage();
     const started = performance.now();

@@ -47,7 +47,12 @@ export const storeConfigSchema = z.object({
   STORE_BATCH_MESSAGES: int({ min: 1, max: 256 }).default(16),
   /** Committed pages are deleted from TL_COLLECT at most this often. */
   COLLECT_PURGE_INTERVAL_MS: durationMs.pipe(z.number().min(100, "at least 100ms")).default(5_000),
-  DUCKDB_MEMORY_LIMIT: memorySize.default("1GB"),
+  /**
+   * DuckDB buffer manager limit of the warehouse (caches, temporary tables, a transaction's
+   * uncommitted rows). With the JavaScript heap and the native libraries on top it keeps the store
+   * under 1 GB of RSS; more spills less to `<warehouse>.tmp` during large ingests.
+   */
+  DUCKDB_MEMORY_LIMIT: memorySize.default("512MB"),
   /** WAL size that triggers a checkpoint: larger ingests faster, replays longer after a crash. */
   DUCKDB_CHECKPOINT_THRESHOLD: memorySize.default("128MB"),
   DUCKDB_THREADS: int({ min: 1, max: 256 }).optional(),

@@ -14,6 +14,7 @@ import {
   type GenerationKind,
   type MessageRef,
   recordApplied,
+  recordAppliedAll,
   requestGeneration,
 } from "./adapters/bookkeeping.js";
 import { Db, type DbOptions, type Sql } from "./adapters/db.js";
@@ -21,13 +22,20 @@ import { recordDeadLetter } from "./adapters/dead-letters.js";
 import { createLogStage, pruneLogs, writeLogPages } from "./adapters/log-writer.js";
 import { type MigrationResult, migrate } from "./adapters/migrate.js";
 import {
+  type ChangeCounts,
   createStage,
   type GroupPage,
   purgeIntegration,
   removeUnseen,
   writePages,
 } from "./adapters/page-writer.js";
-import { addPollCounts, pollCompleted, pollFailedAtIngest, pollStarted } from "./adapters/poll-writer.js";
+import {
+  addPollCounts,
+  type PollRef,
+  pollCompleted,
+  pollFailedAtIngest,
+  pollStarted,
+} from "./adapters/poll-writer.js";
 import { applyUpdateEffect, writeSystemRows } from "./adapters/system-writer.js";
 import { deletedAmong, purgeIntegrationRows, purgeWorkspaceRows } from "./adapters/workspace-purge.js";
 import { type DeadLetterRecord, pollFailureText } from "./domain/dead-letter.js";
@@ -55,9 +63,11 @@ export interface WarehouseOptions extends DbOptions {
 export const DEFAULT_LOG_RETENTION_DAYS = 90;
 
 /**
- * Pages of a batch not written yet: consecutive pages of one poll, resource and mode whose object
+ * Pages of a batch not written yet for one table: pages of one poll, resource and mode whose object
  * ids are disjoint, so writing them together gives each object the outcome it would have had with
- * its page applied alone. Anything else the batch applies writes them first.
+ * its page applied alone. A batch keeps one such group per table (a first read interleaves the
+ * pages of several resources): groups of different tables touch different rows, so their order
+ * does not matter. Anything else the batch applies writes them all first.
  */
 interface PendingPages {
   key: string;
@@ -68,13 +78,31 @@ interface PendingPages {
   objects: number;
 }
 
-/** A group is written once it holds this many objects (bounds the staging tables). */
+/** The pending groups are written once they hold this many objects (bounds the staging tables). */
 const MAX_GROUP_OBJECTS = 100_000;
+
+/**
+ * What written groups owe the bookkeeping tables, written once per flush: poll counts (the poll's
+ * row is created, if missing, with the time of its first page in stream order) and table versions.
+ */
+interface Books {
+  polls: Map<string, { ref: PollRef; at: string; counts: ChangeCounts }>;
+  versions: Map<string, Set<string>>;
+}
+
+const newBooks = (): Books => ({ polls: new Map(), versions: new Map() });
 
 interface BatchScope {
   sql: Sql;
   afterCommit: (() => void)[];
-  pending?: PendingPages;
+  /** Pending groups, one per table, in the stream order of their first page. */
+  pending: Map<string, PendingPages>;
+  pendingObjects: number;
+  books: Books;
+  /** Messages applied in the batch whose ledger rows are not written yet (one insert per flush). */
+  unrecorded: MessageRef[];
+  /** Every message applied in the batch: a copy of one later in the batch is a duplicate. */
+  appliedKeys: Set<string>;
 }
 
 /**
@@ -120,7 +148,15 @@ export class Warehouse {
     if (this.batchScope.getStore()) return fn();
     const afterCommit: (() => void)[] = [];
     const result = await this.db.transaction((sql) => {
-      const scope: BatchScope = { sql, afterCommit };
+      const scope: BatchScope = {
+        sql,
+        afterCommit,
+        pending: new Map(),
+        pendingObjects: 0,
+        books: newBooks(),
+        unrecorded: [],
+        appliedKeys: new Set(),
+      };
       return this.batchScope.run(scope, async () => {
         const r = await fn();
         await this.writePending(scope);
@@ -131,31 +167,38 @@ export class Warehouse {
     return result;
   }
 
-  /** Writes the batch's pending pages (in its transaction), with their poll counts and versions. */
+  /**
+   * Writes the batch's pending groups (in its transaction), then what they owe the poll counts and
+   * table versions, then the ledger rows of the messages applied so far.
+   */
   private async writePending(scope: BatchScope): Promise<void> {
-    const group = scope.pending;
-    if (!group) return;
-    scope.pending = undefined;
-    await this.writeGroup(scope.sql, group.t, group.head, group.pages);
+    const groups = [...scope.pending.values()];
+    scope.pending.clear();
+    scope.pendingObjects = 0;
+    for (const group of groups) await this.writeGroup(scope.sql, group, scope.books);
+    await writeBooks(scope.sql, scope.books);
+    scope.books = newBooks();
+    await recordAppliedAll(scope.sql, scope.unrecorded);
+    scope.unrecorded = [];
   }
 
-  private async writeGroup(
-    sql: Sql,
-    t: ResourceTables,
-    head: EventPayload<typeof PageCollected>,
-    pages: GroupPage[],
-  ): Promise<void> {
+  /** Writes one group; its counts and versions go to `books`. */
+  private async writeGroup(sql: Sql, group: PendingPages, books: Books): Promise<void> {
+    const { t, head, pages } = group;
     // An append-only log: new entries are added, nothing is diffed (adapters/log-writer.ts).
     const r = t.changes
       ? await writePages(sql, t, { ...head, pages })
       : await writeLogPages(sql, t, { ...head, pages });
-    await addPollCounts(sql, head, head.collectedAt, r);
+    const poll = owe(books, head, head.collectedAt);
+    poll.counts.added += r.added;
+    poll.counts.modified += r.modified;
+    poll.counts.removed += r.removed;
     const changed = r.added + r.modified + r.removed > 0;
-    await bumpVersions(sql, head.workspaceId, [
-      "polls",
-      ...(r.rowsTouched ? [t.current.name] : []),
-      ...(t.changes && changed ? [t.changes.name] : []),
-    ]);
+    const tables = books.versions.get(head.workspaceId) ?? new Set<string>();
+    tables.add("polls");
+    if (r.rowsTouched) tables.add(t.current.name);
+    if (t.changes && changed) tables.add(t.changes.name);
+    books.versions.set(head.workspaceId, tables);
   }
 
   /** Runs `cb` once what the current call chain wrote is committed (at once outside a batch). */
@@ -175,6 +218,13 @@ export class Warehouse {
       // Pending pages land before any other message's effects (a page may join them instead).
       if (scope && !opts.joinsPending) await this.writePending(scope);
       const { collection } = opts;
+      // Applied earlier in this batch (its ledger row may not be written yet).
+      if (scope?.appliedKeys.has(msg.key)) return { status: "duplicate" };
+      const record = async () => {
+        if (!scope) return recordApplied(sql, msg);
+        scope.appliedKeys.add(msg.key);
+        scope.unrecorded.push(msg);
+      };
       if (!collection) {
         if (await alreadyApplied(sql, msg.key)) return { status: "duplicate" };
       } else {
@@ -186,12 +236,12 @@ export class Warehouse {
             ? `poll ${collection.pollId} was failed at ingest; the rest of it is skipped`
             : undefined;
         if (skipped) {
-          await recordApplied(sql, msg);
+          await record();
           return { status: "ignored", reason: skipped };
         }
       }
       const result = await fn(sql);
-      await recordApplied(sql, msg);
+      await record();
       return result;
     };
     return scope ? apply(scope.sql) : this.db.transaction(apply);
@@ -244,31 +294,34 @@ export class Warehouse {
           return { status: "ignored", reason: `unknown resource ${p.resource}` };
         }
         const page: GroupPage = { origin: msg.key, ...p };
-        if (!scope) {
-          await this.writeGroup(sql, t, p, [page]);
-          return { status: "applied" };
-        }
         const key = [p.integrationId, p.tenantId, p.workspaceId, p.pollId, p.resource, p.mode].join("\u0000");
         const ids = [...p.objects.map((o) => o.id as string), ...p.removed.map((r) => r.id)];
-        const pending = scope.pending;
-        const joins =
-          pending !== undefined &&
-          pending.key === key &&
-          pending.objects + ids.length <= MAX_GROUP_OBJECTS &&
-          !ids.some((id) => pending.ids.has(id));
-        if (!joins) await this.writePending(scope);
-        const group: PendingPages = (joins ? pending : undefined) ?? {
-          key,
-          t,
-          head: p,
-          pages: [],
-          ids: new Set(),
-          objects: 0,
-        };
+        const alone = (): PendingPages => ({ key, t, head: p, pages: [], ids: new Set(), objects: 0 });
+        if (!scope) {
+          const books = newBooks();
+          owe(books, p, p.collectedAt);
+          await this.writeGroup(sql, { ...alone(), pages: [page] }, books);
+          await writeBooks(sql, books);
+          return { status: "applied" };
+        }
+        if (scope.pendingObjects + ids.length > MAX_GROUP_OBJECTS) await this.writePending(scope);
+        const table = t.current.name;
+        const pending = scope.pending.get(table);
+        const joins = pending !== undefined && pending.key === key && !ids.some((id) => pending.ids.has(id));
+        if (pending && !joins) {
+          // Same table, another poll or mode, or an id again: that group is written first.
+          scope.pending.delete(table);
+          scope.pendingObjects -= pending.objects;
+          await this.writeGroup(sql, pending, scope.books);
+        }
+        // The poll's row, if missing, gets the time of its first page in stream order.
+        owe(scope.books, p, p.collectedAt);
+        const group: PendingPages = (joins ? pending : undefined) ?? alone();
         group.pages.push(page);
         for (const id of ids) group.ids.add(id);
         group.objects += ids.length;
-        scope.pending = group;
+        scope.pendingObjects += ids.length;
+        scope.pending.set(table, group);
         return { status: "applied" };
       },
       { joinsPending: true },
@@ -423,4 +476,28 @@ export class Warehouse {
       return { status: "applied", generation: { workspaceId: first as string, kind } };
     });
   }
+}
+
+/** The poll's entry in `books` (created with `at` when it is the poll's first). */
+function owe(books: Books, p: PollRef, at: string): { counts: ChangeCounts } {
+  const found = books.polls.get(p.pollId);
+  if (found) return found;
+  const entry = {
+    ref: {
+      pollId: p.pollId,
+      workspaceId: p.workspaceId,
+      integrationId: p.integrationId,
+      tenantId: p.tenantId,
+    },
+    at,
+    counts: { added: 0, modified: 0, removed: 0 },
+  };
+  books.polls.set(p.pollId, entry);
+  return entry;
+}
+
+/** Poll counts and table versions owed by written groups. */
+async function writeBooks(sql: Sql, books: Books): Promise<void> {
+  for (const { ref, at, counts } of books.polls.values()) await addPollCounts(sql, ref, at, counts);
+  for (const [ws, tables] of books.versions) await bumpVersions(sql, ws, [...tables]);
 }

@@ -45,6 +45,23 @@ export async function recordApplied(sql: Sql, msg: MessageRef): Promise<void> {
   });
 }
 
+/** The ledger rows of several applied messages, in one statement. */
+export async function recordAppliedAll(sql: Sql, msgs: readonly MessageRef[]): Promise<void> {
+  if (msgs.length === 0) return;
+  if (msgs.length === 1) return recordApplied(sql, msgs[0] as MessageRef);
+  await sql.run(
+    `INSERT INTO "_tl_ledger"
+     SELECT unnest($keys::VARCHAR[]), unnest($streams::VARCHAR[]), unnest($seqs::BIGINT[]),
+       unnest($subjects::VARCHAR[]), now()`,
+    {
+      keys: listValue(msgs.map((m) => m.key)),
+      streams: listValue(msgs.map((m) => m.stream)),
+      seqs: listValue(msgs.map((m) => BigInt(m.seq))),
+      subjects: listValue(msgs.map((m) => m.subject)),
+    },
+  );
+}
+
 /** Marks tables as changed for a workspace (same transaction as the change). */
 export async function bumpVersions(sql: Sql, workspaceId: string, tables: readonly string[]): Promise<void> {
   if (tables.length === 0) return;

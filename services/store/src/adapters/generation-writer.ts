@@ -114,12 +114,14 @@ export async function writeGeneration(
     if (!table || !current) continue;
     const file = path.join(dir, `${table.name}.parquet`);
     const cols = table.columns.map((c) => quoteIdent(c.name)).join(", ");
+    const where =
+      a.action === "empty" ? "false" : `${quoteIdent(WORKSPACE_COLUMN)} = ${quoteLiteral(workspaceId)}`;
     const rows = await sql.run(
-      `COPY (SELECT ${cols} FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(WORKSPACE_COLUMN)} = ${quoteLiteral(
-        workspaceId,
-      )}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (SELECT ${cols} FROM ${quoteIdent(table.name)} WHERE ${where}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
     );
-    state[a.name] = { version: current.version, signature: current.signature, file, rows };
+    // An empty placeholder never matches a data version: the next poll's generation writes it.
+    const version = a.action === "empty" ? -1 : current.version;
+    state[a.name] = { version, signature: current.signature, file, rows };
     tables.push({ name: a.name, file, rows, changed: true });
   }
 

@@ -1,5 +1,6 @@
+import { rawAndOwnHash } from "../domain/hash.js";
 import { createLogStageSql, LOG_STAGE_TABLE, logInsertSql, logRetentionSql } from "../domain/log-sql.js";
-import { normalisePage, prepareObjects } from "../domain/page-plan.js";
+import { normalisePage } from "../domain/page-plan.js";
 import { retentionCutoff } from "../domain/retention.js";
 import type { ResourceTables } from "../domain/schema.js";
 import type { Sql } from "./db.js";
@@ -17,8 +18,8 @@ export async function writeLogPages(
 ): Promise<WriteResult> {
   const pages = group.pages.map((p) => ({
     at: p.collectedAt,
-    objects: prepareObjects(
-      normalisePage({ mode: group.mode, objects: p.objects, removed: p.removed }).objects,
+    objects: normalisePage({ mode: group.mode, objects: p.objects, removed: p.removed }).objects.map(
+      (object) => ({ id: object.id as string, ...rawAndOwnHash(object) }),
     ),
   }));
   if (pages.every((p) => p.objects.length === 0))
@@ -29,7 +30,8 @@ export async function writeLogPages(
     for (const p of pages) {
       for (const o of p.objects) {
         app.appendVarchar(o.id);
-        app.appendVarchar(o.hash);
+        if (o.hash === null) app.appendNull();
+        else app.appendVarchar(o.hash);
         app.appendVarchar(o.raw);
         app.appendVarchar(p.at);
         app.endRow();

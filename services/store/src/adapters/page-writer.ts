@@ -1,5 +1,5 @@
 import { timestampTZValue } from "@duckdb/node-api";
-import { md5, rawAndHash, withoutAnnotations } from "../domain/hash.js";
+import { rawAndHash, rawAndOwnHash } from "../domain/hash.js";
 import {
   absenceRemovalSql,
   classifySql,
@@ -196,14 +196,7 @@ interface ReceivedInput {
 }
 
 function receive(object: GraphObject): ReceivedInput {
-  const raw = JSON.stringify(object);
-  const content = withoutAnnotations(object);
-  return {
-    id: object.id as string,
-    object,
-    raw,
-    hash: content === object ? null : md5(JSON.stringify(content)),
-  };
+  return { id: object.id as string, object, ...rawAndOwnHash(object) };
 }
 
 /**

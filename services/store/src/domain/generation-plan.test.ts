@@ -30,6 +30,42 @@ describe("planGenerationTables", () => {
     );
   });
 
+  it("writes collected tables empty in a first generation without a completed poll", () => {
+    assert.deepEqual(
+      planGenerationTables(now, null, false).map((a) => [a.name, a.action]),
+      [
+        ["u", "empty"],
+        ["c", "empty"],
+        ["s", "write"],
+        ["n", "write"],
+      ],
+    );
+    assert.deepEqual(
+      planGenerationTables(now, null, true).map((a) => a.action),
+      ["write", "write", "write", "write"],
+    );
+    // The placeholder's state (version -1) is rewritten by the next poll's generation only.
+    const placeholder = { u: st(-1, "/g1/u"), c: st(-1, "/g1/c"), s: st(5, "/g1/s") };
+    assert.deepEqual(
+      planGenerationTables(now, placeholder, false).map((a) => [a.name, a.action]),
+      [
+        ["u", "reuse"],
+        ["c", "reuse"],
+        ["s", "write"],
+        ["n", "write"],
+      ],
+    );
+    assert.deepEqual(
+      planGenerationTables(now, placeholder, true).map((a) => [a.name, a.action]),
+      [
+        ["u", "write"],
+        ["c", "write"],
+        ["s", "write"],
+        ["n", "write"],
+      ],
+    );
+  });
+
   it("leaves collected tables alone in a system-only generation", () => {
     assert.deepEqual(
       planGenerationTables(now, prev, false).map((a) => [a.name, a.action]),
@@ -42,8 +78,8 @@ describe("planGenerationTables", () => {
     );
   });
 
-  it("writes everything the first time", () => {
-    assert.ok(planGenerationTables(now, null, false).every((a) => a.action === "write"));
+  it("writes everything the first time after a completed poll", () => {
+    assert.ok(planGenerationTables(now, null, true).every((a) => a.action === "write"));
   });
 });
 

@@ -18,12 +18,16 @@ export interface TableNow {
 
 export type TableAction =
   | { name: string; action: "write" }
+  /** The table's columns and no rows (a collected table no completed poll has exported yet). */
+  | { name: string; action: "empty" }
   | { name: string; action: "reuse"; state: TableState };
 
 /**
  * Which tables a new generation writes and which reuse the previous file. A table is rewritten
  * when its data or exported shape changed; resource and history tables only in a generation that
- * follows a completed poll (`includeCollected`), so a poll still running never shows half-done.
+ * follows a completed poll (`includeCollected`), so a poll still running never shows half-done:
+ * one that no generation exported yet is written empty until then (cheap, where exporting the
+ * half-read first poll would hold the warehouse writer for seconds while pages keep arriving).
  */
 export function planGenerationTables(
   tables: readonly TableNow[],
@@ -32,8 +36,8 @@ export function planGenerationTables(
 ): TableAction[] {
   return tables.map((t) => {
     const before = prev?.[t.name];
-    if (!before) return { name: t.name, action: "write" };
     const collected = t.kind === "resource" || t.kind === "changes";
+    if (!before) return { name: t.name, action: collected && !includeCollected ? "empty" : "write" };
     if (collected && !includeCollected) return { name: t.name, action: "reuse", state: before };
     if (before.version === t.version && before.signature === t.signature) {
       return { name: t.name, action: "reuse", state: before };

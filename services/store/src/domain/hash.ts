@@ -39,6 +39,17 @@ export function rawAndHash(obj: Record<string, unknown>): { raw: string; hash: s
   return { raw, hash: md5(content === obj ? raw : JSON.stringify(content)) };
 }
 
+/**
+ * The stored text of an object, and its content hash only when that is not `md5(raw)` (an object
+ * carrying annotations): the common case's hash is left to SQL (`coalesce(hash, md5(raw))`), where
+ * DuckDB computes it for the whole group at once.
+ */
+export function rawAndOwnHash(obj: Record<string, unknown>): { raw: string; hash: string | null } {
+  const raw = JSON.stringify(obj);
+  const content = withoutAnnotations(obj);
+  return { raw, hash: content === obj ? null : md5(JSON.stringify(content)) };
+}
+
 export function contentHash(obj: Record<string, unknown>): string {
   return rawAndHash(obj).hash;
 }

@@ -11,6 +11,7 @@ import { HASH_COLUMN, POLL_COLUMN, quoteIdent, WORKSPACE_COLUMN } from "./table-
  */
 export const LOG_STAGE_TABLE = "_tl_log_stage";
 
+/** `hash` is set only where the content hash is not md5(raw) (entries carrying annotations). */
 export function createLogStageSql(): string {
   return `CREATE TEMP TABLE IF NOT EXISTS ${LOG_STAGE_TABLE} (id VARCHAR, hash VARCHAR, raw JSON, "at" VARCHAR)`;
 }
@@ -34,7 +35,7 @@ export function logInsertSql(t: ResourceTables): string {
   ];
   return `INSERT INTO ${cur} (${cols.map(q).join(", ")})
 SELECT $integration, $tenant, ${props.map((p) => p.expr).join(", ")},
-  s.raw, CAST(s."at" AS TIMESTAMPTZ), CAST(s."at" AS TIMESTAMPTZ), $workspace, s.hash, $poll
+  s.raw, CAST(s."at" AS TIMESTAMPTZ), CAST(s."at" AS TIMESTAMPTZ), $workspace, coalesce(s.hash, md5(s.raw)), $poll
 FROM (
   SELECT id, raw, hash, "at", ${transformExpr(t.current.columns, "raw")} AS j FROM ${LOG_STAGE_TABLE}
 ) s
