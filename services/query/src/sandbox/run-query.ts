@@ -13,6 +13,7 @@ import type { ResultFormat } from "@tenantlens/contracts";
 import { csvHeader, csvRow, ndjsonRow } from "../domain/csv.js";
 import { toApiJson } from "./json-values.js";
 import type { ParquetExporter } from "./parquet-export.js";
+import { rowJsonExpression } from "./sql-json.js";
 import { checkReadOnly, prepareReadOnly } from "./statement-guard.js";
 import { duckdbTypeName } from "./type-names.js";
 
@@ -73,9 +74,25 @@ function sizeExpression(type: DuckDBType, i: number): string {
   }
 }
 
+/** Name of the column holding each row's API JSON text when DuckDB writes it (rowJsonExpression). */
+const JSON_COLUMN = "__tl_row";
+
+interface Wrapped {
+  prepared: DuckDBPreparedStatement;
+  /** DuckDB writes each row's JSON text; then `names` and `types` are the statement's columns. */
+  json: boolean;
+  names: string[] | null;
+  types: DuckDBType[];
+}
+
 /**
- * The statement wrapped so DuckDB measures every row before it leaves DuckDB: the service then
- * stops at the byte cap without converting a value that would not fit, however large one value is.
+ * How a statement runs: `measured` is the statement wrapped so DuckDB measures every row before it
+ * leaves DuckDB (the service then stops at the byte cap without converting a value that would not
+ * fit, however large one value is); with `json` set, DuckDB also writes each row's API JSON text
+ * (its only column besides the size), so JSON and NDJSON answers are never converted value by
+ * value in JavaScript. The wrapper ends in `LIMIT maxRows + 1`: DuckDB stops producing rows past
+ * the cap (one more tells that the answer is truncated), which turns an ORDER BY into a top-N
+ * instead of a full sort of everything that matched.
  * The guard accepted exactly one statement, so its text goes in as it is (a trailing semicolon
  * dropped; the newlines keep a trailing line comment from swallowing the parenthesis). Only when
  * that does not prepare (a comment after the semicolon, say) is the statement first rewritten by
@@ -87,23 +104,46 @@ async function prepareMeasured(
   conn: DuckDBConnection,
   checked: DuckDBPreparedStatement,
   sql: string,
-): Promise<DuckDBPreparedStatement | null> {
+  opts: { maxRows: number; sqlJson: boolean },
+): Promise<Wrapped | null> {
   if (checked.statementType === StatementType.EXPLAIN) return null;
-  const types = Array.from({ length: checked.columnCount }, (_, i) => checked.columnType(i));
-  const size = types.length > 0 ? types.map(sizeExpression).join(" + ") : "0";
-  const wrap = (inner: string) =>
-    conn.prepare(`SELECT *, CAST(${size} AS BIGINT) AS ${SIZE_COLUMN} FROM (\n${inner}\n) AS __tl_q`);
+  const count = checked.columnCount;
+  const types = Array.from({ length: count }, (_, i) => checked.columnType(i));
+  const names = opts.sqlJson ? uniqueNames(checked, count) : null;
+  const rowJson = names ? rowJsonExpression(names, types) : null;
+  const limit = `LIMIT ${Math.min(opts.maxRows, Number.MAX_SAFE_INTEGER - 1) + 1}`;
+  const wrap = (inner: string) => {
+    const from = `FROM (\n${inner}\n) AS __tl_q`;
+    if (rowJson)
+      return conn.prepare(
+        `SELECT ${JSON_COLUMN}, CAST(strlen(${JSON_COLUMN}) AS BIGINT) AS ${SIZE_COLUMN} FROM (SELECT ${rowJson} AS ${JSON_COLUMN} ${from} ${limit}) AS __tl_j`,
+      );
+    const size = types.length > 0 ? types.map(sizeExpression).join(" + ") : "0";
+    return conn.prepare(`SELECT *, CAST(${size} AS BIGINT) AS ${SIZE_COLUMN} ${from} ${limit}`);
+  };
   try {
-    return await wrap(sql.replace(/;\s*$/, ""));
+    return { prepared: await wrap(sql.replace(/;\s*$/, "")), json: rowJson !== null, names, types };
   } catch (first) {
     const reader = await conn.runAndReadAll("SELECT json_deserialize_sql(json_serialize_sql($1::VARCHAR))", [
       sql,
     ]);
     const normalized = String(reader.getRows()[0]?.[0] ?? "");
-    return wrap(normalized).catch(() => {
-      throw first;
-    });
+    return wrap(normalized).then(
+      (prepared) => ({ prepared, json: rowJson !== null, names, types }),
+      () => {
+        throw first;
+      },
+    );
   }
+}
+
+/**
+ * The statement's column names when they are unique (case-insensitively, as DuckDB compares
+ * them), else null: a subquery renames duplicates, and the JavaScript path shows DuckDB's renaming.
+ */
+function uniqueNames(checked: DuckDBPreparedStatement, count: number): string[] | null {
+  const names = Array.from({ length: count }, (_, i) => checked.columnName(i));
+  return new Set(names.map((n) => n.toLowerCase())).size === names.length ? names : null;
 }
 
 /**
@@ -120,12 +160,16 @@ export async function runQuery(
   await checkReadOnly(conn, req.sql);
   const checked = await prepareReadOnly(conn, req.sql, req.params);
   // The service's own parameterised queries (history) are small by construction and run as they are.
-  const measured = req.params
+  const wrapped = req.params
     ? null
-    : await prepareMeasured(conn, checked, req.sql).catch((err: unknown) => {
+    : await prepareMeasured(conn, checked, req.sql, {
+        maxRows: req.maxRows,
+        sqlJson: req.format === "json" || req.format === "ndjson",
+      }).catch((err: unknown) => {
         checked.destroySync();
         throw err;
       });
+  const measured = wrapped?.prepared ?? null;
   const prepared = measured ?? checked;
   let result: DuckDBResult;
   try {
@@ -133,6 +177,11 @@ export async function runQuery(
   } finally {
     checked.destroySync();
     measured?.destroySync();
+  }
+  if (wrapped?.json && wrapped.names) {
+    // The wrapper's result is the row text and its size; the columns are the statement's own.
+    const columns = wrapped.names.map((name, i) => ({ name, type: duckdbTypeName(wrapped.types[i]!) }));
+    return readRowTexts(result, req, columns);
   }
   const width = result.columnCount - (measured ? 1 : 0);
   const names = result.deduplicatedColumnNames().slice(0, width);
@@ -187,6 +236,42 @@ export async function runQuery(
     req.format === "json"
       ? { kind: "json", text }
       : { kind: "bytes", bytes: Buffer.from(text, "utf8"), contentType: CONTENT_TYPES[req.format] };
+  return { columns, rowCount, truncated, body };
+}
+
+/**
+ * JSON or NDJSON from rows DuckDB already wrote as JSON text: each row's size is checked before
+ * its text is read, so the byte cap holds as on the JavaScript path, and nothing is converted here.
+ */
+async function readRowTexts(result: DuckDBResult, req: RunRequest, columns: RunColumn[]): Promise<RunResult> {
+  const json = req.format === "json";
+  const parts: string[] = [json ? "[" : ""];
+  let bytes = json ? 2 : 0;
+  let rowCount = 0;
+  let truncated = false;
+  read: for (;;) {
+    const chunk: DuckDBDataChunk | null = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const texts = chunk.getColumnVector(0);
+    const sizes = chunk.getColumnVector(1);
+    for (let r = 0; r < chunk.rowCount; r++) {
+      // One separator (a comma or a newline) per row.
+      const size = Number(sizes.getItem(r)) + 1;
+      if (rowCount >= req.maxRows || bytes + size > req.maxResultBytes) {
+        truncated = true;
+        break read;
+      }
+      const text = texts.getItem(r) as string;
+      parts.push(json ? (rowCount === 0 ? text : `,${text}`) : `${text}\n`);
+      bytes += size;
+      rowCount += 1;
+    }
+  }
+  if (json) parts.push("]");
+  const text = parts.join("");
+  const body: RunBody = json
+    ? { kind: "json", text }
+    : { kind: "bytes", bytes: Buffer.from(text, "utf8"), contentType: CONTENT_TYPES[req.format] };
   return { columns, rowCount, truncated, body };
 }
 
