@@ -19,7 +19,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DEFAULT_WORKSPACE, GenerationGet } from "../libs/contracts/src/index.js";

@@ -38,6 +38,7 @@ process.on("message", (raw: ParentMessage) => {
           if (interrupted.has(id)) conn.interrupt();
           return () => connections.delete(id);
         },
+        onPart: (text, columns) => send({ type: "part", id, text, columns }),
       }).then((r) => {
         interrupted.delete(id);
         send(
