@@ -125,7 +125,11 @@ try {
       headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json", accept },
       body: JSON.stringify({ sql }),
     });
-    const text = await res.text();
+    const text = await res.text().catch((err: unknown) => {
+      // A streamed answer cut off midway: show what the services said.
+      console.error(`--- gateway ---\n${gateway.logs()}\n--- query ---\n${query.logs()}`);
+      throw err;
+    });
     if (res.status !== 200) throw new Error(`${res.status}: ${text.slice(0, 500)}`);
     return text;
   };
