@@ -27,18 +27,59 @@ export const QueryExecute = defineRequest({
     generationId: z.number().int().positive().optional(),
     /** Record the query in query history (default true; false for the system's own queries: rules, alerts). */
     history: z.boolean().optional(),
+    /**
+     * The caller takes the answer as text, in parts as they are produced (the gateway): an answer
+     * that is complete in its first part comes back as `text`; a longer JSON, CSV or NDJSON answer
+     * comes back with `streamId` as soon as its first part is ready, and the parts are read with
+     * `query.result.read`. Parquet always goes through the object store.
+     */
+    stream: z.boolean().optional(),
   }),
   response: z.object({
     queryId: z.string(),
     columns: z.array(QueryColumn),
     /** JSON rows inline when they fit in a message. */
     rows: z.array(z.record(z.string(), z.unknown())).optional(),
+    /**
+     * With `stream`: the whole answer as text (the JSON rows array, CSV or NDJSON), never parsed on
+     * its way to the client.
+     */
+    text: z.string().optional(),
+    /**
+     * With `stream`: the answer is still being produced; read its parts with `query.result.read`
+     * (`rowCount` and `truncated` are then final only in the last part).
+     */
+    streamId: z.string().optional(),
     /** Otherwise (and for csv/ndjson/parquet) the result is in the object store under this key. */
     resultRef: z.object({ bucket: z.string(), key: z.string(), contentType: z.string() }).optional(),
     rowCount: z.number().int().nonnegative(),
     truncated: z.boolean(),
     durationMs: z.number().nonnegative(),
     generationId: z.number().int().nonnegative(),
+  }),
+});
+
+/**
+ * The next part of a streamed answer (`query.sql.execute` with `stream`), in order from `seq` 0. Only
+ * the replica running the query answers (every replica hears the request). `done` comes with the
+ * final counts; an answer not read for a minute is dropped (`not_found`).
+ */
+export const QueryResultRead = defineRequest({
+  subject: "query.result.read",
+  service: "query",
+  callers: ["gateway"],
+  errors: ["not_found", "query_error", "query_timeout", "rate_limited"],
+  request: z.object({
+    workspaceId: WorkspaceId,
+    streamId: z.string().min(1).max(100),
+    seq: z.number().int().nonnegative(),
+  }),
+  response: z.object({
+    seq: z.number().int().nonnegative(),
+    text: z.string(),
+    done: z.boolean(),
+    rowCount: z.number().int().nonnegative(),
+    truncated: z.boolean(),
   }),
 });
 

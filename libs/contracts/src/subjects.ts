@@ -46,7 +46,7 @@ import {
   SettingsGet,
   SettingsUpdate,
 } from "./provisioning.js";
-import { QueryExecute, QueryExecuted, TablesList } from "./query.js";
+import { QueryExecute, QueryExecuted, QueryResultRead, TablesList } from "./query.js";
 import {
   RuleChanged,
   RuleEvaluated,
@@ -135,6 +135,7 @@ export const allRequests: RequestDef[] = [
   DeadLetterList,
   IngestStatus,
   QueryExecute,
+  QueryResultRead,
   TablesList,
   SavedQueryCreate,
   SavedQueryList,

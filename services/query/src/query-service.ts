@@ -27,9 +27,10 @@ import { exampleQueries } from "./domain/examples.js";
 import { type HistoryFilter, historyEntries, historyQuery } from "./domain/history.js";
 import type { SavedQueryPatch } from "./domain/saved-queries.js";
 import { documentTable, type TableInfo } from "./domain/table-docs.js";
+import type { ResultStream, ResultStreams } from "./result-streams.js";
 import type { GenerationSpec } from "./sandbox/hardened-instance.js";
 import type { RunResult } from "./sandbox/run-query.js";
-import { JobFailed, type WorkerPool } from "./worker/pool.js";
+import { JobFailed, type PartReceiver, type WorkerPool } from "./worker/pool.js";
 import type { JobOutput } from "./worker/protocol.js";
 
 export interface QueryLimits {
@@ -52,6 +53,8 @@ export interface QueryServiceDeps {
   recordExecuted(event: EventPayload<typeof QueryExecuted>): Promise<void>;
   limits: QueryLimits;
   logger: Logger;
+  /** Answers being streamed by this replica (`stream` requests). */
+  streams: ResultStreams;
 }
 
 export type ExecuteRequest = RequestOf<typeof QueryExecute>;
@@ -65,6 +68,8 @@ const INTERNAL_TIMEOUT_MS = 30_000;
  */
 const SERVICE = { workspaceId: "_service", actor: "_service" } as const;
 const MAX_HISTORY_ERROR = 4_000;
+/** Characters per part of a streamed answer (a part travels in one NATS message, JSON-escaped). */
+export const PART_CHARS = 256 * 1024;
 
 /**
  * Everything the query service does, independent of the transport: run analyst SQL on the
@@ -76,9 +81,62 @@ export class QueryService {
 
   constructor(private readonly deps: QueryServiceDeps) {}
 
+  /**
+   * Runs a query. With `stream` (JSON, CSV, NDJSON), the answer is text: whole when it ends within
+   * its first part, otherwise the reply leaves with the first part and a `streamId` while the worker
+   * goes on producing the rest (read with `readPart`).
+   */
   async execute(req: ExecuteRequest): Promise<ExecuteResponse> {
+    if (!req.stream || req.format === "parquet") return this.run(req, null);
+    const stream = this.deps.streams.open(req.workspaceId);
+    let columns: ExecuteResponse["columns"] = [];
+    let started!: () => void;
+    const firstPart = new Promise<true>((resolve) => {
+      started = () => resolve(true);
+    });
+    const onPart: PartReceiver = (text, cols) => {
+      columns = cols;
+      stream.push(text);
+      started();
+    };
+    const startedAt = Date.now();
+    const whole = this.run(req, { stream, onPart });
+    whole.catch((err: unknown) => stream.fail(err instanceof Error ? err : new Error(String(err))));
+    const streaming = await Promise.race([
+      firstPart,
+      whole.then(
+        () => false,
+        () => false,
+      ),
+    ]);
+    if (!streaming) {
+      this.deps.streams.release(stream.id);
+      return whole;
+    }
+    const first = await this.deps.streams.read(req.workspaceId, stream.id, 0);
+    return {
+      queryId: stream.queryId,
+      columns,
+      rowCount: first.rowCount,
+      truncated: first.truncated,
+      durationMs: Date.now() - startedAt,
+      generationId: stream.generationId,
+      text: first.text,
+      ...(first.done ? {} : { streamId: stream.id }),
+    };
+  }
+
+  /** The next part of a streamed answer (`query.result.read`). */
+  readPart(workspaceId: string, streamId: string, seq: number) {
+    return this.deps.streams.read(workspaceId, streamId, seq);
+  }
+
+  private async run(
+    req: ExecuteRequest,
+    streaming: { stream: ResultStream; onPart: PartReceiver } | null,
+  ): Promise<ExecuteResponse> {
     const { limits, logger } = this.deps;
-    const queryId = `q_${randomBytes(10).toString("hex")}`;
+    const queryId = streaming?.stream.queryId ?? `q_${randomBytes(10).toString("hex")}`;
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     const timeoutMs = Math.min(req.timeoutMs ?? limits.defaultTimeoutMs, limits.maxTimeoutMs);
@@ -94,6 +152,7 @@ export class QueryService {
           ? await this.generationOf(req.workspaceId)
           : await this.pinnedGeneration(req.workspaceId, req.generationId);
       release = this.deps.leases.use(req.workspaceId, generation?.generationId ?? 0);
+      if (streaming) streaming.stream.generationId = generation?.generationId ?? 0;
       const job = {
         type: "execute" as const,
         generation: specOf(req.workspaceId, generation),
@@ -101,9 +160,10 @@ export class QueryService {
         maxRows,
         format: req.format,
         maxResultBytes: limits.maxResultBytes,
+        ...(streaming ? { partChars: PART_CHARS } : {}),
       };
       const out = await this.deps.pool
-        .run(job, timeoutMs, { workspaceId: req.workspaceId, actor: req.actor })
+        .run(job, timeoutMs, { workspaceId: req.workspaceId, actor: req.actor }, streaming?.onPart)
         .catch(async (err: unknown) => {
           // A pinned generation collected between lookup and open fails with a missing file.
           if (req.generationId !== undefined && generation && !(await filesExist(generation))) {
@@ -118,7 +178,7 @@ export class QueryService {
         queryId,
         durationMs,
         generationId: generation?.generationId ?? 0,
-        ...(await this.deliver(req, queryId, result)),
+        ...(await this.deliver(req, queryId, result, streaming?.stream ?? null)),
       };
     } catch (err) {
       outcome = err instanceof JobFailed ? err.failure.kind : "error";
@@ -301,9 +361,19 @@ export class QueryService {
     req: ExecuteRequest,
     queryId: string,
     result: RunResult,
+    stream: ResultStream | null,
   ): Promise<Omit<ExecuteResponse, "queryId" | "durationMs" | "generationId">> {
     const base = { columns: result.columns, rowCount: result.rowCount, truncated: result.truncated };
     const body = result.body;
+    if (stream) {
+      // The text never parsed: whole in the reply, or the last part of a stream already answered.
+      const text = body.kind === "json" ? body.text : Buffer.from(body.bytes).toString("utf8");
+      if (stream.started) {
+        stream.finish(text, result.rowCount, result.truncated);
+        return base;
+      }
+      return { ...base, text };
+    }
     if (body.kind === "json" && body.text.length <= this.deps.limits.inlineMaxBytes) {
       return { ...base, rows: JSON.parse(body.text) as Record<string, unknown>[] };
     }

@@ -6,6 +6,7 @@ import { LEASE_TTL_SECONDS, LEASES_BUCKET, LeaseKeeper, readerIdFrom } from "./a
 import { SAVED_QUERIES_BUCKET, SavedQueryStore } from "./adapters/saved-queries-kv.js";
 import { type QueryConfig, readerIdDefault, tempDirOf, workspaceConcurrency } from "./config.js";
 import { QueryService } from "./query-service.js";
+import { ResultStreams } from "./result-streams.js";
 import { followGenerations } from "./transport/consumers.js";
 import { serveQuery } from "./transport/requests.js";
 import { WorkerPool } from "./worker/pool.js";
@@ -72,7 +73,9 @@ export async function startQueryService(
     },
   });
   const saved = new SavedQueryStore(await bus.kv(SAVED_QUERIES_BUCKET));
+  const streams = new ResultStreams();
   service = new QueryService({
+    streams,
     pool,
     generations,
     leases,
@@ -95,7 +98,7 @@ export async function startQueryService(
     logger,
   });
   const sub = followGenerations(bus, generations);
-  serveQuery(bus, service);
+  serveQuery(bus, service, { readerId, owns: (id) => streams.owns(id) });
   // A deleted workspace: its saved queries go, its generation, lease and open instances are forgotten (its query
   // history is a warehouse table: the store purges it).
   const deletions = await consumeWorkspaceDeletions(bus, {
@@ -117,6 +120,7 @@ export async function startQueryService(
       await deletions.stop();
       await leases.stop();
       await drainBus();
+      streams.closeAll();
       await pool.close();
     },
   };

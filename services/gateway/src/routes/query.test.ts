@@ -140,6 +140,28 @@ describe("query routes", () => {
       assert.equal(body.columns.length, 2);
     }));
 
+  it("streams answers longer than one part, in order and complete", () =>
+    withServiceLogs(async () => {
+      // ~1.6 MB of JSON: several parts of the query service's stream.
+      const sql = "SELECT range AS i, repeat('z', 60) AS pad FROM range(20000) ORDER BY i";
+      const res = await post({ sql, maxRows: 20_000 });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-row-count"), null);
+      const body = await readOk(runQuery, res);
+      assert.equal(body.rows.length, 20_000);
+      assert.ok(body.rows.every((r, k) => r.i === k && r.pad === "z".repeat(60)));
+      assert.equal(body.rowCount, 20_000);
+      assert.equal(body.truncated, false);
+      const capped = await readOk(runQuery, await post({ sql, maxRows: 15_000 }));
+      assert.equal(capped.rows.length, 15_000);
+      assert.equal(capped.truncated, true);
+      const csv = await post({ sql, maxRows: 20_000 }, { accept: "text/csv" });
+      const lines = (await csv.text()).split("\r\n");
+      assert.equal(lines[0], "i,pad");
+      assert.equal(lines[20_000], `19999,${"z".repeat(60)}`);
+      assert.equal(lines.length, 20_002);
+    }));
+
   it("downloads CSV, NDJSON and Parquet by Accept", () =>
     withServiceLogs(async () => {
       const sql = "SELECT id, user_type FROM azuread_user ORDER BY id";

@@ -4,6 +4,7 @@ import {
   QueryExamplesList,
   QueryExecute,
   QueryHistoryList,
+  QueryResultRead,
   type ResultFormat,
   SavedQuery,
   SavedQueryCreate,
@@ -44,6 +45,13 @@ const EXTENSIONS: Record<ResultFormat, string> = {
   parquet: "parquet",
 };
 
+/** Content types of the answers that come back as text. */
+const TEXT_TYPES: Record<Exclude<ResultFormat, "parquet">, string> = {
+  json: "application/json",
+  csv: "text/csv; charset=utf-8",
+  ndjson: "application/x-ndjson",
+};
+
 /** NATS wait beyond the query's own time limit (the query service enforces the limit). */
 const REPLY_MARGIN_MS = 15_000;
 const MAX_QUERY_MS = 600_000;
@@ -73,6 +81,36 @@ async function blob(bus: Bus, bucket: string, key: string): Promise<Uint8Array<A
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
+/**
+ * The body of a streamed answer: `first`, then each part from the query service in order, then the
+ * tail written from the last part's counts. A part that fails (the query timed out midway, say)
+ * aborts the response: the client sees a broken transfer, never a silently short answer.
+ */
+function streamParts(
+  bus: Bus,
+  ref: { workspaceId: string; streamId: string; waitMs: number },
+  text: { first: string; tail(last: { rowCount: number; truncated: boolean }): string },
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let seq = 1;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(text.first));
+    },
+    async pull(controller) {
+      const part = await bus.request(
+        QueryResultRead,
+        { workspaceId: ref.workspaceId, streamId: ref.streamId, seq },
+        { timeoutMs: ref.waitMs },
+      );
+      seq += 1;
+      const chunk = part.done ? part.text + text.tail(part) : part.text;
+      if (chunk) controller.enqueue(encoder.encode(chunk));
+      if (part.done) controller.close();
+    },
+  });
+}
+
 const tags = ["query"] as const;
 
 export const runQuery = defineRoute({
@@ -83,7 +121,7 @@ export const runQuery = defineRoute({
   tags,
   access: "analyst",
   body: QueryBody,
-  calls: [QueryExecute],
+  calls: [QueryExecute, QueryResultRead],
   success: {
     status: 200,
     schema: QueryResult,
@@ -97,6 +135,7 @@ export const runQuery = defineRoute({
         `timeoutMs: this key may give a query at most ${memberMaxQueryMs} ms; an admin key may ask for more`,
       );
     }
+    const waitMs = (body.timeoutMs ?? MAX_QUERY_MS) + REPLY_MARGIN_MS;
     const res = await bus.request(
       QueryExecute,
       {
@@ -106,11 +145,49 @@ export const runQuery = defineRoute({
         sql: body.sql,
         maxRows: body.maxRows,
         timeoutMs: body.timeoutMs,
+        // JSON, CSV and NDJSON come back as text, in parts while the worker produces them.
+        stream: format !== "parquet",
       },
-      { timeoutMs: (body.timeoutMs ?? MAX_QUERY_MS) + REPLY_MARGIN_MS },
+      { timeoutMs: waitMs },
     );
+    const repliedAt = Date.now();
     c.header("X-Query-Id", res.queryId);
     c.header("X-Generation-Id", String(res.generationId));
+    if (res.text !== undefined && format !== "parquet") {
+      const headers: Record<string, string> = { "content-type": TEXT_TYPES[format] };
+      if (format !== "json")
+        headers["content-disposition"] = `attachment; filename="query-${res.queryId}.${EXTENSIONS[format]}"`;
+      const head =
+        format === "json" ? `${JSON.stringify({ columns: res.columns }).slice(0, -1)},"rows":` : "";
+      const tail = (meta: { rowCount: number; truncated: boolean; durationMs: number }) =>
+        format === "json" ? `,${JSON.stringify(meta).slice(1)}` : "";
+      if (res.streamId === undefined) {
+        // The whole answer in one reply: counts known up front, the rows' text spliced in unparsed.
+        c.header("X-Row-Count", String(res.rowCount));
+        c.header("X-Truncated", String(res.truncated));
+        const meta = { rowCount: res.rowCount, truncated: res.truncated, durationMs: res.durationMs };
+        return c.body(head + res.text + tail(meta), 200, headers);
+      }
+      // Streamed: the first part leaves now, the rest as the query service produces it. The counts
+      // are known only at the end (in the JSON body's tail; downloads carry no X-Row-Count then).
+      return c.body(
+        streamParts(
+          bus,
+          { workspaceId: principal.workspaceId, streamId: res.streamId, waitMs },
+          {
+            first: head + res.text,
+            tail: (last) =>
+              tail({
+                rowCount: last.rowCount,
+                truncated: last.truncated,
+                durationMs: res.durationMs + (Date.now() - repliedAt),
+              }),
+          },
+        ),
+        200,
+        headers,
+      );
+    }
     c.header("X-Row-Count", String(res.rowCount));
     c.header("X-Truncated", String(res.truncated));
     const meta = { rowCount: res.rowCount, truncated: res.truncated, durationMs: res.durationMs };

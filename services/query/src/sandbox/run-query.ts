@@ -13,6 +13,7 @@ import type { ResultFormat } from "@tenantlens/contracts";
 import { csvHeader, csvRow, ndjsonRow } from "../domain/csv.js";
 import { toApiJson } from "./json-values.js";
 import type { ParquetExporter } from "./parquet-export.js";
+import { rowJsonExpression } from "./sql-json.js";
 import { checkReadOnly, prepareReadOnly } from "./statement-guard.js";
 import { duckdbTypeName } from "./type-names.js";
 
@@ -24,6 +25,8 @@ export interface RunRequest {
   maxResultBytes: number;
   /** Bound parameters: only for the service's own queries (history), never for analyst SQL. */
   params?: readonly DuckDBValue[];
+  /** Stream the text in parts of about this many characters (see TextSink). */
+  partChars?: number;
 }
 
 export interface RunColumn {
@@ -73,9 +76,28 @@ function sizeExpression(type: DuckDBType, i: number): string {
   }
 }
 
+/** Name of the column holding each row's API JSON text when DuckDB writes it (rowJsonExpression). */
+const JSON_COLUMN = "__tl_row";
 /**
- * The statement wrapped so DuckDB measures every row before it leaves DuckDB: the service then
- * stops at the byte cap without converting a value that would not fit, however large one value is.
+ * DuckDB writes the JSON of rows measured up to this size; wider rows (rare: a large blob or
+ * document) are converted in JavaScript after the byte cap check, so a chunk of huge rows never
+ * has a JSON copy inside DuckDB as well.
+ */
+const ROW_JSON_MAX_BYTES = 16_384;
+
+interface Wrapped {
+  prepared: DuckDBPreparedStatement;
+  /** Whether the result ends with the JSON_COLUMN (after the size column). */
+  json: boolean;
+}
+
+/**
+ * How a statement runs: wrapped so DuckDB measures every row before it leaves DuckDB (the service
+ * then stops at the byte cap without converting a value that would not fit, however large one
+ * value is); for JSON and NDJSON, DuckDB also writes each row's API JSON text (JSON_COLUMN), so
+ * rows are not converted value by value in JavaScript. The wrapper ends in `LIMIT maxRows + 1`:
+ * DuckDB stops producing rows past the cap (one more tells that the answer is truncated), which
+ * turns an ORDER BY into a top-N instead of a full sort of everything that matched.
  * The guard accepted exactly one statement, so its text goes in as it is (a trailing semicolon
  * dropped; the newlines keep a trailing line comment from swallowing the parenthesis). Only when
  * that does not prepare (a comment after the semicolon, say) is the statement first rewritten by
@@ -87,45 +109,74 @@ async function prepareMeasured(
   conn: DuckDBConnection,
   checked: DuckDBPreparedStatement,
   sql: string,
-): Promise<DuckDBPreparedStatement | null> {
+  opts: { maxRows: number; sqlJson: boolean },
+): Promise<Wrapped | null> {
   if (checked.statementType === StatementType.EXPLAIN) return null;
-  const types = Array.from({ length: checked.columnCount }, (_, i) => checked.columnType(i));
+  const count = checked.columnCount;
+  const types = Array.from({ length: count }, (_, i) => checked.columnType(i));
+  const names = opts.sqlJson ? uniqueNames(checked, count) : null;
+  const rowJson = names ? rowJsonExpression(names, types) : null;
   const size = types.length > 0 ? types.map(sizeExpression).join(" + ") : "0";
-  const wrap = (inner: string) =>
-    conn.prepare(`SELECT *, CAST(${size} AS BIGINT) AS ${SIZE_COLUMN} FROM (\n${inner}\n) AS __tl_q`);
+  const limit = `LIMIT ${Math.min(opts.maxRows, Number.MAX_SAFE_INTEGER - 1) + 1}`;
+  const wrap = (inner: string) => {
+    const measured = `SELECT *, CAST(${size} AS BIGINT) AS ${SIZE_COLUMN} FROM (\n${inner}\n) AS __tl_q ${limit}`;
+    if (!rowJson) return conn.prepare(measured);
+    return conn.prepare(
+      `SELECT *, CASE WHEN ${SIZE_COLUMN} <= ${ROW_JSON_MAX_BYTES} THEN ${rowJson} END AS ${JSON_COLUMN} FROM (${measured}) AS __tl_m`,
+    );
+  };
+  const json = rowJson !== null;
   try {
-    return await wrap(sql.replace(/;\s*$/, ""));
+    return { prepared: await wrap(sql.replace(/;\s*$/, "")), json };
   } catch (first) {
     const reader = await conn.runAndReadAll("SELECT json_deserialize_sql(json_serialize_sql($1::VARCHAR))", [
       sql,
     ]);
     const normalized = String(reader.getRows()[0]?.[0] ?? "");
-    return wrap(normalized).catch(() => {
-      throw first;
-    });
+    return wrap(normalized).then(
+      (prepared) => ({ prepared, json }),
+      () => {
+        throw first;
+      },
+    );
   }
+}
+
+/**
+ * The statement's column names when they are unique (case-insensitively, as DuckDB compares
+ * them), else null: a subquery renames duplicates, and the JavaScript path shows DuckDB's renaming.
+ */
+function uniqueNames(checked: DuckDBPreparedStatement, count: number): string[] | null {
+  const names = Array.from({ length: count }, (_, i) => checked.columnName(i));
+  return new Set(names.map((n) => n.toLowerCase())).size === names.length ? names : null;
 }
 
 /**
  * Runs one analyst statement on a sandboxed connection: parser check, prepare, then streams chunks
  * until the row or byte cap, encoding as it goes so a huge result never sits in memory twice. The
  * byte cap holds for every row, the first included: a row that alone passes it is not converted,
- * and the answer is empty with `truncated: true`.
+ * and the answer is empty with `truncated: true`. With `onPart` (and `partChars`) the text leaves
+ * in parts as it is produced.
  */
 export async function runQuery(
   conn: DuckDBConnection,
   req: RunRequest,
   exporter: ParquetExporter,
+  onPart?: (text: string, columns: RunColumn[]) => void,
 ): Promise<RunResult> {
   await checkReadOnly(conn, req.sql);
   const checked = await prepareReadOnly(conn, req.sql, req.params);
   // The service's own parameterised queries (history) are small by construction and run as they are.
-  const measured = req.params
+  const wrapped = req.params
     ? null
-    : await prepareMeasured(conn, checked, req.sql).catch((err: unknown) => {
+    : await prepareMeasured(conn, checked, req.sql, {
+        maxRows: req.maxRows,
+        sqlJson: req.format === "json" || req.format === "ndjson",
+      }).catch((err: unknown) => {
         checked.destroySync();
         throw err;
       });
+  const measured = wrapped?.prepared ?? null;
   const prepared = measured ?? checked;
   let result: DuckDBResult;
   try {
@@ -134,7 +185,7 @@ export async function runQuery(
     checked.destroySync();
     measured?.destroySync();
   }
-  const width = result.columnCount - (measured ? 1 : 0);
+  const width = result.columnCount - (measured ? 1 : 0) - (wrapped?.json ? 1 : 0);
   const names = result.deduplicatedColumnNames().slice(0, width);
   const types = result.columnTypes().slice(0, width);
   const columns = names.map((name, i) => ({ name, type: duckdbTypeName(types[i]!) }));
@@ -153,13 +204,15 @@ export async function runQuery(
   }
 
   const encoder = encoderFor(req.format, names);
-  const parts: string[] = [encoder.start];
+  const sink = new TextSink(req.partChars, onPart && ((t) => onPart(t, columns)));
+  sink.push(encoder.start);
   let bytes = encoder.start.length + encoder.end.length;
   let rowCount = 0;
   let truncated = false;
   read: for (;;) {
     const chunk: DuckDBDataChunk | null = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
+    const jsonTexts = wrapped?.json ? chunk.getColumnVector(width + 1) : null;
     // Row by row, so the byte cap stops conversion before a wide chunk fills the heap; and with the
     // result's column types, because a chunk's vector types lose aliases such as JSON.
     for (let r = 0; r < chunk.rowCount; r++) {
@@ -167,22 +220,28 @@ export async function runQuery(
         truncated = true;
         break read;
       }
-      const row: Record<string, Json> = {};
-      for (let i = 0; i < width; i++) {
-        row[names[i]!] = toApiJson(chunk.getColumnVector(i).getItem(r), types[i]!, toApiJson);
+      const written = jsonTexts?.getItem(r);
+      let text: string;
+      if (typeof written === "string") {
+        text = encoder.rowText(written, rowCount === 0);
+      } else {
+        const row: Record<string, Json> = {};
+        for (let i = 0; i < width; i++) {
+          row[names[i]!] = toApiJson(chunk.getColumnVector(i).getItem(r), types[i]!, toApiJson);
+        }
+        text = encoder.row(row, rowCount === 0);
       }
-      const text = encoder.row(row, rowCount === 0);
       if (bytes + text.length > req.maxResultBytes) {
         truncated = true;
         break read;
       }
-      parts.push(text);
+      sink.push(text);
       bytes += text.length;
       rowCount += 1;
     }
   }
-  parts.push(encoder.end);
-  const text = parts.join("");
+  sink.push(encoder.end);
+  const text = sink.rest();
   const body: RunBody =
     req.format === "json"
       ? { kind: "json", text }
@@ -190,19 +249,62 @@ export async function runQuery(
   return { columns, rowCount, truncated, body };
 }
 
+/**
+ * Collects an answer's text; with a part size and a receiver (a streamed answer) it hands over a
+ * part each time about that many characters have gathered, so the first rows leave before the last
+ * are read. `rest()` is what was not handed over (all of it when not streaming).
+ */
+class TextSink {
+  private parts: string[] = [];
+  private chars = 0;
+
+  constructor(
+    private readonly partChars: number | undefined,
+    private readonly onPart: ((text: string) => void) | undefined,
+  ) {}
+
+  push(text: string): void {
+    if (text === "") return;
+    this.parts.push(text);
+    this.chars += text.length;
+    if (this.onPart && this.partChars && this.chars >= this.partChars) this.onPart(this.rest());
+  }
+
+  rest(): string {
+    const text = this.parts.join("");
+    this.parts = [];
+    this.chars = 0;
+    return text;
+  }
+}
+
 interface Encoder {
   start: string;
   row(row: Record<string, Json>, first: boolean): string;
+  /** A row DuckDB already wrote as JSON (JSON and NDJSON only). */
+  rowText(json: string, first: boolean): string;
   end: string;
 }
 
 function encoderFor(format: Exclude<ResultFormat, "parquet">, names: string[]): Encoder {
   switch (format) {
     case "json":
-      return { start: "[", row: (r, first) => (first ? "" : ",") + JSON.stringify(r), end: "]" };
+      return {
+        start: "[",
+        row: (r, first) => (first ? "" : ",") + JSON.stringify(r),
+        rowText: (j, first) => (first ? j : `,${j}`),
+        end: "]",
+      };
     case "ndjson":
-      return { start: "", row: (r) => ndjsonRow(r), end: "" };
+      return { start: "", row: (r) => ndjsonRow(r), rowText: (j) => `${j}\n`, end: "" };
     case "csv":
-      return { start: csvHeader(names), row: (r) => csvRow(names, r), end: "" };
+      return {
+        start: csvHeader(names),
+        row: (r) => csvRow(names, r),
+        rowText: () => {
+          throw new Error("CSV rows are never written by DuckDB");
+        },
+        end: "",
+      };
   }
 }

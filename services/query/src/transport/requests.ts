@@ -3,6 +3,7 @@ import {
   QueryExamplesList,
   QueryExecute,
   QueryHistoryList,
+  QueryResultRead,
   SavedQueryCreate,
   SavedQueryDelete,
   SavedQueryGet,
@@ -12,9 +13,21 @@ import {
 } from "@tenantlens/contracts";
 import type { QueryService } from "../query-service.js";
 
-/** The query service's NATS requests: decode (the bus validates), call one verb, reply. */
-export function serveQuery(bus: Bus, svc: QueryService): void {
+/**
+ * The query service's NATS requests: decode (the bus validates), call one verb, reply. Parts of a
+ * streamed answer are asked of every replica (a queue group of its own each); only the replica
+ * streaming it answers.
+ */
+export function serveQuery(
+  bus: Bus,
+  svc: QueryService,
+  replica: { readerId: string; owns(streamId: string): boolean },
+): void {
   bus.serve(QueryExecute, (req) => svc.execute(req));
+  bus.serve(QueryResultRead, (req) => svc.readPart(req.workspaceId, req.streamId, req.seq), {
+    queue: `query-${replica.readerId}`,
+    claims: (req) => replica.owns(req.streamId),
+  });
   bus.serve(TablesList, async (req) => ({ tables: await svc.tables(req.workspaceId) }));
   bus.serve(QueryHistoryList, (req) =>
     svc.history(req.workspaceId, { limit: req.limit, actor: req.actor, outcome: req.outcome }),

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { currentRuntime } from "@tenantlens/config";
 import { AppError } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
+import type { RunColumn } from "../sandbox/run-query.js";
 import { type FairLimits, FairQueue, type Owner } from "./fair-queue.js";
 import type { Job, JobFailure, JobOutput, ParentMessage, WorkerConfig, WorkerMessage } from "./protocol.js";
 
@@ -27,6 +28,9 @@ export interface PoolOptions {
   logger: Logger;
 }
 
+/** Receives the parts of a streamed answer (jobs with `partChars`). */
+export type PartReceiver = (text: string, columns: RunColumn[]) => void;
+
 export class JobFailed extends AppError {
   constructor(readonly failure: JobFailure) {
     super(failure.code, failure.message);
@@ -40,6 +44,8 @@ interface Pending {
   deadline: number;
   resolve(out: JobOutput): void;
   reject(err: JobFailed): void;
+  /** Parts of a streamed answer, in order, before the job resolves. */
+  onPart?: PartReceiver;
   queueTimer?: NodeJS.Timeout;
 }
 
@@ -86,7 +92,7 @@ export class WorkerPool {
    * Runs a job for `owner` on a free worker, in its workspace's turn; rejects with JobFailed (an
    * AppError).
    */
-  run(job: Job, timeoutMs: number, owner: Owner): Promise<JobOutput> {
+  run(job: Job, timeoutMs: number, owner: Owner, onPart?: PartReceiver): Promise<JobOutput> {
     if (this.closed)
       return Promise.reject(failed("unavailable", "the query service is shutting down", "error"));
     const until = this.quarantinedUntil.get(owner.workspaceId) ?? 0;
@@ -100,7 +106,15 @@ export class WorkerPool {
       );
     }
     return new Promise<JobOutput>((resolve, reject) => {
-      const p: Pending = { id: this.nextId++, job, owner, deadline: Date.now() + timeoutMs, resolve, reject };
+      const p: Pending = {
+        id: this.nextId++,
+        job,
+        owner,
+        deadline: Date.now() + timeoutMs,
+        resolve,
+        reject,
+        ...(onPart ? { onPart } : {}),
+      };
       p.queueTimer = setTimeout(() => {
         if (!this.queue.remove(p)) return;
         reject(
@@ -179,6 +193,11 @@ export class WorkerPool {
           log.debug("query worker ready");
           resolve();
           this.dispatch();
+        } else if (m.type === "part") {
+          // Parts of an interrupted job no longer reach its caller.
+          const current = slot.current;
+          if (current?.id === m.id && current.interruptedAt === undefined)
+            current.onPart?.(m.text, m.columns);
         } else {
           this.onDone(slot, m);
         }

@@ -1,7 +1,7 @@
 import type { ErrorCode, ResultFormat } from "@tenantlens/contracts";
 import type { DescribedTable } from "../sandbox/describe.js";
 import type { GenerationSpec } from "../sandbox/hardened-instance.js";
-import type { RunResult } from "../sandbox/run-query.js";
+import type { RunColumn, RunResult } from "../sandbox/run-query.js";
 
 /** Settings a worker process gets on its command line (never secrets: workers get no environment). */
 export interface WorkerConfig {
@@ -26,6 +26,11 @@ export type Job =
       maxResultBytes: number;
       /** Only the service's own SQL binds parameters. */
       params?: ParamValue[];
+      /**
+       * Send JSON, CSV and NDJSON text in `part` messages of about this many characters as rows come
+       * (the answer is streamed); the final result's body then holds only the rest.
+       */
+      partChars?: number;
     }
   | { type: "describe"; generation: GenerationSpec }
   /** Parser-level read-only check without running anything (saved queries). */
@@ -55,5 +60,7 @@ export type ParentMessage =
 
 export type WorkerMessage =
   | { type: "ready" }
+  /** A piece of a streamed answer's text, in order, before its `done`. */
+  | { type: "part"; id: number; text: string; columns: RunColumn[] }
   | { type: "done"; id: number; ok: true; output: JobOutput }
   | { type: "done"; id: number; ok: false; failure: JobFailure };

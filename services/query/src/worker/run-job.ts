@@ -5,7 +5,7 @@ import { describeTables } from "../sandbox/describe.js";
 import type { GenerationSpec } from "../sandbox/hardened-instance.js";
 import type { InstanceCache } from "../sandbox/instance-cache.js";
 import type { ParquetExporter } from "../sandbox/parquet-export.js";
-import { runQuery } from "../sandbox/run-query.js";
+import { type RunColumn, runQuery } from "../sandbox/run-query.js";
 import { checkReadOnly, messageOf } from "../sandbox/statement-guard.js";
 import type { Job, JobFailure, JobOutput } from "./protocol.js";
 
@@ -15,6 +15,8 @@ export interface JobContext {
   memoryLimit: string;
   /** Registers the connection so an interrupt message can reach it; returns the unregister function. */
   track(conn: DuckDBConnection): () => void;
+  /** Sends a part of a streamed answer (jobs with `partChars`). */
+  onPart?: (text: string, columns: RunColumn[]) => void;
 }
 
 const EMPTY: GenerationSpec = { workspaceId: "_check", generationId: 0, tables: [] };
@@ -46,7 +48,10 @@ export async function runJob(
 async function dispatch(job: Job, conn: DuckDBConnection, ctx: JobContext): Promise<JobOutput> {
   switch (job.type) {
     case "execute":
-      return { type: "execute", result: await runQuery(conn, job, ctx.exporter) };
+      return {
+        type: "execute",
+        result: await runQuery(conn, job, ctx.exporter, job.partChars ? ctx.onPart : undefined),
+      };
     case "describe":
       return { type: "describe", tables: await describeTables(conn) };
     case "check":

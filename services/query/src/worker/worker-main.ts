@@ -46,6 +46,7 @@ process.on("message", (raw: ParentMessage) => {
           if (interrupted.has(id)) conn.interrupt();
           return () => connections.delete(id);
         },
+        onPart: (text, columns) => send({ type: "part", id, text, columns }),
       }).then((r) => {
         running.delete(id);
         clearInterval(interrupted.get(id));
