@@ -179,17 +179,43 @@ async function sizes(): Promise<Sizes> {
   };
   return { ...s, total: s.duckdb + s.wal + s.generations + s.jetstream };
 }
+/** Bytes on disk and live bytes/messages per stream (KV buckets are streams KV_<bucket>), largest first. */
+async function streams(): Promise<string> {
+  const onDisk = new Map<string, number>();
+  const js = path.join(nats.dir, "jetstream");
+  for (const account of readdirSync(js, { withFileTypes: true })) {
+    if (!account.isDirectory()) continue;
+    const dir = path.join(js, account.name, "streams");
+    for (const s of readdirSync(dir, { withFileTypes: true }))
+      if (s.isDirectory()) onDisk.set(s.name, bytesUnder(path.join(dir, s.name)));
+  }
+  const list: { name: string; disk: number; bytes: number; messages: number }[] = [];
+  for await (const si of bus.jsm.streams.list())
+    list.push({
+      name: si.config.name,
+      disk: onDisk.get(si.config.name) ?? 0,
+      bytes: si.state.bytes,
+      messages: si.state.messages,
+    });
+  return list
+    .sort((a, b) => b.disk - a.disk)
+    .slice(0, 5)
+    .map((x) => `${x.name} ${mb(x.disk)} MB on disk (${mb(x.bytes)} MB in ${x.messages} msgs)`)
+    .join(", ");
+}
 const mb = (b: number) => (b / 1024 ** 2).toFixed(1);
 const show = (label: string, s: Sizes) =>
   log(
     `${label}: warehouse ${mb(s.duckdb)} MB + WAL ${mb(s.wal)} MB, generations ${mb(s.generations)} MB, ` +
       `JetStream ${mb(s.jetstream)} MB, total ${mb(s.total)} MB`,
   );
+const showStreams = async () => log(`  streams: ${await streams()}`);
 
 const firstId = await firstPoll();
 const objects = completed.get(firstId)?.objects ?? 0;
 const day0 = await sizes();
 show(`day 0 (first collection, ${objects} objects)`, day0);
+await showStreams();
 
 const changesPerDay = Math.round(CHURN * objects);
 const perPoll = Math.max(0, Math.round(changesPerDay / POLLS_PER_DAY));
@@ -209,6 +235,7 @@ for (let day = 1; day <= DAYS; day++) {
   const s = await sizes();
   days.push(s);
   show(`day ${day} (${((performance.now() - began) / 1000).toFixed(0)} s)`, s);
+  await showStreams();
 }
 
 const peak = (pid: number | undefined) => {
@@ -243,11 +270,11 @@ console.log(
 console.log(
   "\n| after day | warehouse.duckdb | WAL | generations | JetStream | total |\n| --- | --- | --- | --- | --- | --- |",
 );
-days.forEach((s, d) =>
+days.forEach((s, d) => {
   console.log(
     `| ${d} | ${mb(s.duckdb)} MB | ${mb(s.wal)} MB | ${mb(s.generations)} MB | ${mb(s.jetstream)} MB | ${mb(s.total)} MB |`,
-  ),
-);
+  );
+});
 console.log(
   `\ngrowth per day (median): warehouse ${mb(growth.duckdb)} MB, WAL ${mb(growth.wal)} MB, generations ${mb(growth.generations)} MB, JetStream ${mb(growth.jetstream)} MB, total ${mb(growth.total)} MB = ${((100 * growth.total) / day0.total).toFixed(2)} % of the first collection's ${mb(day0.total)} MB`,
 );
