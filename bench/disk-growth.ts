@@ -6,7 +6,7 @@
  *   node --import tsx bench/disk-growth.ts [--quick] [--users 20000] [--days 3]
  *       [--polls-per-day 24] [--churn 0.01]
  *
- * Real nats-server, auth, poller and store processes, the simulator in this process. A tenant is
+ * Real nats-server, auth, poller, store and notifier processes, the simulator in this process. A tenant is
  * connected and collected once (day 0). Then each simulated day is `--polls-per-day` polls (by
  * default 24: hourly, as `POLL_SLOW_INTERVAL_SECONDS` reads the full-read resources; the first poll
  * of each day is `full: true`, the daily reconcile of `FULL_RECONCILE_HOURS`), and before each poll
@@ -129,6 +129,13 @@ log(`simulator: ${USERS} users; starting auth, poller and store`);
 await startService("auth", env, { readyTimeoutMs: 180_000 });
 const store = await startService("store", env, { readyTimeoutMs: 180_000 });
 const poller = await startService("poller", env, { readyTimeoutMs: 180_000 });
+// The notifier reads poll completions from TL_COLLECT: with it, as in the real system, the store
+// can purge what every reader acknowledged.
+await startService(
+  "notifier",
+  { ...env, TENANTLENS_DATA_DIR: tempDir("tl-bench-disk-notifier"), PUBLIC_URL: "http://127.0.0.1:18080" },
+  { readyTimeoutMs: 180_000 },
+);
 
 const integration = await bus.request(
   IntegrationCreate,
@@ -197,11 +204,16 @@ async function streams(): Promise<string> {
       bytes: si.state.bytes,
       messages: si.state.messages,
     });
-  return list
+  const readers: string[] = [];
+  for await (const c of bus.jsm.consumers.list("TL_COLLECT"))
+    readers.push(`${c.config.durable_name ?? c.name} acked ≤ ${c.ack_floor.stream_seq}`);
+  const info = await bus.jsm.streams.info("TL_COLLECT");
+  const collect = `TL_COLLECT seq ${info.state.first_seq}…${info.state.last_seq}, readers ${readers.join(", ")}; `;
+  return `${collect}${list
     .sort((a, b) => b.disk - a.disk)
     .slice(0, 5)
     .map((x) => `${x.name} ${mb(x.disk)} MB on disk (${mb(x.bytes)} MB in ${x.messages} msgs)`)
-    .join(", ");
+    .join(", ")}`;
 }
 const mb = (b: number) => (b / 1024 ** 2).toFixed(1);
 const show = (label: string, s: Sizes) =>

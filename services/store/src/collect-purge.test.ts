@@ -25,14 +25,18 @@ const EVERY = 10; // a small poll event after every 10 pages, as resources end a
 describe("committed collection pages leave TL_COLLECT, and so does their disk space", () => {
   let nats: NatsServer;
   let bus: Bus;
+  /** The store's own connection: the purger runs with the store's derived permissions. */
+  let storeBus: Bus;
   const log = createLogger("store", {}, { level: "warn" });
 
   before(async () => {
     nats = await startNats();
     bus = await connectBus({ ...nats.client("test"), service: "store", logger: log });
     await bus.ensureStreams();
+    storeBus = await connectBus({ ...nats.client("store"), service: "store", logger: log });
   });
   after(async () => {
+    await storeBus?.drain();
     await bus?.drain();
     await nats?.stop();
   });
@@ -50,7 +54,7 @@ describe("committed collection pages leave TL_COLLECT, and so does their disk sp
   const state = async () => (await bus.jsm.streams.info("TL_COLLECT")).state;
   const streamDisk = () => bytesUnder(path.join(nats.dir, "jetstream", "$G", "streams", "TL_COLLECT"));
   const purgeUpTo = async (seq: number) => {
-    const purger = collectPurger({ jsm: bus.jsm, log, intervalMs: 100 });
+    const purger = collectPurger({ jsm: storeBus.jsm, log, intervalMs: 100 });
     purger.committed(seq);
     await purger.stop();
   };

@@ -48,13 +48,21 @@ export function collectPurger(deps: {
       }
       done = upTo;
       deps.log.debug({ upToSeq: upTo, removed }, "committed collection pages purged from TL_COLLECT");
+    } catch (err) {
+      deps.log.warn({ err, upToSeq: upTo }, "could not purge committed pages from TL_COLLECT; retried later");
+      return;
+    }
+    try {
       const floor = await acknowledgedByAll(deps.jsm, readers, upTo);
       if (floor > 0) {
         const r = await deps.jsm.streams.purge("TL_COLLECT", { seq: floor + 1 });
         deps.log.debug({ upToSeq: floor, removed: r.purged }, "acknowledged collection events purged");
       }
     } catch (err) {
-      deps.log.warn({ err, upToSeq: upTo }, "could not purge committed pages from TL_COLLECT; retried later");
+      deps.log.warn(
+        { err, upToSeq: upTo },
+        "could not purge acknowledged events from TL_COLLECT; retried later",
+      );
     }
   };
   return {
