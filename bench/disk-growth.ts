@@ -19,7 +19,7 @@
  * After each day: bytes of warehouse.duckdb, its WAL, generations/ (files counted once, however many
  * generations reuse them), JetStream's store directory, and their total.
  * Full mode: 20,000 users (~250k objects with their memberships, owners, devices …), 5 days of 6
- * polls; `--quick`: 2,000 users (~25k objects), 2 days of 3 polls (a poll of the full-read resources
+ * polls; `--quick`: 1,000 users (~13k objects), 2 days of 3 polls (a poll of the full-read resources
  * costs ~130 Graph requests at this size, ~20 s on a busy 2-core machine).
  *
  * DuckDB's WAL is checkpointed into the file at 16MB here (DuckDB's own default) instead of the
@@ -42,7 +42,7 @@ import {
 import { option, printFigures, quickMode } from "./_lib/report.js";
 
 const QUICK = quickMode();
-const USERS = Number(option("users", QUICK ? "2000" : "20000"));
+const USERS = Number(option("users", QUICK ? "1000" : "20000"));
 const DAYS = Number(option("days", QUICK ? "2" : "5"));
 const POLLS_PER_DAY = Number(option("polls-per-day", QUICK ? "3" : "6"));
 const CHURN = Number(option("churn", "0.01"));
