@@ -81,7 +81,11 @@ export function busPermissions(service: ServiceName, decl: Declarations = allDec
   for (const e of access.publishes) publish.add(eventPattern(e));
   for (const s of streamsOf(access)) for (const p of streamAdmin(s)) publish.add(p);
   for (const s of access.consumes) for (const p of consumerOps(s)) publish.add(p);
-  for (const e of access.purges) publish.add(`$JS.API.STREAM.PURGE.${e.stream}`);
+  // A purger also lists the stream's consumers: it purges no further than all of them acknowledged.
+  for (const e of access.purges) {
+    publish.add(`$JS.API.STREAM.PURGE.${e.stream}`);
+    publish.add(`$JS.API.CONSUMER.LIST.${e.stream}`);
+  }
   for (const b of access.writes) for (const p of bucketPermissions(b, true)) publish.add(p);
   for (const b of access.reads) for (const p of bucketPermissions(b, false)) publish.add(p);
   for (const r of access.serves) subscribe.add(r.subject);

@@ -1,10 +1,13 @@
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
 import type { Generation } from "@tenantlens/contracts";
 import { LATENCY_BUCKETS_SECONDS, meter } from "@tenantlens/telemetry";
 
 /**
  * The store's metrics (exported on TL_METRICS_PORT): rows ingested (rate() of the counter is the
  * ingest speed), collection messages by outcome, generations committed and how long after the
- * newest page they contain was collected (generation lag).
+ * newest page they contain was collected (generation lag), and the bytes on disk of the warehouse
+ * file, its WAL and the generations directory (read when scraped).
  */
 export class StoreMetrics {
   private readonly m = meter("store");
@@ -30,11 +33,23 @@ export class StoreMetrics {
   private readonly pending = new Map<string, number>();
   private newest: number | null = null;
 
-  constructor(lastCommittedAt: Date | null) {
+  private readonly disk = this.m.createObservableGauge("tenantlens_store_disk_bytes", {
+    description:
+      "Bytes on disk: the warehouse file (part=warehouse), its WAL (wal), generations/ (generations)",
+    unit: "By",
+  });
+
+  constructor(lastCommittedAt: Date | null, files?: { warehouse: string; generations: string }) {
     this.newest = lastCommittedAt ? lastCommittedAt.getTime() : null;
     this.lastCommitted.addCallback((r) => {
       if (this.newest !== null) r.observe(this.newest / 1000);
     });
+    if (files)
+      this.disk.addCallback((r) => {
+        r.observe(fileBytes(files.warehouse), { part: "warehouse" });
+        r.observe(fileBytes(`${files.warehouse}.wal`), { part: "wal" });
+        r.observe(bytesUnder(files.generations, new Set()), { part: "generations" });
+      });
   }
 
   message(subject: string, status: string): void {
@@ -62,4 +77,39 @@ export class StoreMetrics {
   lastGenerationAt(): string | null {
     return this.newest === null ? null : new Date(this.newest).toISOString();
   }
+}
+
+function fileBytes(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Bytes of the files under `dir`, each file once (generations reuse earlier files by hard link). */
+function bytesUnder(dir: string, seen: Set<string>): number {
+  let total = 0;
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += bytesUnder(p, seen);
+    else if (e.isFile()) {
+      try {
+        const st = statSync(p);
+        const key = `${st.dev}:${st.ino}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        total += st.size;
+      } catch {
+        // removed meanwhile (generation cleanup)
+      }
+    }
+  }
+  return total;
 }

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { type Bus, type Consumer, consumeWorkspaceDeletions } from "@tenantlens/bus";
 import { GenerationCommitted, PollIngestFailed } from "@tenantlens/contracts";
 import type { Logger } from "@tenantlens/telemetry";
@@ -53,7 +54,10 @@ export async function startStore(deps: {
     .read()
     .all(`SELECT CAST(max(committed_at) AS VARCHAR) AS t FROM "_tl_generations"`)
     .catch(() => []);
-  const metrics = new StoreMetrics(newest[0]?.t ? new Date(String(newest[0].t)) : null);
+  const metrics = new StoreMetrics(newest[0]?.t ? new Date(String(newest[0].t)) : null, {
+    warehouse: warehouse.db.file,
+    generations: path.join(config.TENANTLENS_DATA_DIR, "generations"),
+  });
   const leases = kvLeaseReader(await bus.kv(LEASES_BUCKET, { ttlSeconds: LEASE_TTL_SECONDS }), bus.jsm);
   const generations = new GenerationService({
     warehouse,

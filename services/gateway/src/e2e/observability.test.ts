@@ -347,10 +347,18 @@ describe("observability: traces, metrics, health, graceful shutdown", { timeout:
       assert.ok(has(poller, "tenantlens_poller_graph_throttled_total"));
       assert.ok(has(poller, "tenantlens_poller_graph_resource_units_total"));
       assert.equal(sum(poller, "tenantlens_poller_poll_duration_seconds_count"), 1);
+      assert.equal(sum(poller, "tenantlens_poller_poll_graph_requests_count"), 1);
+      assert.equal(
+        sum(poller, "tenantlens_poller_poll_graph_requests_sum"),
+        sum(poller, "tenantlens_poller_graph_requests_total"),
+        "the requests of the one poll",
+      );
 
       const store = await scrape("store");
       assert.ok(sum(store, "tenantlens_store_ingest_rows_total", { resource: "users" }) >= USERS);
       assert.ok(sum(store, "tenantlens_store_generations_total") >= 1);
+      assert.ok(sum(store, "tenantlens_store_disk_bytes", { part: "warehouse" }) > 0, "warehouse file size");
+      assert.ok(sum(store, "tenantlens_store_disk_bytes", { part: "generations" }) > 0, "generations size");
       assert.ok(sum(store, "tenantlens_store_generation_lag_seconds_count") >= 1);
       const lastGen = sum(store, "tenantlens_store_last_generation_timestamp_seconds");
       assert.ok(

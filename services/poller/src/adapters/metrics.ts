@@ -1,6 +1,11 @@
 import { LATENCY_BUCKETS_SECONDS, meter } from "@tenantlens/telemetry";
 import type { Summary } from "./poll-state.js";
 
+/** From a delta round of a small tenant to a first read of a very large one. */
+const REQUESTS_PER_POLL_BUCKETS = [
+  1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000,
+];
+
 export interface PollMetrics {
   pollClosed(poll: {
     outcome: string;
@@ -13,7 +18,7 @@ export interface PollMetrics {
 /**
  * The poller's metrics, counted when a poll closes (on the replica that closes it, once per poll):
  * polls by outcome, objects collected, Graph requests (and items inside $batch requests), 429 answers, retries and resource units by
- * resource, and poll duration.
+ * resource, poll duration and Graph requests per poll.
  */
 export function pollMetrics(): PollMetrics {
   const m = meter("poller");
@@ -43,9 +48,17 @@ export function pollMetrics(): PollMetrics {
     unit: "s",
     advice: { explicitBucketBoundaries: LATENCY_BUCKETS_SECONDS },
   });
+  const perPoll = m.createHistogram("tenantlens_poller_poll_graph_requests", {
+    description: "Graph requests one poll cost (retries and $batch requests included), by outcome",
+    advice: { explicitBucketBoundaries: REQUESTS_PER_POLL_BUCKETS },
+  });
   return {
     pollClosed(poll) {
       polls.add(1, { outcome: poll.outcome, reason: poll.reason });
+      perPoll.record(
+        poll.resources.reduce((n, r) => n + (r.cost?.requests ?? 0), 0),
+        { outcome: poll.outcome },
+      );
       duration.record(Math.max(0, poll.durationMs) / 1000, { outcome: poll.outcome });
       for (const r of poll.resources) {
         const attrs = { resource: r.resource };
