@@ -148,7 +148,7 @@ describe("end to end: simulator → poller → store → rules, over NATS", { ti
       assert.deepEqual(seen.transitionsOf(ACME, DISABLED, target, reopened.runId), ["reopened"]);
 
       // Long enough for a poll and its run to finish first on a busy machine (checked below).
-      const expiresAt = new Date(Date.now() + 40_000).toISOString();
+      const expiresAt = new Date(Date.now() + 75_000).toISOString();
       const s = await bus.request(ViolationSuppress, {
         workspaceId: ACME,
         actor: "key_e2e",
