@@ -29,6 +29,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { bytesUnder } from "../libs/config/src/index.js";
 import { IntegrationCreate, PollStart } from "../libs/contracts/src/index.js";
 import { startSimulator } from "../libs/entra-sim/src/index.js";
 import {
@@ -51,32 +52,6 @@ const POLL_TIMEOUT_MS = 30 * 60_000;
 const t0 = performance.now();
 const log = (msg: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${msg}`);
 
-/** Bytes of the regular files under `dir`, each inode once (hard links are not counted twice). */
-function bytesUnder(dir: string, seen = new Set<string>()): number {
-  let total = 0;
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) total += bytesUnder(p, seen);
-    else if (e.isFile()) {
-      try {
-        const s = statSync(p);
-        const key = `${s.dev}:${s.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        total += s.size;
-      } catch {
-        // removed meanwhile (generation cleanup)
-      }
-    }
-  }
-  return total;
-}
 const fileBytes = (p: string) => {
   try {
     return statSync(p).size;

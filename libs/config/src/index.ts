@@ -1,4 +1,5 @@
 export { z } from "zod";
+export { bytesUnder } from "./disk-usage.js";
 export { ConfigError, loadConfig, loadConfigOrExit } from "./load.js";
 export { usePrivateDataDir } from "./private-dir.js";
 export {

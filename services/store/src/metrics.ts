@@ -1,5 +1,5 @@
-import { readdirSync, statSync } from "node:fs";
-import path from "node:path";
+import { statSync } from "node:fs";
+import { bytesUnder } from "@tenantlens/config";
 import type { Generation } from "@tenantlens/contracts";
 import { LATENCY_BUCKETS_SECONDS, meter } from "@tenantlens/telemetry";
 
@@ -85,31 +85,4 @@ function fileBytes(file: string): number {
   } catch {
     return 0;
   }
-}
-
-/** Bytes of the files under `dir`, each file once (generations reuse earlier files by hard link). */
-function bytesUnder(dir: string, seen: Set<string>): number {
-  let total = 0;
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) total += bytesUnder(p, seen);
-    else if (e.isFile()) {
-      try {
-        const st = statSync(p);
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        total += st.size;
-      } catch {
-        // removed meanwhile (generation cleanup)
-      }
-    }
-  }
-  return total;
 }
