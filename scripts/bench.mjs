@@ -163,6 +163,18 @@ const fmt = (v) => {
 };
 const cell = (s) => String(s).replaceAll("|", "\\|").replaceAll("\n", " ");
 
+/** What the harness ran last and how long it took; a whole quick run should stay under 10 minutes. */
+function lastRunLine(data) {
+  const r = data.lastRun;
+  if (!r) return [];
+  const which = r.all ? `every benchmark (${r.benches.length})` : r.benches.join(", ");
+  const target = r.mode === "quick" && r.all ? " (target for a whole quick run: under 10 min)" : "";
+  return [
+    `Latest run of the harness: ${r.mode} mode, ${which}, ${r.runs} run(s) each, ${r.minutes} min${target}.`,
+    "",
+  ];
+}
+
 function render(data) {
   const m = data.machine;
   const lines = [
@@ -175,6 +187,7 @@ function render(data) {
     `Load average at the start of the run: ${m.loadAverage.join(" / ")} (1 / 5 / 15 min; other work shares the machine, so`,
     "absolute figures are a floor: compare each with its baseline, measured in the same run).",
     "",
+    ...lastRunLine(data),
     "Each value is the median over the runs (the values of every run in brackets when there were",
     "several); the baseline is the median of the same-run baselines; peak RSS is the highest seen per",
     "process over the runs.",
@@ -277,7 +290,13 @@ if (write) {
   const data = {
     finishedAt: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     machine: info,
-    totalMinutes: Number((seconds / 60).toFixed(1)),
+    lastRun: {
+      mode: quick ? "quick" : "full",
+      runs,
+      all: chosen.length === all.length,
+      benches: chosen.map((f) => f.replace(/\.ts$/, "")),
+      minutes: Number((seconds / 60).toFixed(1)),
+    },
     benches: { ...(prev?.benches ?? {}), ...benches },
   };
   writeDoc(data);
