@@ -6,6 +6,7 @@
 // every figure and of its baseline over the runs, the highest peak RSS of every process, and
 // rewrites the generated part of docs/benchmarks.md (between the bench:begin/bench:end markers;
 // the prose around it stays). Benchmarks not run this time keep their previous figures.
+// `npm run bench -- --render` only re-renders the generated part from its stored data (after a merge).
 // Never part of `npm test`.
 import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -252,6 +253,18 @@ function previousData() {
   } catch {
     return null;
   }
+}
+
+if (args.includes("--render")) {
+  const data = previousData();
+  if (!data) {
+    console.error("docs/benchmarks.md has no bench:data to render");
+    process.exit(2);
+  }
+  writeDoc(data);
+  tryRun(join(root, "node_modules", ".bin", "biome"), ["format", "--write", docFile]);
+  console.log(`docs/benchmarks.md re-rendered (${Object.keys(data.benches).length} benchmarks)`);
+  process.exit(0);
 }
 
 const startedAt = new Date();
