@@ -195,29 +195,25 @@ export class QueryService {
       queryMetrics().rows.add(rowCount, { format: req.format });
       // The system's own queries (rules, alerts) stay out of query history (and info logs) when they ask.
       const own = req.history === false;
-      const generationId = generation?.generationId ?? null;
-      // The log line and the history event leave after the reply: neither is on the caller's path.
-      setImmediate(() => {
-        logger[own ? "debug" : "info"](
-          { queryId, workspaceId: req.workspaceId, actor: req.actor, outcome, durationMs, rowCount },
-          "query executed",
-        );
-        if (!own)
-          this.deps
-            .recordExecuted({
-              queryId,
-              workspaceId: req.workspaceId,
-              actor: req.actor,
-              sql: req.sql,
-              startedAt,
-              durationMs,
-              rowCount,
-              outcome,
-              error,
-              generationId,
-            })
-            .catch((e: unknown) => logger.warn({ err: e, queryId }, "could not record query history"));
-      });
+      logger[own ? "debug" : "info"](
+        { queryId, workspaceId: req.workspaceId, actor: req.actor, outcome, durationMs, rowCount },
+        "query executed",
+      );
+      if (!own)
+        this.deps
+          .recordExecuted({
+            queryId,
+            workspaceId: req.workspaceId,
+            actor: req.actor,
+            sql: req.sql,
+            startedAt,
+            durationMs,
+            rowCount,
+            outcome,
+            error,
+            generationId: generation?.generationId ?? null,
+          })
+          .catch((e: unknown) => logger.warn({ err: e, queryId }, "could not record query history"));
     }
   }
 

@@ -282,11 +282,13 @@ export async function runQuery(
   let truncated = false;
   read: for (;;) {
     const chunk: DuckDBDataChunk | null = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
+    // rowCount asks DuckDB each time it is read: once per chunk, not once per row.
+    const chunkRows = chunk?.rowCount ?? 0;
+    if (!chunk || chunkRows === 0) break;
     const jsonTexts = wrapped?.json ? chunk.getColumnVector(width + 1) : null;
     // Row by row, so the byte cap stops conversion before a wide chunk fills the heap; and with the
     // result's column types, because a chunk's vector types lose aliases such as JSON.
-    for (let r = 0; r < chunk.rowCount; r++) {
+    for (let r = 0; r < chunkRows; r++) {
       if (rowCount >= req.maxRows || bytes + rowBytes(chunk, r) > req.maxResultBytes) {
         truncated = true;
         break read;
