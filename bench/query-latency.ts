@@ -14,7 +14,9 @@
  * `LIMIT 10001` and reading the rows (no conversion at all: the engine's own time), the least any
  * service could spend. A second baseline column adds what most Node programs do next
  * (`getRowObjectsJson` + `JSON.stringify`). Plain and REST runs alternate, so a change of machine
- * load hits both. Quick mode: a tenant 20× smaller (~50k objects) and 10 runs per query.
+ * load hits both. CPU time per query (from /proc: gateway, nats-server, query service and workers
+ * against this process during the plain run) is printed too: unlike wall-clock time it does not
+ * stretch with the load of the shared machine. Quick mode: a tenant 20× smaller (~50k objects) and 10 runs per query.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -55,6 +57,14 @@ const stats = (ms: number[]) => {
   return { p50: percentile(s, 50), p95: percentile(s, 95) };
 };
 
+/** `rowCount` from the tail of a JSON answer (`…],"rowCount":N,"truncated":…}`). */
+function rowCountOf(text: string): number {
+  const tail = text.slice(text.lastIndexOf('"rowCount":'));
+  const n = Number(/^"rowCount":(\d+)/.exec(tail)?.[1]);
+  if (!Number.isInteger(n)) throw new Error(`no rowCount in the answer's tail: ${tail.slice(0, 200)}`);
+  return n;
+}
+
 /** VmHWM (peak resident set) of a process in MB, 0 once it is gone. */
 function peakRssMb(pid: number): number {
   try {
@@ -62,6 +72,28 @@ function peakRssMb(pid: number): number {
     return Math.round(Number(kb ?? 0) / 1024);
   } catch {
     return 0;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms; 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: /proc reports CPU times in these ticks (100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** The process's command name (`/proc/<pid>/comm`), "" once it is gone. */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
   }
 }
 
@@ -110,6 +142,11 @@ try {
     OTEL_SDK_DISABLED: "true",
   });
   const url = `http://127.0.0.1:${port}/api/query`;
+  // CPU the answer costs on the REST side: gateway, NATS, query service and its workers, whatever
+  // the machine's load (which stretches wall-clock times but not CPU time).
+  const natsPids = childrenOf(process.pid).filter((p) => commandOf(p) === "nats-server");
+  const servicesCpuMs = () =>
+    [gateway.pid, query.pid, ...natsPids, ...childrenOf(query.pid)].reduce((n, p) => n + cpuMs(p), 0);
   console.log(
     `runs: ${RUNS} per query after ${WARMUP} warm-ups, plain and REST alternating; row cap ${MAX_ROWS}; ${os.cpus().length} CPUs; load ${os.loadavg()[0]?.toFixed(1)}`,
   );
@@ -148,21 +185,31 @@ try {
   for (const q of queries) {
     let returned = 0;
     const samples = { plain: [] as number[], plainJson: [] as number[], rest: [] as number[] };
+    let plainCpu = 0;
+    let servicesFrom = 0;
     for (let i = 0; i < WARMUP + RUNS; i++) {
+      if (i === WARMUP) servicesFrom = servicesCpuMs();
       const a = performance.now();
+      const cpu = process.cpuUsage();
       const reader = await pc.runAndReadAll(`SELECT * FROM (\n${q.sql}\n) LIMIT ${MAX_ROWS + 1}`);
       const b = performance.now();
+      const used = process.cpuUsage(cpu);
+      if (i >= WARMUP) plainCpu += (used.user + used.system) / 1000;
       JSON.stringify(reader.getRowObjectsJson().slice(0, MAX_ROWS));
       const c = performance.now();
       const text = await rest(q.sql);
       const d = performance.now();
-      // Streamed answers carry no X-Row-Count header: the count is in the body's tail.
-      returned = (JSON.parse(text) as { rowCount: number }).rowCount;
+      // Streamed answers carry no X-Row-Count header: the count is in the body's tail (read there,
+      // not by parsing megabytes of rows on the machine the services share).
+      returned = rowCountOf(text);
       if (i < WARMUP) continue;
       samples.plain.push(b - a);
       samples.plainJson.push(c - a);
       samples.rest.push(d - c);
     }
+    // Per query; the services' share includes what they spend idling while plain DuckDB runs (little).
+    const restCpu = (servicesCpuMs() - servicesFrom) / RUNS;
+    plainCpu /= RUNS;
     const p = stats(samples.plain);
     const pj = stats(samples.plainJson);
     const s = stats(samples.rest);
@@ -173,6 +220,7 @@ try {
       `${pj.p50.toFixed(1)} / ${pj.p95.toFixed(1)}`,
       `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)}`,
       `${(s.p50 / p.p50).toFixed(2)}x / ${(s.p95 / p.p95).toFixed(2)}x`,
+      `${restCpu.toFixed(1)} / ${plainCpu.toFixed(1)}`,
     ]);
     const aggregate = q === AGGREGATE;
     figures.push({
@@ -181,6 +229,14 @@ try {
       unit: "ms",
       baseline: p.p95,
       target: `< ${aggregate ? 50 : 100} ms and ≤ 1.3× plain DuckDB`,
+      peakRssMb: rss(),
+    });
+    figures.push({
+      figure: `${q.id} (${returned} rows): CPU per query, gateway + NATS + query service + workers`,
+      value: restCpu,
+      unit: "ms",
+      baseline: plainCpu,
+      target: null,
       peakRssMb: rss(),
     });
   }
@@ -239,6 +295,7 @@ try {
     "plain + JSON p50/p95 ms",
     "REST API p50/p95 ms",
     "REST ÷ plain",
+    "CPU ms REST / plain",
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");

@@ -79,7 +79,7 @@ export class ResultStream {
     }
     let text = this.parts[0]!;
     // A part whose reply would not fit in a message is split (it travels JSON-escaped).
-    while (Buffer.byteLength(JSON.stringify(text)) > MAX_PART_BYTES) {
+    while (escapedBytesOver(text, MAX_PART_BYTES)) {
       const half = splitPoint(text);
       this.parts.splice(0, 1, text.slice(0, half), text.slice(half));
       text = this.parts[0]!;
@@ -112,6 +112,18 @@ export class ResultStream {
     this.expiry.unref();
   }
 }
+
+/**
+ * Whether the text, JSON-escaped in a reply, takes more than `max` bytes. Escaping at most doubles
+ * the UTF-8 size except for the control characters written as `\u00XX`, so text without those
+ * whose doubled size fits is answered without escaping it a second time just to measure.
+ */
+export function escapedBytesOver(text: string, max: number): boolean {
+  if (!SIX_BYTE_ESCAPES.test(text) && Buffer.byteLength(text) * 2 + 2 <= max) return false;
+  return Buffer.byteLength(JSON.stringify(text)) > max;
+}
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters JSON escapes as \u00XX.
+const SIX_BYTE_ESCAPES = /[\u0000-\u0007\u000b\u000e-\u001f]/;
 
 /** Half of the text, never between the two halves of a surrogate pair. */
 function splitPoint(text: string): number {

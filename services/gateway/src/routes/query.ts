@@ -83,7 +83,7 @@ async function blob(bus: Bus, bucket: string, key: string): Promise<Uint8Array<A
 
 /**
  * The body of a streamed answer: `first`, then each part from the query service in order, then the
- * tail written from the last part's counts. A part that fails (the query timed out midway, say)
+ * tail written from the last part's counts; the next parts are asked for while the current one is sent. A part that fails (the query timed out midway, say)
  * aborts the response: the client sees a broken transfer, never a silently short answer.
  */
 function streamParts(
@@ -93,23 +93,32 @@ function streamParts(
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let seq = 1;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(encoder.encode(text.first));
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controller.enqueue(encoder.encode(text.first));
+      },
+      async pull(controller) {
+        const part = await bus.request(
+          QueryResultRead,
+          { workspaceId: ref.workspaceId, streamId: ref.streamId, seq },
+          { timeoutMs: ref.waitMs },
+        );
+        seq += 1;
+        const chunk = part.done ? part.text + text.tail(part) : part.text;
+        if (chunk) controller.enqueue(encoder.encode(chunk));
+        if (part.done) controller.close();
+      },
     },
-    async pull(controller) {
-      const part = await bus.request(
-        QueryResultRead,
-        { workspaceId: ref.workspaceId, streamId: ref.streamId, seq },
-        { timeoutMs: ref.waitMs },
-      );
-      seq += 1;
-      const chunk = part.done ? part.text + text.tail(part) : part.text;
-      if (chunk) controller.enqueue(encoder.encode(chunk));
-      if (part.done) controller.close();
-    },
-  });
+    PREFETCH,
+  );
 }
+
+/**
+ * Parts the gateway asks for ahead of the client: the next part's round trip overlaps the sending
+ * of the current one. Each part is at most ~256 K characters, so a stream holds about 1 MB at most.
+ */
+const PREFETCH = new CountQueuingStrategy({ highWaterMark: 3 });
 
 const tags = ["query"] as const;
 

@@ -89,6 +89,67 @@ interface Wrapped {
   prepared: DuckDBPreparedStatement;
   /** Whether the result ends with the JSON_COLUMN (after the size column). */
   json: boolean;
+  /** The wrapped statement's text (kept in StatementPlans). */
+  text: string;
+}
+
+/** What a statement becomes once wrapped: the text to prepare next time, without the first bind. */
+interface Plan {
+  text: string;
+  json: boolean;
+}
+
+/**
+ * Wrapped statement texts of one sandboxed instance, by (SQL text, row cap, format family). The
+ * wrapper is built from the statement's bound column names and types, which depend only on the SQL
+ * and the instance's (immutable) generation, so a statement asked again is prepared once, already
+ * wrapped, instead of twice. The parser check still runs first every time (its verdict is cached
+ * by statement-guard.ts), and the wrapped statement's type is checked again. Bounded; least
+ * recently used first out.
+ */
+export class StatementPlans {
+  private readonly plans = new Map<string, Plan>();
+
+  constructor(
+    private readonly maxEntries = 128,
+    private readonly maxSqlChars = 32_768,
+  ) {}
+
+  get(key: string): Plan | undefined {
+    const plan = this.plans.get(key);
+    if (plan) {
+      this.plans.delete(key);
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  set(key: string, plan: Plan): void {
+    if (key.length > this.maxSqlChars) return;
+    this.plans.set(key, plan);
+    if (this.plans.size > this.maxEntries) {
+      const oldest = this.plans.keys().next().value;
+      if (oldest !== undefined) this.plans.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    this.plans.delete(key);
+  }
+
+  get size(): number {
+    return this.plans.size;
+  }
+}
+
+/** Prepares a remembered wrapped statement; null (and forgotten) if it is not a plain SELECT any more. */
+async function preparePlanned(conn: DuckDBConnection, plan: Plan): Promise<Wrapped | null> {
+  const prepared = await conn.prepare(plan.text);
+  if (prepared.statementType !== StatementType.SELECT || prepared.parameterCount > 0) {
+    prepared.destroySync();
+    return null;
+  }
+  return { prepared, json: plan.json, text: plan.text };
 }
 
 /**
@@ -118,27 +179,26 @@ async function prepareMeasured(
   const rowJson = names ? rowJsonExpression(names, types) : null;
   const size = types.length > 0 ? types.map(sizeExpression).join(" + ") : "0";
   const limit = `LIMIT ${Math.min(opts.maxRows, Number.MAX_SAFE_INTEGER - 1) + 1}`;
-  const wrap = (inner: string) => {
+  const wrapText = (inner: string) => {
     const measured = `SELECT *, CAST(${size} AS BIGINT) AS ${SIZE_COLUMN} FROM (\n${inner}\n) AS __tl_q ${limit}`;
-    if (!rowJson) return conn.prepare(measured);
-    return conn.prepare(
-      `SELECT *, CASE WHEN ${SIZE_COLUMN} <= ${ROW_JSON_MAX_BYTES} THEN ${rowJson} END AS ${JSON_COLUMN} FROM (${measured}) AS __tl_m`,
-    );
+    if (!rowJson) return measured;
+    return `SELECT *, CASE WHEN ${SIZE_COLUMN} <= ${ROW_JSON_MAX_BYTES} THEN ${rowJson} END AS ${JSON_COLUMN} FROM (${measured}) AS __tl_m`;
   };
   const json = rowJson !== null;
+  const wrap = async (inner: string): Promise<Wrapped> => {
+    const text = wrapText(inner);
+    return { prepared: await conn.prepare(text), json, text };
+  };
   try {
-    return { prepared: await wrap(sql.replace(/;\s*$/, "")), json };
+    return await wrap(sql.replace(/;\s*$/, ""));
   } catch (first) {
     const reader = await conn.runAndReadAll("SELECT json_deserialize_sql(json_serialize_sql($1::VARCHAR))", [
       sql,
     ]);
     const normalized = String(reader.getRows()[0]?.[0] ?? "");
-    return wrap(normalized).then(
-      (prepared) => ({ prepared, json }),
-      () => {
-        throw first;
-      },
-    );
+    return wrap(normalized).catch(() => {
+      throw first;
+    });
   }
 }
 
@@ -163,26 +223,37 @@ export async function runQuery(
   req: RunRequest,
   exporter: ParquetExporter,
   onPart?: (text: string, columns: RunColumn[]) => void,
+  plans?: StatementPlans,
 ): Promise<RunResult> {
   await checkReadOnly(conn, req.sql);
-  const checked = await prepareReadOnly(conn, req.sql, req.params);
+  const sqlJson = req.format === "json" || req.format === "ndjson";
   // The service's own parameterised queries (history) are small by construction and run as they are.
-  const wrapped = req.params
-    ? null
-    : await prepareMeasured(conn, checked, req.sql, {
-        maxRows: req.maxRows,
-        sqlJson: req.format === "json" || req.format === "ndjson",
-      }).catch((err: unknown) => {
-        checked.destroySync();
-        throw err;
-      });
+  const planKey = req.params || !plans ? null : `${sqlJson ? "j" : "v"}${req.maxRows}\n${req.sql}`;
+  const plan = planKey === null ? undefined : plans?.get(planKey);
+  let wrapped = plan ? await preparePlanned(conn, plan) : null;
+  let checked: DuckDBPreparedStatement | null = null;
+  if (!wrapped) {
+    if (plan && planKey !== null) plans?.delete(planKey);
+    const bound = await prepareReadOnly(conn, req.sql, req.params);
+    checked = bound;
+    wrapped = req.params
+      ? null
+      : await prepareMeasured(conn, bound, req.sql, { maxRows: req.maxRows, sqlJson }).catch(
+          (err: unknown) => {
+            bound.destroySync();
+            throw err;
+          },
+        );
+    if (wrapped && planKey !== null) plans?.set(planKey, { text: wrapped.text, json: wrapped.json });
+  }
   const measured = wrapped?.prepared ?? null;
   const prepared = measured ?? checked;
+  if (!prepared) throw new Error("no statement to run");
   let result: DuckDBResult;
   try {
     result = await prepared.stream();
   } finally {
-    checked.destroySync();
+    checked?.destroySync();
     measured?.destroySync();
   }
   const width = result.columnCount - (measured ? 1 : 0) - (wrapped?.json ? 1 : 0);
@@ -211,11 +282,13 @@ export async function runQuery(
   let truncated = false;
   read: for (;;) {
     const chunk: DuckDBDataChunk | null = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
+    // rowCount asks DuckDB each time it is read: once per chunk, not once per row.
+    const chunkRows = chunk?.rowCount ?? 0;
+    if (!chunk || chunkRows === 0) break;
     const jsonTexts = wrapped?.json ? chunk.getColumnVector(width + 1) : null;
     // Row by row, so the byte cap stops conversion before a wide chunk fills the heap; and with the
     // result's column types, because a chunk's vector types lose aliases such as JSON.
-    for (let r = 0; r < chunk.rowCount; r++) {
+    for (let r = 0; r < chunkRows; r++) {
       if (rowCount >= req.maxRows || bytes + rowBytes(chunk, r) > req.maxResultBytes) {
         truncated = true;
         break read;

@@ -24,7 +24,11 @@ export function rowJsonExpression(names: readonly string[], types: readonly Duck
 /** Largest integer a double holds exactly (Number.MAX_SAFE_INTEGER). */
 const SAFE = "9007199254740991";
 
-/** A JSON-typed (or plain scalar that json_object renders as toApiJson would) expression, or null. */
+/**
+ * A JSON-typed expression, or one whose value json_object writes as toApiJson would (scalars, text,
+ * plain lists and structs), or null. JSON-typed arguments cost json_object a parse each, so only
+ * the values that must switch between a number and a string go through to_json.
+ */
 function valueJson(type: DuckDBType, ref: string): string | null {
   switch (type.typeId) {
     case DuckDBTypeId.SQLNULL:
@@ -60,9 +64,10 @@ function valueJson(type: DuckDBType, ref: string): string | null {
       return isoTimestamp(ref, "");
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.ARRAY:
-      return plainNested(type) ? `to_json(${ref})` : null;
     case DuckDBTypeId.STRUCT:
-      return plainNested(type) ? `to_json(${ref})` : null;
+      // json_object writes a list or struct itself; wrapping it in to_json would make json_object
+      // parse the text back before writing it again.
+      return plainNested(type) ? ref : null;
     default:
       return null;
   }
@@ -101,5 +106,5 @@ function isoTimestamp(ref: string, zone: "Z" | ""): string {
   const frac = `((${us} % 1000000) + 1000000) % 1000000`;
   const fraction = `CASE WHEN ${frac} = 0 THEN '' WHEN ${frac} % 1000 = 0 THEN '.' || lpad((${frac} // 1000)::VARCHAR, 3, '0') ELSE '.' || lpad((${frac})::VARCHAR, 6, '0') END`;
   const text = `strftime(make_timestamp(${us}), '%Y-%m-%dT%H:%M:%S') || ${fraction} || '${zone}'`;
-  return `CASE WHEN ${ref} = 'infinity' THEN to_json('infinity') WHEN ${ref} = '-infinity' THEN to_json('-infinity') ELSE to_json(${text}) END`;
+  return `CASE WHEN ${ref} = 'infinity' THEN 'infinity' WHEN ${ref} = '-infinity' THEN '-infinity' ELSE ${text} END`;
 }

@@ -5,6 +5,7 @@ import {
   StatementType,
 } from "@duckdb/node-api";
 import { AppError } from "@tenantlens/contracts";
+import { isInterruptError } from "../domain/error-messages.js";
 import { buildCatalog, type FunctionCatalog, refusedReference } from "../domain/function-policy.js";
 import {
   EMPTY_QUERY_MESSAGE,
@@ -26,6 +27,45 @@ const READ_ONLY_TYPES = new Set<StatementType>([StatementType.SELECT, StatementT
  * the rule.
  */
 export async function checkReadOnly(conn: DuckDBConnection, sql: string): Promise<void> {
+  const known = checked.get(sql);
+  if (known !== undefined) {
+    // Most recently used last, so the oldest verdict is the one evicted.
+    checked.delete(sql);
+    checked.set(sql, known);
+    if (known) throw new AppError("query_error", known);
+    return;
+  }
+  try {
+    await parseCheck(conn, sql);
+    remember(sql, null);
+  } catch (err) {
+    // Only the verdict is kept (a refusal's message), never a failure to decide (an interrupt, say).
+    if (err instanceof AppError && err.code === "query_error" && !isInterruptError(err.message))
+      remember(sql, err.message);
+    throw err;
+  }
+}
+
+/**
+ * Verdicts of the parser check by SQL text: the check depends on nothing but the text, DuckDB's
+ * parser and the built-in function catalog, all fixed for the life of the process, so a statement
+ * asked again (a dashboard, an example, a rule) skips the parser round trips. Bounded in entries and
+ * in text size; null = allowed, else the refusal's message.
+ */
+const checked = new Map<string, string | null>();
+const CHECKED_MAX_ENTRIES = 256;
+const CHECKED_MAX_SQL_CHARS = 32_768;
+
+function remember(sql: string, verdict: string | null): void {
+  if (sql.length > CHECKED_MAX_SQL_CHARS) return;
+  checked.set(sql, verdict);
+  if (checked.size > CHECKED_MAX_ENTRIES) {
+    const oldest = checked.keys().next().value;
+    if (oldest !== undefined) checked.delete(oldest);
+  }
+}
+
+async function parseCheck(conn: DuckDBConnection, sql: string): Promise<void> {
   // The parser reports "Error in native callback" for blank text, so blank is caught first.
   if (stripLeadingComments(sql).replace(/;/g, "").trim() === "")
     throw new AppError("query_error", EMPTY_QUERY_MESSAGE);

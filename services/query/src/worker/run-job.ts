@@ -5,7 +5,7 @@ import { describeTables } from "../sandbox/describe.js";
 import type { GenerationSpec } from "../sandbox/hardened-instance.js";
 import type { InstanceCache } from "../sandbox/instance-cache.js";
 import type { ParquetExporter } from "../sandbox/parquet-export.js";
-import { type RunColumn, runQuery } from "../sandbox/run-query.js";
+import { type RunColumn, runQuery, StatementPlans } from "../sandbox/run-query.js";
 import { checkReadOnly, messageOf } from "../sandbox/statement-guard.js";
 import type { Job, JobFailure, JobOutput } from "./protocol.js";
 
@@ -17,6 +17,18 @@ export interface JobContext {
   track(conn: DuckDBConnection): () => void;
   /** Sends a part of a streamed answer (jobs with `partChars`). */
   onPart?: (text: string, columns: RunColumn[]) => void;
+}
+
+/** Wrapped statements per open instance (they go with it when it closes). */
+const plansByInstance = new WeakMap<object, StatementPlans>();
+
+function plansOf(instance: object): StatementPlans {
+  let plans = plansByInstance.get(instance);
+  if (!plans) {
+    plans = new StatementPlans();
+    plansByInstance.set(instance, plans);
+  }
+  return plans;
 }
 
 const EMPTY: GenerationSpec = { workspaceId: "_check", generationId: 0, tables: [] };
@@ -33,7 +45,7 @@ export async function runJob(
     const conn = await lease.instance.instance.connect();
     const untrack = ctx.track(conn);
     try {
-      return { ok: true, output: await dispatch(job, conn, ctx) };
+      return { ok: true, output: await dispatch(job, conn, ctx, plansOf(lease.instance)) };
     } finally {
       untrack();
       conn.closeSync();
@@ -45,12 +57,17 @@ export async function runJob(
   }
 }
 
-async function dispatch(job: Job, conn: DuckDBConnection, ctx: JobContext): Promise<JobOutput> {
+async function dispatch(
+  job: Job,
+  conn: DuckDBConnection,
+  ctx: JobContext,
+  plans: StatementPlans,
+): Promise<JobOutput> {
   switch (job.type) {
     case "execute":
       return {
         type: "execute",
-        result: await runQuery(conn, job, ctx.exporter, job.partChars ? ctx.onPart : undefined),
+        result: await runQuery(conn, job, ctx.exporter, job.partChars ? ctx.onPart : undefined, plans),
       };
     case "describe":
       return { type: "describe", tables: await describeTables(conn) };
