@@ -11,7 +11,6 @@ import type { Sql } from "./db.js";
 import { pollsCommitted } from "./poll-writer.js";
 
 export const MANIFEST = "manifest.json";
-
 export const AS_OF_FILE = "as_of.sql";
 
 /**
@@ -119,11 +118,6 @@ export async function writeGeneration(
   // reads that need an order say ORDER BY.
   await sql.run("SET preserve_insertion_order = false");
   try {
-    await exportTables();
-  } finally {
-    await sql.run("RESET preserve_insertion_order").catch(() => undefined);
-  }
-  async function exportTables(): Promise<void> {
     for (const a of actions) {
       if (a.action === "reuse") {
         state[a.name] = a.state;
@@ -145,6 +139,8 @@ export async function writeGeneration(
       state[a.name] = { version, signature: current.signature, file, rows };
       tables.push({ name: a.name, file, rows, changed: true });
     }
+  } finally {
+    await sql.run("RESET preserve_insertion_order").catch(() => undefined);
   }
 
   const manifestPath = path.join(dir, MANIFEST);
