@@ -10,7 +10,8 @@ describe("store config", () => {
     assert.equal(c.HISTORY_RETENTION_DAYS, 365);
     assert.equal(c.GENERATION_DEBOUNCE_MS, 2000);
     assert.equal(c.GENERATIONS_KEPT, 2);
-    assert.equal(c.DUCKDB_MEMORY_LIMIT, "512MB");
+    assert.equal(c.DUCKDB_MEMORY_LIMIT, "384MB");
+    assert.equal(c.DUCKDB_ALLOCATOR_FLUSH_THRESHOLD, "32MB");
     assert.equal(c.STORE_MAX_DELIVERIES, 5);
     assert.equal(c.TENANTLENS_DATA_DIR, path.resolve("./data"));
   });

@@ -49,10 +49,18 @@ export const storeConfigSchema = z.object({
   COLLECT_PURGE_INTERVAL_MS: durationMs.pipe(z.number().min(100, "at least 100ms")).default(5_000),
   /**
    * DuckDB buffer manager limit of the warehouse (caches, temporary tables, a transaction's
-   * uncommitted rows). With the JavaScript heap and the native libraries on top it keeps the store
-   * under 1 GB of RSS; more spills less to `<warehouse>.tmp` during large ingests.
+   * uncommitted rows). DuckDB allocates beyond it (query state, Parquet writers, the allocator's
+   * caches: measured up to ~400MB more while ingesting), and the JavaScript heap and runtime add
+   * ~250MB; 384MB keeps the store under 1 GB of RSS at 1M objects. More spills less to
+   * `<warehouse>.tmp` during large ingests.
    */
-  DUCKDB_MEMORY_LIMIT: memorySize.default("512MB"),
+  DUCKDB_MEMORY_LIMIT: memorySize.default("384MB"),
+  /**
+   * After a task that allocated more than this, DuckDB returns freed memory to the operating system
+   * (`allocator_flush_threshold`; DuckDB's own default is 128MB): lower keeps the RSS nearer to what
+   * is in use after an export or a large diff.
+   */
+  DUCKDB_ALLOCATOR_FLUSH_THRESHOLD: memorySize.default("32MB"),
   /** WAL size that triggers a checkpoint: larger ingests faster, replays longer after a crash. */
   DUCKDB_CHECKPOINT_THRESHOLD: memorySize.default("128MB"),
   DUCKDB_THREADS: int({ min: 1, max: 256 }).optional(),

@@ -121,6 +121,24 @@ describe("generations", () => {
     assert.equal(await gens.generate(ref.workspaceId), null);
   });
 
+  it("exports unordered zstd Parquet and gives the store back its ordered default afterwards", async () => {
+    const ref = newRef();
+    await completedPoll(ref, "2025-01-01T00:00:00Z", [userObject(1), userObject(2), userObject(3)]);
+    const g = await gens.generate(ref.workspaceId);
+    assert.ok(g);
+    const file = g.tables.find((t) => t.name === "azuread_user")?.file;
+    assert.ok(file);
+    const meta = await wh.db
+      .read()
+      .all(`SELECT DISTINCT compression FROM parquet_metadata('${file.replaceAll("'", "''")}')`);
+    assert.deepEqual(
+      meta.map((r) => String(r.compression)),
+      ["ZSTD"],
+    );
+    const setting = await wh.db.read().all(`SELECT current_setting('preserve_insertion_order') AS v`);
+    assert.deepEqual(setting, [{ v: true }]);
+  });
+
   it("reuses the previous file of a table that did not change", async () => {
     const ref = newRef();
     await completedPoll(ref, "2025-01-01T00:00:00Z", [userObject(1)], [groupObject(1)]);

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     memoryLimit: config.DUCKDB_MEMORY_LIMIT,
     threads: config.DUCKDB_THREADS,
     checkpointThreshold: config.DUCKDB_CHECKPOINT_THRESHOLD,
+    allocatorFlushThreshold: config.DUCKDB_ALLOCATOR_FLUSH_THRESHOLD,
     logRetentionDays: config.LOG_RETENTION_DAYS,
   });
   const { version, steps, conflicts } = warehouse.migration;

@@ -54,6 +54,12 @@ export interface DbOptions {
    * (about 1.5 s per 100MB here).
    */
   checkpointThreshold?: string;
+  /**
+   * Peak allocation after which DuckDB hands freed memory back to the operating system when a task
+   * completes (`allocator_flush_threshold`, DuckDB's default 128MB). Lower keeps the RSS closer to
+   * what DuckDB is actually using after a large export or diff.
+   */
+  allocatorFlushThreshold?: string;
 }
 
 /**
@@ -79,6 +85,7 @@ export class Db {
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
     if (opts.threads) config.threads = String(opts.threads);
     if (opts.checkpointThreshold) config.checkpoint_threshold = opts.checkpointThreshold;
+    if (opts.allocatorFlushThreshold) config.allocator_flush_threshold = opts.allocatorFlushThreshold;
     const instance = await DuckDBInstance.create(file, config);
     const writer = await instance.connect();
     const reader = await instance.connect();
