@@ -64,8 +64,11 @@ export function startBatchConsumer(
     return prepared.get(m);
   };
 
-  /** The next group, pulled while the current one applies; its messages are kept alive meanwhile. */
-  const readAhead = (n: number): Promise<JsMsg[]> => {
+  /**
+   * The next group, pulled (and decoded) while the current one applies; its messages are kept
+   * alive until `release`, called when they are handed to `applyGroup` (which keeps them alive then).
+   */
+  const readAhead = (n: number): { msgs: Promise<JsMsg[]>; release: () => void } => {
     const held: JsMsg[] = [];
     const keepAlive = setInterval(
       () => {
@@ -73,10 +76,12 @@ export function startBatchConsumer(
       },
       Math.max(500, popts.ackWaitMs / 2),
     );
-    return pull(n, 5_000, (m) => {
+    const msgs = pull(n, 5_000, (m) => {
       held.push(m);
       prepareOnce(m);
-    }).finally(() => clearInterval(keepAlive));
+    });
+    msgs.catch(() => {}); // awaited by the loop's next turn (or on stop)
+    return { msgs, release: () => clearInterval(keepAlive) };
   };
 
   /** Pulls up to `n` messages; resolves with what arrived (possibly none) once the pull ends. */
@@ -94,7 +99,7 @@ export function startBatchConsumer(
   };
 
   /** Read ahead: the group after the one being applied (only while a backlog lasts). */
-  let ahead: Promise<JsMsg[]> | undefined;
+  let ahead: ReturnType<typeof readAhead> | undefined;
   const loop = (async () => {
     while (!stopping && !core.nc.isClosed()) {
       try {
@@ -102,7 +107,11 @@ export function startBatchConsumer(
         if (ahead) {
           const next = ahead;
           ahead = undefined;
-          group = await next;
+          try {
+            group = await next.msgs;
+          } finally {
+            next.release();
+          }
         } else {
           const first = await pull(1, 30_000);
           const head = first[0];
@@ -116,10 +125,7 @@ export function startBatchConsumer(
           break;
         }
         const last = group[group.length - 1] as JsMsg;
-        if (last.info.pending > 0) {
-          ahead = readAhead(Math.min(max, last.info.pending));
-          ahead.catch(() => {}); // awaited by the next turn (or on stop)
-        }
+        if (last.info.pending > 0) ahead = readAhead(Math.min(max, last.info.pending));
         await applyGroup(group);
       } catch (err) {
         if (!stopping) {
@@ -134,7 +140,10 @@ export function startBatchConsumer(
     // Stopped with a group read ahead: handed back in stream order, after the current group's.
     const left = ahead;
     ahead = undefined;
-    if (left) for (const m of await left.catch(() => [])) m.nak();
+    if (left) {
+      for (const m of await left.msgs.catch(() => [])) m.nak();
+      left.release();
+    }
   })();
 
   async function applyGroup(msgs: JsMsg[]): Promise<void> {
