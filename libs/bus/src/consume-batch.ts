@@ -30,12 +30,9 @@ interface Ready {
 
 /**
  * An ordered consumer that applies what is waiting in groups: it pulls one message, then as many
- * of those already stored behind it as the batch allows, runs their handlers inside one `unit` (a
- * transaction), and acknowledges them after the unit resolved. When the stream is quiet a group is
- * one message. When more are stored behind a group, the next group is pulled, decoded and
- * validated while this one is applied (a backlog: the handlers' work, a database's say, overlaps
- * the decoding of what follows); those messages are kept alive meanwhile and applied only after
- * this group, so at most two groups are unacknowledged at once (`aheadAckPending`).
+ * of those already stored behind it as the batch allows (never more, so nothing waits in the
+ * client while a group is applied), runs their handlers inside one `unit` (a transaction), and
+ * acknowledges them after the unit resolved. When the stream is quiet a group is one message.
  *
  * Order and bounded retries are kept without the server's help (several messages are
  * unacknowledged at once, so a nak would let later ones overtake): a unit that fails is rolled back
@@ -57,76 +54,34 @@ export function startBatchConsumer(
   let stopping = false;
   let current: ConsumerMessages | undefined;
   let wake: () => void = () => {};
-  /** Decoded and validated once, when the message arrives (read ahead or not). */
-  const prepared = new WeakMap<JsMsg, Ready | undefined>();
-  const prepareOnce = (m: JsMsg): Ready | undefined => {
-    if (!prepared.has(m)) prepared.set(m, prepare(m, popts));
-    return prepared.get(m);
-  };
-
-  /**
-   * The next group, pulled (and decoded) while the current one applies; its messages are kept
-   * alive until `release`, called when they are handed to `applyGroup` (which keeps them alive then).
-   */
-  const readAhead = (n: number): { msgs: Promise<JsMsg[]>; release: () => void } => {
-    const held: JsMsg[] = [];
-    const keepAlive = setInterval(
-      () => {
-        for (const m of held) m.working();
-      },
-      Math.max(500, popts.ackWaitMs / 2),
-    );
-    const msgs = pull(n, 5_000, (m) => {
-      held.push(m);
-      prepareOnce(m);
-    });
-    msgs.catch(() => {}); // awaited by the loop's next turn (or on stop)
-    return { msgs, release: () => clearInterval(keepAlive) };
-  };
 
   /** Pulls up to `n` messages; resolves with what arrived (possibly none) once the pull ends. */
-  const pull = async (n: number, expires: number, arrived?: (m: JsMsg) => void): Promise<JsMsg[]> => {
+  const pull = async (n: number, expires: number): Promise<JsMsg[]> => {
     const got: JsMsg[] = [];
     current = await consumer.fetch({ max_messages: n, expires });
     if (stopping) void current.close().catch(() => {});
     void logNotifications(current, log);
     for await (const m of current) {
       got.push(m);
-      arrived?.(m);
       if (got.length >= n) break;
     }
     return got;
   };
 
-  /** Read ahead: the group after the one being applied (only while a backlog lasts). */
-  let ahead: ReturnType<typeof readAhead> | undefined;
   const loop = (async () => {
     while (!stopping && !core.nc.isClosed()) {
       try {
-        let group: JsMsg[];
-        if (ahead) {
-          const next = ahead;
-          ahead = undefined;
-          try {
-            group = await next.msgs;
-          } finally {
-            next.release();
-          }
-        } else {
-          const first = await pull(1, 30_000);
-          const head = first[0];
-          // Messages stored behind this one for this consumer: take them now, up to the batch.
-          const behind = head ? Math.min(max - 1, head.info.pending) : 0;
-          group = head ? [head, ...(behind > 0 ? await pull(behind, 5_000) : [])] : [];
-        }
-        if (group.length === 0) continue;
+        const first = await pull(1, 30_000);
+        const head = first[0];
+        if (!head) continue;
         if (stopping) {
-          for (const m of group) m.nak();
+          head.nak();
           break;
         }
-        const last = group[group.length - 1] as JsMsg;
-        if (last.info.pending > 0) ahead = readAhead(Math.min(max, last.info.pending));
-        await applyGroup(group);
+        // Messages stored behind this one for this consumer: take them now, up to the batch.
+        const behind = Math.min(max - 1, head.info.pending);
+        const rest = behind > 0 ? await pull(behind, 5_000) : [];
+        await applyGroup([head, ...rest]);
       } catch (err) {
         if (!stopping) {
           log.error({ err }, "consumer loop failed; restarting in 1 s");
@@ -136,13 +91,6 @@ export function startBatchConsumer(
           });
         }
       }
-    }
-    // Stopped with a group read ahead: handed back in stream order, after the current group's.
-    const left = ahead;
-    ahead = undefined;
-    if (left) {
-      for (const m of await left.msgs.catch(() => [])) m.nak();
-      left.release();
     }
   })();
 
@@ -160,7 +108,7 @@ export function startBatchConsumer(
       while (i < msgs.length) {
         if (stopping) break;
         const m = msgs[i] as JsMsg;
-        const ready = prepareOnce(m);
+        const ready = prepare(m, popts);
         if (!ready) {
           // Not for a handler (invalid, undecodable, delivered too often): the usual path settles it.
           await processMessage(core, log, popts, m);
@@ -170,7 +118,7 @@ export function startBatchConsumer(
         }
         const run: Ready[] = [ready];
         for (let j = i + 1; j < msgs.length; j++) {
-          const r = prepareOnce(msgs[j] as JsMsg);
+          const r = prepare(msgs[j] as JsMsg, popts);
           if (!r) break;
           run.push(r);
         }

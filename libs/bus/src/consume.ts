@@ -114,15 +114,6 @@ function batchSize(opts: ConsumeOptions): number {
   return opts.ordered && opts.batch ? Math.max(1, Math.floor(opts.batch.maxMessages)) : 1;
 }
 
-/**
- * `max_ack_pending` of an ordered consumer: 1, or with batches of more than one message two
- * batches (the one applied and the one read ahead meanwhile, see consume-batch.ts).
- */
-export function aheadAckPending(opts: ConsumeOptions): number {
-  const n = batchSize(opts);
-  return n > 1 ? 2 * n : 1;
-}
-
 const CONSUMER_NOT_FOUND = 10014;
 const STREAM_NOT_FOUND = 10059;
 
@@ -157,7 +148,7 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
     deliver_policy: opts.startAt === "new" ? DeliverPolicy.New : DeliverPolicy.All,
     ack_wait: nanos(ackWaitMs),
     max_deliver: opts.maxDeliver ?? -1,
-    max_ack_pending: ordered ? aheadAckPending(opts) : (opts.maxAckPending ?? 1000),
+    max_ack_pending: ordered ? batchSize(opts) : (opts.maxAckPending ?? 1000),
     ...(filter ? { filter_subject: filter } : {}),
   };
   await ensureConsumer(core, opts.stream, config);
