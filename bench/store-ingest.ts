@@ -17,6 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { catalog } from "@tenantlens/graph";
+import type { MessageRef } from "../services/store/src/adapters/bookkeeping.js";
 import { storeConfigSchema } from "../services/store/src/config.js";
 import { msgRef, newPollId, newRef, page, userObject } from "../services/store/src/testing/fixtures.js";
 import { Warehouse } from "../services/store/src/warehouse.js";
@@ -87,10 +88,15 @@ async function storePart(users: number, batch: number): Promise<PartResult[]> {
           for (let i = p * PAGE_SIZE; i < Math.min(users, (p + 1) * PAGE_SIZE); i++) objects.push(user(i));
           group.push({ p, payload: page(ref, pollId, { objects, page: p, at }) });
         }
-        await wh.batch(async () => {
-          for (const { p, payload } of group)
-            await wh.pageCollected(payload, msgRef(`${pollId}.users.${p}.0`));
-        });
+        // As the collection consumer does: the batch is told its messages' ledger keys.
+        const refs = group.map(({ p }) => msgRef(`${pollId}.users.${p}.0`));
+        await wh.batch(
+          async () => {
+            for (const [k, { payload }] of group.entries())
+              await wh.pageCollected(payload, refs[k] as MessageRef);
+          },
+          { keys: refs.map((r) => r.key) },
+        );
         peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
       }
       const seconds = (performance.now() - started) / 1000;

@@ -160,9 +160,12 @@ export function startBatchConsumer(
       },
       async (span) => {
         try {
-          await opts.batch.unit(async () => {
-            for (const r of run) await handleTraced(r);
-          });
+          await opts.batch.unit(
+            async () => {
+              for (const r of run) await handleTraced(r);
+            },
+            run.map((r) => r.meta),
+          );
           await Promise.all(run.map((r) => ack(r.m)));
           return true;
         } catch (err) {
@@ -218,7 +221,7 @@ export function startBatchConsumer(
     for (let attempt = r.meta.deliveryCount; ; attempt++) {
       const meta = { ...r.meta, deliveryCount: attempt };
       try {
-        await opts.batch.unit(() => handleTraced(r, meta));
+        await opts.batch.unit(() => handleTraced(r, meta), [meta]);
         await ack(r.m);
         return true;
       } catch (err) {
@@ -228,7 +231,7 @@ export function startBatchConsumer(
           const reason = `failed on ${attempt} deliveries; last error: ${errorText(err)}`;
           const dead = { meta, reason, body: decoder.decode(r.m.data), payload: r.payload };
           await settleDead(r.m, mlog, { ...popts, deadLetter: dl }, dead, () =>
-            opts.batch.unit(() => r.handler.handle(r.payload, meta)),
+            opts.batch.unit(() => r.handler.handle(r.payload, meta), [meta]),
           );
           return !halt.signal.aborted;
         }

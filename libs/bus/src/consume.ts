@@ -95,8 +95,10 @@ export interface BatchOptions {
   /**
    * Runs the handlers of several messages as one unit: their effects persist together or not at
    * all (a transaction). A unit that fails is rolled back and its messages run one unit each.
+   * `messages` are the messages whose handlers `fn` runs, in order (known before any runs, so the
+   * unit can look up what it needs for all of them at once).
    */
-  unit<T>(fn: () => Promise<T>): Promise<T>;
+  unit<T>(fn: () => Promise<T>, messages: readonly MessageMeta[]): Promise<T>;
 }
 
 export interface Consumer {

@@ -9,6 +9,7 @@ import type {
 import type { ResourceDef } from "@tenantlens/graph";
 import {
   alreadyApplied,
+  appliedAmong,
   bumpVersions,
   collectionState,
   type GenerationKind,
@@ -103,6 +104,18 @@ interface BatchScope {
   unrecorded: MessageRef[];
   /** Every message applied in the batch: a copy of one later in the batch is a duplicate. */
   appliedKeys: Set<string>;
+  /**
+   * The ledger looked up once for the messages the batch was told it runs: `known` were looked
+   * up, `inLedger` is those already applied before the batch. Other keys are looked up one by one.
+   */
+  known: Set<string>;
+  inLedger: Set<string>;
+  /**
+   * Per workspace and poll: whether the workspace was deleted and the poll failed at ingest, as
+   * found by the batch's first message of that poll (nothing else can change either meanwhile: a
+   * dead letter applied in the batch clears this).
+   */
+  collections: Map<string, { workspaceDeleted: boolean; pollDeadLettered: boolean }>;
 }
 
 /**
@@ -143,11 +156,14 @@ export class Warehouse {
    * Runs `fn` as one transaction: every message verb it calls (in its own async call chain) joins
    * it, so several messages commit together, each still with its ledger row. If anything fails
    * nothing of it is kept. Callbacks given to `afterCommit` meanwhile run once it committed.
+   * `keys`: the ledger keys of the messages it will apply, when known (the consumer knows them):
+   * the ledger is then asked about all of them in one query instead of one query per message.
    */
-  async batch<T>(fn: () => Promise<T>): Promise<T> {
+  async batch<T>(fn: () => Promise<T>, opts: { keys?: readonly string[] } = {}): Promise<T> {
     if (this.batchScope.getStore()) return fn();
     const afterCommit: (() => void)[] = [];
-    const result = await this.db.transaction((sql) => {
+    const result = await this.db.transaction(async (sql) => {
+      const keys = opts.keys ?? [];
       const scope: BatchScope = {
         sql,
         afterCommit,
@@ -156,6 +172,9 @@ export class Warehouse {
         books: newBooks(),
         unrecorded: [],
         appliedKeys: new Set(),
+        known: new Set(keys),
+        inLedger: await appliedAmong(sql, keys),
+        collections: new Map(),
       };
       return this.batchScope.run(scope, async () => {
         const r = await fn();
@@ -226,9 +245,9 @@ export class Warehouse {
         scope.unrecorded.push(msg);
       };
       if (!collection) {
-        if (await alreadyApplied(sql, msg.key)) return { status: "duplicate" };
+        if (await this.applied(scope, sql, msg.key)) return { status: "duplicate" };
       } else {
-        const state = await collectionState(sql, { key: msg.key, ...collection });
+        const state = await this.collectionState(scope, sql, { key: msg.key, ...collection });
         if (state.applied) return { status: "duplicate" };
         const skipped = state.workspaceDeleted
           ? `workspace ${collection.workspaceId} was deleted`
@@ -245,6 +264,29 @@ export class Warehouse {
       return result;
     };
     return scope ? apply(scope.sql) : this.db.transaction(apply);
+  }
+
+  /** Whether the ledger holds `key` (looked up with the batch's other messages when it can be). */
+  private async applied(scope: BatchScope | undefined, sql: Sql, key: string): Promise<boolean> {
+    if (scope?.known.has(key)) return scope.inLedger.has(key);
+    return alreadyApplied(sql, key);
+  }
+
+  /** `collectionState`, answered from what the batch already looked up when it can be. */
+  private async collectionState(
+    scope: BatchScope | undefined,
+    sql: Sql,
+    m: { key: string; workspaceId: string; pollId: string },
+  ): Promise<{ applied: boolean; workspaceDeleted: boolean; pollDeadLettered: boolean }> {
+    const poll = `${m.workspaceId}\u0000${m.pollId}`;
+    const cached = scope?.collections.get(poll);
+    if (scope && cached) return { applied: await this.applied(scope, sql, m.key), ...cached };
+    const state = await collectionState(sql, m);
+    scope?.collections.set(poll, {
+      workspaceDeleted: state.workspaceDeleted,
+      pollDeadLettered: state.pollDeadLettered,
+    });
+    return state;
   }
 
   /**
@@ -371,6 +413,8 @@ export class Warehouse {
    */
   deadLetter(d: DeadLetterRecord, msg: MessageRef & { msgId: string | null }): Promise<ApplyResult> {
     return this.once(msg, async (sql) => {
+      // A poll may be failed now: later messages of the batch must ask again.
+      this.batchScope.getStore()?.collections.clear();
       const owner = d.pollId
         ? await pollFailedAtIngest(
             sql,

@@ -1,4 +1,5 @@
 import { listValue } from "@duckdb/node-api";
+import { quoteLiteral } from "../domain/table-model.js";
 import type { Sql } from "./db.js";
 
 /** Identity of a consumed message; `key` is its Nats-Msg-Id (or stream + sequence without one). */
@@ -12,6 +13,18 @@ export interface MessageRef {
 export async function alreadyApplied(sql: Sql, key: string): Promise<boolean> {
   const rows = await sql.all(`SELECT 1 AS hit FROM "_tl_ledger" WHERE msg_key = $key`, { key });
   return rows.length > 0;
+}
+
+/**
+ * Which of these message keys the ledger holds, in one query (the keys are inlined so that the
+ * lookup goes through the ledger's primary key index rather than a scan).
+ */
+export async function appliedAmong(sql: Sql, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await sql.all(
+    `SELECT msg_key FROM "_tl_ledger" WHERE msg_key IN (${[...new Set(keys)].map(quoteLiteral).join(", ")})`,
+  );
+  return new Set(rows.map((r) => String(r.msg_key)));
 }
 
 /**

@@ -109,7 +109,11 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
     ackWaitSeconds: deps.ackWaitSeconds,
     deadLetter: { maxDeliveries: deps.maxDeliveries, handle: deadLetter },
     // A first full read arrives as thousands of pages: commit what is waiting together.
-    batch: { maxMessages: deps.batchMessages ?? 1, unit: (fn) => warehouse.batch(fn) },
+    batch: {
+      maxMessages: deps.batchMessages ?? 1,
+      // The batch asks the ledger about all of its messages at once.
+      unit: (fn, metas) => warehouse.batch(fn, { keys: metas.map((m) => messageRef(stream, m).key) }),
+    },
     handlers: [
       on(
         PollStarted,
