@@ -446,14 +446,17 @@ export class Coordinator {
   }
 
   /**
-   * One more of the integration's read slots for a per-parent read's next `$batch`, when one is
-   * free and no resource of the poll waits for one (as of this poller's last look, which every
-   * poller takes each tick): the resources' own chains come first, spare slots shorten the
-   * per-parent reads. Given back after the batch.
+   * One more of the integration's read slots for a per-parent read's next `$batch`, given back
+   * after the batch: the resources' own chains come first, spare slots shorten the per-parent
+   * reads. None while a resource of the poll waits for a slot as of this poller's last look, and
+   * never the tenant's last free slot: other pollers cannot see what this one waits for, nor this
+   * one what they wait for, so one slot always stays free for whichever poller's tick comes next
+   * (a borrowed slot is held for one batch, so a resource that waits gets one within a batch and a
+   * tick). The price is one slot idle while a per-parent read borrows and nothing else waits.
    */
   private async borrowSlot(poll: RunningPoll, signal: AbortSignal): Promise<Lease | null> {
     if (this.stopping || signal.aborted || this.starved.get(poll.pollId) !== false) return null;
-    return this.o.leases.tryAcquireOneOf(`${poll.integrationId}.slot`, this.o.tenantConcurrency, {
+    return this.o.leases.tryAcquireSpare(`${poll.integrationId}.slot`, this.o.tenantConcurrency, {
       pollId: poll.pollId,
     });
   }
