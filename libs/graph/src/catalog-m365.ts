@@ -15,6 +15,7 @@ export const managedDevices = resource({
   table: "azuread_intune_managed_device",
   description: "Devices enrolled in Intune: compliance, encryption, ownership and who uses them",
   path: "/deviceManagement/managedDevices",
+  scalesWithTenant: true,
   permissions: ["DeviceManagementManagedDevices.Read.All"],
   licence: "intune",
   idDescription: intuneId,

@@ -565,6 +565,7 @@ export const userSignInActivity = resource({
   // Needs User.Read.All too (any catalog permission of azuread_user).
   permissions: ["AuditLog.Read.All"],
   licence: "p1",
+  scalesWithTenant: true,
   idDescription: "User id (azuread_user.id)",
   props: [
     [
@@ -582,6 +583,7 @@ export const userRegistrationDetails = resource({
     "Authentication methods each user has registered: MFA, passwordless and self-service password reset",
   path: "/reports/authenticationMethods/userRegistrationDetails",
   pageSize: null,
+  scalesWithTenant: true,
   permissions: ["AuditLog.Read.All", "UserAuthenticationMethod.Read.All"],
   licence: "p1",
   idDescription: "User id (azuread_user.id)",

@@ -32,6 +32,7 @@ interface Spec {
   fanOut?: FanOutDef;
   log?: LogDef;
   delegatedOnly?: boolean;
+  scalesWithTenant?: boolean;
   /** What `id` is, when it is not a directory object id. */
   idDescription?: string;
   props: Prop[];
@@ -57,6 +58,7 @@ export function resource(s: Spec): ResourceDef {
     fanOut: s.fanOut ?? null,
     log: s.log ?? null,
     delegatedOnly: s.delegatedOnly ?? false,
+    scalesWithTenant: s.scalesWithTenant ?? false,
     columns: columns([["id", "VARCHAR", s.idDescription ?? "Object id (GUID) in the directory"], ...s.props]),
   };
 }

@@ -94,6 +94,12 @@ export interface ResourceDef {
    * report it "not collected" with the reason.
    */
   delegatedOnly: boolean;
+  /**
+   * About one row per user or device of the tenant, and no delta: every full read pages through
+   * the whole list (100,000 users: a thousand pages at Graph's page size of 100), so a poll takes
+   * it up among the first (the poller's read order).
+   */
+  scalesWithTenant: boolean;
   /** Graph properties columns, in order (system columns are added around them). */
   columns: ColumnDef[];
 }

@@ -121,12 +121,61 @@ describe("per-parent reads through $batch", { timeout: 900_000 }, () => {
       );
     }));
 
+  it("sends several batches at once on the tenant's free read slots, never more requests at once than the budget", () =>
+    withServiceLogs(async () => {
+      const t = tenant(0);
+      // Only the owners of groups: the tenant's other read slots are free, so the read borrows them.
+      // Graph-like latency, so that a batch is still out when the next one could go.
+      let poll: PollRecord;
+      try {
+        poll = await again(
+          t,
+          "Batches at once",
+          () => stack.sim.control.setLatency({ minMs: 150, maxMs: 400 }, t.tenantId),
+          ["groupOwners"],
+        );
+      } finally {
+        await stack.sim.control.setLatency(null, t.tenantId);
+      }
+      assert.equal(poll.status, "succeeded", poll.error ?? "");
+      const { requests, maxConcurrent } = await stack.sim.control.requests(t.tenantId);
+      const list = simLister(stack.sim, t);
+      const owners = resourceByName("groupOwners");
+      assert.ok(owners);
+      assert.equal(summary(poll, "groupOwners").objectCount, (await expectedIds(owners, list)).length);
+      const http = requests.filter((r) => r.batch === null);
+      const batches = http.filter((r) => r.path === "/v1.0/$batch");
+      assert.ok(batches.length >= 3, `${batches.length} batches`);
+      assert.ok(
+        (maxConcurrent["/v1.0/$batch"] ?? 0) >= 2,
+        `batches in flight at once: ${maxConcurrent["/v1.0/$batch"]}`,
+      );
+      // Every request of the tenant at once, the borrowed slots' included, stays within the
+      // poller's TENANT_CONCURRENCY (default 8).
+      const edges = http.flatMap((r) => [
+        [r.startedAt, 1],
+        [r.endedAt, -1],
+      ]) as [number, number][];
+      edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let now = 0;
+      let peak = 0;
+      for (const [, d] of edges) {
+        now += d;
+        peak = Math.max(peak, now);
+      }
+      assert.ok(peak <= 8, `${peak} requests of the tenant at once`);
+      const sum = (k: "batched" | "requests") =>
+        poll.resources.reduce((n, r) => n + ((r.cost?.[k] as number | undefined) ?? 0), 0);
+      assert.equal(sum("requests"), http.length, "HTTP requests counted");
+      assert.equal(sum("batched"), requests.length - http.length, "batch items counted");
+    }));
+
   it("retries only the throttled items of a batch, each after its own Retry-After, and holds the tenant meanwhile", () =>
     withServiceLogs(async () => {
       const t = tenant(1);
       let poll: PollRecord;
       try {
-        // Batches of 20 owners' reads one after another meet a budget of 15 a second.
+        // Batches of 20 owners' reads meet a budget of 15 a second.
         // Only the owners' reads: the whole catalog under this budget can exhaust other resources'
         // retries (their 429s are not this test's subject).
         poll = await again(

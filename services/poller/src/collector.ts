@@ -22,7 +22,7 @@ import {
 import { planRead, type ReadPlan } from "./domain/request.js";
 import type { RetryPolicy } from "./domain/retry.js";
 import { withIds } from "./domain/rows.js";
-import { emptyFanOutReport, fanOutPages, malformed } from "./fan-out.js";
+import { emptyFanOutReport, type FanOutDeps, fanOutPages, malformed } from "./fan-out.js";
 
 export interface PollRef {
   pollId: string;
@@ -33,6 +33,8 @@ export interface PollRef {
 
 export interface ReaderDeps {
   graph: GraphReader;
+  /** Per-parent reads: another tenant read slot for one more `$batch` at once (see fanOutPages). */
+  borrowSlot?: FanOutDeps["borrowSlot"];
   events: CollectEvents;
   deltaLinks: DeltaLinks;
   graphEndpoint: string;

@@ -8,8 +8,8 @@ describe("poller config", () => {
     const c = loadConfig(pollerConfigSchema, {});
     assert.equal(c.GRAPH_ENDPOINT, "https://graph.microsoft.com");
     assert.equal(c.POLL_INTERVAL_SECONDS, 300);
-    assert.equal(c.POLL_CONCURRENCY, 4);
-    assert.equal(c.TENANT_CONCURRENCY, 4);
+    assert.equal(c.POLL_CONCURRENCY, 8);
+    assert.equal(c.TENANT_CONCURRENCY, 8);
     assert.equal(c.LEASE_TTL_SECONDS, 15);
     assert.equal(c.GRAPH_MAX_THROTTLED_RETRIES, 20);
     assert.deepEqual(c.POLL_RESOURCE_INTERVALS, {});

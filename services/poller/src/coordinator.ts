@@ -96,6 +96,11 @@ const ORPHAN_AFTER_MS = 60_000;
  */
 export class Coordinator {
   private readonly reads = new Map<string, LocalRead>();
+  /**
+   * Per running poll, as of this poller's last look: whether a resource of it waits for a read
+   * slot (or for room on a poller). Per-parent reads borrow free slots only when none does.
+   */
+  private readonly starved = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | null = null;
   private again = false;
@@ -151,7 +156,9 @@ export class Coordinator {
       const s = await this.o.state.schedule.get(id);
       if (s) schedules.set(id, s.value);
     }
-    for (const pollId of await this.o.state.polls.keys()) {
+    const running = await this.o.state.polls.keys();
+    for (const pollId of this.starved.keys()) if (!running.includes(pollId)) this.starved.delete(pollId);
+    for (const pollId of running) {
       if (this.stopping) return;
       const p = await this.o.state.polls.get(pollId);
       if (!p) continue;
@@ -402,18 +409,26 @@ export class Coordinator {
       await this.close(poll, summaries, poll.stop ? stopError(poll.stop) : null);
       return;
     }
+    let starved = false;
     for (const u of readOrder(units)) {
       if (this.stopping) return;
-      if (this.reads.size >= this.o.concurrency) return;
       const key = readKey(poll.integrationId, u.name);
       if (this.reads.has(key) || states.get(u.name)?.state === "done") continue;
       if (await this.o.leases.held(key)) continue;
+      // Not done and nobody reads it: it waits for room here or for a slot of the tenant.
+      if (this.reads.size >= this.o.concurrency) {
+        starved = true;
+        break;
+      }
       const slot = await this.o.leases.tryAcquireOneOf(
         `${poll.integrationId}.slot`,
         this.o.tenantConcurrency,
         { pollId: poll.pollId },
       );
-      if (!slot) return;
+      if (!slot) {
+        starved = true;
+        break;
+      }
       const lease = await this.o.leases.tryAcquire(key, { pollId: poll.pollId });
       if (!lease) {
         await slot.release();
@@ -427,6 +442,23 @@ export class Coordinator {
       }
       this.launch(poll, u, fresh?.value ?? null, lease, slot);
     }
+    this.starved.set(poll.pollId, starved);
+  }
+
+  /**
+   * One more of the integration's read slots for a per-parent read's next `$batch`, given back
+   * after the batch: the resources' own chains come first, spare slots shorten the per-parent
+   * reads. None while a resource of the poll waits for a slot as of this poller's last look, and
+   * never the tenant's last free slot: other pollers cannot see what this one waits for, nor this
+   * one what they wait for, so one slot always stays free for whichever poller's tick comes next
+   * (a borrowed slot is held for one batch, so a resource that waits gets one within a batch and a
+   * tick). The price is one slot idle while a per-parent read borrows and nothing else waits.
+   */
+  private async borrowSlot(poll: RunningPoll, signal: AbortSignal): Promise<Lease | null> {
+    if (this.stopping || signal.aborted || this.starved.get(poll.pollId) !== false) return null;
+    return this.o.leases.tryAcquireSpare(`${poll.integrationId}.slot`, this.o.tenantConcurrency, {
+      pollId: poll.pollId,
+    });
   }
 
   private launch(
@@ -499,7 +531,12 @@ export class Coordinator {
                 if (!signal.aborted) await this.o.state.progress.put(progressKey, state);
               },
             },
-            { ...this.o.reader, graph: client.graph, log },
+            {
+              ...this.o.reader,
+              graph: client.graph,
+              log,
+              borrowSlot: unit.fanOut ? () => this.borrowSlot(poll, signal) : undefined,
+            },
           );
           if (r.kind === "interrupted") {
             log.info({ resource: unit.name }, "read handed over (stopping or lease lost)");

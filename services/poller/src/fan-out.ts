@@ -21,6 +21,17 @@ export interface FanOutDeps {
   log: Logger;
   /** Retries of a batch item answered 429/503/504 (the 429s with their own budget). */
   retry?: RetryPolicy;
+  /**
+   * One more of the tenant's read slots, for one more `$batch` in flight beside the first (which
+   * the read's own slot covers); null when none is free or the poll's other resources wait for
+   * one. Absent: one batch after another.
+   */
+  borrowSlot?: () => Promise<BorrowedSlot | null>;
+}
+
+/** A tenant read slot held for one batch. */
+export interface BorrowedSlot {
+  release(): Promise<void>;
 }
 
 /** What a per-parent read could not read: parents refused (403, 400, …) and gone (404). */
@@ -50,12 +61,13 @@ interface Pending {
 
 /**
  * Reads a fan-out resource (catalog `fanOut`): lists the parents' ids from `parentsUrl` (every
- * `@odata.nextLink`), then the parents' children through Graph's `$batch`, 20 requests per batch,
- * one batch after another: each parent's first page, and every nextLink a sub-response carries goes
- * into a later batch. Items answered 429/503/504 are sent again, alone of their batch, once their
+ * `@odata.nextLink`), then the parents' children through Graph's `$batch`, 20 requests per batch:
+ * each parent's first page, and every nextLink a sub-response carries goes into a later batch. One
+ * batch is in flight on the read's own slot; with `borrowSlot`, one more for each tenant read slot
+ * it lends (none while other resources wait for a slot, none after throttled items). Items answered 429/503/504 are sent again, alone of their batch, once their
  * own Retry-After (or backoff) has passed; the others are not repeated. After throttled items the
  * batches shrink (halved, down to one item) and grow back (doubled) once Graph takes one whole. Yields the rows in pages of
- * a few hundred; only the parent ids and one page of rows are held in memory.
+ * a few hundred; only the parent ids, one page of rows and the batches in flight are held in memory.
  *
  * A parent that disappeared between the listing and its read (404) is skipped. A parent Graph
  * refuses (403, 400, …) does not stop the others: it is counted in `report` and the caller ends the
@@ -156,36 +168,16 @@ export async function* fanOutPages(
   // just refilled for one would mostly be refused again, and Graph charges refused requests too),
   // doubled again after each batch Graph took whole.
   let size = MAX_BATCH_REQUESTS;
-  while (waiting.length > 0 || next < parents.length) {
-    const now = Date.now();
-    const ready = waiting.filter((i) => i.notBefore <= now).slice(0, size);
-    if (ready.length > 0) waiting = waiting.filter((i) => !ready.includes(i));
-    while (ready.length < size && next < parents.length) ready.push(fresh(parents[next++] as string));
-    if (ready.length === 0) {
-      // Only throttled items are left: wait for the first Retry-After to pass.
-      await sleep(Math.min(...waiting.map((i) => i.notBefore)) - now, signal);
-      continue;
-    }
-    // A nextLink outside this version's endpoint cannot go into the batch: read it on its own.
-    const alone = ready.filter((i) => relativeUrl(i.url, deps.graphEndpoint, resource.version) === null);
-    for (const item of alone) {
-      let body: Record<string, unknown>;
-      try {
-        body = await deps.graph.get(item.url, { "client-request-id": item.requestId }, signal, meter);
-      } catch (err) {
-        if (err instanceof GraphRequestError && err.failure.status === 404) {
-          report.gone++;
-          continue;
-        }
-        throw err;
-      }
-      take(item, { id: item.requestId, status: 200, body, headers: {} });
-    }
-    const batched = ready.filter((i) => !alone.includes(i));
-    if (batched.length > 0) {
+  /** Batches sent and not yet answered: the first on the read's own slot, the others on borrowed ones. */
+  const inFlight = new Set<Promise<void>>();
+  /** Whether a batch in flight is on the read's own slot. */
+  let ownBusy = false;
+  let failure: { err: unknown } | null = null;
+  const send = async (items: Pending[], slot: BorrowedSlot | null): Promise<void> => {
+    try {
       const answers = await deps.graph.batch(
         resource.version,
-        batched.map((i, k) => ({
+        items.map((i, k) => ({
           id: String(k + 1),
           url: i.url,
           headers: { "client-request-id": i.requestId },
@@ -193,17 +185,83 @@ export async function* fanOutPages(
         signal,
         meter,
       );
-      for (const [k, item] of batched.entries()) take(item, answers[k] as BatchAnswer);
+      for (const [k, item] of items.entries()) take(item, answers[k] as BatchAnswer);
       size = answers.some((a) => a.status === 429)
         ? Math.max(1, Math.floor(size / 2))
         : Math.min(MAX_BATCH_REQUESTS, size * 2);
+    } catch (err) {
+      failure ??= { err };
+    } finally {
+      if (slot) await slot.release().catch(() => {});
+      else ownBusy = false;
     }
-    if (buffer.length >= ROWS_PER_PAGE) {
-      yield buffer;
-      pages++;
-      buffer = [];
+  };
+  /** Something can be sent now: a retry whose wait is over, a continuation or a parent not yet read. */
+  const sendable = () => next < parents.length || waiting.some((i) => i.notBefore <= Date.now());
+  try {
+    while (!failure && (waiting.length > 0 || next < parents.length || inFlight.size > 0)) {
+      // More batches at once while the tenant has free read slots (never after throttled items:
+      // then the batches shrink and go one by one until Graph takes one whole again).
+      while (!failure && sendable()) {
+        let slot: BorrowedSlot | null = null;
+        if (ownBusy) {
+          if (!deps.borrowSlot || size < MAX_BATCH_REQUESTS) break;
+          slot = await deps.borrowSlot();
+          if (!slot) break;
+        }
+        const now = Date.now();
+        const ready = waiting.filter((i) => i.notBefore <= now).slice(0, size);
+        if (ready.length > 0) waiting = waiting.filter((i) => !ready.includes(i));
+        while (ready.length < size && next < parents.length) ready.push(fresh(parents[next++] as string));
+        // A nextLink outside this version's endpoint cannot go into the batch: read it on its own.
+        const alone = ready.filter((i) => relativeUrl(i.url, deps.graphEndpoint, resource.version) === null);
+        try {
+          for (const item of alone) {
+            let body: Record<string, unknown>;
+            try {
+              body = await deps.graph.get(item.url, { "client-request-id": item.requestId }, signal, meter);
+            } catch (err) {
+              if (err instanceof GraphRequestError && err.failure.status === 404) {
+                report.gone++;
+                continue;
+              }
+              throw err;
+            }
+            take(item, { id: item.requestId, status: 200, body, headers: {} });
+          }
+        } catch (err) {
+          await slot?.release().catch(() => {});
+          throw err;
+        }
+        const batched = ready.filter((i) => !alone.includes(i));
+        if (batched.length === 0) {
+          await slot?.release().catch(() => {});
+          continue;
+        }
+        if (!slot) ownBusy = true;
+        const sent: Promise<void> = send(batched, slot).finally(() => inFlight.delete(sent));
+        inFlight.add(sent);
+      }
+      if (buffer.length >= ROWS_PER_PAGE) {
+        // Batches in flight keep answering into the next buffer while this one is published.
+        const page = buffer;
+        buffer = [];
+        pages++;
+        yield page;
+        continue;
+      }
+      if (failure) break;
+      if (inFlight.size > 0) await Promise.race(inFlight);
+      else if (waiting.length > 0 && !sendable()) {
+        // Only throttled items are left: wait for the first Retry-After to pass.
+        await sleep(Math.min(...waiting.map((i) => i.notBefore)) - Date.now(), signal);
+      }
     }
+  } finally {
+    // Nothing of this read stays in flight once it returns or fails (borrowed slots are given back).
+    await Promise.allSettled([...inFlight]);
   }
+  if (failure) throw (failure as { err: unknown }).err;
   if (refused > 0 && !answered && report.firstRefusal) {
     // Every parent refused: the resource as a whole is not readable (permission, licence, …).
     throw new GraphRequestError(report.firstRefusal);

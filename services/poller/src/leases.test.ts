@@ -68,6 +68,25 @@ describe("leases and shared state", { timeout: 120_000 }, () => {
     for (const s of [...slots, again]) await s?.release();
   });
 
+  it("lends spare slots but never the last free one, so another poller's read always finds one", async () => {
+    const a = await Leases.open(bus, "a", 2, log);
+    const b = await Leases.open(bus, "b", 2, log);
+    // Poller a reads one resource (its slot) and borrows for one per-parent read.
+    const own = await a.tryAcquireOneOf("int_w.slot", 3);
+    const borrowed = await a.tryAcquireSpare("int_w.slot", 3);
+    assert.ok(own && borrowed);
+    assert.equal(await a.tryAcquireSpare("int_w.slot", 3), null, "one slot left: not lent");
+    // Poller b's resource takes the slot the borrower left.
+    const other = await b.tryAcquireOneOf("int_w.slot", 3);
+    assert.ok(other, "the last slot stayed free for another poller");
+    // A borrowed slot given back is not borrowed again while it is the only free one.
+    await borrowed.release();
+    assert.equal(await a.tryAcquireSpare("int_w.slot", 3), null);
+    const next = await b.tryAcquireOneOf("int_w.slot", 3);
+    assert.ok(next);
+    for (const s of [own, other, next]) await s.release();
+  });
+
   it("changes shared state only by compare-and-set", async () => {
     const state = await PollState.open(bus);
     const key = "int_casabcdef";

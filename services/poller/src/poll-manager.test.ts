@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { catalog } from "@tenantlens/graph";
+import { catalog, resourceByName } from "@tenantlens/graph";
 
 const PollIdPattern = /^poll_[a-z2-7]{20}$/;
 
@@ -56,11 +56,18 @@ describe("selectResources", () => {
     assert.ok(rank("users") < rank("signIns"));
     assert.ok(rank("signIns") < rank("organization"));
     assert.equal(order.length, catalog.filter((r) => !r.derived).length);
-    // Catalog order within a kind.
-    const fan = catalog.filter((r) => r.fanOut).map((r) => r.name);
+    // Per-parent reads of directory collections first, those of teams and reviews after the delta
+    // collections; catalog order within a kind.
+    assert.ok(rank("users") < rank("teamMembers"));
+    // A report of every user (a thousand pages for 100,000 users) before the delta collections.
+    assert.ok(rank("userRegistrationDetails") < rank("users"));
+    assert.ok(rank("teamMembers") < rank("signIns"));
+    const directoryFan = catalog
+      .filter((r) => r.fanOut && resourceByName(r.fanOut.from)?.delta)
+      .map((r) => r.name);
     assert.deepEqual(
-      order.slice(0, fan.length).map((r) => r.name),
-      fan,
+      order.slice(0, directoryFan.length).map((r) => r.name),
+      directoryFan,
     );
   });
 });

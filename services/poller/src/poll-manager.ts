@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { AppError, type Integration } from "@tenantlens/contracts";
-import { catalog, type ResourceDef } from "@tenantlens/graph";
+import { catalog, type ResourceDef, resourceByName } from "@tenantlens/graph";
 
 export type PollReason = "manual" | "schedule" | "integration_created" | "integration_changed";
 
@@ -58,13 +58,28 @@ export function pollable(i: Integration): boolean {
 
 /**
  * The order a poll's resources are taken up in: the longest page chains first, so that the last
- * resource to start is a short one and the poll ends close to its longest read (the resources
- * share the tenant's few read slots). Per-parent reads (a `$batch` chain per 20 parents) come
- * first, then delta collections (the directory's large lists), then logs, then the rest (policies,
- * settings, reports: a page or two each); catalog order within each.
+ * resource to start is a short one and the poll ends close to its longest read. Per-parent reads
+ * of directory collections (a `$batch` per 20 groups, applications or service principals) come
+ * first, then the lists of one row per user or device read in full (`scalesWithTenant`: reports
+ * Graph pages by 100) and the delta collections (the directory's large lists), then the other
+ * per-parent reads (teams, access reviews: their parents are few), then logs, then the rest
+ * (policies, settings, small reports: a page or two each); catalog order within each.
  */
-export function readOrder<T extends Pick<ResourceDef, "fanOut" | "delta" | "log">>(units: readonly T[]): T[] {
-  const rank = (r: T) => (r.fanOut ? 0 : r.delta ? 1 : r.log ? 2 : 3);
+export function readOrder<T extends Pick<ResourceDef, "fanOut" | "delta" | "log" | "scalesWithTenant">>(
+  units: readonly T[],
+): T[] {
+  const rank = (r: T) =>
+    r.fanOut
+      ? resourceByName(r.fanOut.from)?.delta
+        ? 0
+        : 2
+      : r.scalesWithTenant
+        ? 1
+        : r.delta
+          ? 1.5
+          : r.log
+            ? 3
+            : 4;
   return units
     .map((r, k) => ({ r, k }))
     .sort((a, b) => rank(a.r) - rank(b.r) || a.k - b.k)

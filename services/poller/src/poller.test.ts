@@ -430,7 +430,11 @@ describe("poller", { timeout: 600_000 }, () => {
       assert.equal(users.mode, "delta");
       assert.equal(users.outcome, "complete");
       assert.deepEqual([...idsOf(pages, "users")].sort(), [created.id, someUsers[1]].sort());
-      const patched = pages.flatMap((p) => p.objects).find((o) => o.id === someUsers[1]);
+      // The users rows (sign-in activity and registration details rows carry user ids too).
+      const patched = pages
+        .filter((p) => p.resource === "users")
+        .flatMap((p) => p.objects)
+        .find((o) => o.id === someUsers[1]);
       assert.equal(patched?.jobTitle, "Chief Delta Officer");
       assert.deepEqual(
         pages.filter((p) => p.resource === "users").flatMap((p) => p.removed),

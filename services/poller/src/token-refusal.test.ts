@@ -21,7 +21,8 @@ describe("tokens Graph refuses", { timeout: 300_000 }, () => {
   before(async () => {
     stack = await startCollectionStack(
       { seed: 31, tenants: [{ users: 40 }, { users: 40 }] },
-      { GRAPH_BACKOFF_BASE_MS: String(BACKOFF_BASE_MS) },
+      // Four reads at once per tenant (fewer than the six 401s of the second test): see there why.
+      { GRAPH_BACKOFF_BASE_MS: String(BACKOFF_BASE_MS), TENANT_CONCURRENCY: "4" },
     );
     stack.bus.nc.subscribe("auth.token.get", {
       callback: (_err, m) => {
@@ -81,7 +82,10 @@ describe("tokens Graph refuses", { timeout: 300_000 }, () => {
       );
 
       // Six answers of 401 to valid tokens. A resource that meets one asks for a replacement (reads
-      // running in parallel share it) and fails if the replacement is refused too.
+      // running in parallel share it) and fails if the replacement is refused too. With at most
+      // four reads at once, some read always meets two of the six: for none to, six reads would
+      // each have met one and be waiting for their replacement at the same time. (With eight at
+      // once, six parallel reads can each absorb one 401 and all succeed: a correct `succeeded`.)
       await stack.sim.control.setFaults([{ type: "status", status: 401, count: 6 }], t.tenantId);
       const second = await stack.startPoll(integration.id);
       const done = await stack.poll(second, integration.id, (p) => p.committedAt !== null);

@@ -63,7 +63,7 @@ export function createGraphApp(deps: { identity: IdentityPort; directories: Dire
       req.rawQuery,
       c.req.header("client-request-id") ?? null,
       // A batch's latency depends on how many requests it carries: runBatch waits it.
-      { latency: !batch },
+      { latency: !batch, requestId },
     );
     let res: GraphResponse;
     let malformed = false;

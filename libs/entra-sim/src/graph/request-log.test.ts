@@ -105,6 +105,9 @@ describe("request log and latency", () => {
         ],
       );
       assert.ok(items.every((r) => r.batch === res.headers.get("request-id")));
+      // The batch's own entry carries that request-id: an item is found with the request that carried it.
+      assert.equal(outer[0]?.requestId, res.headers.get("request-id"));
+      assert.ok(items.every((r) => r.requestId === null));
       assert.deepEqual(
         items.map((r) => r.units),
         body.responses.map((r) => Number(r.headers["x-ms-resource-unit"])),

@@ -37,6 +37,11 @@ export interface LoggedRequest {
    * is one more entry (path `/v1.0/$batch`, `batch` null), the one HTTP request a client sent.
    */
   batch: string | null;
+  /**
+   * The `request-id` the simulator gave the answer of an HTTP request (a `$batch`'s is what its
+   * sub-requests name in `batch`); null on sub-requests.
+   */
+  requestId: string | null;
 }
 
 export interface Latency {
@@ -62,7 +67,7 @@ export class RequestLog {
     path: string,
     query = "",
     clientRequestId: string | null = null,
-    opts: { latency?: boolean } = {},
+    opts: { latency?: boolean; requestId?: string } = {},
   ): Promise<(res: Answer) => void> {
     const startedAt = performance.timeOrigin + performance.now();
     const key = `${tenantId ?? ""}|${path}`;
@@ -95,6 +100,7 @@ export class RequestLog {
         units: Number(res.headers.get("x-ms-resource-unit") ?? 0) || 0,
         retryAfter: res.headers.get("retry-after"),
         batch: null,
+        requestId: opts.requestId ?? null,
       });
     };
     if (latency) {
@@ -118,8 +124,8 @@ export class RequestLog {
   }
 
   /** One sub-request of a `$batch` (answered inside it; not a connection of its own). */
-  record(tenantId: string | null, entry: Omit<LoggedRequest, "seq" | "tenantId">): void {
-    if (tenantId !== null) this.push(tenantId, entry);
+  record(tenantId: string | null, entry: Omit<LoggedRequest, "seq" | "tenantId" | "requestId">): void {
+    if (tenantId !== null) this.push(tenantId, { ...entry, requestId: null });
   }
 
   private push(tenantId: string, entry: Omit<LoggedRequest, "seq" | "tenantId">): void {

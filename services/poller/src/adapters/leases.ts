@@ -123,4 +123,26 @@ export class Leases {
     }
     return null;
   }
+
+  /**
+   * One of `count` numbered leases `<prefix>.<n>`, but never the last free one: null unless at
+   * least two were free when looked at. Whoever takes leases this way leaves one for
+   * `tryAcquireOneOf` callers on any poller (two such takers racing can still take the last two;
+   * the next one given back then stays free).
+   */
+  async tryAcquireSpare(
+    prefix: string,
+    count: number,
+    extra: { pollId?: string } = {},
+  ): Promise<Lease | null> {
+    const free: number[] = [];
+    for (let n = 0; n < count; n++) if (!(await this.held(`${prefix}.${n}`))) free.push(n);
+    if (free.length < 2) return null;
+    // The highest numbers first: `tryAcquireOneOf` looks from 0 up, so the two meet last.
+    for (const n of free.reverse().slice(0, free.length - 1)) {
+      const lease = await this.tryAcquire(`${prefix}.${n}`, extra);
+      if (lease) return lease;
+    }
+    return null;
+  }
 }

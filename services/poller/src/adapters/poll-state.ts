@@ -22,11 +22,23 @@ import { z } from "zod";
  *   read's object count per resource (progress estimates). Changed only by compare-and-set.
  * - `tl_running_polls` `<pollId>`: a poll started and not yet completed, with its resources.
  * - `tl_poll_progress` `<pollId>.<resource>`: a resource's read so far (checkpointed after every
- *   page, so another poller resumes it) or its result once done.
+ *   page, so another poller resumes it) or its result once done. Removing an entry (when its poll
+ *   closes) leaves a purge marker, a message of its own in the bucket's stream; nats-server 2.9 has
+ *   no per-marker TTL (2.11 has), so the bucket has a max age, `PROGRESS_MAX_AGE_SECONDS`, which
+ *   removes markers and entries alike that long after their last write.
  */
 export const SCHEDULE_BUCKET = PollScheduleBucket.name;
 export const RUNNING_POLLS_BUCKET = RunningPollsBucket.name;
 export const PROGRESS_BUCKET = PollProgressBucket.name;
+
+/**
+ * Max age of `tl_poll_progress` (two days): far longer than any poll runs (the first collection of
+ * a 100k-user tenant takes minutes, of the largest under Graph's throttling hours), and a running
+ * read rewrites its entry after every page. What it bounds: the purge markers of closed polls, at
+ * most two days of them (one per resource read). A poll still open after two days would find the
+ * results of its resources finished first gone and read them again (a resumed read, not a loss).
+ */
+export const PROGRESS_MAX_AGE_SECONDS = 2 * 86_400;
 
 export const IntegrationSchedule = z.object({
   integration: Integration,
@@ -181,15 +193,33 @@ export class PollState {
     readonly progress: JsonKv<ResourceState>,
   ) {}
 
-  static async open(bus: Bus): Promise<PollState> {
+  /** `progressMaxAgeSeconds`: tests only (the bucket is shared: every poller must agree). */
+  static async open(bus: Bus, opts: { progressMaxAgeSeconds?: number } = {}): Promise<PollState> {
+    const maxAge = opts.progressMaxAgeSeconds ?? PROGRESS_MAX_AGE_SECONDS;
+    const progress = await bus.kv(PROGRESS_BUCKET, { ttlSeconds: maxAge });
+    await keepMaxAge(bus, PROGRESS_BUCKET, maxAge);
     return new PollState(
       new JsonKv(await bus.kv(SCHEDULE_BUCKET), IntegrationSchedule),
       new JsonKv(await bus.kv(RUNNING_POLLS_BUCKET), RunningPoll),
-      new JsonKv(await bus.kv(PROGRESS_BUCKET), ResourceState),
+      new JsonKv(progress, ResourceState),
     );
   }
 
   progressKey(pollId: string, resource: string): string {
     return `${pollId}.${resource}`;
   }
+}
+
+/**
+ * A KV bucket's max age is set when the bucket is created; one created before (by an older poller,
+ * without it) gets it here.
+ */
+async function keepMaxAge(bus: Bus, bucket: string, seconds: number): Promise<void> {
+  const stream = `KV_${bucket}`;
+  const info = await bus.jsm.streams.info(stream);
+  const maxAge = seconds * 1_000_000_000;
+  if (info.config.max_age === maxAge) return;
+  // The duplicate window may not be longer than the max age (nats-server refuses the update).
+  const window = Math.min(info.config.duplicate_window ?? maxAge, maxAge);
+  await bus.jsm.streams.update(stream, { ...info.config, max_age: maxAge, duplicate_window: window });
 }

@@ -2,7 +2,7 @@ import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
 import type { Logger } from "@tenantlens/telemetry";
 import { batchTally } from "../domain/batch.js";
 import { type CostMeter, resourceUnits } from "../domain/cost.js";
-import { type RetryPolicy, retryDecision } from "../domain/retry.js";
+import { type RetryPolicy, retryDecision, throttleHoldMs } from "../domain/retry.js";
 import { sleep } from "./sleep.js";
 import type { TenantGate } from "./tenant-gate.js";
 
@@ -91,14 +91,17 @@ export class ThrottleRetryHandler implements Middleware {
           ? retryDecision(status, retryAfter, throttles++, throttlePolicy, new Date())
           : retryDecision(status, retryAfter, failures, this.policy, new Date());
       if (status !== 429 && d.retry) failures++;
+      // Graph throttles the app in the tenant, not one resource: every read of it waits as long,
+      // from now (before the answer's body is read: meanwhile other reads would pass the gate),
+      // and the retry keeps its place ahead of requests that were not refused.
+      // A request that is not retried (its 429s used up) still holds the others for its Retry-After.
+      if (status === 429)
+        this.gate?.block(d.retry ? d.delayMs : throttleHoldMs(retryAfter, this.policy, new Date()));
       /** Longest wait asked for by throttled items of a batch answer (the batch itself got through). */
       let itemsWait: number | null = null;
       try {
         if (meter || isBatch(context)) itemsWait = await measure(context, meter, throttlePolicy);
       } finally {
-        // Graph throttles the app in the tenant, not one resource: every read of it waits as long,
-        // and the retry keeps its place ahead of requests that were not refused.
-        if (status === 429) this.gate?.block(d.retry ? d.delayMs : this.policy.baseDelayMs);
         if (status === 429 && d.retry) ticket = this.gate?.reserve();
         // A batch whose items were throttled holds the tenant like a 429 of its own would, before
         // anything else may go: the caller sends those items again once the wait is up.
@@ -161,10 +164,8 @@ async function measure(
   }
   if (tally.throttled.length === 0) return null;
   let wait = 0;
-  for (const retryAfter of tally.throttled) {
-    const d = retryDecision(429, retryAfter, 0, policy, new Date());
-    wait = Math.max(wait, d.retry ? d.delayMs : policy.baseDelayMs);
-  }
+  for (const retryAfter of tally.throttled)
+    wait = Math.max(wait, throttleHoldMs(retryAfter, policy, new Date()));
   return wait;
 }
 

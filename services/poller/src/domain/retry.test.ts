@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { backoffMs, defaultRetryPolicy, parseRetryAfter, retryDecision } from "./retry.js";
+import { backoffMs, defaultRetryPolicy, parseRetryAfter, retryDecision, throttleHoldMs } from "./retry.js";
 
 const now = new Date("2024-05-01T12:00:00Z");
 const policy = defaultRetryPolicy;
@@ -78,5 +78,22 @@ describe("retryDecision", () => {
     assert.equal(retryDecision(500, null, 0, policy, now).retry, false);
     assert.equal(retryDecision(429, "1", policy.maxRetries, policy, now).retry, false);
     assert.equal(retryDecision(429, "3600", 0, policy, now).retry, false);
+  });
+});
+
+describe("throttleHoldMs", () => {
+  it("holds the tenant for the Retry-After even when the request is not retried", () => {
+    // The request's 429s are used up: retryDecision says no retry, the others still wait.
+    assert.deepEqual(retryDecision(429, "1.162", policy.maxThrottledRetries ?? 0, policy, now), {
+      retry: false,
+    });
+    assert.equal(throttleHoldMs("1.162", policy, now), 1162);
+    assert.equal(throttleHoldMs("Wed, 01 May 2024 12:00:03 GMT", policy, now), 3000);
+  });
+
+  it("holds for the first backoff step without a Retry-After, and at most the policy's ceiling", () => {
+    assert.equal(throttleHoldMs(null, policy, now), policy.baseDelayMs);
+    assert.equal(throttleHoldMs("", policy, now), policy.baseDelayMs);
+    assert.equal(throttleHoldMs("100000", policy, now), policy.maxRetryAfterMs);
   });
 });

@@ -76,3 +76,17 @@ export function retryDecision(
   }
   return { retry: true, delayMs: Math.round(backoffMs(attempt, policy, random)), basis: "backoff" };
 }
+
+/**
+ * How long a 429 holds every request of the tenant, whether or not the refused request is retried:
+ * its Retry-After (up to the policy's ceiling), or the first backoff step without one.
+ */
+export function throttleHoldMs(
+  retryAfter: string | null | undefined,
+  policy: RetryPolicy,
+  now: Date,
+): number {
+  const seconds = parseRetryAfter(retryAfter, now);
+  if (seconds === null) return policy.baseDelayMs;
+  return Math.min(policy.maxRetryAfterMs, Math.ceil(seconds * 1000));
+}
