@@ -194,14 +194,16 @@ function render(data) {
     "process over the runs.",
     "",
   ];
-  for (const b of Object.values(data.benches).sort((x, y) => x.bench.localeCompare(y.bench))) {
+  for (const b of Object.values(data.benches).sort(
+    (x, y) => x.bench.localeCompare(y.bench) || x.mode.localeCompare(y.mode),
+  )) {
     const status = b.failed.length
       ? `, **${b.failed.length} run(s) failed** (exit ${b.failed.join(", ")})`
       : "";
     lines.push(
-      `### \`bench/${b.bench}.ts\``,
+      `### \`bench/${b.bench}.ts\`, ${b.mode} mode`,
       "",
-      `${b.mode} mode, ${b.runs} run(s), ${fmt(b.seconds)} s per run${status}${b.at ? `, ${b.at}` : ""}.`,
+      `${b.runs} run(s), ${fmt(b.seconds)} s per run${status}${b.at ? `, ${b.at}` : ""}.`,
       "",
     );
     if (b.figures.length === 0) {
@@ -246,6 +248,15 @@ function writeDoc(data) {
   writeFileSync(docFile, next);
 }
 
+/** A benchmark's figures are kept per mode: a quick run never replaces the full-size figures. */
+function benchKey(b) {
+  return `${b.bench}:${b.mode}`;
+}
+
+function keyedByMode(benches = {}) {
+  return Object.fromEntries(Object.values(benches).map((b) => [benchKey(b), b]));
+}
+
 function previousData() {
   try {
     const m = DATA.exec(readFileSync(docFile, "utf8"));
@@ -286,7 +297,7 @@ for (const file of chosen) {
   }
   const folded = { ...fold(stem, results), at: new Date().toISOString().slice(0, 16).replace("T", " ") };
   if (folded.failed.length) failed++;
-  benches[stem] = folded;
+  benches[benchKey(folded)] = folded;
 }
 const seconds = (Date.now() - startedAt.getTime()) / 1000;
 console.log(`\nall benchmarks: ${(seconds / 60).toFixed(1)} min, ${failed} failed`);
@@ -310,7 +321,7 @@ if (write) {
       benches: chosen.map((f) => f.replace(/\.ts$/, "")),
       minutes: Number((seconds / 60).toFixed(1)),
     },
-    benches: { ...(prev?.benches ?? {}), ...benches },
+    benches: { ...keyedByMode(prev?.benches), ...benches },
   };
   writeDoc(data);
   // The repository's formatter pads the tables (npm test's lint checks this page too).
