@@ -362,6 +362,46 @@ describe("kv and blobs", () => {
     assert.equal((await kv.status()).history, 3);
   });
 
+  test("list names the live keys matching a filter, never the deleted or purged ones", async () => {
+    const { bus } = await setup("kv-list");
+    const kv = await bus.kv("tl_test_kv_list");
+    assert.deepEqual(await kv.list(), []);
+    for (const k of ["a.1", "a.2", "a.3", "b.1"]) await kv.put(k, "v");
+    await kv.delete("a.2");
+    await kv.purge("a.3");
+    assert.deepEqual((await kv.list()).sort(), ["a.1", "b.1"]);
+    assert.deepEqual(await kv.list("a.*"), ["a.1"]);
+    assert.deepEqual(await kv.list("c.>"), []);
+  });
+
+  test("list answers while other clients list and write the bucket (nats.js's keys() could wait for good)", async () => {
+    const { bus } = await setup("kv-list-busy");
+    const readers = [bus, await testBus(nats.client(), testContracts("kv-list-busy"))];
+    buses.push(readers[1] as Bus);
+    const kv = await bus.kv("tl_test_kv_busy");
+    await kv.put("schedule", "x");
+    // The poller's pattern: entries written and purged while two replicas list the bucket.
+    let writing = true;
+    const writer = (async () => {
+      for (let n = 0; writing; n++) {
+        await kv.put(`poll.${n}`, "running");
+        await kv.put("schedule", String(n));
+        await kv.purge(`poll.${n}`);
+      }
+    })();
+    const lists = await Promise.all(
+      readers.map(async (b) => {
+        const mine = await b.kv("tl_test_kv_busy");
+        let seen = 0;
+        for (let i = 0; i < 100; i++) if ((await mine.list()).includes("schedule")) seen += 1;
+        return seen;
+      }),
+    );
+    writing = false;
+    await writer;
+    assert.deepEqual(lists, [100, 100]);
+  });
+
   test("blobs larger than max_payload round-trip; a missing one is null", async () => {
     const { bus } = await setup("blob");
     const bytes = new Uint8Array(2.5 * 1024 * 1024).map((_, i) => i % 251);

@@ -1,5 +1,4 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
 import { type NatsConnection, nkeyAuthenticator } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
 import {
@@ -28,7 +27,7 @@ import {
   sendRequest,
   serveRequests,
 } from "./rpc.js";
-import { type BlobOptions, type KvOptions, Storage } from "./storage.js";
+import { type BlobOptions, type KV, type KvOptions, Storage } from "./storage.js";
 import { ensureStream } from "./streams.js";
 import { type BroadcastSubscription, type EventMeta, subscribeEvents } from "./subscribe.js";
 import { openConnection } from "./transport.js";

@@ -1,4 +1,3 @@
-export type { KV } from "@nats-io/kv";
 export {
   type Bus,
   type BusSettings,
@@ -33,7 +32,7 @@ export {
 export type { PublishOptions, PublishResult } from "./publish.js";
 export type { RequestOptions, ServeHandler, ServeMeta, ServeOptions } from "./rpc.js";
 export { installSignalHandlers, onShutdown } from "./shutdown.js";
-export type { BlobOptions, KvOptions } from "./storage.js";
+export type { BlobOptions, KV, KvOptions } from "./storage.js";
 export { streamConfig } from "./streams.js";
 export { consumerFilter, eventPattern, streamSubjects } from "./subjects.js";
 export type { BroadcastSubscription, EventMeta } from "./subscribe.js";

@@ -1,4 +1,4 @@
-import { type KV, Kvm } from "@nats-io/kv";
+import { Kvm, type KV as NatsKV } from "@nats-io/kv";
 import { type ObjectStore, Objm } from "@nats-io/obj";
 import { nanos } from "@nats-io/transport-node";
 import type { BusCore } from "./core.js";
@@ -15,6 +15,21 @@ export interface BlobOptions {
   ttlSeconds?: number;
 }
 
+/**
+ * A KV bucket, with `list` in place of nats.js's `keys()`. That one watches the bucket through an
+ * ordered consumer until it has seen the newest entry, and was seen to wait for good (no entry
+ * and no heartbeat ever came) when two clients listed a bucket while a third wrote and purged
+ * keys in it: a poller's tick hung on it and that poller read nothing again.
+ */
+export type KV = Omit<NatsKV, "keys"> & {
+  /**
+   * The keys that match `filter` (a subject pattern: `>` all, `a.*`, `a.>`), from the per-subject
+   * counts of the bucket's stream (one request, no consumer), less those whose last entry is a
+   * delete or purge marker (a `get` each).
+   */
+  list(filter?: string): Promise<string[]>;
+};
+
 /** Opens KV buckets and object stores once per connection (creating them when missing). */
 export class Storage {
   private readonly kvs = new Map<string, Promise<KV>>();
@@ -25,15 +40,30 @@ export class Storage {
   kv(bucket: string, opts: KvOptions = {}): Promise<KV> {
     let kv = this.kvs.get(bucket);
     if (!kv) {
-      kv = new Kvm(this.core.js).create(bucket, {
-        history: opts.history ?? 1,
-        replicas: this.core.replicas,
-        ...(opts.ttlSeconds ? { ttl: opts.ttlSeconds * 1000 } : {}),
-      });
+      kv = new Kvm(this.core.js)
+        .create(bucket, {
+          history: opts.history ?? 1,
+          replicas: this.core.replicas,
+          ...(opts.ttlSeconds ? { ttl: opts.ttlSeconds * 1000 } : {}),
+        })
+        .then((b) => Object.assign(b, { list: (filter?: string) => this.listKeys(b, bucket, filter) }));
       kv.catch(() => this.kvs.delete(bucket));
       this.kvs.set(bucket, kv);
     }
     return kv;
+  }
+
+  private async listKeys(kv: NatsKV, bucket: string, filter = ">"): Promise<string[]> {
+    const prefix = `$KV.${bucket}.`;
+    const si = await this.core.jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}${filter}` });
+    const keys = Object.keys(si.state.subjects ?? {}).map((s) => s.slice(prefix.length));
+    const live: string[] = [];
+    for (let i = 0; i < keys.length; i += 64) {
+      const chunk = keys.slice(i, i + 64);
+      const entries = await Promise.all(chunk.map((k) => kv.get(k)));
+      for (const [j, e] of entries.entries()) if (e?.operation === "PUT") live.push(chunk[j] as string);
+    }
+    return live;
   }
 
   async putBlob(bucket: string, key: string, bytes: Uint8Array, opts: BlobOptions = {}): Promise<void> {

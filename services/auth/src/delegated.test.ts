@@ -90,7 +90,7 @@ const eventsFor = (id: string) => events.filter((e) => e.integration.id === id);
 async function rawValues(bucket: string): Promise<string[]> {
   const kv = await bus.kv(bucket);
   const out: string[] = [];
-  for await (const k of await kv.keys()) {
+  for (const k of await kv.list()) {
     const e = await kv.get(k);
     if (e?.operation === "PUT") out.push(`${k} ${new TextDecoder().decode(e.value)}`);
   }

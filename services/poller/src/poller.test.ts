@@ -221,9 +221,7 @@ function idsOf(pages: Page[], resource: string): Set<string> {
 
 async function deltaKeys(integrationId: string): Promise<string[]> {
   const kv = await bus.kv(DELTA_BUCKET);
-  const keys: string[] = [];
-  for await (const k of await kv.keys(`${integrationId}.>`)) keys.push(k.slice(integrationId.length + 1));
-  return keys.sort();
+  return (await kv.list(`${integrationId}.>`)).map((k) => k.slice(integrationId.length + 1)).sort();
 }
 
 function pollerLogLines(integrationId: string, msg: string): Array<Record<string, unknown>> {

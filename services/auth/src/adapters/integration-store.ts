@@ -50,9 +50,7 @@ export class IntegrationStore {
 
   async list(): Promise<StoredIntegration[]> {
     const out: StoredIntegration[] = [];
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys()) keys.push(k);
-    for (const k of keys) {
+    for (const k of await this.kv.list()) {
       const v = await this.get(k);
       if (v) out.push(v.value);
     }

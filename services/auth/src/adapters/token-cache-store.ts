@@ -37,8 +37,7 @@ export class TokenCacheStore {
 
   /** Every cache read once, so each one sealed with an older key is re-sealed (key rotation). */
   async resealAll(): Promise<{ total: number; resealed: number }> {
-    const ids: string[] = [];
-    for await (const k of await this.kv.keys()) ids.push(k);
+    const ids = await this.kv.list();
     let resealed = 0;
     for (const id of ids) {
       const e = await this.kv.get(id);

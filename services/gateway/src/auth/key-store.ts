@@ -102,8 +102,7 @@ export class ApiKeyStore {
   /** Every workspace's keys (the operator's overview). */
   async listAll(): Promise<KeyInfo[]> {
     const kv = await this.kv();
-    const ids: string[] = [];
-    for await (const k of await kv.keys()) ids.push(k);
+    const ids = await kv.list();
     const out: KeyInfo[] = [];
     for (const id of ids.sort()) {
       const stored = await this.read(id);

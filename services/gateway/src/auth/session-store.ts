@@ -72,8 +72,7 @@ export class SessionStore {
   /** Ends every session of a deleted workspace; returns how many. */
   async purgeWorkspace(workspaceId: string): Promise<number> {
     const kv = await this.kv();
-    const ids: string[] = [];
-    for await (const k of await kv.keys()) ids.push(k);
+    const ids = await kv.list();
     let removed = 0;
     for (const id of ids) {
       const entry = await kv.get(id);

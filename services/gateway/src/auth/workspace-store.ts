@@ -52,8 +52,7 @@ export class WorkspaceStore {
 
   async list(): Promise<Workspace[]> {
     const kv = await this.kv();
-    const ids: string[] = [];
-    for await (const k of await kv.keys()) ids.push(k);
+    const ids = await kv.list();
     const out: Workspace[] = [];
     for (const id of ids.sort()) {
       const ws = await this.get(id);

@@ -37,10 +37,7 @@ interface WorkspaceView {
 }
 
 async function kvKeys(bus: Bus, bucket: string, filter = ">"): Promise<string[]> {
-  const kv = await bus.kv(bucket);
-  const out: string[] = [];
-  for await (const k of await kv.keys(filter)) out.push(k);
-  return out;
+  return (await bus.kv(bucket)).list(filter);
 }
 
 /** API keys (by stored workspace) of one workspace. */

@@ -32,9 +32,7 @@ export class KvDeltaLinks implements DeltaLinks {
   }
 
   async discardAll(integrationId: string): Promise<void> {
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys(`${integrationId}.>`)) keys.push(k);
-    for (const k of keys) await this.kv.purge(k);
+    for (const k of await this.kv.list(`${integrationId}.>`)) await this.kv.purge(k);
   }
 }
 

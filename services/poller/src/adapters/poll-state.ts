@@ -179,10 +179,8 @@ class JsonKv<T> {
     await this.kv.purge(key);
   }
 
-  async keys(filter?: string): Promise<string[]> {
-    const out: string[] = [];
-    for await (const k of await this.kv.keys(filter)) out.push(k);
-    return out;
+  keys(filter?: string): Promise<string[]> {
+    return this.kv.list(filter);
   }
 }
 

@@ -27,9 +27,7 @@ function operation(workspaceId: string, n: number, status: Operation["status"] =
 }
 
 async function keys(kv: KV, filter = ">"): Promise<string[]> {
-  const out: string[] = [];
-  for await (const k of await kv.keys(filter)) out.push(k);
-  return out.sort();
+  return (await kv.list(filter)).sort();
 }
 
 describe("operation store: running operations by marker", () => {

@@ -90,10 +90,8 @@ export class OperationStore {
     return e !== null && Date.now() - e.created.getTime() > ORPHAN_MARKER_MS;
   }
 
-  private async keysOf(filter: string): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys(filter)) keys.push(k);
-    return keys;
+  private keysOf(filter: string): Promise<string[]> {
+    return this.kv.list(filter);
   }
 
   private async read(key: string): Promise<(Stored & { revision: number }) | null> {

@@ -43,8 +43,7 @@ export class SavedQueryStore {
   }
 
   async list(workspaceId: string): Promise<SavedQuery[]> {
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys(`q.${workspaceId}.*`)) keys.push(k);
+    const keys = await this.kv.list(`q.${workspaceId}.*`);
     const found = await Promise.all(keys.map((k) => this.read(k)));
     return found
       .filter((q): q is SavedQuery => q !== null)
@@ -77,9 +76,7 @@ export class SavedQueryStore {
   async purgeWorkspace(workspaceId: string): Promise<number> {
     let queries = 0;
     for (const prefix of ["q", "n"]) {
-      const keys: string[] = [];
-      for await (const k of await this.kv.keys(`${prefix}.${workspaceId}.*`)) keys.push(k);
-      for (const k of keys) {
+      for (const k of await this.kv.list(`${prefix}.${workspaceId}.*`)) {
         if (prefix === "q" && (await this.read(k))) queries += 1;
         await this.kv.purge(k);
       }
