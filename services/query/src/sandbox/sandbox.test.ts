@@ -363,8 +363,24 @@ describe("sandbox", () => {
       path.join(path.dirname(g.manifestPath), "as_of.sql"),
       "CREATE OR REPLACE MACRO azuread_user_as_of(ts) AS TABLE SELECT * FROM azuread_user WHERE created_date_time <= CAST(ts AS TIMESTAMPTZ);\n",
     );
+    // Created when a statement names one, not with the instance (they cost as much as the views).
+    const macros = async () => {
+      const lease = await h.cache.acquire(specOf(g));
+      const conn = await lease.instance.instance.connect();
+      try {
+        const r = await conn.runAndReadAll(
+          "SELECT count(*)::INTEGER FROM duckdb_functions() WHERE function_name = 'azuread_user_as_of'",
+        );
+        return r.getRows()[0]?.[0];
+      } finally {
+        conn.closeSync();
+        lease.release();
+      }
+    };
+    assert.equal(await macros(), 0);
     assert.deepEqual(await h.rows(specOf(g), "SELECT count(*) AS n FROM azuread_user_as_of('2020-06-01')"), [
       { n: 3 },
     ]);
+    assert.equal(await macros(), 1);
   });
 });

@@ -2,7 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { AppError } from "@tenantlens/contracts";
 import { explainDuckDbError, isInterruptError } from "../domain/error-messages.js";
 import { describeTables } from "../sandbox/describe.js";
-import type { GenerationSpec } from "../sandbox/hardened-instance.js";
+import { type GenerationSpec, mayUseMacros } from "../sandbox/hardened-instance.js";
 import type { InstanceCache } from "../sandbox/instance-cache.js";
 import type { ParquetExporter } from "../sandbox/parquet-export.js";
 import { type RunColumn, runQuery, StatementPlans } from "../sandbox/run-query.js";
@@ -42,6 +42,7 @@ export async function runJob(
   let lease: Awaited<ReturnType<InstanceCache["acquire"]>> | undefined;
   try {
     lease = await ctx.cache.acquire(generation);
+    if (job.type === "execute" && mayUseMacros(job.sql)) await lease.instance.macros();
     const conn = await lease.instance.instance.connect();
     const untrack = ctx.track(conn);
     try {
