@@ -234,6 +234,92 @@ describe("generations", () => {
     assert.equal(published.length, before + 1);
   });
 
+  describe("system-table changes that keep coming", () => {
+    /** A query-history row of the workspace: a system-table change that asks for a generation. */
+    async function systemChange(ref: Ref) {
+      const qid = `q-${newPollId()}`;
+      await wh.systemEvent(
+        queryHistoryTable,
+        {
+          queryId: qid,
+          workspaceId: ref.workspaceId,
+          actor: "a",
+          sql: "SELECT 1",
+          startedAt: "2025-01-02T00:00:00Z",
+          durationMs: 1,
+          rowCount: 1,
+          outcome: "ok",
+          error: null,
+          generationId: null,
+        },
+        msgRef(qid),
+      );
+    }
+    function service(debounceMs: number, out: Generation[]) {
+      return new GenerationService({
+        warehouse: wh,
+        dataDir,
+        publish: async (g) => {
+          out.push(g);
+        },
+        leases: { oldestLeased: async () => null },
+        debounceMs,
+        keep: 2,
+        graceMs: 0,
+        log: quiet,
+      });
+    }
+    const until = async (what: () => boolean, ms = 20_000) => {
+      const deadline = Date.now() + ms;
+      while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(what(), "in time");
+    };
+
+    it("are written in one generation once they stop", async () => {
+      const ref = newRef();
+      const out: Generation[] = [];
+      const g = service(500, out);
+      try {
+        // Changes ~20 ms apart for three debounce periods (within the cap of five): each one
+        // postpones the generation.
+        let changes = 0;
+        for (const end = Date.now() + 1500; Date.now() < end; changes++) {
+          await systemChange(ref);
+          g.requested(ref.workspaceId, "system");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await until(() => out.length === 1);
+        // A completed poll goes at once; the changes above made one generation before it, not more.
+        await completedPoll(ref, "2025-01-03T00:00:00Z", [userObject(1)]);
+        g.requested(ref.workspaceId, "poll");
+        await until(() => out.length === 2);
+        assert.deepEqual(
+          out.map((x) => x.tables.find((t) => t.name === "query_history")?.rows),
+          [changes, changes],
+        );
+      } finally {
+        await g.stop();
+      }
+    });
+
+    it("are not held back past five debounce periods", async () => {
+      const ref = newRef();
+      const out: Generation[] = [];
+      const g = service(100, out);
+      try {
+        // Changes keep coming faster than the debounce; a generation is written while they do.
+        for (let i = 0; i < 500 && out.length === 0; i++) {
+          await systemChange(ref);
+          g.requested(ref.workspaceId, "system");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(out.length, 1, "a generation while changes kept coming");
+      } finally {
+        await g.stop();
+      }
+    });
+  });
+
   it("removes old generations unless leased or reused, keeping the newest two", async () => {
     const ref = newRef();
     const manifests: Generation[] = [];

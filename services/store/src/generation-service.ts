@@ -18,7 +18,10 @@ export interface GenerationServiceOptions {
   /** Announces a committed generation (GenerationCommitted); may throw, it is retried later. */
   publish(generation: Generation): Promise<void>;
   leases: LeaseReader;
-  /** Generations for system-table changes (query history, integrations) wait this long to batch. */
+  /**
+   * Generations for system-table changes (query history, rule results, integrations) wait until
+   * none came for this long, and at most `MAX_WAIT_DEBOUNCES` times this long after the first.
+   */
   debounceMs: number;
   /** Newest generations always kept per workspace. */
   keep: number;
@@ -32,8 +35,16 @@ export interface GenerationServiceOptions {
  * poll, debounced after system-table changes. One workspace's generations are written one at a
  * time; writes go through the warehouse's single writer, so each sees a consistent snapshot.
  */
+/**
+ * How many debounce periods a system-table change waits at most: changes that keep coming (a rules
+ * run records each rule's result as it finishes, an analyst runs query after query) are batched
+ * into one generation when they stop, but never held back longer than this.
+ */
+export const MAX_WAIT_DEBOUNCES = 5;
+
 export class GenerationService {
-  private readonly timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
+  /** Per workspace: the pending generation's timer, whether a poll asked for it, and since when. */
+  private readonly timers = new Map<string, { first: number; poll: boolean; timer: NodeJS.Timeout }>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private stopped = false;
 
@@ -42,18 +53,28 @@ export class GenerationService {
   /** Called after a commit that requested a generation. */
   requested(workspaceId: string, kind: GenerationKind): void {
     if (this.stopped) return;
-    const delay = kind === "poll" ? 0 : this.o.debounceMs;
-    const due = Date.now() + delay;
+    const now = Date.now();
     const existing = this.timers.get(workspaceId);
-    if (existing && existing.due <= due) return;
+    // A generation for a completed poll is about to be written: it includes this change too.
+    if (existing?.poll) return;
+    const first = existing?.first ?? now;
+    // A completed poll goes at once; a system-table change waits for the changes to stop (each
+    // one postpones it), within the cap counted from the first.
+    const due =
+      kind === "poll"
+        ? now
+        : Math.min(now + this.o.debounceMs, first + MAX_WAIT_DEBOUNCES * this.o.debounceMs);
     if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.timers.delete(workspaceId);
-      void this.generate(workspaceId).catch((err: unknown) =>
-        this.o.log.error({ err, workspaceId }, "generation failed; it stays requested and is retried"),
-      );
-    }, delay);
-    this.timers.set(workspaceId, { due, timer });
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(workspaceId);
+        void this.generate(workspaceId).catch((err: unknown) =>
+          this.o.log.error({ err, workspaceId }, "generation failed; it stays requested and is retried"),
+        );
+      },
+      Math.max(0, due - now),
+    );
+    this.timers.set(workspaceId, { first, poll: kind === "poll", timer });
   }
 
   /** Writes, publishes and cleans up a workspace's next generation now (null if none was due). */
