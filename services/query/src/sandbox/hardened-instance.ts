@@ -42,9 +42,10 @@ export function mayUseMacros(sql: string): boolean {
 }
 
 /**
- * An in-memory DuckDB that sees one generation of one workspace and nothing else:
- * one view per table over its Parquet file (point-in-time macros on demand), file access limited to exactly those files, no extension
- * installs or loads, resource limits, and the configuration locked so SQL cannot undo any of it.
+ * An in-memory DuckDB that sees one generation of one workspace and nothing else: one view per
+ * table over its Parquet file (point-in-time macros on demand), file access limited to exactly those
+ * files, no extension installs or loads, resource limits, and the configuration locked so SQL cannot
+ * undo any of it.
  * The order matters: allowed_paths must be set before external access goes off, and the lock comes last.
  */
 export async function openHardenedInstance(
