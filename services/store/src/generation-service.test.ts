@@ -205,11 +205,8 @@ describe("generations", () => {
     assert.equal(users?.rows, 1);
   });
 
-  it("runs a debounced generation after a system-table change", async () => {
-    const ref = newRef();
-    await completedPoll(ref, "2025-01-01T00:00:00Z", [userObject(1)]);
-    await gens.generate(ref.workspaceId);
-    const before = published.length;
+  /** A query-history row of the workspace: a system-table change that asks for a generation. */
+  async function systemChange(ref: Ref) {
     const qid = `q-${newPollId()}`;
     await wh.systemEvent(
       queryHistoryTable,
@@ -217,7 +214,7 @@ describe("generations", () => {
         queryId: qid,
         workspaceId: ref.workspaceId,
         actor: "a",
-        sql: "SELECT 2",
+        sql: "SELECT 1",
         startedAt: "2025-01-02T00:00:00Z",
         durationMs: 1,
         rowCount: 1,
@@ -227,6 +224,14 @@ describe("generations", () => {
       },
       msgRef(qid),
     );
+  }
+
+  it("runs a debounced generation after a system-table change", async () => {
+    const ref = newRef();
+    await completedPoll(ref, "2025-01-01T00:00:00Z", [userObject(1)]);
+    await gens.generate(ref.workspaceId);
+    const before = published.length;
+    await systemChange(ref);
     gens.requested(ref.workspaceId, "system");
     gens.requested(ref.workspaceId, "system");
     const deadline = Date.now() + 5000;
@@ -235,26 +240,6 @@ describe("generations", () => {
   });
 
   describe("system-table changes that keep coming", () => {
-    /** A query-history row of the workspace: a system-table change that asks for a generation. */
-    async function systemChange(ref: Ref) {
-      const qid = `q-${newPollId()}`;
-      await wh.systemEvent(
-        queryHistoryTable,
-        {
-          queryId: qid,
-          workspaceId: ref.workspaceId,
-          actor: "a",
-          sql: "SELECT 1",
-          startedAt: "2025-01-02T00:00:00Z",
-          durationMs: 1,
-          rowCount: 1,
-          outcome: "ok",
-          error: null,
-          generationId: null,
-        },
-        msgRef(qid),
-      );
-    }
     function service(debounceMs: number, out: Generation[]) {
       return new GenerationService({
         warehouse: wh,
