@@ -17,7 +17,7 @@ export {
   SimControlError,
   type SimTenantSummary,
 } from "./control-client.js";
-export type { Latency, LoggedRequest } from "./graph/request-log.js";
+export { type Latency, type LoggedRequest, peakInFlight } from "./graph/request-log.js";
 export { Identity, type IdentityUrls } from "./identity/identity.js";
 export { APPLICATION_PERMISSIONS, DELEGATED_SCOPES } from "./identity/permissions.js";
 export type { GraphHalf, GraphHalfFactory, Simulator, SimulatorTenant } from "./server.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { PollRecord } from "@tenantlens/contracts";
-import type { LoggedRequest, SimulatorTenant } from "@tenantlens/entra-sim";
+import { type LoggedRequest, peakInFlight, type SimulatorTenant } from "@tenantlens/entra-sim";
 import { catalog, resourceByName } from "@tenantlens/graph";
 import { withServiceLogs } from "@tenantlens/testkit";
 import { type CollectionStack, firstPoll, startCollectionStack } from "./testing/collection-stack.js";
@@ -152,17 +152,7 @@ describe("per-parent reads through $batch", { timeout: 900_000 }, () => {
       );
       // Every request of the tenant at once, the borrowed slots' included, stays within the
       // poller's TENANT_CONCURRENCY (default 8).
-      const edges = http.flatMap((r) => [
-        [r.startedAt, 1],
-        [r.endedAt, -1],
-      ]) as [number, number][];
-      edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      let now = 0;
-      let peak = 0;
-      for (const [, d] of edges) {
-        now += d;
-        peak = Math.max(peak, now);
-      }
+      const peak = peakInFlight(http);
       assert.ok(peak <= 8, `${peak} requests of the tenant at once`);
       const sum = (k: "batched" | "requests") =>
         poll.resources.reduce((n, r) => n + ((r.cost?.[k] as number | undefined) ?? 0), 0);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Integration, PollProgress } from "@tenantlens/contracts";
-import type { LoggedRequest, SimulatorTenant } from "@tenantlens/entra-sim";
+import { type LoggedRequest, peakInFlight, type SimulatorTenant } from "@tenantlens/entra-sim";
 import { catalog } from "@tenantlens/graph";
 import { type ServiceProcess, startService, waitFor, withServiceLogs } from "@tenantlens/testkit";
 import { LEASES_BUCKET } from "./adapters/leases.js";
@@ -82,22 +82,6 @@ describe("poller replicas", { timeout: 600_000 }, () => {
     return new Set([...counts].filter(([, n]) => n === 1).map(([p]) => p));
   })();
 
-  /** Most requests of the tenant in flight at once (any path). */
-  function overlap(requests: LoggedRequest[]): number {
-    const edges = requests.flatMap((r) => [
-      [r.startedAt, 1],
-      [r.endedAt, -1],
-    ]);
-    edges.sort((a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number));
-    let now = 0;
-    let peak = 0;
-    for (const [, d] of edges) {
-      now += d as number;
-      peak = Math.max(peak, now);
-    }
-    return peak;
-  }
-
   it("two pollers share integrations, read resources in parallel, and never read one resource twice at once", () =>
     withServiceLogs(async () => {
       const tenants = [tenant(0), tenant(1)];
@@ -132,8 +116,8 @@ describe("poller replicas", { timeout: 600_000 }, () => {
         for (const [path, peak] of checked) assert.equal(peak, 1, `${path} was read ${peak} times at once`);
         // HTTP requests: the items of a $batch are answered inside it, not sent on their own.
         const http = requests.filter((r) => r.batch === null);
-        assert.ok(overlap(http) >= 2, "resources of one poll were read in parallel");
-        assert.ok(overlap(http) <= 3, "no more reads at once than the tenant's budget (3)");
+        assert.ok(peakInFlight(http) >= 2, "resources of one poll were read in parallel");
+        assert.ok(peakInFlight(http) <= 3, "no more reads at once than the tenant's budget (3)");
         await stack.sim.control.setLatency(null, t.tenantId);
       }
     }));

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { appToken, caFetch, SimControlError, type Simulator, startSimulator } from "../index.js";
+import {
+  appToken,
+  caFetch,
+  peakInFlight,
+  SimControlError,
+  type Simulator,
+  startSimulator,
+} from "../index.js";
 
 /** The simulator's request log and injected latency, over HTTPS with a real token. */
 describe("request log and latency", () => {
@@ -60,6 +67,9 @@ describe("request log and latency", () => {
       for (const r of requests) assert.ok(r.endedAt - r.startedAt >= 119, `${r.endedAt - r.startedAt} ms`);
       assert.equal(maxConcurrent["/v1.0/users"], 2);
       assert.equal(maxConcurrent["/v1.0/groups"], 1);
+      // All three were out together.
+      assert.equal(peakInFlight(requests), 3);
+      assert.equal(peakInFlight(requests.filter((r) => r.path === "/v1.0/groups")), 1);
     } finally {
       await sim.control.setLatency(null, t.tenantId);
     }

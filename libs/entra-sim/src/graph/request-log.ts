@@ -44,6 +44,26 @@ export interface LoggedRequest {
   requestId: string | null;
 }
 
+/**
+ * The most of `requests` in flight at once, from their logged start and end (an end and a start
+ * at the same instant do not overlap). Pass the HTTP requests (`batch === null`) to count what a
+ * client had open; `$batch` sub-requests travel inside their batch.
+ */
+export function peakInFlight(requests: readonly LoggedRequest[]): number {
+  const edges = requests.flatMap((r): [number, number][] => [
+    [r.startedAt, 1],
+    [r.endedAt, -1],
+  ]);
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of edges) {
+    now += d;
+    peak = Math.max(peak, now);
+  }
+  return peak;
+}
+
 export interface Latency {
   minMs: number;
   maxMs: number;
