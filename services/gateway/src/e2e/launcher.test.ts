@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { SERVICE_NAMES } from "@tenantlens/contracts";
@@ -97,7 +97,11 @@ describe("npm start (demo mode)", { timeout: 400_000 }, () => {
         assert.ok((users.users ?? 0) >= 190, `demo users are queryable: ${JSON.stringify(users)}`);
 
         // Everything under the data directory is private: the NATS store, the warehouse, generations, keys.
-        const exposed = listTree(dataDir).filter((f) => (statSync(f).mode & 0o077) !== 0);
+        // The running services create and delete files meanwhile (rules result files, spill
+        // directories): one gone between the listing and its stat exposes nothing.
+        const exposed = listTree(dataDir).filter(
+          (f) => ((statSync(f, { throwIfNoEntry: false })?.mode ?? 0) & 0o077) !== 0,
+        );
         assert.deepEqual(exposed, [], "files or directories readable by others");
         assert.ok(
           listTree(dataDir).some((f) => f.endsWith(".parquet")),
@@ -176,7 +180,14 @@ function binaryOf(p: Proc): string {
 /** Every file and directory below `dir` (the directory itself included). */
 function listTree(dir: string): string[] {
   const out = [dir];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return []; // removed while listing
+    throw err;
+  }
+  for (const e of entries) {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) out.push(...listTree(full));
     else out.push(full);
