@@ -258,6 +258,10 @@ describe("poller", { timeout: 600_000 }, () => {
       MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
       PAGE_SIZE: "25",
       GRAPH_BACKOFF_BASE_MS: "100",
+      // Four reads at once per tenant: the throttling test gives its tenant 8 requests/s, and eight
+      // reads (each lending batch slots) against that budget once starved one retried $batch item
+      // past its 20 throttled retries, ending the poll partial.
+      TENANT_CONCURRENCY: "4",
       // The simulator's generated logs span the 30 days before today: the first window takes them all.
       LOG_LOOKBACK_DAYS: "60",
       LOG_LEVEL: "debug",
