@@ -317,6 +317,47 @@ describe("request/serve", () => {
     await assert.rejects(client.request(c.Echo, { text: "x" }), { code: "bad_request" });
   });
 
+  test("a bytes field travels raw both ways: any byte (newlines, invalid UTF-8) and a JSON head", async () => {
+    const { c, bus } = await setup("rpcbytes");
+    bus.serve(c.Reverse, async (req) => ({
+      label: `${req.label} reversed`,
+      length: req.data.length,
+      data: Uint8Array.from(req.data).reverse(),
+    }));
+    await bus.nc.flush();
+    const data = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256);
+    data.set([0x0a, 0xff, 0xfe, 0x0a], 10);
+    const res = await bus.request(c.Reverse, { label: "a\nb é", data });
+    assert.equal(res.label, "a\nb é reversed");
+    assert.equal(res.length, data.length);
+    assert.deepEqual(res.data, Uint8Array.from(data).reverse());
+    // On the wire: the JSON of the other fields, a newline, the bytes; a header names the field.
+    const raw = await bus.nc.request("rpcbytes.reverse.get", new TextEncoder().encode('{"label":"x"}\nab'), {
+      timeout: 5_000,
+      headers: natsHeaders(),
+    });
+    assert.equal(raw.headers?.get("Tl-Error-Code"), "bad_request", "no header: the body is read as JSON");
+    const h = natsHeaders();
+    h.set("Tl-Bytes-Field", "data");
+    const framed = await bus.nc.request(
+      "rpcbytes.reverse.get",
+      new TextEncoder().encode('{"label":"x"}\nab'),
+      {
+        timeout: 5_000,
+        headers: h,
+      },
+    );
+    assert.equal(framed.headers?.get("Tl-Bytes-Field"), "data");
+    assert.equal(new TextDecoder().decode(framed.data), '{"label":"x reversed","length":2}\nba');
+    // A field name that is not a plain name is refused, not assigned.
+    h.set("Tl-Bytes-Field", "__proto__");
+    const bad = await bus.nc.request("rpcbytes.reverse.get", new TextEncoder().encode('{"label":"x"}\nab'), {
+      timeout: 5_000,
+      headers: h,
+    });
+    assert.equal(bad.headers?.get("Tl-Error-Code"), "bad_request");
+  });
+
   test("no responders is unavailable; a slow service is a timeout", async () => {
     const { c, bus } = await setup("rpc2");
     await assert.rejects(bus.request(c.Echo, { text: "x", mode: "ok" }), {

@@ -2,6 +2,7 @@ import { errors, type Msg, type Subscription } from "@nats-io/transport-node";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import {
   AppError,
+  BYTES_HEADER,
   ERROR_HEADER,
   ErrorBody,
   ErrorCode,
@@ -14,7 +15,7 @@ import {
 import { type BusCore, maxPayload } from "./core.js";
 import { headerBytes, toMsgHdrs, toRecord } from "./headers.js";
 import { extractTrace, injectTrace, messagingAttributes } from "./trace.js";
-import { decoder, encodeJson, errorText } from "./validation.js";
+import { decodeBody, decoder, encodeBody, encodeJson, errorText } from "./validation.js";
 
 export interface ServeMeta {
   headers: Record<string, string>;
@@ -98,7 +99,7 @@ async function answer<R extends RequestDef>(
     async (span) => {
       const reply = (body: Uint8Array, h?: Record<string, string>) => {
         if (!msg.reply) return; // published, not requested: nobody to answer
-        msg.respond(body, h ? { headers: toMsgHdrs(h) } : undefined);
+        msg.respond(body, h && Object.keys(h).length > 0 ? { headers: toMsgHdrs(h) } : undefined);
       };
       const replyError = (e: AppError) => {
         span.setStatus({ code: SpanStatusCode.ERROR, message: e.code });
@@ -107,7 +108,7 @@ async function answer<R extends RequestDef>(
       try {
         let json: unknown;
         try {
-          json = JSON.parse(decoder.decode(msg.data));
+          json = decodeBody(msg.data, headers[BYTES_HEADER]);
         } catch {
           throw new AppError("bad_request", `${def.subject}: request body is not JSON`);
         }
@@ -123,15 +124,15 @@ async function answer<R extends RequestDef>(
             `handler returned an invalid ${def.subject} response: ${formatIssues(checked.error)}`,
           );
         }
-        const body = encodeJson(checked.data);
+        const { data: body, headers: bodyHeaders } = encodeBody(checked.data);
         const limit = maxPayload(core.nc);
-        if (body.length + headerBytes({}) > limit) {
+        if (body.length + headerBytes(bodyHeaders) > limit) {
           throw new AppError(
             "payload_too_large",
             `${def.subject}: the response is ${body.length} bytes, more than the ${limit} a message may carry`,
           );
         }
-        reply(body);
+        reply(body, bodyHeaders);
       } catch (err) {
         if (err instanceof AppError) {
           if (!requestErrors(def).includes(err.code))
@@ -176,9 +177,9 @@ export async function sendRequest<R extends RequestDef>(
     },
     async (span) => {
       try {
-        const headers: Record<string, string> = { ...opts.headers };
+        const { data: body, headers: bodyHeaders } = encodeBody(parsed.data);
+        const headers: Record<string, string> = { ...opts.headers, ...bodyHeaders };
         injectTrace(headers);
-        const body = encodeJson(parsed.data);
         const limit = maxPayload(core.nc);
         if (body.length + headerBytes(headers) > limit) {
           throw new AppError(
@@ -215,7 +216,7 @@ export async function sendRequest<R extends RequestDef>(
         if (code) throw errorFromReply(def, code, msg);
         let json: unknown;
         try {
-          json = JSON.parse(decoder.decode(msg.data));
+          json = decodeBody(msg.data, msg.headers?.get(BYTES_HEADER));
         } catch {
           throw new AppError("internal", `${def.service} sent a reply to ${def.subject} that is not JSON`);
         }

@@ -1,4 +1,4 @@
-import { defineEvent, defineRequest, type StreamDef } from "@tenantlens/contracts";
+import { Bytes, defineEvent, defineRequest, type StreamDef } from "@tenantlens/contracts";
 import { createLogger, type Logger } from "@tenantlens/telemetry";
 import { z } from "zod";
 import { type Bus, connectBus } from "./bus.js";
@@ -42,7 +42,24 @@ export function testContracts(tag: string) {
     }),
     response: z.object({ text: z.string() }),
   });
-  return { streams: { [stream.name]: stream }, events: [Happened, Noted], stream, Happened, Noted, Echo };
+  /** Bytes both ways: the answer is the request's bytes reversed, with their count. */
+  const Reverse = defineRequest({
+    subject: `${tag}.reverse.get`,
+    service: "query",
+    callers: ["query"],
+    errors: [],
+    request: z.object({ label: z.string(), data: Bytes }),
+    response: z.object({ label: z.string(), length: z.number().int(), data: Bytes }),
+  });
+  return {
+    streams: { [stream.name]: stream },
+    events: [Happened, Noted],
+    stream,
+    Happened,
+    Noted,
+    Echo,
+    Reverse,
+  };
 }
 
 /** A silent logger unless TEST_LOG_LEVEL is set. */

@@ -13,3 +13,11 @@ export const Timestamp = z.string().datetime({ offset: true });
 export const ResourceName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{1,63}$/, "not a resource name");
 
 export const DEFAULT_WORKSPACE = "default";
+
+/**
+ * Raw bytes in a request or a response, at most one such field per message and at its top level:
+ * the bus carries them after the JSON of the other fields, never escaped into JSON nor parsed (a
+ * query answer's text, say). The header `BYTES_HEADER` names the field.
+ */
+export const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes");
+export const BYTES_HEADER = "Tl-Bytes-Field";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Timestamp, WorkspaceId } from "./common.js";
+import { Bytes, Timestamp, WorkspaceId } from "./common.js";
 import { defineEvent, defineRequest } from "./define.js";
 
 export const ResultFormat = z.enum(["json", "csv", "ndjson", "parquet"]);
@@ -41,10 +41,10 @@ export const QueryExecute = defineRequest({
     /** JSON rows inline when they fit in a message. */
     rows: z.array(z.record(z.string(), z.unknown())).optional(),
     /**
-     * With `stream`: the whole answer as text (the JSON rows array, CSV or NDJSON), never parsed on
-     * its way to the client.
+     * With `stream`: the answer's first part, or the whole answer, as UTF-8 bytes of its text (the
+     * JSON rows array, CSV or NDJSON), never escaped, decoded or parsed on its way to the client.
      */
-    text: z.string().optional(),
+    body: Bytes.optional(),
     /**
      * With `stream`: the answer is still being produced; read its parts with `query.result.read`
      * (`rowCount` and `truncated` are then final only in the last part).
@@ -76,7 +76,8 @@ export const QueryResultRead = defineRequest({
   }),
   response: z.object({
     seq: z.number().int().nonnegative(),
-    text: z.string(),
+    /** UTF-8 bytes of this part of the answer's text (a part may end inside a character). */
+    body: Bytes,
     done: z.boolean(),
     rowCount: z.number().int().nonnegative(),
     truncated: z.boolean(),

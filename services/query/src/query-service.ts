@@ -68,7 +68,7 @@ const INTERNAL_TIMEOUT_MS = 30_000;
  */
 const SERVICE = { workspaceId: "_service", actor: "_service" } as const;
 const MAX_HISTORY_ERROR = 4_000;
-/** Characters per part of a streamed answer (a part travels in one NATS message, JSON-escaped). */
+/** Characters per part of a streamed answer (a part travels in one NATS message, as UTF-8 bytes). */
 export const PART_CHARS = 256 * 1024;
 
 /**
@@ -94,9 +94,9 @@ export class QueryService {
     const firstPart = new Promise<true>((resolve) => {
       started = () => resolve(true);
     });
-    const onPart: PartReceiver = (text, cols) => {
+    const onPart: PartReceiver = (bytes, cols) => {
       columns = cols;
-      stream.push(text);
+      stream.push(bytes);
       started();
     };
     const startedAt = Date.now();
@@ -121,7 +121,7 @@ export class QueryService {
       truncated: first.truncated,
       durationMs: Date.now() - startedAt,
       generationId: stream.generationId,
-      text: first.text,
+      body: first.body,
       ...(first.done ? {} : { streamId: stream.id }),
     };
   }
@@ -367,12 +367,12 @@ export class QueryService {
     const body = result.body;
     if (stream) {
       // The text never parsed: whole in the reply, or the last part of a stream already answered.
-      const text = body.kind === "json" ? body.text : Buffer.from(body.bytes).toString("utf8");
+      const bytes = body.kind === "json" ? Buffer.from(body.text, "utf8") : body.bytes;
       if (stream.started) {
-        stream.finish(text, result.rowCount, result.truncated);
+        stream.finish(bytes, result.rowCount, result.truncated);
         return base;
       }
-      return { ...base, text };
+      return { ...base, body: bytes };
     }
     if (body.kind === "json" && body.text.length <= this.deps.limits.inlineMaxBytes) {
       return { ...base, rows: JSON.parse(body.text) as Record<string, unknown>[] };

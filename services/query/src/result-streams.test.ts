@@ -4,44 +4,50 @@ import { AppError } from "@tenantlens/contracts";
 import { waitFor } from "@tenantlens/testkit";
 import { ResultStreams } from "./result-streams.js";
 
+const bytes = (text: string) => Buffer.from(text, "utf8");
+const textOf = (b: Uint8Array) => Buffer.from(b).toString("utf8");
+
 describe("result streams", () => {
   it("hands out parts in order, waiting for the ones not produced yet, and ends with the counts", async () => {
     const streams = new ResultStreams();
     const s = streams.open("ws");
-    s.push("[1");
-    assert.deepEqual(await streams.read("ws", s.id, 0), {
-      seq: 0,
-      text: "[1",
-      done: false,
-      rowCount: 0,
-      truncated: false,
-    });
+    s.push(bytes("[1"));
+    const first = await streams.read("ws", s.id, 0);
+    assert.deepEqual(
+      { ...first, body: textOf(first.body) },
+      { seq: 0, body: "[1", done: false, rowCount: 0, truncated: false },
+    );
     const next = streams.read("ws", s.id, 1);
-    s.push(",2");
-    assert.equal((await next).text, ",2");
+    s.push(bytes(",2"));
+    assert.equal(textOf((await next).body), ",2");
     const last = streams.read("ws", s.id, 2);
-    s.finish("]", 2, true);
-    assert.deepEqual(await last, { seq: 2, text: "]", done: true, rowCount: 2, truncated: true });
+    s.finish(bytes("]"), 2, true);
+    const end = await last;
+    assert.deepEqual(
+      { ...end, body: textOf(end.body) },
+      { seq: 2, body: "]", done: true, rowCount: 2, truncated: true },
+    );
     // Done: the stream is gone.
     assert.equal(streams.owns(s.id), false);
     await assert.rejects(streams.read("ws", s.id, 3), (e: AppError) => e.code === "not_found");
   });
 
-  it("splits a part too large for one message, and keeps every character", async () => {
+  it("splits a part too large for one message, and keeps every byte", async () => {
     const streams = new ResultStreams();
     const s = streams.open("ws");
-    // Control characters take six bytes each once JSON-escaped: 400 K of them is ~2.4 MB.
-    const big = `${"\u0001".repeat(200_000)}🙂${"\u0001".repeat(200_000)}`;
-    s.push(big);
-    s.finish("", 0, false);
-    let text = "";
+    // 2.4 MB with four-byte characters across the split points: parts end inside characters.
+    const big = "a🙂".repeat(480_000);
+    s.push(bytes(big));
+    s.finish(bytes(""), 0, false);
+    const parts: Uint8Array[] = [];
     for (let seq = 0; ; seq++) {
       const part = await streams.read("ws", s.id, seq);
-      assert.ok(Buffer.byteLength(JSON.stringify(part.text)) <= 900_000);
-      text += part.text;
+      assert.ok(part.body.length <= 900_000);
+      parts.push(part.body);
       if (part.done) break;
     }
-    assert.equal(text, big);
+    assert.ok(parts.length >= 3);
+    assert.equal(textOf(Buffer.concat(parts)), big);
   });
 
   it("passes the query's failure to the reader, and answers only its own workspace", async () => {
@@ -57,7 +63,7 @@ describe("result streams", () => {
   it("drops a stream nobody reads", async () => {
     const streams = new ResultStreams(50);
     const s = streams.open("ws");
-    s.push("x");
+    s.push(bytes("x"));
     await waitFor(() => (streams.owns(s.id) ? undefined : true), {
       what: "the idle stream dropped",
       timeoutMs: 10_000,

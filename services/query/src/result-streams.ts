@@ -3,13 +3,14 @@ import { AppError } from "@tenantlens/contracts";
 
 export interface StreamPart {
   seq: number;
-  text: string;
+  /** UTF-8 bytes of the answer's text; a part may end inside a character (the next one goes on). */
+  body: Uint8Array;
   done: boolean;
   rowCount: number;
   truncated: boolean;
 }
 
-/** A part's reply must fit in a NATS message (1 MB by default) with its JSON escaping. */
+/** A part's reply must fit in a NATS message (1 MB by default) with its JSON head and headers. */
 const MAX_PART_BYTES = 900_000;
 
 /**
@@ -25,7 +26,7 @@ export class ResultStream {
   /** Whether a part has been handed over (the caller then reads the rest as parts). */
   started = false;
   /** Parts not yet read, the first of them numbered `base`. */
-  private parts: string[] = [];
+  private parts: Uint8Array[] = [];
   private base = 0;
   private done = false;
   private failure: Error | null = null;
@@ -42,13 +43,13 @@ export class ResultStream {
     this.touch();
   }
 
-  push(text: string): void {
+  push(bytes: Uint8Array): void {
     this.started = true;
-    this.parts.push(text);
+    this.parts.push(bytes);
     this.notify();
   }
 
-  finish(rest: string, rowCount: number, truncated: boolean): void {
+  finish(rest: Uint8Array, rowCount: number, truncated: boolean): void {
     this.parts.push(rest);
     this.done = true;
     this.rowCount = rowCount;
@@ -77,17 +78,16 @@ export class ResultStream {
       });
       this.touch();
     }
-    let text = this.parts[0]!;
-    // A part whose reply would not fit in a message is split (it travels JSON-escaped).
-    while (escapedBytesOver(text, MAX_PART_BYTES)) {
-      const half = splitPoint(text);
-      this.parts.splice(0, 1, text.slice(0, half), text.slice(half));
-      text = this.parts[0]!;
+    let body = this.parts[0]!;
+    // A part whose reply would not fit in a message is split: the client receives one byte stream.
+    if (body.length > MAX_PART_BYTES) {
+      this.parts.splice(0, 1, body.subarray(0, MAX_PART_BYTES), body.subarray(MAX_PART_BYTES));
+      body = this.parts[0]!;
     }
     const last = this.done && !this.failure && this.parts.length === 1;
     return {
       seq,
-      text,
+      body,
       done: last,
       rowCount: last ? this.rowCount : 0,
       truncated: last ? this.truncated : false,
@@ -111,26 +111,6 @@ export class ResultStream {
     this.expiry = setTimeout(() => this.onExpire(this), this.idleMs);
     this.expiry.unref();
   }
-}
-
-/**
- * Whether the text, JSON-escaped in a reply, takes more than `max` bytes. Escaping at most doubles
- * the UTF-8 size except for the control characters written as `\u00XX`, so text without those
- * whose doubled size fits is answered without escaping it a second time just to measure.
- */
-export function escapedBytesOver(text: string, max: number): boolean {
-  if (!SIX_BYTE_ESCAPES.test(text) && Buffer.byteLength(text) * 2 + 2 <= max) return false;
-  return Buffer.byteLength(JSON.stringify(text)) > max;
-}
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters JSON escapes as \u00XX.
-const SIX_BYTE_ESCAPES = /[\u0000-\u0007\u000b\u000e-\u001f]/;
-
-/** Half of the text, never between the two halves of a surrogate pair. */
-function splitPoint(text: string): number {
-  let i = Math.floor(text.length / 2);
-  const code = text.charCodeAt(i - 1);
-  if (code >= 0xd800 && code <= 0xdbff) i += 1;
-  return i;
 }
 
 /** The answers this replica is streaming, by id. */

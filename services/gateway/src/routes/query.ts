@@ -81,22 +81,26 @@ async function blob(bus: Bus, bucket: string, key: string): Promise<Uint8Array<A
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
+const encoder = new TextEncoder();
+
 /**
- * The body of a streamed answer: `first`, then each part from the query service in order, then the
- * tail written from the last part's counts; the next parts are asked for while the current one is sent. A part that fails (the query timed out midway, say)
- * aborts the response: the client sees a broken transfer, never a silently short answer.
+ * The body of a streamed answer: `head` and the first part, then each part from the query service
+ * in order, then the tail written from the last part's counts; the next parts are asked for while
+ * the current one is sent. Parts are bytes, passed on as they come (never decoded here). A part that
+ * fails (the query timed out midway, say) aborts the response: the client sees a broken transfer,
+ * never a silently short answer.
  */
 function streamParts(
   bus: Bus,
   ref: { workspaceId: string; streamId: string; waitMs: number },
-  text: { first: string; tail(last: { rowCount: number; truncated: boolean }): string },
+  text: { head: string; first: Uint8Array; tail(last: { rowCount: number; truncated: boolean }): string },
 ): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
   let seq = 1;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        controller.enqueue(encoder.encode(text.first));
+        if (text.head) controller.enqueue(encoder.encode(text.head));
+        controller.enqueue(text.first);
       },
       async pull(controller) {
         const part = await bus.request(
@@ -105,13 +109,27 @@ function streamParts(
           { timeoutMs: ref.waitMs },
         );
         seq += 1;
-        const chunk = part.done ? part.text + text.tail(part) : part.text;
-        if (chunk) controller.enqueue(encoder.encode(chunk));
-        if (part.done) controller.close();
+        if (part.body.length > 0) controller.enqueue(part.body);
+        if (part.done) {
+          const tail = text.tail(part);
+          if (tail) controller.enqueue(encoder.encode(tail));
+          controller.close();
+        }
       },
     },
     PREFETCH,
   );
+}
+
+/** `head`, the answer's bytes and `tail` as one body. */
+function spliced(head: string, body: Uint8Array, tail: string): Uint8Array<ArrayBuffer> {
+  const h = encoder.encode(head);
+  const t = encoder.encode(tail);
+  const out = new Uint8Array(h.length + body.length + t.length);
+  out.set(h);
+  out.set(body, h.length);
+  out.set(t, h.length + body.length);
+  return out;
 }
 
 /**
@@ -162,7 +180,7 @@ export const runQuery = defineRoute({
     const repliedAt = Date.now();
     c.header("X-Query-Id", res.queryId);
     c.header("X-Generation-Id", String(res.generationId));
-    if (res.text !== undefined && format !== "parquet") {
+    if (res.body !== undefined && format !== "parquet") {
       const headers: Record<string, string> = { "content-type": TEXT_TYPES[format] };
       if (format !== "json")
         headers["content-disposition"] = `attachment; filename="query-${res.queryId}.${EXTENSIONS[format]}"`;
@@ -175,7 +193,7 @@ export const runQuery = defineRoute({
         c.header("X-Row-Count", String(res.rowCount));
         c.header("X-Truncated", String(res.truncated));
         const meta = { rowCount: res.rowCount, truncated: res.truncated, durationMs: res.durationMs };
-        return c.body(head + res.text + tail(meta), 200, headers);
+        return c.body(spliced(head, res.body, tail(meta)), 200, headers);
       }
       // Streamed: the first part leaves now, the rest as the query service produces it. The counts
       // are known only at the end (in the JSON body's tail; downloads carry no X-Row-Count then).
@@ -184,7 +202,8 @@ export const runQuery = defineRoute({
           bus,
           { workspaceId: principal.workspaceId, streamId: res.streamId, waitMs },
           {
-            first: head + res.text,
+            head,
+            first: res.body,
             tail: (last) =>
               tail({
                 rowCount: last.rowCount,

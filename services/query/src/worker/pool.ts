@@ -28,8 +28,8 @@ export interface PoolOptions {
   logger: Logger;
 }
 
-/** Receives the parts of a streamed answer (jobs with `partChars`). */
-export type PartReceiver = (text: string, columns: RunColumn[]) => void;
+/** Receives the parts of a streamed answer (jobs with `partChars`), as UTF-8 bytes of its text. */
+export type PartReceiver = (bytes: Uint8Array, columns: RunColumn[]) => void;
 
 export class JobFailed extends AppError {
   constructor(readonly failure: JobFailure) {
@@ -197,7 +197,7 @@ export class WorkerPool {
           // Parts of an interrupted job no longer reach its caller.
           const current = slot.current;
           if (current?.id === m.id && current.interruptedAt === undefined)
-            current.onPart?.(m.text, m.columns);
+            current.onPart?.(m.bytes, m.columns);
         } else {
           this.onDone(slot, m);
         }

@@ -60,7 +60,7 @@ export type ParentMessage =
 
 export type WorkerMessage =
   | { type: "ready" }
-  /** A piece of a streamed answer's text, in order, before its `done`. */
-  | { type: "part"; id: number; text: string; columns: RunColumn[] }
+  /** A piece of a streamed answer's text (UTF-8), in order, before its `done`. */
+  | { type: "part"; id: number; bytes: Uint8Array; columns: RunColumn[] }
   | { type: "done"; id: number; ok: true; output: JobOutput }
   | { type: "done"; id: number; ok: false; failure: JobFailure };

@@ -46,7 +46,8 @@ process.on("message", (raw: ParentMessage) => {
           if (interrupted.has(id)) conn.interrupt();
           return () => connections.delete(id);
         },
-        onPart: (text, columns) => send({ type: "part", id, text, columns }),
+        // Bytes from here on: the service and the gateway pass them on without decoding them.
+        onPart: (text, columns) => send({ type: "part", id, bytes: Buffer.from(text, "utf8"), columns }),
       }).then((r) => {
         running.delete(id);
         clearInterval(interrupted.get(id));
