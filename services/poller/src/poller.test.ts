@@ -258,9 +258,9 @@ describe("poller", { timeout: 600_000 }, () => {
       MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
       PAGE_SIZE: "25",
       GRAPH_BACKOFF_BASE_MS: "100",
-      // Four reads at once per tenant: the throttling test gives its tenant 8 requests/s, and eight
-      // reads (each lending batch slots) against that budget once starved one retried $batch item
-      // past its 20 throttled retries, ending the poll partial.
+      // Four reads at once per tenant: the throttling test gives its tenant a small budget of
+      // requests per second, and eight reads (each lending batch slots) against it once starved one
+      // retried $batch item past its 20 throttled retries, ending the poll partial.
       TENANT_CONCURRENCY: "4",
       // The simulator's generated logs span the 30 days before today: the first window takes them all.
       LOG_LOOKBACK_DAYS: "60",
@@ -538,13 +538,14 @@ describe("poller", { timeout: 600_000 }, () => {
           enabled: true,
           retryAfter,
           windowSeconds: 1,
-          budget: 8,
+          budget: 16,
         });
       // Counted before throttling: the counting requests share the app's budget.
       const expected = await stats(t);
       await throttle("fraction");
       const integration = await createIntegration(t, "Throttled");
-      // Every catalog resource under a small budget: minutes, not seconds.
+      // Every catalog resource under a small budget (16 requests/s, hundreds of requests): throttled
+      // all the way through.
       const first = await completedPoll((await pollStartedFor(integration.id, 1)).pollId, 240_000);
       assert.equal(first.completed.outcome, "succeeded", JSON.stringify(first.completed));
       for (const [r, n] of Object.entries(expected)) assert.equal(first.done.get(r)?.objectCount, n, r);
