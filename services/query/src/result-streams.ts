@@ -10,8 +10,8 @@ export interface StreamPart {
   truncated: boolean;
 }
 
-/** A part's reply must fit in a NATS message (1 MB by default) with its JSON head and headers. */
-const MAX_PART_BYTES = 900_000;
+/** Bytes a part's reply keeps for its JSON head (seq, counts) and headers (trace, bytes field). */
+export const PART_OVERHEAD_BYTES = 4096;
 
 /**
  * One answer being streamed to its caller: parts are added as the worker produces them and read in
@@ -38,6 +38,7 @@ export class ResultStream {
   constructor(
     readonly workspaceId: string,
     private readonly idleMs: number,
+    private readonly maxPartBytes: number,
     private readonly onExpire: (s: ResultStream) => void,
   ) {
     this.touch();
@@ -80,8 +81,8 @@ export class ResultStream {
     }
     let body = this.parts[0]!;
     // A part whose reply would not fit in a message is split: the client receives one byte stream.
-    if (body.length > MAX_PART_BYTES) {
-      this.parts.splice(0, 1, body.subarray(0, MAX_PART_BYTES), body.subarray(MAX_PART_BYTES));
+    if (body.length > this.maxPartBytes) {
+      this.parts.splice(0, 1, body.subarray(0, this.maxPartBytes), body.subarray(this.maxPartBytes));
       body = this.parts[0]!;
     }
     const last = this.done && !this.failure && this.parts.length === 1;
@@ -117,10 +118,17 @@ export class ResultStream {
 export class ResultStreams {
   private readonly streams = new Map<string, ResultStream>();
 
-  constructor(private readonly idleMs = 60_000) {}
+  /**
+   * `maxPartBytes`: the most one part may carry, so its reply fits in a message of the bus
+   * (`maxPayload` less PART_OVERHEAD_BYTES; a part produced larger is handed out in pieces).
+   */
+  constructor(
+    private readonly idleMs = 60_000,
+    private readonly maxPartBytes = 1024 * 1024 - PART_OVERHEAD_BYTES,
+  ) {}
 
   open(workspaceId: string): ResultStream {
-    const s = new ResultStream(workspaceId, this.idleMs, (x) => this.drop(x));
+    const s = new ResultStream(workspaceId, this.idleMs, this.maxPartBytes, (x) => this.drop(x));
     this.streams.set(s.id, s);
     return s;
   }

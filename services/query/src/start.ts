@@ -6,7 +6,7 @@ import { LEASE_TTL_SECONDS, LEASES_BUCKET, LeaseKeeper, readerIdFrom } from "./a
 import { SAVED_QUERIES_BUCKET, SavedQueryStore } from "./adapters/saved-queries-kv.js";
 import { type QueryConfig, readerIdDefault, tempDirOf, workspaceConcurrency } from "./config.js";
 import { QueryService } from "./query-service.js";
-import { ResultStreams } from "./result-streams.js";
+import { PART_OVERHEAD_BYTES, ResultStreams } from "./result-streams.js";
 import { followGenerations } from "./transport/consumers.js";
 import { serveQuery } from "./transport/requests.js";
 import { WorkerPool } from "./worker/pool.js";
@@ -73,7 +73,8 @@ export async function startQueryService(
     },
   });
   const saved = new SavedQueryStore(await bus.kv(SAVED_QUERIES_BUCKET));
-  const streams = new ResultStreams();
+  // A part's reply must fit in a message of this server (1 MB by default; a smaller max_payload means smaller parts).
+  const streams = new ResultStreams(60_000, bus.maxPayload() - PART_OVERHEAD_BYTES);
   service = new QueryService({
     streams,
     pool,
