@@ -26,8 +26,11 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
   let groupB = "";
   const password = "Pr0vision-Secret-9911";
 
-  const run = (body: unknown) =>
-    api<Operation & ErrorBody>(sys, "POST", `/api/integrations/${id}/provisioning/operations`, { body });
+  const run = (body: unknown, signal?: AbortSignal) =>
+    api<Operation & ErrorBody>(sys, "POST", `/api/integrations/${id}/provisioning/operations`, {
+      body,
+      ...(signal ? { signal } : {}),
+    });
 
   /** Write requests (anything but GET) the simulator answered for the tenant since `after`. */
   async function writesSince(after: number): Promise<{ method: string; path: string; status: number }[]> {
@@ -240,8 +243,11 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
         dup.body.steps[0]?.error ?? "",
         /Another object with the same value for property userPrincipalName/,
       );
-      // Collect the new user, so the next collection records the operations' changes as before/after.
-      const poll = await api<{ pollId: string }>(sys, "POST", `/api/integrations/${id}/polls`, { body: {} });
+      // Collect the new user, so the next collection records the operations' changes as before/after
+      // (only users: every operation here changes a user, licences and all).
+      const poll = await api<{ pollId: string }>(sys, "POST", `/api/integrations/${id}/polls`, {
+        body: { resources: ["users"] },
+      });
       assert.equal(poll.status, 202, JSON.stringify(poll.body));
       firstPoll = await committedPoll(createPoll);
       const added = await sql(`SELECT count(*)::INT AS n FROM azuread_user WHERE id = '${created}'`);
@@ -330,10 +336,12 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
         [{ type: "slow", delayMs: 15_000, count: 1, pathPrefix: "groups/" }],
         tenant.tenantId,
       );
-      const pending = run({
-        requestId: "req-cut-short",
-        operation: { kind: "offboard_user", userId: victim },
-      }).catch(() => null);
+      // Its HTTP request never gets an answer (the gateway waits up to 10 min): the test hangs up below.
+      const hangUp = new AbortController();
+      const pending = run(
+        { requestId: "req-cut-short", operation: { kind: "offboard_user", userId: victim } },
+        hangUp.signal,
+      ).catch(() => null);
       const find = async () =>
         (
           await api<{ operations: Operation[] }>(
@@ -397,7 +405,8 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
       assert.equal(again.status, 200, JSON.stringify(again.body));
       assert.equal(again.body.status, "interrupted");
       assert.deepEqual(await writesSince(before), []);
-      // The killed run's HTTP request ends with an error once the gateway gives up waiting.
+      // The killed run's HTTP request is still waiting: hang up rather than wait out its timeout.
+      hangUp.abort();
       await pending;
     }));
 
@@ -502,7 +511,9 @@ describe("end to end: user provisioning", { timeout: 600_000 }, () => {
         http: 204,
       });
 
-      const poll = await api<{ pollId: string }>(sys, "POST", `/api/integrations/${id}/polls`, { body: {} });
+      const poll = await api<{ pollId: string }>(sys, "POST", `/api/integrations/${id}/polls`, {
+        body: { resources: ["users"] },
+      });
       assert.equal(poll.status, 202);
       await committedPoll(firstPoll);
       const history = await sql(

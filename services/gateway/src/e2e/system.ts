@@ -122,7 +122,8 @@ export async function api<T = Record<string, unknown>>(
   sys: { baseUrl: string; apiKey: string },
   method: string,
   path: string,
-  opts: { body?: unknown; key?: string } = {},
+  /** `signal`: the caller may give up sooner than the 60 s every request is allowed. */
+  opts: { body?: unknown; key?: string; signal?: AbortSignal } = {},
 ): Promise<ApiResult<T>> {
   const res = await fetch(`${sys.baseUrl}${path}`, {
     method,
@@ -131,7 +132,9 @@ export async function api<T = Record<string, unknown>>(
       ...(opts.body === undefined ? {} : { "content-type": "application/json" }),
     },
     ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
-    signal: AbortSignal.timeout(60_000),
+    signal: opts.signal
+      ? AbortSignal.any([opts.signal, AbortSignal.timeout(60_000)])
+      : AbortSignal.timeout(60_000),
   });
   const text = await res.text();
   let body: unknown = text;
