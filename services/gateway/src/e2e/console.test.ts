@@ -239,8 +239,9 @@ describe("the console in Chromium, on the real system", { timeout: 900_000 }, ()
     assert.ok(user);
     const renamed = `${user.display_name} (renamed)`;
     await sim.control.updateObject(tenant.tenantId, user.id, { displayName: renamed, jobTitle: "Auditor" });
+    // Only users changed: collect only them.
     const poll = await api<{ pollId: string }>(sys, "POST", `/api/integrations/${integrationId}/polls`, {
-      body: {},
+      body: { resources: ["users"] },
     });
     assert.equal(poll.status, 202);
     await waitFor(
