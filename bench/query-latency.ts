@@ -13,10 +13,10 @@
  * The baseline is an unhardened in-process DuckDB over the same files running the same SQL with
  * `LIMIT 10001` and reading the rows (no conversion at all: the engine's own time), the least any
  * service could spend. A second baseline column adds what most Node programs do next
- * (`getRowObjectsJson` + `JSON.stringify`); a third is DuckDB writing the same rows as a JSON array
- * itself (`COPY … TO … (FORMAT json, ARRAY true)`, a file on tmpfs or disk): the least an engine spends to
- * answer in JSON at all, which is what the API does. Plain and REST runs alternate, so a change of machine
- * load hits both. CPU time per query (from /proc: gateway, nats-server, query service and workers
+ * (`getRowObjectsJson` + `JSON.stringify`); a third is DuckDB writing the same rows as a JSON
+ * array itself (`COPY … TO <temp file> (FORMAT json, ARRAY true)`): the least an engine spends to
+ * answer in JSON at all, which is what the API does. Plain and REST runs alternate, so a change of
+ * machine load hits both. CPU time per query (from /proc: gateway, nats-server, query service and workers
  * against this process during the plain run) is printed too: unlike wall-clock time it does not
  * stretch with the load of the shared machine. Quick mode: a tenant 20× smaller (~50k objects) and 10 runs per query.
  */
