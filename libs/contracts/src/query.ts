@@ -28,10 +28,11 @@ export const QueryExecute = defineRequest({
     /** Record the query in query history (default true; false for the system's own queries: rules, alerts). */
     history: z.boolean().optional(),
     /**
-     * The caller takes the answer as text, in parts as they are produced (the gateway): an answer
-     * that is complete in its first part comes back as `text`; a longer JSON, CSV or NDJSON answer
-     * comes back with `streamId` as soon as its first part is ready, and the parts are read with
-     * `query.result.read`. Parquet always goes through the object store.
+     * The caller takes the answer as the bytes of its text, in parts as they are produced (the
+     * gateway): an answer that is complete in its first part comes back whole in `body`; a longer
+     * JSON, CSV or NDJSON answer comes back with its first part and a `streamId` as soon as that
+     * part is ready, and the other parts are read with `query.result.read`. Parquet always goes
+     * through the object store.
      */
     stream: z.boolean().optional(),
   }),
