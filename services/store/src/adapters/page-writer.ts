@@ -2,12 +2,14 @@ import { timestampTZValue } from "@duckdb/node-api";
 import { rawAndHash, rawAndOwnHash } from "../domain/hash.js";
 import {
   absenceRemovalSql,
+  classifiedSql,
   classifySql,
+  clearStageSql,
   createStageSql,
+  dropPlanSql,
   existingSql,
   INPUT_PAGES_TABLE,
   INPUT_TABLE,
-  needPlanSql,
   pageSql,
   STAGE_TABLE,
 } from "../domain/ingest-sql.js";
@@ -111,6 +113,7 @@ async function stage(
       micros(prev?.seenMicros);
       micros(prev?.firstSeenMicros);
       app.appendVarchar(at);
+      app.appendNull(); // page: only `plan` rows need it
       app.endRow();
     }
     app.flushSync();
@@ -136,7 +139,7 @@ export interface GroupWrite extends Omit<PageWrite, "objects" | "removed" | "col
   pages: readonly GroupPage[];
 }
 
-/** Loads the group's objects as received into the input tables (one appender pass, no parsing). */
+/** Loads the group's objects as received into the (emptied) input tables (one appender pass, no parsing). */
 async function loadInput(
   sql: Sql,
   pages: readonly {
@@ -146,8 +149,6 @@ async function loadInput(
     removedIds: readonly string[];
   }[],
 ): Promise<void> {
-  await sql.run(`DELETE FROM ${INPUT_TABLE}`);
-  await sql.run(`DELETE FROM ${INPUT_PAGES_TABLE}`);
   const app = await sql.appender(INPUT_TABLE, "main", "temp");
   try {
     for (const [n, p] of pages.entries()) {
@@ -212,7 +213,7 @@ export async function writePages(sql: Sql, t: ResourceTables, group: GroupWrite)
   });
   if (pages.every((p) => p.objects.length === 0 && p.removedIds.length === 0)) return EMPTY;
 
-  await sql.run(`DELETE FROM ${STAGE_TABLE}`);
+  await sql.run(clearStageSql);
   await loadInput(sql, pages);
   const params = {
     ...paramsOf({ ...group, collectedAt: pages[0]?.collectedAt ?? "" }, pages[0]?.origin ?? ""),
@@ -220,12 +221,18 @@ export async function writePages(sql: Sql, t: ResourceTables, group: GroupWrite)
   await sql.run(classifySql(t, group.mode), params);
 
   // What the join could not decide: read the stored rows and plan them page by page.
-  const counts = { added: 0, modified: 0, removed: 0 };
+  // How many of each outcome, and what the join could not decide: read the stored rows of those
+  // and plan them page by page.
+  const ops = new Map<string, number>();
   const byPage = new Map<number, string[]>();
-  for (const r of await sql.all(needPlanSql(t, group.mode), params)) {
-    const page = Number(r.page);
-    byPage.set(page, [...(byPage.get(page) ?? []), String(r.id)]);
+  for (const r of await sql.all(classifiedSql)) {
+    if (r.op === "plan") {
+      for (const { id, page } of r.plan as { id: string; page: number }[])
+        byPage.set(page, [...(byPage.get(page) ?? []), id]);
+    } else ops.set(String(r.op), Number(r.n));
   }
+  if (byPage.size > 0) await sql.run(dropPlanSql);
+  const counts = { added: 0, modified: 0, removed: 0 };
   const volatile = volatileProperties(t.resource.name);
   for (const [n, ids] of byPage) {
     const p = pages[n];
@@ -242,12 +249,10 @@ export async function writePages(sql: Sql, t: ResourceTables, group: GroupWrite)
     });
     counts.modified += plan.counts.modified;
     counts.removed += plan.counts.removed;
+    for (const o of plan.objects) ops.set(o.op, (ops.get(o.op) ?? 0) + 1);
     if (plan.objects.length > 0) await stage(sql, plan.objects, stored, p.collectedAt);
   }
 
-  const ops = new Map<string, number>();
-  for (const r of await sql.all(`SELECT op, count(*) AS n FROM ${STAGE_TABLE} GROUP BY op`))
-    ops.set(String(r.op), Number(r.n));
   counts.added = ops.get("added") ?? 0;
   if (ops.size === 0) return EMPTY;
   const has = (...list: ObjectOp[]) => list.some((op) => (ops.get(op) ?? 0) > 0);

@@ -25,12 +25,17 @@ export const INPUT_PAGES_TABLE = "_tl_in_pages";
  */
 export function createStageSql(): string[] {
   return [
-    `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (id VARCHAR, op VARCHAR, hash VARCHAR, raw JSON, fields VARCHAR, change_id VARCHAR, "before" JSON, prev_seen TIMESTAMPTZ, prev_first_seen TIMESTAMPTZ, "at" VARCHAR)`,
+    `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (id VARCHAR, op VARCHAR, hash VARCHAR, raw JSON, fields VARCHAR, change_id VARCHAR, "before" JSON, prev_seen TIMESTAMPTZ, prev_first_seen TIMESTAMPTZ, "at" VARCHAR, page INTEGER)`,
     // `hash` is set only where the content hash is not md5(raw) (objects carrying annotations).
     `CREATE TEMP TABLE IF NOT EXISTS ${INPUT_TABLE} (id VARCHAR, page INTEGER, raw JSON, hash VARCHAR, removed BOOLEAN)`,
     `CREATE TEMP TABLE IF NOT EXISTS ${INPUT_PAGES_TABLE} (page INTEGER, origin VARCHAR, "at" VARCHAR)`,
   ];
 }
+
+/** Empties the staging tables before a group (one round trip for the three). */
+export const clearStageSql = [STAGE_TABLE, INPUT_TABLE, INPUT_PAGES_TABLE]
+  .map((t) => `DELETE FROM ${t};`)
+  .join(" ");
 
 const AT = "CAST($at AS TIMESTAMPTZ)";
 /**
@@ -124,32 +129,35 @@ FROM (
 }
 
 /**
- * Classifies the group in INPUT_TABLE against the stored rows in one join on id: objects the
- * integration does not hold are staged as `added` (change id by the formula of hash.ts `changeId`,
- * computed here), objects whose content hash equals the stored one as `seen` (full reads only: a
- * delta object is merged over the stored one, so it always needs the planner). Returns, through
- * `needPlanSql`, what is left: stored objects that differ (or any stored one in delta mode) and
- * stored removed ids.
+ * Classifies the group in INPUT_TABLE against the stored rows in one join on id, hashing each
+ * object once: objects the integration does not hold are staged as `added` (change id by the
+ * formula of hash.ts `changeId`, computed here), objects whose content hash equals the stored one
+ * as `seen` (full reads only: a delta object is merged over the stored one, so it always needs the
+ * planner), and what is left as `plan` with its page: stored objects that differ (or any stored
+ * one in delta mode) and stored removed ids. Removed ids the integration does not hold are
+ * dropped. `classifiedSql` reads the outcome; the caller deletes them before applying the group.
  */
 export function classifySql(t: ResourceTables, mode: "full" | "delta"): string {
   const cur = q(t.current.name);
   const changeIdExpr = `md5(concat_ws('|', $integration, ${quoteLiteral(t.current.name)}, i.id, $poll, 'added', p.origin))`;
-  return `INSERT INTO ${STAGE_TABLE} (id, op, hash, raw, change_id, "at")
-SELECT i.id, CASE WHEN c."id" IS NULL THEN 'added' ELSE 'seen' END, i.h,
-  CASE WHEN c."id" IS NULL THEN i.raw END, CASE WHEN c."id" IS NULL THEN ${changeIdExpr} END, p."at"
-FROM (SELECT id, page, raw, coalesce(hash, md5(raw)) AS h FROM ${INPUT_TABLE} WHERE NOT removed) i
+  const seen = mode === "full" ? `WHEN NOT i.removed AND c.${q(HASH_COLUMN)} = i.h THEN 'seen' ` : "";
+  return `INSERT INTO ${STAGE_TABLE} (id, op, hash, raw, change_id, "at", page)
+SELECT i.id, CASE WHEN c."id" IS NULL THEN 'added' ${seen}ELSE 'plan' END AS op, i.h,
+  CASE WHEN c."id" IS NULL THEN i.raw END, CASE WHEN c."id" IS NULL THEN ${changeIdExpr} END, p."at", i.page
+FROM (SELECT id, page, raw, removed, CASE WHEN NOT removed THEN coalesce(hash, md5(raw)) END AS h FROM ${INPUT_TABLE}) i
 JOIN ${INPUT_PAGES_TABLE} p ON p.page = i.page
 LEFT JOIN ${cur} c ON c."integration_id" = $integration AND c."id" = i.id
-WHERE c."id" IS NULL${mode === "full" ? ` OR c.${q(HASH_COLUMN)} = i.h` : ""}`;
+WHERE NOT (i.removed AND c."id" IS NULL)`;
 }
 
-/** The group's ids the planner must see (see `classifySql`), with their page. */
-export function needPlanSql(t: ResourceTables, mode: "full" | "delta"): string {
-  const cur = q(t.current.name);
-  return `SELECT i.id AS id, i.page AS page FROM ${INPUT_TABLE} i
-JOIN ${cur} c ON c."integration_id" = $integration AND c."id" = i.id
-${mode === "full" ? `WHERE i.removed OR c.${q(HASH_COLUMN)} IS DISTINCT FROM coalesce(i.hash, md5(i.raw))` : ""}`;
-}
+/**
+ * The classification's outcome: rows per op, and for `plan` the ids the planner must see (see
+ * `classifySql`) with their page.
+ */
+export const classifiedSql = `SELECT op, count(*) AS n, CASE WHEN op = 'plan' THEN list({'id': id, 'page': page}) END AS plan
+FROM ${STAGE_TABLE} GROUP BY op`;
+/** Drops the `plan` rows once read: the planner stages its own outcome for each. */
+export const dropPlanSql = `DELETE FROM ${STAGE_TABLE} WHERE op = 'plan'`;
 
 /**
  * After a complete full read: every object of the integration this poll did not see is removed,
