@@ -87,6 +87,7 @@ export class GenerationService {
 
   private async generateNow(workspaceId: string): Promise<Generation | null> {
     const { warehouse, dataDir } = this.o;
+    const started = performance.now();
     const generation = await warehouse.db.transaction(async (sql) => {
       if (await workspaceDeleted(sql, workspaceId)) {
         await sql.run(`DELETE FROM "_tl_generation_requests" WHERE workspace_id = $ws`, { ws: workspaceId });
@@ -101,6 +102,7 @@ export class GenerationService {
         generationId: generation.generationId,
         written: generation.tables.filter((t) => t.changed).length,
         reused: generation.tables.filter((t) => !t.changed).length,
+        durationMs: Math.round(performance.now() - started),
       },
       "generation committed",
     );
