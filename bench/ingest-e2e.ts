@@ -25,6 +25,7 @@ import {
   tempDir,
 } from "../libs/testkit/src/index.js";
 import { option, printFigures } from "./_lib/report.js";
+import { lastLoggedDuration } from "./_lib/service-logs.js";
 
 const QUICK = process.argv.includes("--quick");
 const USERS = Number(option("users", QUICK ? "20000" : "200000"));
@@ -103,7 +104,10 @@ log(`poll collected in ${((collectedAt - begin) / 1000).toFixed(1)} s (${objects
 const visibleAt = await until(() => visible.get(pollId));
 const collectMs = collectedAt - begin;
 const lagMs = visibleAt - collectedAt;
-log(`store: generation with the poll committed ${(lagMs / 1000).toFixed(1)} s after its last page`);
+const generationMs = lastLoggedDuration(store.logs(), "generation committed");
+log(
+  `store: generation with the poll committed ${(lagMs / 1000).toFixed(1)} s after its last page (writing it took ${((generationMs ?? Number.NaN) / 1000).toFixed(1)} s)`,
+);
 
 const peak = (pid: number | undefined) => {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -116,7 +120,7 @@ console.log(
   `| first collection (poller, last page in JetStream) | ${(collectMs / 1000).toFixed(1)} s, ${count} objects |`,
 );
 console.log(
-  `| store: last commit (generation) after the last page | ${(lagMs / 1000).toFixed(1)} s = ${((100 * lagMs) / collectMs).toFixed(1)} % of the collection |`,
+  `| store: last commit (generation) after the last page | ${(lagMs / 1000).toFixed(1)} s = ${((100 * lagMs) / collectMs).toFixed(1)} % of the collection, of which writing the generation ${((generationMs ?? Number.NaN) / 1000).toFixed(1)} s |`,
 );
 console.log(`| peak RSS | poller ${rss.poller} MB, store ${rss.store} MB |`);
 const largest = [...(perResource.get(pollId) ?? [])].sort((a, b) => b.objects - a.objects).slice(0, 8);
