@@ -10,78 +10,45 @@
  * collection's own pace measured the same way (the poller alone). ingest-e2e.ts measures both
  * together. Full mode: 200,000 users; `--quick`: 20,000.
  */
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { IntegrationCreate } from "../libs/contracts/src/index.js";
-import { startSimulator } from "../libs/entra-sim/src/index.js";
-import {
-  connectTestBus,
-  graphEnv,
-  startNats,
-  startService,
-  stopAll,
-  tempDir,
-} from "../libs/testkit/src/index.js";
+import { startService } from "../libs/testkit/src/index.js";
+import { firstCollectionSetUp, peakRssMbOf, until } from "./_lib/first-collection.js";
 import { option, printFigures, quickMode } from "./_lib/report.js";
 import { lastLoggedDuration } from "./_lib/service-logs.js";
 
 const USERS = Number(option("users", quickMode() ? "20000" : "200000"));
 
-const nats = await startNats();
-const sim = await startSimulator({ seed: 11, tenants: [{ users: USERS }] });
-const tenant = sim.tenants[0];
-if (!tenant) throw new Error("no tenant");
-const env = {
-  NATS_URL: nats.url,
-  TENANTLENS_DATA_DIR: tempDir("tl-bench-drain"),
-  ...graphEnv(sim),
-  // One poll is measured: the next one must not start meanwhile.
-  POLL_INTERVAL_SECONDS: "3600",
-  POLL_SLOW_INTERVAL_SECONDS: "3600",
-};
-const bus = await connectTestBus(nats, { service: "gateway", label: "bench" });
-await bus.ensureStreams();
+const { env, bus, connect, stop } = await firstCollectionSetUp(USERS, "tl-bench-drain");
 
 let pollId: string | undefined;
 let collectedAt: number | undefined;
 let objects = 0;
 const visible = new Map<string, number>();
 bus.nc.subscribe("poller.poll.started.>", {
-  callback: (_e, m) => void (pollId ??= m.json<{ pollId: string }>().pollId),
+  callback: (_e, m) => {
+    pollId ??= m.json<{ pollId: string }>().pollId;
+  },
 });
 bus.nc.subscribe("poller.resource.collected.>", {
-  callback: (_e, m) => void (objects += m.json<{ objectCount: number }>().objectCount),
+  callback: (_e, m) => {
+    objects += m.json<{ objectCount: number }>().objectCount;
+  },
 });
 bus.nc.subscribe("poller.poll.completed.>", {
-  callback: () => void (collectedAt ??= performance.now()),
+  callback: () => {
+    collectedAt ??= performance.now();
+  },
 });
 bus.nc.subscribe("store.generation.committed.>", {
   callback: (_e, m) => {
     for (const id of m.json<{ pollIds: string[] }>().pollIds) visible.set(id, performance.now());
   },
 });
-const until = async <T>(what: () => T | undefined): Promise<T> => {
-  for (;;) {
-    const v = what();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
 console.log(`simulator: ${USERS} users; the poller collects with no store running`);
 await startService("auth", env, { readyTimeoutMs: 180_000 });
 const poller = await startService("poller", env, { readyTimeoutMs: 180_000 });
 const created = performance.now();
-await bus.request(
-  IntegrationCreate,
-  {
-    workspaceId: "default",
-    name: "Bench",
-    tenantId: tenant.tenantId,
-    auth: { mode: "app", clientId: tenant.clientId, clientSecret: tenant.clientSecret },
-  },
-  { timeoutMs: 60_000 },
-);
+await connect();
 const collected = await until(() => collectedAt);
 const poll = await until(() => pollId);
 const collectMs = collected - created;
@@ -93,11 +60,7 @@ const visibleAt = await until(() => visible.get(poll));
 const drainMs = visibleAt - ready;
 // The store's own log says how long the generation that made the poll visible took to write.
 const generationMs = lastLoggedDuration(store.logs(), "generation committed");
-const peak = (pid: number) => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
-};
-const rss = { poller: peak(poller.pid), store: peak(store.pid) };
+const rss = { poller: peakRssMbOf(poller.pid), store: peakRssMbOf(store.pid) };
 const collectRate = objects / (collectMs / 1000);
 const drainRate = objects / (drainMs / 1000);
 
@@ -128,8 +91,5 @@ printFigures(import.meta.url, [
     peakRssMb: rss,
   },
 ]);
-await bus.drain();
-await stopAll();
-await sim.stop();
-await nats.stop();
+await stop();
 process.exit(0);

@@ -1,0 +1,63 @@
+/**
+ * What the benchmarks that time a tenant's first collection share (ingest-e2e, store-drain): NATS,
+ * the simulator with one tenant in this process, the services' environment, a bus to watch events
+ * on, and how to connect the tenant.
+ */
+import { readFileSync } from "node:fs";
+import { IntegrationCreate } from "../../libs/contracts/src/index.js";
+import { startSimulator } from "../../libs/entra-sim/src/index.js";
+import { connectTestBus, graphEnv, startNats, stopAll, tempDir } from "../../libs/testkit/src/index.js";
+
+export async function firstCollectionSetUp(users: number, dataDirLabel: string) {
+  const nats = await startNats();
+  const sim = await startSimulator({ seed: 11, tenants: [{ users }] });
+  const tenant = sim.tenants[0];
+  if (!tenant) throw new Error("no tenant");
+  const env = {
+    NATS_URL: nats.url,
+    TENANTLENS_DATA_DIR: tempDir(dataDirLabel),
+    ...graphEnv(sim),
+    // One poll is measured: the next one must not start meanwhile.
+    POLL_INTERVAL_SECONDS: "3600",
+    POLL_SLOW_INTERVAL_SECONDS: "3600",
+  };
+  const bus = await connectTestBus(nats, { service: "gateway", label: "bench" });
+  await bus.ensureStreams();
+  return {
+    env,
+    bus,
+    /** Connects the tenant; its first poll starts. */
+    connect: () =>
+      bus.request(
+        IntegrationCreate,
+        {
+          workspaceId: "default",
+          name: "Bench",
+          tenantId: tenant.tenantId,
+          auth: { mode: "app", clientId: tenant.clientId, clientSecret: tenant.clientSecret },
+        },
+        { timeoutMs: 60_000 },
+      ),
+    async stop(): Promise<void> {
+      await bus.drain();
+      await stopAll();
+      await sim.stop();
+      await nats.stop();
+    },
+  };
+}
+
+/** Resolves with `what()` once it is defined (checked every 100 ms). */
+export async function until<T>(what: () => T | undefined): Promise<T> {
+  for (;;) {
+    const v = what();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Peak resident set (VmHWM) of a running process, in MB. */
+export function peakRssMbOf(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
