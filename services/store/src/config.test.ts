@@ -13,7 +13,7 @@ describe("store config", () => {
     assert.equal(c.DUCKDB_MEMORY_LIMIT, "384MB");
     assert.equal(c.DUCKDB_ALLOCATOR_FLUSH_THRESHOLD, "32MB");
     assert.equal(c.STORE_MAX_DELIVERIES, 5);
-    assert.equal(c.STORE_BATCH_MESSAGES, 32);
+    assert.equal(c.STORE_BATCH_MESSAGES, 64);
     assert.equal(c.STORE_BATCH_BYTES, 16_000_000);
     assert.equal(c.TENANTLENS_DATA_DIR, path.resolve("./data"));
   });

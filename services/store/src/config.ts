@@ -62,7 +62,7 @@ export const storeConfigSchema = z.object({
    * Collection messages already waiting in TL_COLLECT that are applied in one transaction (one
    * commit for the lot); 1 commits every message alone. STORE_BATCH_BYTES bounds their size.
    */
-  STORE_BATCH_MESSAGES: int({ min: 1, max: 256 }).default(32),
+  STORE_BATCH_MESSAGES: int({ min: 1, max: 256 }).default(64),
   /**
    * Most message bytes in one such transaction (the first message always goes in): memory grows
    * with it (a page of sign-ins is ~2 MB and takes several times that once decoded and staged).
