@@ -90,51 +90,6 @@ describe("ordered consumer with batches", () => {
     await consumer.stop();
   });
 
-  test("maxBytes bounds a unit's message bytes, the first message always going in", async () => {
-    const { c, bus } = await setup("batchbytes");
-    // ~230 bytes of data each; the 5th is larger than the whole bound and must still be applied.
-    const payloads = Array.from({ length: 12 }, (_, i) => ({
-      id: `b${i + 1}`.padEnd(i === 4 ? 1500 : 200, "x"),
-      group: "g",
-      n: i + 1,
-    }));
-    const size = new Map(payloads.map((p) => [p.n, Buffer.byteLength(JSON.stringify(p))]));
-    await bus.publishMany(c.Happened, payloads, { concurrency: 1 });
-    const tx = transactional();
-    const consumer = await bus.consume({
-      durable: "batchbytes",
-      stream: c.stream.name,
-      ordered: true,
-      batch: { maxMessages: 8, maxBytes: 1000, unit: (fn) => tx.unit(fn) },
-      handlers: [on(c.Happened, async (p) => tx.write(p.n))],
-    });
-    await waitFor(
-      async () => {
-        const i = await consumer.info();
-        return i.ack_floor.stream_seq === 12 && i.num_ack_pending === 0 ? i : undefined;
-      },
-      { what: "all 12 acknowledged", timeoutMs: 60_000 },
-    );
-    assert.deepEqual(
-      tx.committed,
-      Array.from({ length: 12 }, (_, i) => i + 1),
-    );
-    const bytes = (u: number[]) => u.reduce((sum, n) => sum + (size.get(n) ?? 0), 0);
-    assert.ok(
-      tx.units.every((u) => u.length === 1 || bytes(u) <= 1000),
-      `units over 1000 bytes: ${JSON.stringify(tx.units.map((u) => [u, bytes(u)]))}`,
-    );
-    assert.ok(
-      tx.units.some((u) => u.length > 1),
-      `still batched: ${JSON.stringify(tx.units)}`,
-    );
-    assert.ok(
-      tx.units.some((u) => u.includes(5)),
-      "the message larger than the bound was applied",
-    );
-    await consumer.stop();
-  });
-
   test("a failing message: its unit is rolled back, the rest applies alone, order holds, then it is dead-lettered", async () => {
     const { c, bus } = await setup("batchbad");
     await bus.publishMany(

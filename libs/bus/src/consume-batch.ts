@@ -20,15 +20,6 @@ import { toRecord } from "./headers.js";
 import { extractTrace, messagingAttributes } from "./trace.js";
 import { decoder, errorText } from "./validation.js";
 
-/** The server's 409 ending a pull whose next message is larger than the bytes left. */
-function overMaxBytes(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    (err as Error & { code?: unknown }).code === 409 &&
-    err.message === "message size exceeds maxbytes"
-  );
-}
-
 /** A received message, decoded and validated, ready for its handler. */
 interface Ready {
   m: JsMsg;
@@ -65,22 +56,14 @@ export function startBatchConsumer(
   let wake: () => void = () => {};
 
   /** Pulls up to `n` messages; resolves with what arrived (possibly none) once the pull ends. */
-  const pull = async (n: number, expires: number, maxBytes?: number): Promise<JsMsg[]> => {
+  const pull = async (n: number, expires: number): Promise<JsMsg[]> => {
     const got: JsMsg[] = [];
-    // The client takes either bound, not both: with bytes, the count is kept by leaving at `n`.
-    current = await consumer.fetch(
-      maxBytes === undefined ? { max_messages: n, expires } : { max_bytes: maxBytes, expires },
-    );
+    current = await consumer.fetch({ max_messages: n, expires });
     if (stopping) void current.close().catch(() => {});
     void logNotifications(current, log);
-    try {
-      for await (const m of current) {
-        got.push(m);
-        if (got.length >= n) break;
-      }
-    } catch (err) {
-      // The next message would not fit in `maxBytes`: the pull ends with what did.
-      if (!overMaxBytes(err)) throw err;
+    for await (const m of current) {
+      got.push(m);
+      if (got.length >= n) break;
     }
     return got;
   };
@@ -97,8 +80,7 @@ export function startBatchConsumer(
         }
         // Messages stored behind this one for this consumer: take them now, up to the batch.
         const behind = Math.min(max - 1, head.info.pending);
-        const room = opts.batch.maxBytes === undefined ? undefined : opts.batch.maxBytes - head.data.length;
-        const rest = behind > 0 && (room === undefined || room > 0) ? await pull(behind, 5_000, room) : [];
+        const rest = behind > 0 ? await pull(behind, 5_000) : [];
         await applyGroup([head, ...rest]);
       } catch (err) {
         if (!stopping) {

@@ -93,11 +93,6 @@ export interface BatchOptions {
   /** Most messages in one unit (and unacknowledged at once). 1 behaves as without `batch`. */
   maxMessages: number;
   /**
-   * Most bytes of message data in one unit: the messages behind the first are taken only while
-   * they fit (the first always is). Unset: no bound but `maxMessages`.
-   */
-  maxBytes?: number;
-  /**
    * Runs the handlers of several messages as one unit: their effects persist together or not at
    * all (a transaction). A unit that fails is rolled back and its messages run one unit each.
    * `messages` are the messages whose handlers `fn` runs, in order (known before any runs, so the

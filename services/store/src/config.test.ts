@@ -13,8 +13,6 @@ describe("store config", () => {
     assert.equal(c.DUCKDB_MEMORY_LIMIT, "384MB");
     assert.equal(c.DUCKDB_ALLOCATOR_FLUSH_THRESHOLD, "32MB");
     assert.equal(c.STORE_MAX_DELIVERIES, 5);
-    assert.equal(c.STORE_BATCH_MESSAGES, 64);
-    assert.equal(c.STORE_BATCH_BYTES, 16_000_000);
     assert.equal(c.TENANTLENS_DATA_DIR, path.resolve("./data"));
   });
 
@@ -23,12 +21,10 @@ describe("store config", () => {
       HISTORY_RETENTION_DAYS: "30",
       GENERATION_DEBOUNCE_MS: "5s",
       DUCKDB_THREADS: "2",
-      STORE_BATCH_BYTES: "1.5MiB",
     });
     assert.equal(c.HISTORY_RETENTION_DAYS, 30);
     assert.equal(c.GENERATION_DEBOUNCE_MS, 5000);
     assert.equal(c.DUCKDB_THREADS, 2);
-    assert.equal(c.STORE_BATCH_BYTES, 1_572_864);
   });
 
   it("reports every bad variable on its own line", () => {
@@ -39,7 +35,6 @@ describe("store config", () => {
         NATS_URL: "http://x",
         GENERATION_DEBOUNCE_MS: "1h",
         STORE_MAX_DELIVERIES: "0",
-        STORE_BATCH_BYTES: "16",
       });
       assert.fail("expected a ConfigError");
     } catch (err) {
@@ -50,7 +45,6 @@ describe("store config", () => {
         "GENERATION_DEBOUNCE_MS",
         "HISTORY_RETENTION_DAYS",
         "NATS_URL",
-        "STORE_BATCH_BYTES",
         "STORE_MAX_DELIVERIES",
       ]);
     }

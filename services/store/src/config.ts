@@ -15,24 +15,6 @@ const memorySize = z
   .trim()
   .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "expected a size such as 512MB or 2GB");
 
-/** Bytes per unit, as DuckDB reads them (KB = 1000 bytes, KiB = 1024). */
-const UNIT_BYTES: Record<string, number> = {
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-};
-
-/** A size such as 16MB, as a number of bytes. */
-const byteCount = memorySize.transform((size) => {
-  const [, amount, unit] = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(size) ?? [];
-  return Math.round(Number(amount) * (UNIT_BYTES[String(unit).toLowerCase()] ?? Number.NaN));
-});
-
 /** Store configuration, from the environment; every bad variable is reported at once. */
 export const storeConfigSchema = z.object({
   ...natsSettings,
@@ -60,16 +42,9 @@ export const storeConfigSchema = z.object({
   STORE_MAX_DELIVERIES: int({ min: 1, max: 100 }).default(5),
   /**
    * Collection messages already waiting in TL_COLLECT that are applied in one transaction (one
-   * commit for the lot); 1 commits every message alone. STORE_BATCH_BYTES bounds their size.
+   * commit for the lot); 1 commits every message alone. Memory grows with it (a page is ~1 MB).
    */
-  STORE_BATCH_MESSAGES: int({ min: 1, max: 256 }).default(64),
-  /**
-   * Most message bytes in one such transaction (the first message always goes in): memory grows
-   * with it (a page of sign-ins is ~2 MB and takes several times that once decoded and staged).
-   */
-  STORE_BATCH_BYTES: byteCount
-    .pipe(z.number().min(1e5, "at least 100KB").max(1e9, "at most 1GB"))
-    .prefault("16MB"),
+  STORE_BATCH_MESSAGES: int({ min: 1, max: 256 }).default(16),
   /** Committed pages are deleted from TL_COLLECT at most this often. */
   COLLECT_PURGE_INTERVAL_MS: durationMs.pipe(z.number().min(100, "at least 100ms")).default(5_000),
   /**

@@ -180,9 +180,6 @@ describe("crash safety (process killed with SIGKILL during a large ingest)", () 
       TENANTLENS_DATA_DIR: dir,
       ACK_WAIT_SECONDS: "1",
       GENERATION_GRACE_MS: "0",
-      // Batches of a few pages (bounded by bytes, ~0.5 MB a page): many commits for the kills to
-      // land between, and the byte-bounded pull under kills too.
-      STORE_BATCH_BYTES: "2MB",
     });
     /** TL_COLLECT sequence of the newest committed message, read through the running store. */
     const committedSeq = async (bus: Bus) =>

@@ -28,7 +28,6 @@ export type StoreSettings = Pick<
   | "ACK_WAIT_SECONDS"
   | "STORE_MAX_DELIVERIES"
   | "STORE_BATCH_MESSAGES"
-  | "STORE_BATCH_BYTES"
   | "COLLECT_PURGE_INTERVAL_MS"
 > & { STORE_SHARD?: Shard };
 
@@ -120,7 +119,6 @@ export async function startStore(deps: {
     onDeadLetter: () => void announceFailures(),
     metrics,
     batchMessages: config.STORE_BATCH_MESSAGES,
-    batchBytes: config.STORE_BATCH_BYTES,
     onCommitted: (seq: number) => purger?.committed(seq),
   };
   const consumers: Consumer[] = [

@@ -42,8 +42,6 @@ export interface ConsumerDeps {
   shard?: Shard;
   /** Collection messages waiting in the stream that are applied in one transaction (at most). */
   batchMessages?: number;
-  /** Most message bytes in one such transaction (the first message always goes in). */
-  batchBytes?: number;
   /** Told after collection messages up to `seq` (a TL_COLLECT sequence) committed. */
   onCommitted?(seq: number): void;
 }
@@ -113,7 +111,6 @@ export function consumeCollection(deps: ConsumerDeps): Promise<Consumer> {
     // A first full read arrives as thousands of pages: commit what is waiting together.
     batch: {
       maxMessages: deps.batchMessages ?? 1,
-      maxBytes: deps.batchBytes,
       // The batch asks the ledger about all of its messages at once.
       unit: (fn, metas) => warehouse.batch(fn, { keys: metas.map((m) => messageRef(stream, m).key) }),
     },
