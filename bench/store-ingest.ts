@@ -4,9 +4,8 @@
  *
  * Measures the store's real ingest path — Warehouse.pageCollected: ledger check, page plan,
  * appender staging, set-based SQL, change rows — called directly, without NATS, the way the
- * collection consumer calls it: the pages waiting are applied `--batch` at a time (default 16: as
- * many of these ~1 MB pages as the store's STORE_BATCH_BYTES, 16MB, lets into one batch) in one
- * transaction (`Warehouse.batch`). The baseline is DuckDB's
+ * collection consumer calls it: the pages waiting are applied `--batch` at a time (default the
+ * store's STORE_BATCH_MESSAGES, 16) in one transaction (`Warehouse.batch`). The baseline is DuckDB's
  * own `read_json` loading the same objects from an NDJSON file. Each part runs in its own child
  * process so its peak RSS is its own.
  */
