@@ -220,7 +220,6 @@ export async function writePages(sql: Sql, t: ResourceTables, group: GroupWrite)
   };
   await sql.run(classifySql(t, group.mode), params);
 
-  // What the join could not decide: read the stored rows and plan them page by page.
   // How many of each outcome, and what the join could not decide: read the stored rows of those
   // and plan them page by page.
   const ops = new Map<string, number>();

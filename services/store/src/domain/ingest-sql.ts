@@ -135,7 +135,7 @@ FROM (
  * as `seen` (full reads only: a delta object is merged over the stored one, so it always needs the
  * planner), and what is left as `plan` with its page: stored objects that differ (or any stored
  * one in delta mode) and stored removed ids. Removed ids the integration does not hold are
- * dropped. `classifiedSql` reads the outcome; the caller deletes them before applying the group.
+ * dropped. `classifiedSql` reads the outcome; the caller then deletes the `plan` rows (`dropPlanSql`).
  */
 export function classifySql(t: ResourceTables, mode: "full" | "delta"): string {
   const cur = q(t.current.name);
