@@ -30,7 +30,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { bytesUnder } from "../libs/config/src/index.js";
-import { IntegrationCreate, PollStart } from "../libs/contracts/src/index.js";
+import { PollStart } from "../libs/contracts/src/index.js";
 import { startSimulator } from "../libs/entra-sim/src/index.js";
 import {
   connectTestBus,
@@ -40,6 +40,7 @@ import {
   stopAll,
   tempDir,
 } from "../libs/testkit/src/index.js";
+import { connectTenant } from "./_lib/first-collection.js";
 import { option, printFigures, quickMode } from "./_lib/report.js";
 
 const QUICK = quickMode();
@@ -119,16 +120,7 @@ await startService(
   { readyTimeoutMs: 180_000 },
 );
 
-const integration = await bus.request(
-  IntegrationCreate,
-  {
-    workspaceId: "default",
-    name: "Bench",
-    tenantId: tenant.tenantId,
-    auth: { mode: "app", clientId: tenant.clientId, clientSecret: tenant.clientSecret },
-  },
-  { timeoutMs: 60_000 },
-);
+const integration = await connectTenant(bus, tenant);
 
 /** The integration's first poll starts by itself (integration_created); later ones are started here. */
 async function firstPoll(): Promise<string> {

@@ -21,7 +21,6 @@
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { IntegrationCreate } from "../libs/contracts/src/index.js";
 import { appToken, caFetch, peakInFlight, startSimulator } from "../libs/entra-sim/src/index.js";
 import { catalog, type ResourceDef, resourceByName } from "../libs/graph/src/index.js";
 import {
@@ -34,6 +33,7 @@ import {
 } from "../libs/testkit/src/index.js";
 import { planLogWindow } from "../services/poller/src/domain/log-window.js";
 import { fanOutChildUrl, planRead } from "../services/poller/src/domain/request.js";
+import { connectTenant } from "./_lib/first-collection.js";
 import { option } from "./_lib/report.js";
 
 const QUICK = process.argv.includes("--quick");
@@ -127,16 +127,7 @@ async function waitPoll(pollId: string): Promise<number> {
 }
 
 log("connecting the tenant: its first poll starts");
-await bus.request(
-  IntegrationCreate,
-  {
-    workspaceId: "default",
-    name: "Bench",
-    tenantId: tenant.tenantId,
-    auth: { mode: "app", clientId: tenant.clientId, clientSecret: tenant.clientSecret },
-  },
-  { timeoutMs: 60_000 },
-);
+await connectTenant(bus, tenant);
 let firstPoll: string | undefined;
 while (!firstPoll) {
   firstPoll = [...started.keys()][0];

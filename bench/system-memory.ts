@@ -15,7 +15,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { IntegrationCreate, QueryExecute, RunStart } from "../libs/contracts/src/index.js";
+import { QueryExecute, RunStart } from "../libs/contracts/src/index.js";
 import { startSimulator } from "../libs/entra-sim/src/index.js";
 import {
   connectTestBus,
@@ -26,6 +26,7 @@ import {
   stopAll,
   tempDir,
 } from "../libs/testkit/src/index.js";
+import { connectTenant } from "./_lib/first-collection.js";
 import { option, ownPeakRssMb, printFigures, quickMode } from "./_lib/report.js";
 
 const QUICK = quickMode();
@@ -116,16 +117,7 @@ bus.nc.subscribe("store.generation.committed.>", {
     for (const id of m.json<{ pollIds: string[] }>().pollIds) visible.add(id);
   },
 });
-await bus.request(
-  IntegrationCreate,
-  {
-    workspaceId: "default",
-    name: "Bench",
-    tenantId: tenant.tenantId,
-    auth: { mode: "app", clientId: tenant.clientId, clientSecret: tenant.clientSecret },
-  },
-  { timeoutMs: 60_000 },
-);
+await connectTenant(bus, tenant);
 for (;;) {
   const id = [...completed][0];
   if (id && visible.has(id)) break;

@@ -27,17 +27,7 @@ export async function firstCollectionSetUp(users: number, dataDirLabel: string) 
     env,
     bus,
     /** Connects the tenant; its first poll starts. */
-    connect: () =>
-      bus.request(
-        IntegrationCreate,
-        {
-          workspaceId: "default",
-          name: "Bench",
-          tenantId: tenant.tenantId,
-          auth: { mode: "app", clientId: tenant.clientId, clientSecret: tenant.clientSecret },
-        },
-        { timeoutMs: 60_000 },
-      ),
+    connect: () => connectTenant(bus, tenant),
     async stop(): Promise<void> {
       await bus.drain();
       await stopAll();
@@ -45,6 +35,23 @@ export async function firstCollectionSetUp(users: number, dataDirLabel: string) 
       await nats.stop();
     },
   };
+}
+
+/** Connects a simulator tenant (app-only) as the integration "Bench" of the default workspace: its first poll starts. */
+export function connectTenant(
+  bus: Awaited<ReturnType<typeof connectTestBus>>,
+  tenant: { tenantId: string; clientId: string; clientSecret: string },
+) {
+  return bus.request(
+    IntegrationCreate,
+    {
+      workspaceId: "default",
+      name: "Bench",
+      tenantId: tenant.tenantId,
+      auth: { mode: "app", clientId: tenant.clientId, clientSecret: tenant.clientSecret },
+    },
+    { timeoutMs: 60_000 },
+  );
 }
 
 /** Resolves with `what()` once it is defined (checked every 100 ms). */
