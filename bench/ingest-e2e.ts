@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import { startService } from "../libs/testkit/src/index.js";
 import { firstCollectionSetUp, peakRssMbOf, until } from "./_lib/first-collection.js";
 import { option, printFigures } from "./_lib/report.js";
-import { lastLoggedDuration } from "./_lib/service-logs.js";
+import { loggedDuration } from "./_lib/service-logs.js";
 
 const QUICK = process.argv.includes("--quick");
 const USERS = Number(option("users", QUICK ? "20000" : "200000"));
@@ -32,6 +32,8 @@ const objects = new Map<string, number>();
 /** Objects and pages per resource of each poll (where the store's work is). */
 const perResource = new Map<string, { resource: string; objects: number; pages: number }[]>();
 const visible = new Map<string, number>();
+/** The generation that made each poll visible. */
+const generationOf = new Map<string, number>();
 bus.nc.subscribe("poller.poll.started.>", {
   callback: (_e, m) => void started.set(m.json<{ pollId: string }>().pollId, performance.now()),
 });
@@ -49,7 +51,11 @@ bus.nc.subscribe("poller.poll.completed.>", {
 });
 bus.nc.subscribe("store.generation.committed.>", {
   callback: (_e, m) => {
-    for (const id of m.json<{ pollIds: string[] }>().pollIds) visible.set(id, performance.now());
+    const g = m.json<{ generationId: number; pollIds: string[] }>();
+    for (const id of g.pollIds) {
+      visible.set(id, performance.now());
+      generationOf.set(id, g.generationId);
+    }
   },
 });
 
@@ -66,7 +72,9 @@ log(`poll collected in ${((collectedAt - begin) / 1000).toFixed(1)} s (${objects
 const visibleAt = await until(() => visible.get(pollId));
 const collectMs = collectedAt - begin;
 const lagMs = visibleAt - collectedAt;
-const generationMs = lastLoggedDuration(store.logs(), "generation committed");
+const generationMs = loggedDuration(store.logs(), "generation committed", {
+  generationId: generationOf.get(pollId),
+});
 log(
   `store: generation with the poll committed ${(lagMs / 1000).toFixed(1)} s after its last page (writing it took ${((generationMs ?? Number.NaN) / 1000).toFixed(1)} s)`,
 );

@@ -14,7 +14,7 @@ import { performance } from "node:perf_hooks";
 import { startService } from "../libs/testkit/src/index.js";
 import { firstCollectionSetUp, peakRssMbOf, until } from "./_lib/first-collection.js";
 import { option, printFigures, quickMode } from "./_lib/report.js";
-import { lastLoggedDuration } from "./_lib/service-logs.js";
+import { loggedDuration } from "./_lib/service-logs.js";
 
 const USERS = Number(option("users", quickMode() ? "20000" : "200000"));
 
@@ -24,6 +24,8 @@ let pollId: string | undefined;
 let collectedAt: number | undefined;
 let objects = 0;
 const visible = new Map<string, number>();
+/** The generation that made each poll visible. */
+const generationOf = new Map<string, number>();
 bus.nc.subscribe("poller.poll.started.>", {
   callback: (_e, m) => {
     pollId ??= m.json<{ pollId: string }>().pollId;
@@ -41,7 +43,11 @@ bus.nc.subscribe("poller.poll.completed.>", {
 });
 bus.nc.subscribe("store.generation.committed.>", {
   callback: (_e, m) => {
-    for (const id of m.json<{ pollIds: string[] }>().pollIds) visible.set(id, performance.now());
+    const g = m.json<{ generationId: number; pollIds: string[] }>();
+    for (const id of g.pollIds) {
+      visible.set(id, performance.now());
+      generationOf.set(id, g.generationId);
+    }
   },
 });
 console.log(`simulator: ${USERS} users; the poller collects with no store running`);
@@ -59,7 +65,9 @@ const ready = performance.now();
 const visibleAt = await until(() => visible.get(poll));
 const drainMs = visibleAt - ready;
 // The store's own log says how long the generation that made the poll visible took to write.
-const generationMs = lastLoggedDuration(store.logs(), "generation committed");
+const generationMs = loggedDuration(store.logs(), "generation committed", {
+  generationId: generationOf.get(poll),
+});
 const rss = { poller: peakRssMbOf(poller.pid), store: peakRssMbOf(store.pid) };
 const collectRate = objects / (collectMs / 1000);
 const drainRate = objects / (drainMs / 1000);

@@ -1,7 +1,7 @@
 /**
  * What the benchmarks that time a tenant's first collection share (ingest-e2e, store-drain): NATS,
  * the simulator with one tenant in this process, the services' environment, a bus to watch events
- * on, and how to connect the tenant.
+ * on, and how to connect the tenant (`connectTenant`, which the other benchmarks use too).
  */
 import { readFileSync } from "node:fs";
 import { IntegrationCreate } from "../../libs/contracts/src/index.js";

@@ -6,9 +6,9 @@ import { HASH_COLUMN, POLL_COLUMN, quoteIdent, quoteLiteral, WORKSPACE_COLUMN } 
  * Set-based SQL that applies a group of pages (consecutive pages of one poll, resource and mode,
  * no id in two of them) to a resource table and its history twin. The pages' objects are loaded
  * into INPUT_TABLE as received (JSON text); `classifySql` decides in one statement what is added
- * and what is unchanged, and stages those rows in STAGE_TABLE; the few objects that need the
- * stored `_raw` (hash differs, delta merge, removal) are planned in JavaScript (page-plan) and
- * staged there too. Every statement then works on the whole group at once. Named parameters:
+ * and what is unchanged, and stages those rows in STAGE_TABLE with the rest marked `plan`: the few
+ * objects that need the stored `_raw` (hash differs, delta merge, removal), which are planned in
+ * JavaScript (page-plan) and staged there too. Every statement then works on the whole group at once. Named parameters:
  * $integration, $tenant, $workspace, $poll, $at (the message's collectedAt, for removals by
  * absence), $origin (the message). A staged row carries its own page's time (`at`, ISO text cast as `$at` is).
  */
