@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import { after, test } from "node:test";
 import { createLogger } from "@tenantlens/telemetry";
 import { startNats, stopAll, waitFor } from "@tenantlens/testkit";
@@ -57,6 +58,46 @@ test("a consumer and a server survive a nats-server restart", async () => {
     assert.ok(seen.every((s) => s === "before" || s === "after"));
     assert.deepEqual(await bus.request(c.Echo, { text: "still here", mode: "ok" }), { text: "still here" });
   } finally {
+    await bus.drain();
+  }
+});
+
+test("a publish made while the server is down is retried and lands once after it is back", async () => {
+  const nats = await startNats();
+  const c = testContracts("outage");
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const bus = await connectBus({
+    ...nats.client(),
+    service: "store",
+    logger: createLogger("outage-test", {}, { level: "warn", destination }),
+    streams: c.streams,
+    events: c.events,
+  });
+  let down = false;
+  try {
+    await bus.ensureStreams();
+    await nats.kill();
+    down = true;
+    const pending = bus.publish(c.Noted, { id: "during", text: "" });
+    pending.catch(() => {}); // awaited below; a rejection before then is the test's failure, not a crash
+    // The first attempt went unanswered (the client's own timeout) and the publish goes on trying.
+    await waitFor(() => lines.some((l) => l.includes("retrying")), {
+      what: "a failed first attempt",
+      timeoutMs: 30_000,
+    });
+    await nats.restart();
+    down = false;
+    const ack = await pending;
+    assert.equal(ack.duplicate, false);
+    assert.equal((await bus.jsm.streams.info(c.stream.name)).state.messages, 1);
+  } finally {
+    if (down) await nats.restart(); // a drain waits for the server
     await bus.drain();
   }
 });

@@ -15,7 +15,7 @@ import {
 import { type BusCore, maxPayload } from "./core.js";
 import { headerBytes, toMsgHdrs, toRecord } from "./headers.js";
 import { extractTrace, injectTrace, messagingAttributes } from "./trace.js";
-import { decodeBody, decoder, encodeBody, encodeJson, errorText } from "./validation.js";
+import { decodeBody, decoder, encodeBody, encodeJson, errorText, hasCause } from "./validation.js";
 
 export interface ServeMeta {
   headers: Record<string, string>;
@@ -252,13 +252,4 @@ function errorFromReply(def: RequestDef, code: string, msg: Msg): AppError {
   const knownCode = ErrorCode.safeParse(code);
   const message = parsed.success ? parsed.data.message : `${def.service} failed ${def.subject}`;
   return new AppError(knownCode.success ? knownCode.data : "internal", message);
-}
-
-function hasCause(err: unknown, type: new (...args: never[]) => Error): boolean {
-  let e: unknown = err;
-  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
-    if (e instanceof type) return true;
-    e = (e as Error).cause;
-  }
-  return false;
 }

@@ -11,6 +11,16 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Whether `err` or one of its causes (the client wraps some errors) is a `type`. */
+export function hasCause(err: unknown, type: new (...args: never[]) => Error): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    if (e instanceof type) return true;
+    e = (e as Error).cause;
+  }
+  return false;
+}
+
 /** Byte that ends the JSON head of a message carrying a bytes field (JSON text never holds a raw one). */
 const NEWLINE = 0x0a;
 
