@@ -243,30 +243,33 @@ async function main(): Promise<void> {
       ...(mail?.httpUrl ? { GATEWAY_DEMO_MAIL_URL: mail.httpUrl } : {}),
       ...(sim ? demoAppEnv(sim, process.env) : {}),
     };
-    // Each service's /metrics, /livez and /readyz: TL_METRICS_PORT unset = a free port each,
+    // Each service's /metrics, /livez and /readyz: TL_METRICS_PORT unset = a free port each (picked
+    // just before the service starts, and picked again if another process took it meanwhile),
     // 0 = off, N = N, N+1, … in start order.
+    const base = config.TL_METRICS_PORT;
     for (const [i, name] of services.entries()) {
-      const base = config.TL_METRICS_PORT;
-      const port = base === undefined ? await freePort() : base === 0 ? 0 : base + i;
-      metricsPorts.set(name, port);
-    }
-    for (const name of services) {
-      await supervisor.start(
-        name,
-        () =>
-          tsxChild(
+      for (let attempt = 1; ; attempt++) {
+        const port = base === undefined ? await freePort() : base === 0 ? 0 : base + i;
+        metricsPorts.set(name, port);
+        try {
+          await supervisor.start(
             name,
-            `services/${name}/src/index.ts`,
-            {
-              ...env,
-              NATS_NKEY_SEED_FILE: busAuth.seedFile(name),
-              TL_METRICS_PORT: String(metricsPorts.get(name) ?? 0),
-            },
-            [],
-            (l) => (isReadyLine(l) ? true : undefined),
-          ),
-        { restart: true },
-      );
+            () =>
+              tsxChild(
+                name,
+                `services/${name}/src/index.ts`,
+                { ...env, NATS_NKEY_SEED_FILE: busAuth.seedFile(name), TL_METRICS_PORT: String(port) },
+                [],
+                (l) => (isReadyLine(l) ? true : undefined),
+              ),
+            { restart: true },
+          );
+          break;
+        } catch (err) {
+          if (base !== undefined || attempt === 3 || !/EADDRINUSE/.test(String(err))) throw err;
+          say(`launcher | ${name}: metrics port ${port} was taken meanwhile; trying another`);
+        }
+      }
       if (config.displayLevel !== "info") say(`launcher | ${name} ready`);
     }
 

@@ -30,7 +30,13 @@ export class Supervisor {
     if (this.stopping) throw new Error(`not starting ${name}: the launcher is stopping`);
     const m: Managed = { name, makeSpec, restart: opts.restart, current: undefined, restarts: [] };
     this.managed.push(m);
-    return (await this.launch(m)) as T;
+    try {
+      return (await this.launch(m)) as T;
+    } catch (err) {
+      // Not ready: nothing to restart or stop later (the caller may start it again).
+      this.managed.splice(this.managed.indexOf(m), 1);
+      throw err;
+    }
   }
 
   private async launch(m: Managed): Promise<unknown> {
