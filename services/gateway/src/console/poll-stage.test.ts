@@ -34,4 +34,12 @@ describe("pollStage (the console's progress bar)", () => {
     assert.equal(pollStage({ status: "partial", resources: [] }, 4).value, 100);
     assert.equal(pollStage(null, 4).done, true);
   });
+
+  it("keeps following an active integration whose first poll has not started yet", () => {
+    assert.deepEqual(pollStage(null, 4, true), {
+      value: 0,
+      label: "waiting for the first poll",
+      done: false,
+    });
+  });
 });

@@ -19,12 +19,20 @@ function permissionText(resource: { permissions: string[]; licence: string | nul
 }
 
 /** Where a poll is, for its progress bar (the same function the browser runs for live updates). */
-export function pollProgress(p: PollView | null): { value: number; label: string; done: boolean } {
-  return pollStage(p, catalog.length);
+export function pollProgress(
+  p: PollView | null,
+  i?: Pick<IntegrationView, "status" | "enabled">,
+): { value: number; label: string; done: boolean } {
+  return pollStage(p, catalog.length, expectingFirstPoll(i));
+}
+
+/** An active, enabled integration without a poll yet gets its first one on its own. */
+function expectingFirstPoll(i: Pick<IntegrationView, "status" | "enabled"> | undefined): boolean {
+  return i?.status === "active" && i.enabled;
 }
 
 function progress(i: IntegrationView): Html {
-  const p = pollProgress(i.lastPoll);
+  const p = pollProgress(i.lastPoll, i);
   return html`<div class="poll-progress" data-poll-progress="${i.id}" data-tables="${catalog.length}" data-done="${p.done ? "true" : "false"}">
 <progress max="100" value="${p.value}" aria-label="Last poll of ${i.name}">${p.value}%</progress>
 <span class="poll-label">${i.lastPoll ? status(i.lastPoll.status) : ""} <span class="muted">${p.done ? (i.lastPoll ? when(i.lastPoll.completedAt ?? i.lastPoll.startedAt) : "") : p.label}</span></span>

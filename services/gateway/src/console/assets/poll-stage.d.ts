@@ -7,4 +7,6 @@ export interface PollStageInput {
 export function pollStage(
   poll: PollStageInput | null,
   tables: number,
+  /** The integration is active and enabled: with no poll yet, its first one is on its way. */
+  expectingFirst?: boolean,
 ): { value: number; label: string; done: boolean };

@@ -5,9 +5,13 @@
 /**
  * @param {{status: string, resources: unknown[], progress?: {state: string, objects: number, estimate: number | null}[]} | null} poll
  * @param {number} tables catalog size, for a poll whose per-resource progress is not known
+ * @param {boolean} [expectingFirst] the integration is active and enabled: its first poll is on its way
  */
-export function pollStage(poll, tables) {
-  if (!poll) return { value: 0, label: "no poll yet", done: true };
+export function pollStage(poll, tables, expectingFirst = false) {
+  if (!poll)
+    return expectingFirst
+      ? { value: 0, label: "waiting for the first poll", done: false }
+      : { value: 0, label: "no poll yet", done: true };
   if (poll.status === "committing")
     return { value: 90, label: "committing: making the data queryable", done: false };
   if (poll.status !== "running") return { value: 100, label: poll.status, done: true };

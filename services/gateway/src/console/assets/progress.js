@@ -18,7 +18,7 @@ async function follow(el) {
       if (err.status === 401 || err.status === 404) return;
       continue;
     }
-    const s = stage(integration.lastPoll, tables);
+    const s = stage(integration.lastPoll, tables, integration.status === "active" && integration.enabled);
     bar.value = s.value;
     bar.textContent = `${s.value}%`;
     if (label) {
