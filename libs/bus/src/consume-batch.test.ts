@@ -137,4 +137,65 @@ describe("ordered consumer with batches", () => {
     assert.deepEqual(attempts, [1, 1, 2]);
     await consumer.stop();
   });
+
+  test("a successor takes over the messages a dead consumer held before any newer one", async () => {
+    const { c, bus: first } = await setup("takeover");
+    await first.publishMany(
+      c.Happened,
+      Array.from({ length: 5 }, (_, i) => ({ id: `t${1 + i}`, group: "g", n: 1 + i })),
+      { concurrency: 1 },
+    );
+    // The first process takes the five waiting messages as one group and does not finish it
+    // before it dies (released at the end, so its loop ends on the closed connection).
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await first.consume({
+      durable: "takeover",
+      stream: c.stream.name,
+      ordered: true,
+      ackWaitSeconds: 30,
+      batch: {
+        maxMessages: 16,
+        unit: async (fn) => {
+          await held;
+          return fn();
+        },
+      },
+      handlers: [on(c.Happened, async () => {})],
+    });
+    await waitFor(
+      async () => (await first.jsm.consumers.info(c.stream.name, "takeover")).num_ack_pending === 5,
+      {
+        what: "five messages held by the first process",
+      },
+    );
+    // It dies holding them (its connection goes; nothing is acknowledged or handed back).
+    await first.nc.close();
+    const second = await testBus(nats.client(), c);
+    buses.push(second);
+    await second.publishMany(
+      c.Happened,
+      Array.from({ length: 3 }, (_, i) => ({ id: `t${6 + i}`, group: "g", n: 6 + i })),
+      { concurrency: 1 },
+    );
+    const seen: number[] = [];
+    const consumer = await second.consume({
+      durable: "takeover",
+      stream: c.stream.name,
+      ordered: true,
+      ackWaitSeconds: 30,
+      batch: { maxMessages: 16, unit: (fn) => fn() },
+      handlers: [on(c.Happened, async (p) => void seen.push(p.n))],
+    });
+    // The newest message applied: everything before it must have been applied first.
+    try {
+      await waitFor(() => seen.includes(8), { what: "the newest message applied", timeoutMs: 60_000 });
+      assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8]);
+    } finally {
+      release();
+      await consumer.stop();
+    }
+  });
 });

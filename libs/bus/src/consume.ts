@@ -157,6 +157,7 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
   const match = subjectMatcher(opts.handlers);
   const consumer = await core.js.consumers.get(opts.stream, opts.durable);
   if (ordered && opts.batch && batchSize(opts) > 1) {
+    await resumeFromAckFloor(core, opts.stream, config, log);
     const processOpts = { durable: opts.durable, match, ackWaitMs, deadLetter: opts.deadLetter };
     return startBatchConsumer(core, log, consumer, { ...opts, batch: opts.batch }, processOpts);
   }
@@ -246,6 +247,35 @@ export async function logNotifications(messages: ConsumerMessages, log: Logger):
   } catch {
     // the iterator ends with the messages; nothing to report
   }
+}
+
+/**
+ * An ordered batch consumer whose predecessor died holding messages (delivered, never acknowledged)
+ * would be handed the newer ones first: the server redelivers the held ones only once their ack
+ * wait runs out, and a group leaves room below `max_ack_pending`. So it starts over at its first
+ * unacknowledged message: the durable is recreated from ack floor + 1. A message acknowledged past
+ * the floor comes again, which an ordered consumer's sink already treats as a duplicate.
+ * Ordered consumers have one process each (a single writer), so no live holder is cut off.
+ */
+async function resumeFromAckFloor(
+  core: BusCore,
+  stream: string,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+  log: Logger,
+): Promise<void> {
+  const info = await core.jsm.consumers.info(stream, config.durable_name);
+  if (info.num_ack_pending === 0) return;
+  const from = info.ack_floor.stream_seq + 1;
+  log.warn(
+    { held: info.num_ack_pending, fromSeq: from },
+    "messages held by a consumer that stopped without acknowledging them: starting over from the first of them",
+  );
+  await core.jsm.consumers.delete(stream, config.durable_name);
+  await core.jsm.consumers.add(stream, {
+    ...config,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: from,
+  });
 }
 
 async function ensureConsumer(
