@@ -62,7 +62,7 @@ test("a consumer and a server survive a nats-server restart", async () => {
   }
 });
 
-test("a publish made while the server is down is retried and lands once after it is back", async () => {
+test("a publish and a KV write made while the server is down are retried and land once it is back", async () => {
   const nats = await startNats();
   const c = testContracts("outage");
   const lines: string[] = [];
@@ -82,10 +82,14 @@ test("a publish made while the server is down is retried and lands once after it
   let down = false;
   try {
     await bus.ensureStreams();
+    const kv = await bus.kv("outage");
     await nats.kill();
     down = true;
     const pending = bus.publish(c.Noted, { id: "during", text: "" });
-    pending.catch(() => {}); // awaited below; a rejection before then is the test's failure, not a crash
+    const written = kv.put("k", "during");
+    // Awaited below; a rejection before then is the test's failure, not a crash.
+    pending.catch(() => {});
+    written.catch(() => {});
     // The first attempt went unanswered (the client's own timeout) and the publish goes on trying.
     await waitFor(() => lines.some((l) => l.includes("retrying")), {
       what: "a failed first attempt",
@@ -96,6 +100,8 @@ test("a publish made while the server is down is retried and lands once after it
     const ack = await pending;
     assert.equal(ack.duplicate, false);
     assert.equal((await bus.jsm.streams.info(c.stream.name)).state.messages, 1);
+    await written;
+    assert.equal((await kv.get("k"))?.string(), "during");
   } finally {
     if (down) await nats.restart(); // a drain waits for the server
     await bus.drain();

@@ -2,6 +2,7 @@ import { Kvm, type KV as NatsKV } from "@nats-io/kv";
 import { type ObjectStore, Objm } from "@nats-io/obj";
 import { nanos } from "@nats-io/transport-node";
 import type { BusCore } from "./core.js";
+import { whileUnavailable } from "./retry.js";
 
 export interface KvOptions {
   /** Values kept per key (default 1). */
@@ -46,11 +47,34 @@ export class Storage {
           replicas: this.core.replicas,
           ...(opts.ttlSeconds ? { ttl: opts.ttlSeconds * 1000 } : {}),
         })
-        .then((b) => Object.assign(b, { list: (filter?: string) => this.listKeys(b, bucket, filter) }));
+        .then((b) => this.retrying(b, bucket));
       kv.catch(() => this.kvs.delete(bucket));
       this.kvs.set(bucket, kv);
     }
     return kv;
+  }
+
+  /**
+   * The bucket with its reads and writes tried again while its stream cannot take them (a
+   * clustered bucket between leaders, a reconnect), and `list` in place of `keys` (`update` is a
+   * `put` with the expected revision, so it retries through `put`). A compare-and-set write whose
+   * first try landed unseen fails its retry as a conflict, which its callers handle.
+   */
+  private retrying(b: NatsKV, bucket: string): KV {
+    const stream = `KV_${bucket}`;
+    const again =
+      <A extends unknown[], R>(name: string, op: (...args: A) => Promise<R>) =>
+      (...args: A) =>
+        whileUnavailable(this.core, stream, `${bucket} ${name} ${String(args[0])}`, () => op.apply(b, args));
+    return Object.assign(b, {
+      get: again("get", b.get),
+      put: again("put", b.put),
+      create: again("create", b.create),
+      delete: again("delete", b.delete),
+      purge: again("purge", b.purge),
+      list: (filter?: string) =>
+        whileUnavailable(this.core, stream, `${bucket} keys`, () => this.listKeys(b, bucket, filter)),
+    });
   }
 
   private async listKeys(kv: NatsKV, bucket: string, filter = ">"): Promise<string[]> {
