@@ -155,7 +155,7 @@ describe("ordered consumer with batches", () => {
       durable: "takeover",
       stream: c.stream.name,
       ordered: true,
-      ackWaitSeconds: 30,
+      ackWaitSeconds: 2,
       batch: {
         maxMessages: 16,
         unit: async (fn) => {
@@ -181,18 +181,26 @@ describe("ordered consumer with batches", () => {
       { concurrency: 1 },
     );
     const seen: number[] = [];
+    const deliveries: number[] = [];
     const consumer = await second.consume({
       durable: "takeover",
       stream: c.stream.name,
       ordered: true,
-      ackWaitSeconds: 30,
+      ackWaitSeconds: 2,
       batch: { maxMessages: 16, unit: (fn) => fn() },
-      handlers: [on(c.Happened, async (p) => void seen.push(p.n))],
+      handlers: [
+        on(c.Happened, async (p, meta) => {
+          seen.push(p.n);
+          deliveries.push(meta.deliveryCount);
+        }),
+      ],
     });
     // The newest message applied: everything before it must have been applied first.
     try {
       await waitFor(() => seen.includes(8), { what: "the newest message applied", timeoutMs: 60_000 });
       assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8]);
+      // The held ones came back as redeliveries: a message that killed its consumer is counted.
+      assert.deepEqual(deliveries.slice(0, 5), [2, 2, 2, 2, 2]);
     } finally {
       release();
       await consumer.stop();

@@ -157,7 +157,7 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
   const match = subjectMatcher(opts.handlers);
   const consumer = await core.js.consumers.get(opts.stream, opts.durable);
   if (ordered && opts.batch && batchSize(opts) > 1) {
-    await resumeFromAckFloor(core, opts.stream, config, log);
+    await waitOutHeldMessages(core, opts.stream, opts.durable, ackWaitMs, log);
     const processOpts = { durable: opts.durable, match, ackWaitMs, deadLetter: opts.deadLetter };
     return startBatchConsumer(core, log, consumer, { ...opts, batch: opts.batch }, processOpts);
   }
@@ -251,32 +251,31 @@ export async function logNotifications(messages: ConsumerMessages, log: Logger):
 
 /**
  * An ordered batch consumer whose predecessor died holding messages (delivered, never acknowledged)
- * would be handed the newer ones first: the server redelivers the held ones only once their ack
- * wait runs out, and a group leaves room below `max_ack_pending`. So it starts over at its first
- * unacknowledged message: the durable is recreated from ack floor + 1. A message acknowledged past
- * the floor comes again, which an ordered consumer's sink already treats as a duplicate.
- * Ordered consumers have one process each (a single writer), so no live holder is cut off.
+ * would be handed newer ones first: a group leaves room below `max_ack_pending`, and the server
+ * redelivers held messages only once their ack wait has run out, but then before anything newer,
+ * in order and with their delivery counts (which dead-lettering needs: a message that killed the
+ * consumer must not come back forever). The predecessor can no longer extend their wait, so one
+ * ack wait from now they are due: nothing is pulled before then.
  */
-async function resumeFromAckFloor(
+async function waitOutHeldMessages(
   core: BusCore,
   stream: string,
-  config: Partial<ConsumerConfig> & { durable_name: string },
+  durable: string,
+  ackWaitMs: number,
   log: Logger,
 ): Promise<void> {
-  const info = await core.jsm.consumers.info(stream, config.durable_name);
+  const info = await core.jsm.consumers.info(stream, durable);
   if (info.num_ack_pending === 0) return;
-  const from = info.ack_floor.stream_seq + 1;
+  const waitMs = ackWaitMs + HELD_MARGIN_MS;
   log.warn(
-    { held: info.num_ack_pending, fromSeq: from },
-    "messages held by a consumer that stopped without acknowledging them: starting over from the first of them",
+    { held: info.num_ack_pending, fromSeq: info.ack_floor.stream_seq + 1, waitMs },
+    "messages held by a consumer that stopped without acknowledging them: waiting for them to come back before anything newer",
   );
-  await core.jsm.consumers.delete(stream, config.durable_name);
-  await core.jsm.consumers.add(stream, {
-    ...config,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: from,
-  });
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
 }
+
+/** Past the ack wait, for the server's redelivery timer. */
+const HELD_MARGIN_MS = 1_000;
 
 async function ensureConsumer(
   core: BusCore,
