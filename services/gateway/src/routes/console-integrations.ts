@@ -1,6 +1,6 @@
 import { catalog, resourceByName } from "@tenantlens/graph";
 import { html } from "hono/html";
-import { pollStage } from "../console/assets/poll-stage.js";
+import { expectsFirstPoll, pollStage } from "../console/assets/poll-stage.js";
 import { action, can, type Html, status, when } from "../console/layout.js";
 import { definePage } from "../console/page.js";
 import type { Principal } from "../env.js";
@@ -21,14 +21,9 @@ function permissionText(resource: { permissions: string[]; licence: string | nul
 /** Where a poll is, for its progress bar (the same function the browser runs for live updates). */
 export function pollProgress(
   p: PollView | null,
-  i?: Pick<IntegrationView, "status" | "enabled">,
+  i: Pick<IntegrationView, "status" | "enabled">,
 ): { value: number; label: string; done: boolean } {
-  return pollStage(p, catalog.length, expectingFirstPoll(i));
-}
-
-/** An active, enabled integration without a poll yet gets its first one on its own. */
-function expectingFirstPoll(i: Pick<IntegrationView, "status" | "enabled"> | undefined): boolean {
-  return i?.status === "active" && i.enabled;
+  return pollStage(p, catalog.length, expectsFirstPoll(i));
 }
 
 function progress(i: IntegrationView): Html {

@@ -4,6 +4,8 @@ export interface PollStageInput {
   resources: unknown[];
   progress?: { state: string; objects: number; estimate: number | null }[];
 }
+/** Whether an integration without a poll yet gets its first one on its own: it is active and enabled. */
+export function expectsFirstPoll(integration: { status: string; enabled: boolean }): boolean;
 export function pollStage(
   poll: PollStageInput | null,
   tables: number,

@@ -3,6 +3,14 @@
 // Shared by the server's first paint and the browser's live updates (progress.js), so both agree.
 
 /**
+ * Whether an integration without a poll yet gets its first one on its own: it is active and enabled.
+ * @param {{status: string, enabled: boolean}} integration
+ */
+export function expectsFirstPoll(integration) {
+  return integration.status === "active" && integration.enabled;
+}
+
+/**
  * @param {{status: string, resources: unknown[], progress?: {state: string, objects: number, estimate: number | null}[]} | null} poll
  * @param {number} tables catalog size, for a poll whose per-resource progress is not known
  * @param {boolean} [expectingFirst] the integration is active and enabled: its first poll is on its way

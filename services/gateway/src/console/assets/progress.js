@@ -1,7 +1,7 @@
 // Live poll progress: every bar of a poll still running asks GET /api/integrations/:id once a
 // second (as the signed-in session) and moves through the poll's stages until it has finished.
 import { api } from "./console.js";
-import { pollStage as stage } from "./poll-stage.js";
+import { expectsFirstPoll, pollStage as stage } from "./poll-stage.js";
 
 async function follow(el) {
   const id = el.dataset.pollProgress;
@@ -18,7 +18,7 @@ async function follow(el) {
       if (err.status === 401 || err.status === 404) return;
       continue;
     }
-    const s = stage(integration.lastPoll, tables, integration.status === "active" && integration.enabled);
+    const s = stage(integration.lastPoll, tables, expectsFirstPoll(integration));
     bar.value = s.value;
     bar.textContent = `${s.value}%`;
     if (label) {
