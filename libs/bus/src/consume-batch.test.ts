@@ -53,14 +53,26 @@ function transactional() {
   };
 }
 
+/** Publishes `Happened` events numbered `from`, `from + 1`, … one after another (ids `<prefix><n>`). */
+function publishNumbered(
+  bus: Bus,
+  c: ReturnType<typeof testContracts>,
+  prefix: string,
+  from: number,
+  count: number,
+) {
+  const payloads = Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}${from + i}`,
+    group: "g",
+    n: from + i,
+  }));
+  return bus.publishMany(c.Happened, payloads, { concurrency: 1 });
+}
+
 describe("ordered consumer with batches", () => {
   test("applies waiting messages together, in stream order, each once", async () => {
     const { c, bus } = await setup("batchok");
-    await bus.publishMany(
-      c.Happened,
-      Array.from({ length: 20 }, (_, i) => ({ id: `b${i + 1}`, group: "g", n: i + 1 })),
-      { concurrency: 1 },
-    );
+    await publishNumbered(bus, c, "b", 1, 20);
     const tx = transactional();
     const consumer = await bus.consume({
       durable: "batchok",
@@ -92,11 +104,7 @@ describe("ordered consumer with batches", () => {
 
   test("a failing message: its unit is rolled back, the rest applies alone, order holds, then it is dead-lettered", async () => {
     const { c, bus } = await setup("batchbad");
-    await bus.publishMany(
-      c.Happened,
-      Array.from({ length: 6 }, (_, i) => ({ id: `x${i + 1}`, group: "g", n: i + 1 })),
-      { concurrency: 1 },
-    );
+    await publishNumbered(bus, c, "x", 1, 6);
     const tx = transactional();
     const attempts: number[] = [];
     const dead: DeadMessage[] = [];
@@ -140,11 +148,7 @@ describe("ordered consumer with batches", () => {
 
   test("a successor takes over the messages a dead consumer held before any newer one", async () => {
     const { c, bus: first } = await setup("takeover");
-    await first.publishMany(
-      c.Happened,
-      Array.from({ length: 5 }, (_, i) => ({ id: `t${1 + i}`, group: "g", n: 1 + i })),
-      { concurrency: 1 },
-    );
+    await publishNumbered(first, c, "t", 1, 5);
     // The first process takes the five waiting messages as one group and does not finish it
     // before it dies (released at the end, so its loop ends on the closed connection).
     let release: () => void = () => {};
@@ -175,11 +179,7 @@ describe("ordered consumer with batches", () => {
     await first.nc.close();
     const second = await testBus(nats.client(), c);
     buses.push(second);
-    await second.publishMany(
-      c.Happened,
-      Array.from({ length: 3 }, (_, i) => ({ id: `t${6 + i}`, group: "g", n: 6 + i })),
-      { concurrency: 1 },
-    );
+    await publishNumbered(second, c, "t", 6, 3);
     const seen: number[] = [];
     const deliveries: number[] = [];
     const consumer = await second.consume({

@@ -90,7 +90,8 @@ test("a publish and a KV write made while the server is down are retried and lan
     // Awaited below; a rejection before then is the test's failure, not a crash.
     pending.catch(() => {});
     written.catch(() => {});
-    // The first attempt went unanswered (the client's own timeout) and the publish goes on trying.
+    // The first attempts went unanswered (the client's own 5 s timeout, the publish's and the
+    // KV write's alike) and both go on trying.
     await waitFor(() => lines.some((l) => l.includes("retrying")), {
       what: "a failed first attempt",
       timeoutMs: 30_000,
