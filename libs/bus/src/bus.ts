@@ -19,6 +19,7 @@ import { type BusCore, maxPayload } from "./core.js";
 import { nkeySeedFromText, readNkeySeed } from "./credentials.js";
 import { inboxPrefix } from "./permissions.js";
 import { type PublishOptions, type PublishResult, publishEvent, publishManyEvents } from "./publish.js";
+import { whileUnavailable } from "./retry.js";
 import {
   type RequestOptions,
   type ServeHandler,
@@ -112,6 +113,11 @@ export interface Bus {
   /** Bytes one message (headers included) may weigh on this server. */
   maxPayload(): number;
   ensureStreams(override?: ContractsOverride): Promise<void>;
+  /**
+   * A call to JetStream's API through `jsm`, made again while JetStream cannot answer it for the
+   * moment (a clustered stream between leaders, a cluster without a majority) for up to 60 s.
+   */
+  manage<T>(what: string, op: (jsm: JetStreamManager) => Promise<T>): Promise<T>;
   publish<E extends EventDef>(
     def: E,
     payload: EventPayload<E>,
@@ -231,8 +237,14 @@ class NatsBus implements Bus {
       );
     for (const def of Object.values(streams)) {
       if (this.streamScope === "own" && !own(def.name)) continue;
-      await ensureStream(this.core.jsm, def, events, this.log, this.core.replicas);
+      await whileUnavailable(this.core, null, `stream ${def.name}`, () =>
+        ensureStream(this.core.jsm, def, events, this.log, this.core.replicas),
+      );
     }
+  }
+
+  manage<T>(what: string, op: (jsm: JetStreamManager) => Promise<T>): Promise<T> {
+    return whileUnavailable(this.core, null, what, () => op(this.core.jsm));
   }
 
   publish<E extends EventDef>(

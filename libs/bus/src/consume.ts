@@ -13,6 +13,7 @@ import type { Logger } from "@tenantlens/telemetry";
 import { startBatchConsumer } from "./consume-batch.js";
 import type { BusCore } from "./core.js";
 import { toRecord } from "./headers.js";
+import { whileUnavailable } from "./retry.js";
 import { apiCode } from "./streams.js";
 import { consumerFilter, subjectMatcher } from "./subjects.js";
 import { extractTrace, messagingAttributes } from "./trace.js";
@@ -151,13 +152,17 @@ export async function startConsumer(core: BusCore, opts: ConsumeOptions): Promis
     max_ack_pending: ordered ? batchSize(opts) : (opts.maxAckPending ?? 1000),
     ...(filter ? { filter_subject: filter } : {}),
   };
-  await ensureConsumer(core, opts.stream, config);
+  // A consumer just created on a clustered stream has no leader for a moment: its API calls
+  // answer 503 until one is elected.
+  const setup = <T>(op: () => Promise<T>) => whileUnavailable(core, null, `consumer ${opts.durable}`, op);
+  await setup(() => ensureConsumer(core, opts.stream, config));
 
   const log = core.logger.child({ consumer: opts.durable, stream: opts.stream });
   const match = subjectMatcher(opts.handlers);
-  const consumer = await core.js.consumers.get(opts.stream, opts.durable);
+  const consumer = await setup(() => core.js.consumers.get(opts.stream, opts.durable));
   if (ordered && opts.batch && batchSize(opts) > 1) {
-    await waitOutHeldMessages(core, opts.stream, opts.durable, ackWaitMs, log);
+    const held = await setup(() => core.jsm.consumers.info(opts.stream, opts.durable));
+    await waitOutHeldMessages(held, ackWaitMs, log);
     const processOpts = { durable: opts.durable, match, ackWaitMs, deadLetter: opts.deadLetter };
     return startBatchConsumer(core, log, consumer, { ...opts, batch: opts.batch }, processOpts);
   }
@@ -257,14 +262,7 @@ export async function logNotifications(messages: ConsumerMessages, log: Logger):
  * consumer must not come back forever). The predecessor can no longer extend their wait, so one
  * ack wait from now they are due: nothing is pulled before then.
  */
-async function waitOutHeldMessages(
-  core: BusCore,
-  stream: string,
-  durable: string,
-  ackWaitMs: number,
-  log: Logger,
-): Promise<void> {
-  const info = await core.jsm.consumers.info(stream, durable);
+async function waitOutHeldMessages(info: ConsumerInfo, ackWaitMs: number, log: Logger): Promise<void> {
   if (info.num_ack_pending === 0) return;
   const waitMs = ackWaitMs + HELD_MARGIN_MS;
   log.warn(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, test } from "node:test";
 import { createLogger } from "@tenantlens/telemetry";
-import { startNats, stopAll, waitFor } from "@tenantlens/testkit";
+import { type NatsClusterNode, startNats, startNatsCluster, stopAll, waitFor } from "@tenantlens/testkit";
 import { connectBus } from "./bus.js";
 import { on } from "./consume.js";
 import { testContracts } from "./testing.js";
@@ -106,5 +106,60 @@ test("a publish and a KV write made while the server is down are retried and lan
   } finally {
     if (down) await nats.restart(); // a drain waits for the server
     await bus.drain();
+  }
+});
+
+test("a service starting while a cluster has no JetStream quorum sets up its stream, consumer and bucket once it is back", async () => {
+  const cluster = await startNatsCluster({ size: 3 });
+  const c = testContracts("quorum");
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const [first, ...others] = cluster.nodes as [NatsClusterNode, ...NatsClusterNode[]];
+  for (const n of others) await n.kill();
+  const bus = await connectBus({
+    ...cluster.client(),
+    url: first.url,
+    service: "store",
+    logger: createLogger("quorum-test", {}, { level: "warn", destination }),
+    streams: c.streams,
+    events: c.events,
+    replicas: 3,
+  });
+  try {
+    const seen: string[] = [];
+    const ready = (async () => {
+      await bus.ensureStreams();
+      await bus.consume({
+        durable: "quorum",
+        stream: c.stream.name,
+        ordered: true,
+        handlers: [on(c.Noted, async (p) => void seen.push(p.id))],
+      });
+      return bus.kv("quorum");
+    })();
+    ready.catch(() => {}); // awaited below
+    // One server of three is no majority: JetStream's API answers 503 or nothing at all. A setup
+    // that gives up on the first such answer rejects `ready` here.
+    await Promise.race([
+      ready,
+      waitFor(() => lines.some((l) => l.includes("retrying")), {
+        what: "a setup call JetStream could not take",
+        timeoutMs: 30_000,
+      }),
+    ]);
+    for (const n of others) await n.restart();
+    const kv = await ready;
+    assert.equal((await bus.jsm.streams.info(c.stream.name)).config.num_replicas, 3);
+    await kv.put("k", "v");
+    await bus.publish(c.Noted, { id: "after", text: "" });
+    await waitFor(() => seen.includes("after"), { what: "the consumer's first message", timeoutMs: 30_000 });
+  } finally {
+    await bus.drain();
+    await cluster.stop();
   }
 });

@@ -16,10 +16,13 @@ export const JETSTREAM_RETRY_MS = 60_000;
 /**
  * Runs `op` until it succeeds, fails for good, or `retryForMs` has passed while JetStream could
  * not take it (then `AppError("unavailable")`). A stream that does not exist fails at once.
+ * `stream` is null for a call to JetStream's API (creating a stream, a consumer or a bucket, asking
+ * for one): those are retried while a just-created or clustered asset has no leader yet (503) or
+ * no answer came, but "no responders" there means JetStream is off, which waiting does not mend.
  */
 export async function whileUnavailable<T>(
   core: BusCore,
-  stream: string,
+  stream: string | null,
   what: string,
   op: () => Promise<T>,
   retryForMs = JETSTREAM_RETRY_MS,
@@ -40,7 +43,7 @@ export async function whileUnavailable<T>(
       if (Date.now() >= deadline) {
         throw new AppError(
           "unavailable",
-          `stream ${stream} did not take ${what} within ${retryForMs} ms: ${errorText(err)}`,
+          `${stream === null ? "JetStream" : `stream ${stream}`} did not take ${what} within ${retryForMs} ms: ${errorText(err)}`,
         );
       }
       if (attempt === 0)
@@ -58,9 +61,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * subject (a deployment fault, reported at once) or the stream is between leaders; asking for the
  * stream tells which.
  */
-async function isTransient(core: BusCore, stream: string, err: unknown): Promise<boolean | "no stream"> {
+async function isTransient(
+  core: BusCore,
+  stream: string | null,
+  err: unknown,
+): Promise<boolean | "no stream"> {
   if (hasCause(err, errors.TimeoutError)) return true;
   if (err instanceof JetStreamApiError) return err.status === 503;
+  if (stream === null) return false;
   // The client reports "no responders" to a publish as "jetstream is not enabled".
   if (!(hasCause(err, errors.NoRespondersError) || /no responders|not enabled/i.test(errorText(err))))
     return false;

@@ -41,13 +41,13 @@ export class Storage {
   kv(bucket: string, opts: KvOptions = {}): Promise<KV> {
     let kv = this.kvs.get(bucket);
     if (!kv) {
-      kv = new Kvm(this.core.js)
-        .create(bucket, {
+      kv = whileUnavailable(this.core, null, `bucket ${bucket}`, () =>
+        new Kvm(this.core.js).create(bucket, {
           history: opts.history ?? 1,
           replicas: this.core.replicas,
           ...(opts.ttlSeconds ? { ttl: opts.ttlSeconds * 1000 } : {}),
-        })
-        .then((b) => this.retrying(b, bucket));
+        }),
+      ).then((b) => this.retrying(b, bucket));
       kv.catch(() => this.kvs.delete(bucket));
       this.kvs.set(bucket, kv);
     }
@@ -103,10 +103,12 @@ export class Storage {
   private store(bucket: string, opts: BlobOptions): Promise<ObjectStore> {
     let os = this.stores.get(bucket);
     if (!os) {
-      os = new Objm(this.core.js).create(bucket, {
-        replicas: this.core.replicas,
-        ...(opts.ttlSeconds ? { ttl: nanos(opts.ttlSeconds * 1000) } : {}),
-      });
+      os = whileUnavailable(this.core, null, `object store ${bucket}`, () =>
+        new Objm(this.core.js).create(bucket, {
+          replicas: this.core.replicas,
+          ...(opts.ttlSeconds ? { ttl: nanos(opts.ttlSeconds * 1000) } : {}),
+        }),
+      );
       os.catch(() => this.stores.delete(bucket));
       this.stores.set(bucket, os);
     }

@@ -214,10 +214,12 @@ export class PollState {
  */
 async function keepMaxAge(bus: Bus, bucket: string, seconds: number): Promise<void> {
   const stream = `KV_${bucket}`;
-  const info = await bus.jsm.streams.info(stream);
+  const info = await bus.manage(`stream ${stream}`, (jsm) => jsm.streams.info(stream));
   const maxAge = seconds * 1_000_000_000;
   if (info.config.max_age === maxAge) return;
   // The duplicate window may not be longer than the max age (nats-server refuses the update).
   const window = Math.min(info.config.duplicate_window ?? maxAge, maxAge);
-  await bus.jsm.streams.update(stream, { ...info.config, max_age: maxAge, duplicate_window: window });
+  await bus.manage(`stream ${stream}`, (jsm) =>
+    jsm.streams.update(stream, { ...info.config, max_age: maxAge, duplicate_window: window }),
+  );
 }
