@@ -1,18 +1,25 @@
 /**
  * What the benchmarks that time a tenant's first collection share (ingest-e2e, store-drain): NATS,
- * the simulator with one tenant in this process, the services' environment, a bus to watch events
- * on, and how to connect the tenant (`connectTenant`, which the other benchmarks use too).
+ * the simulator with one tenant in this process (answering at once, or after a drawn latency per
+ * request), the services' environment, a bus to watch events on, and how to connect the tenant
+ * (`connectTenant`, which the other benchmarks use too).
  */
 import { readFileSync } from "node:fs";
 import { IntegrationCreate } from "../../libs/contracts/src/index.js";
 import { startSimulator } from "../../libs/entra-sim/src/index.js";
 import { connectTestBus, graphEnv, startNats, stopAll, tempDir } from "../../libs/testkit/src/index.js";
 
-export async function firstCollectionSetUp(users: number, dataDirLabel: string) {
+export async function firstCollectionSetUp(
+  users: number,
+  dataDirLabel: string,
+  opts: { latency?: { minMs: number; maxMs: number } } = {},
+) {
   const nats = await startNats();
   const sim = await startSimulator({ seed: 11, tenants: [{ users }] });
   const tenant = sim.tenants[0];
   if (!tenant) throw new Error("no tenant");
+  // Every Graph request of the tenant waits a drawn latency, as Graph's own do.
+  if (opts.latency) await sim.control.setLatency(opts.latency, tenant.tenantId);
   const env = {
     NATS_URL: nats.url,
     TENANTLENS_DATA_DIR: tempDir(dataDirLabel),
