@@ -118,35 +118,55 @@ async function storePart(users: number, batch: number): Promise<PartResult[]> {
   }
 }
 
+/** The benchmark's users as NDJSON in `dir`; the file's path and size. */
+async function writeUsers(dir: string, users: number): Promise<{ file: string; size: number }> {
+  const file = path.join(dir, "users.ndjson");
+  const out = createWriteStream(file);
+  for (let i = 0; i < users; i++) {
+    if (!out.write(`${JSON.stringify(user(i))}\n`))
+      await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
+  return { file, size: (await stat(file)).size };
+}
+
+/** Runs `statements` on a fresh DuckDB file and times them (wall and CPU). */
+async function timedDuckDb(
+  dir: string,
+  setUp: readonly string[],
+  statements: readonly string[],
+): Promise<{ seconds: number; cpuSeconds: number; n: number }> {
+  const instance = await DuckDBInstance.create(path.join(dir, "w.duckdb"), { memory_limit: MEMORY_LIMIT });
+  const conn = await instance.connect();
+  for (const sql of setUp) await conn.run(sql);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (const sql of statements) await conn.run(sql);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const n = Number((await conn.runAndReadAll("SELECT count(*) AS n FROM users")).getRowObjectsJson()[0]?.n);
+  conn.closeSync();
+  instance.closeSync();
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, n };
+}
+
 async function readJsonPart(users: number): Promise<PartResult[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "tl-bench-json-"));
   try {
-    const file = path.join(dir, "users.ndjson");
-    const out = createWriteStream(file);
-    for (let i = 0; i < users; i++) {
-      if (!out.write(`${JSON.stringify(user(i))}\n`))
-        await new Promise<void>((r) => out.once("drain", () => r()));
-    }
-    await new Promise<void>((resolve, reject) =>
-      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    const { file, size } = await writeUsers(dir, users);
+    const r = await timedDuckDb(
+      dir,
+      [],
+      [`CREATE TABLE users AS SELECT * FROM read_json('${file}', format = 'newline_delimited')`],
     );
-    const size = (await stat(file)).size;
-    const instance = await DuckDBInstance.create(path.join(dir, "w.duckdb"), { memory_limit: MEMORY_LIMIT });
-    const conn = await instance.connect();
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    await conn.run(`CREATE TABLE users AS SELECT * FROM read_json('${file}', format = 'newline_delimited')`);
-    const seconds = (performance.now() - started) / 1000;
-    const used = process.cpuUsage(cpu);
-    const n = Number((await conn.runAndReadAll("SELECT count(*) AS n FROM users")).getRowObjectsJson()[0]?.n);
-    conn.closeSync();
-    instance.closeSync();
     return [
       {
         part: "DuckDB read_json (NDJSON → table)",
-        objects: n,
-        seconds,
-        cpuSeconds: (used.user + used.system) / 1e6,
+        objects: r.n,
+        seconds: r.seconds,
+        cpuSeconds: r.cpuSeconds,
         peakRssMb: peakRssMb(),
         note: `${(size / 1e6).toFixed(0)} MB NDJSON`,
       },
@@ -156,8 +176,61 @@ async function readJsonPart(users: number): Promise<PartResult[]> {
   }
 }
 
+/**
+ * What the store's data model asks of DuckDB for a first read, and nothing else: in one
+ * transaction, each object's typed columns, its JSON and content hash in the current table, and
+ * its `added` change row with the JSON again. No JavaScript, no classification against stored rows,
+ * no ledger or bookkeeping: the most the store could ever reach, set against the same `read_json`.
+ */
+async function floorPart(users: number): Promise<PartResult[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "tl-bench-floor-"));
+  try {
+    const { file } = await writeUsers(dir, users);
+    const json = `read_json_objects('${file}', format = 'newline_delimited')`;
+    const typed = `read_json('${file}', format = 'newline_delimited')`;
+    const probe = await DuckDBInstance.create(":memory:");
+    const pc = await probe.connect();
+    const structure = String(
+      (await pc.runAndReadAll(`SELECT json_structure(json) FROM ${json} LIMIT 1`)).getRows()[0]?.[0],
+    );
+    pc.closeSync();
+    probe.closeSync();
+    const r = await timedDuckDb(
+      dir,
+      [
+        `CREATE TABLE users AS SELECT *, NULL::JSON AS _raw, NULL::VARCHAR AS _hash FROM ${typed} LIMIT 0`,
+        "CREATE TABLE user_changes (change_id VARCHAR, id VARCHAR, change_type VARCHAR, after JSON)",
+      ],
+      [
+        "BEGIN",
+        `CREATE TEMP TABLE input AS SELECT json AS raw FROM ${json}`,
+        `INSERT INTO users SELECT unnest(json_transform(raw, '${structure}')), raw, md5(raw) FROM temp.input`,
+        "INSERT INTO user_changes SELECT md5(raw->>'id'), raw->>'id', 'added', raw FROM temp.input",
+        "COMMIT",
+      ],
+    );
+    return [
+      {
+        part: "the data model alone in DuckDB",
+        objects: r.n,
+        seconds: r.seconds,
+        cpuSeconds: r.cpuSeconds,
+        peakRssMb: peakRssMb(),
+        note: "current row + JSON + hash, added change row; one transaction",
+      },
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function child(part: string, users: number, batch: number): Promise<void> {
-  const results = part === "store" ? await storePart(users, batch) : await readJsonPart(users);
+  const results =
+    part === "store"
+      ? await storePart(users, batch)
+      : part === "floor"
+        ? await floorPart(users)
+        : await readJsonPart(users);
   process.stdout.write(`RESULT ${JSON.stringify(results)}\n`);
 }
 
@@ -188,9 +261,10 @@ if (partArg) {
     `store path: Warehouse.pageCollected called directly (no NATS); one commit per page, then ${batch} pages per commit\n`,
   );
   const json = runChild("read_json", users);
+  const floor = runChild("floor", users);
   const single = runChild("store", users, 1);
   const store = runChild("store", users, batch);
-  const all = [...json, ...single, ...store];
+  const all = [...json, ...floor, ...single, ...store];
   for (const r of all) {
     const rate = Math.round(r.objects / r.seconds);
     console.log(
@@ -211,6 +285,21 @@ if (partArg) {
       },
     ];
     console.log("");
+    const model = floor[0];
+    if (model) {
+      const ratio = model.objects / model.seconds / baseRate;
+      console.log(
+        `the data model alone in DuckDB: ${ratio.toFixed(2)}× read_json's rate (the store's ceiling)`,
+      );
+      figures.push({
+        figure: "the store's data model alone in DuckDB (no JavaScript, no classification), × read_json rate",
+        value: ratio,
+        unit: "×",
+        baseline: 1,
+        target: null,
+        peakRssMb: { "data model process": model.peakRssMb },
+      });
+    }
     for (const [label, list] of [
       ["1 page per commit", single],
       [`${batch} pages per commit`, store],
