@@ -73,9 +73,11 @@ describe("notifier restart mid-retry", { timeout: 120_000 }, () => {
           "delivery",
         );
         assert.equal(done.id, retrying.id);
-        assert.equal(done.attempts, 2);
+        // Two attempts, or more when the retry fell due while the new process was starting and
+        // met the receiver still failing: every one counted and carrying the same id.
         const seen = to(path);
-        assert.equal(seen.length, 2);
+        assert.ok(done.attempts >= 2, `attempts: ${done.attempts}`);
+        assert.equal(seen.length, done.attempts);
         for (const r of seen) {
           assert.equal(r.headers["webhook-id"], done.id);
           new Webhook(secret).verify(r.body, r.headers as Record<string, string>);
