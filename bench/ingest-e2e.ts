@@ -18,7 +18,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { startService } from "../libs/testkit/src/index.js";
-import { firstCollectionSetUp, peakRssMbOf, until } from "./_lib/first-collection.js";
+import { firstCollectionSetUp, peakRssMbOf, until, watchVisiblePolls } from "./_lib/first-collection.js";
 import { type Figure, option, printFigures } from "./_lib/report.js";
 import { loggedDuration } from "./_lib/service-logs.js";
 
@@ -37,9 +37,6 @@ async function firstCollection(label: string, latency?: { minMs: number; maxMs: 
   const objects = new Map<string, number>();
   /** Objects and pages per resource of each poll (where the store's work is). */
   const perResource = new Map<string, { resource: string; objects: number; pages: number }[]>();
-  const visible = new Map<string, number>();
-  /** The generation that made each poll visible. */
-  const generationOf = new Map<string, number>();
   bus.nc.subscribe("poller.poll.started.>", {
     callback: (_e, m) => void started.set(m.json<{ pollId: string }>().pollId, performance.now()),
   });
@@ -55,15 +52,7 @@ async function firstCollection(label: string, latency?: { minMs: number; maxMs: 
   bus.nc.subscribe("poller.poll.completed.>", {
     callback: (_e, m) => void completed.set(m.json<{ pollId: string }>().pollId, performance.now()),
   });
-  bus.nc.subscribe("store.generation.committed.>", {
-    callback: (_e, m) => {
-      const g = m.json<{ generationId: number; pollIds: string[] }>();
-      for (const id of g.pollIds) {
-        visible.set(id, performance.now());
-        generationOf.set(id, g.generationId);
-      }
-    },
-  });
+  const { visible, generationOf } = watchVisiblePolls(bus);
 
   log(`${label}: simulator with ${USERS} users; starting auth, poller and store`);
   await startService("auth", env, { readyTimeoutMs: 180_000 });

@@ -12,7 +12,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { startService } from "../libs/testkit/src/index.js";
-import { firstCollectionSetUp, peakRssMbOf, until } from "./_lib/first-collection.js";
+import { firstCollectionSetUp, peakRssMbOf, until, watchVisiblePolls } from "./_lib/first-collection.js";
 import { option, printFigures, quickMode } from "./_lib/report.js";
 import { loggedDuration } from "./_lib/service-logs.js";
 
@@ -23,9 +23,6 @@ const { env, bus, connect, stop } = await firstCollectionSetUp(USERS, "tl-bench-
 let pollId: string | undefined;
 let collectedAt: number | undefined;
 let objects = 0;
-const visible = new Map<string, number>();
-/** The generation that made each poll visible. */
-const generationOf = new Map<string, number>();
 bus.nc.subscribe("poller.poll.started.>", {
   callback: (_e, m) => {
     pollId ??= m.json<{ pollId: string }>().pollId;
@@ -41,15 +38,7 @@ bus.nc.subscribe("poller.poll.completed.>", {
     collectedAt ??= performance.now();
   },
 });
-bus.nc.subscribe("store.generation.committed.>", {
-  callback: (_e, m) => {
-    const g = m.json<{ generationId: number; pollIds: string[] }>();
-    for (const id of g.pollIds) {
-      visible.set(id, performance.now());
-      generationOf.set(id, g.generationId);
-    }
-  },
-});
+const { visible, generationOf } = watchVisiblePolls(bus);
 console.log(`simulator: ${USERS} users; the poller collects with no store running`);
 await startService("auth", env, { readyTimeoutMs: 180_000 });
 const poller = await startService("poller", env, { readyTimeoutMs: 180_000 });

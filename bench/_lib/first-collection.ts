@@ -5,6 +5,7 @@
  * (`connectTenant`, which the other benchmarks use too).
  */
 import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import { IntegrationCreate } from "../../libs/contracts/src/index.js";
 import { startSimulator } from "../../libs/entra-sim/src/index.js";
 import { connectTestBus, graphEnv, startNats, stopAll, tempDir } from "../../libs/testkit/src/index.js";
@@ -59,6 +60,25 @@ export function connectTenant(
     },
     { timeoutMs: 60_000 },
   );
+}
+
+/**
+ * When each poll became visible (the store committed a generation holding it), and which
+ * generation that was, as the store announces them on `bus`.
+ */
+export function watchVisiblePolls(bus: Awaited<ReturnType<typeof connectTestBus>>) {
+  const visible = new Map<string, number>();
+  const generationOf = new Map<string, number>();
+  bus.nc.subscribe("store.generation.committed.>", {
+    callback: (_e, m) => {
+      const g = m.json<{ generationId: number; pollIds: string[] }>();
+      for (const id of g.pollIds) {
+        visible.set(id, performance.now());
+        generationOf.set(id, g.generationId);
+      }
+    },
+  });
+  return { visible, generationOf };
 }
 
 /** Resolves with `what()` once it is defined (checked every 100 ms). */
