@@ -9,6 +9,18 @@ import { testContracts } from "./testing.js";
 
 after(stopAll);
 
+/** A log destination that keeps every line written to it. */
+function logLines() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, destination };
+}
+
 test("a consumer and a server survive a nats-server restart", async () => {
   const nats = await startNats();
   const c = testContracts("reconnect");
@@ -65,13 +77,7 @@ test("a consumer and a server survive a nats-server restart", async () => {
 test("a publish and a KV write made while the server is down are retried and land once it is back", async () => {
   const nats = await startNats();
   const c = testContracts("outage");
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
+  const { lines, destination } = logLines();
   const bus = await connectBus({
     ...nats.client(),
     service: "store",
@@ -112,13 +118,7 @@ test("a publish and a KV write made while the server is down are retried and lan
 test("a service starting while a cluster has no JetStream quorum sets up its stream, consumer and bucket once it is back", async () => {
   const cluster = await startNatsCluster({ size: 3 });
   const c = testContracts("quorum");
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
+  const { lines, destination } = logLines();
   const [first, ...others] = cluster.nodes as [NatsClusterNode, ...NatsClusterNode[]];
   for (const n of others) await n.kill();
   const bus = await connectBus({
