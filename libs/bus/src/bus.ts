@@ -237,8 +237,8 @@ class NatsBus implements Bus {
       );
     for (const def of Object.values(streams)) {
       if (this.streamScope === "own" && !own(def.name)) continue;
-      await whileUnavailable(this.core, null, `stream ${def.name}`, () =>
-        ensureStream(this.core.jsm, def, events, this.log, this.core.replicas),
+      await this.manage(`stream ${def.name}`, (jsm) =>
+        ensureStream(jsm, def, events, this.log, this.core.replicas),
       );
     }
   }
